@@ -1,0 +1,321 @@
+"""The one codec: events to canonical bytes and back, with schema upcasting.
+
+A record on the wire is one JSON object::
+
+    {"position":1,"event_id":"…","type":"FigureReported","schema":1,
+     "recorded_at":"2025-01-13T09:00:00Z","data":{…},"hash":"<hex>"}
+
+The leaf bytes are the canonical JSON of the record without ``hash`` (keys
+sorted, no insignificant whitespace, UTF-8) and ``hash = SHA-256(0x00 ‖ leaf)``.
+Every store keeps ``data`` as the exact canonical text, so any store can
+rebuild the leaf bytes, and so the hash, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import cattrs
+import orjson
+
+from ledger.errors import CorruptLog, InvalidEvent, RecordTooLarge, UnsupportedRecord
+from ledger.events import (
+    ClaimDisputed,
+    ClaimMade,
+    ClaimRetracted,
+    Event,
+    FigureReported,
+    SourceDescribed,
+    TopicDefined,
+)
+
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "Codec",
+    "Recorded",
+    "StoredRow",
+    "format_timestamp",
+    "make_codec",
+    "make_converter",
+    "parse_timestamp",
+]
+
+#: Records whose leaf bytes exceed this are refused at append and reported on read.
+MAX_RECORD_BYTES = 1024 * 1024
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@attrs.frozen
+class Recorded:
+    """One event as stored in the log, at its position, with its leaf hash."""
+
+    position: int
+    event_id: str
+    recorded_at: datetime
+    event: Event
+    hash: bytes
+
+    @property
+    def type(self) -> str:
+        """The event's stable type tag."""
+        return type(self.event).__name__
+
+
+@attrs.frozen
+class StoredRow:
+    """A record as stores keep it: the wire format's columns, data as canonical text."""
+
+    position: int
+    event_id: str
+    type: str
+    schema: int
+    recorded_at: str
+    data: str
+    hash: str
+
+    def leaf_bytes(self) -> bytes:
+        """The canonical JSON of the record without its hash: the Merkle leaf."""
+        # Keys in sorted order; data is already canonical text, spliced as is
+        # so that the hash covers exactly the bytes the store holds.
+        head = orjson.dumps(self.event_id)
+        return b"".join(
+            (
+                b'{"data":',
+                self.data.encode(),
+                b',"event_id":',
+                head,
+                b',"position":',
+                str(self.position).encode(),
+                b',"recorded_at":',
+                orjson.dumps(self.recorded_at),
+                b',"schema":',
+                str(self.schema).encode(),
+                b',"type":',
+                orjson.dumps(self.type),
+                b"}",
+            )
+        )
+
+    def to_line(self) -> bytes:
+        """The record as one JSON Lines line, without the newline."""
+        return b"".join(
+            (
+                b'{"position":',
+                str(self.position).encode(),
+                b',"event_id":',
+                orjson.dumps(self.event_id),
+                b',"type":',
+                orjson.dumps(self.type),
+                b',"schema":',
+                str(self.schema).encode(),
+                b',"recorded_at":',
+                orjson.dumps(self.recorded_at),
+                b',"data":',
+                self.data.encode(),
+                b',"hash":',
+                orjson.dumps(self.hash),
+                b"}",
+            )
+        )
+
+
+def format_timestamp(value: datetime) -> str:
+    """A UTC timestamp as ISO 8601 with a Z suffix; microseconds only when present."""
+    value = value.astimezone(UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}"
+    return text + "Z"
+
+
+def parse_timestamp(text: str) -> datetime:
+    """The inverse of format_timestamp; also accepts offsets and plain dates."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected a timestamp string, not {type(text).__name__}")
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 timestamp") from None
+    if value.tzinfo is None:
+        if "T" in text or " " in text:
+            raise ValueError(f"timestamp {text!r} has no timezone")
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _strict(kind: type, name: str) -> Callable[[Any, Any], Any]:
+    def hook(value: Any, _: Any) -> Any:
+        if type(value) is not kind:
+            raise ValueError(f"expected {name}, got {type(value).__name__}")
+        return value
+
+    return hook
+
+
+def _number(value: Any, _: Any) -> int | float | None:
+    if value is None or (type(value) in (int, float)):
+        return value  # type: ignore[no-any-return]
+    raise ValueError(f"expected a number or null, got {type(value).__name__}")
+
+
+def _slugs(value: Any, _: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a list of strings")
+    return tuple(value)
+
+
+def _timestamp(value: Any, _: Any) -> datetime:
+    return parse_timestamp(value)
+
+
+def make_converter() -> cattrs.Converter:
+    """A dedicated cattrs converter for events: strict types, no extra keys."""
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv.register_structure_hook(str, _strict(str, "a string"))
+    conv.register_structure_hook(bool, _strict(bool, "a boolean"))
+    conv.register_structure_hook(int | float | None, _number)
+    conv.register_structure_hook_func(lambda t: t == tuple[str, ...], _slugs)
+    conv.register_structure_hook(datetime, _timestamp)
+    conv.register_unstructure_hook(datetime, format_timestamp)
+    conv.register_unstructure_hook(tuple, list)
+    return conv
+
+
+@attrs.frozen
+class EventType:
+    """A registered event type: its class, stable tag and current schema."""
+
+    cls: type[Event]
+    tag: str
+    schema: int
+
+
+def _source_described_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    # Schema 1 of SourceDescribed predates Admiralty grades; such sources
+    # "cannot be judged", which is grade F.
+    return {**data, "reliability": "F"}
+
+
+class Codec:
+    """Encodes events to stored rows and decodes rows back, upcasting old schemas."""
+
+    def __init__(
+        self,
+        types: Mapping[str, tuple[type[Event], int]],
+        upcasters: Mapping[tuple[str, int], Upcaster] | None = None,
+    ) -> None:
+        self._converter = make_converter()
+        self._by_tag = {tag: EventType(cls, tag, schema) for tag, (cls, schema) in types.items()}
+        self._by_cls = {t.cls: t for t in self._by_tag.values()}
+        self._upcasters: dict[tuple[str, int], Upcaster] = dict(upcasters or {})
+
+    def register_upcaster(self, tag: str, from_schema: int, upcaster: Upcaster) -> None:
+        """Register how data of schema from_schema of tag becomes from_schema + 1."""
+        self._upcasters[(tag, from_schema)] = upcaster
+
+    def tag_of(self, event: Event) -> EventType:
+        """The registered type of an event."""
+        try:
+            return self._by_cls[type(event)]
+        except KeyError:
+            raise InvalidEvent(f"{type(event).__name__} is not an event type") from None
+
+    def event_data(self, event: Event) -> str:
+        """The canonical JSON text of an event's fields, without its event_id."""
+        data = self._converter.unstructure(event)
+        del data["event_id"]
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+
+    def encode(self, position: int, event: Event, recorded_at: datetime) -> StoredRow:
+        """The stored row for event at position; refuses records over the size limit."""
+        kind = self.tag_of(event)
+        data = self.event_data(event)
+        row = StoredRow(
+            position=position,
+            event_id=event.event_id,
+            type=kind.tag,
+            schema=kind.schema,
+            recorded_at=format_timestamp(recorded_at),
+            data=data,
+            hash="",
+        )
+        leaf = row.leaf_bytes()
+        if len(leaf) > MAX_RECORD_BYTES:
+            raise RecordTooLarge(len(leaf), MAX_RECORD_BYTES)
+        return attrs.evolve(row, hash=hashlib.sha256(b"\x00" + leaf).hexdigest())
+
+    def decode(self, row: StoredRow, *, line: int | None = None) -> Recorded:
+        """The Recorded for a stored row; CorruptLog names the position on any fault."""
+        where = {"line": line, "position": row.position}
+        kind = self._by_tag.get(row.type)
+        if kind is None:
+            raise UnsupportedRecord(f"unknown event type {row.type!r}", **where)
+        if type(row.schema) is not int or row.schema < 1:
+            raise CorruptLog(f"schema {row.schema!r} is not a positive integer", **where)
+        if row.schema > kind.schema:
+            raise UnsupportedRecord(
+                f"{row.type} schema {row.schema} is newer than this code knows ({kind.schema})",
+                **where,
+            )
+        size = len(row.data) + len(row.event_id)
+        if size > MAX_RECORD_BYTES:
+            raise RecordTooLarge(size, MAX_RECORD_BYTES, position=row.position)
+        try:
+            data = orjson.loads(row.data)
+        except orjson.JSONDecodeError as exc:
+            raise CorruptLog(f"data is not JSON: {exc}", **where) from None
+        if not isinstance(data, dict):
+            raise CorruptLog("data is not a JSON object", **where)
+        data = self._upcast(kind, row.schema, data, where)
+        try:
+            event = self._converter.structure({**data, "event_id": row.event_id}, kind.cls)
+            recorded_at = parse_timestamp(row.recorded_at)
+        except Exception as exc:  # cattrs groups, validators: all mean corrupt data here
+            raise CorruptLog(f"{row.type} does not decode: {_describe(exc)}", **where) from None
+        try:
+            digest = bytes.fromhex(row.hash)
+        except (ValueError, TypeError):
+            raise CorruptLog(f"hash {row.hash!r} is not hex", **where) from None
+        return Recorded(row.position, row.event_id, recorded_at, event, digest)
+
+    def _upcast(
+        self, kind: EventType, schema: int, data: dict[str, Any], where: dict[str, Any]
+    ) -> dict[str, Any]:
+        for version in range(schema, kind.schema):
+            upcaster = self._upcasters.get((kind.tag, version))
+            if upcaster is None:
+                raise UnsupportedRecord(
+                    f"no upcaster for {kind.tag} schema {version} -> {version + 1}", **where
+                )
+            data = upcaster(data)
+        return data
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, BaseExceptionGroup):
+        inner = [_describe(e) for e in exc.exceptions]
+        notes = [n for e in exc.exceptions for n in getattr(e, "__notes__", [])]
+        return "; ".join(f"{n}: {i}" for n, i in zip(notes, inner, strict=False)) or "; ".join(
+            inner
+        )
+    return str(exc)
+
+
+def make_codec() -> Codec:
+    """The codec for this version of the ledger: every event type and upcaster."""
+    return Codec(
+        {
+            "ClaimMade": (ClaimMade, 1),
+            "FigureReported": (FigureReported, 1),
+            "ClaimDisputed": (ClaimDisputed, 1),
+            "ClaimRetracted": (ClaimRetracted, 1),
+            "TopicDefined": (TopicDefined, 1),
+            "SourceDescribed": (SourceDescribed, 2),
+        },
+        {("SourceDescribed", 1): _source_described_v1_to_v2},
+    )

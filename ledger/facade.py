@@ -1,0 +1,203 @@
+"""The Ledger: one object that validates, stores, folds and answers queries.
+
+It composes the codec, a store, the validation rules and the projection
+state. Each write first catches up with what other writers stored, checks
+idempotency and the caller's expected position, validates the batch against
+the caught-up state, and asks the store to write at exactly the head it
+validated against; if another writer got there first, it catches up and
+tries again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from ledger.codec import Codec, Recorded, StoredRow, make_codec
+from ledger.errors import ConcurrencyError, DuplicateEvent, InvalidEvent
+from ledger.events import (
+    ClaimMade,
+    Event,
+    FigureReported,
+    SourceDescribed,
+    TopicDefined,
+    to_timestamp,
+)
+from ledger.state import LedgerState
+from ledger.stores import open_store
+from ledger.stores.base import Clock, Store
+from ledger.validation import validate
+from ledger.views import Dispute, PropositionView, TopicView
+
+__all__ = ["Ledger", "LedgerView"]
+
+_RETRIES = 50
+
+
+class LedgerView:
+    """Read-only queries over a folded state: the ledger now, or as of a moment."""
+
+    def __init__(self, state: LedgerState) -> None:
+        self._state = state
+
+    @property
+    def position(self) -> int:
+        """The last position folded into this view."""
+        return self._state.position
+
+    def topic(self, topic: str) -> TopicView:
+        """One topic's current figures, range and consensus; UnknownTopic if never mentioned."""
+        return self._state.topic(topic)
+
+    def topics(self) -> list[TopicView]:
+        """Every topic mentioned, sorted by topic."""
+        return [self._state.topic(t) for t in self._state.topic_names()]
+
+    def propositions(self, topic: str | None = None) -> list[PropositionView]:
+        """Every proposition with claims, sorted by (topic, proposition)."""
+        return self._state.propositions(topic)
+
+    def disputes(self, topic: str | None = None) -> list[Dispute]:
+        """Every dispute of a claim in the view, in log order."""
+        return self._state.dispute_list(topic)
+
+    def claim(self, claim_id: str) -> ClaimMade | FigureReported | None:
+        """The ClaimMade or FigureReported with this claim_id, or None."""
+        found = self._state.claims.get(claim_id)
+        return found.event if found else None
+
+    def source(self, source: str) -> SourceDescribed | None:
+        """The latest description of a source, or None."""
+        return self._state.sources.get(source)
+
+    def definition(self, topic: str) -> TopicDefined | None:
+        """The latest TopicDefined of a topic, or None."""
+        return self._state.definitions.get(topic)
+
+
+class Ledger(LedgerView):
+    """An append-only, tamper-evident log of claims with its projections."""
+
+    def __init__(self, store: Store, codec: Codec | None = None) -> None:
+        super().__init__(LedgerState())
+        self.store = store
+        self.codec = codec or make_codec()
+        self._catch_up()
+
+    @classmethod
+    def open(cls, url: str, *, clock: Clock | None = None, **options: Any) -> Ledger:
+        """Open (creating if needed) the ledger at url: memory://, *.jsonl, *.db, sqlite://, postgresql://."""
+        return cls(open_store(url, clock=clock, **options))
+
+    @property
+    def url(self) -> str:
+        """The URL the ledger was opened with."""
+        return self.store.url
+
+    @property
+    def head(self) -> int:
+        """The last position in the log, 0 when empty."""
+        return self.store.head()
+
+    def records(self, after: int = 0) -> Iterator[Recorded]:
+        """The log itself, in position order, after a position."""
+        for row in self.store.read(after):
+            yield self.codec.decode(row)
+
+    def rows(self, after: int = 0) -> Iterator[StoredRow]:
+        """The stored rows exactly as the store holds them."""
+        return self.store.read(after)
+
+    def append(self, event: Event, *, expected_position: int | None = None) -> Recorded:
+        """Validate and store one event; idempotent for the same event_id and payload."""
+        return self.extend([event], expected_position=expected_position)[0]
+
+    def extend(
+        self, events: Iterable[Event], *, expected_position: int | None = None
+    ) -> list[Recorded]:
+        """Validate and store a batch atomically: all of it lands or none of it."""
+        batch = list(events)
+        if not batch:
+            return []
+        data = [self.codec.event_data(e) for e in batch]
+        for _ in range(_RETRIES):
+            self._catch_up()
+            stored = self._stored(batch, data)
+            fresh = [(e, d) for e, d in zip(batch, data, strict=True) if e.event_id not in stored]
+            if not fresh:
+                return [self.codec.decode(stored[e.event_id]) for e in batch]
+            head = self._state.position
+            if expected_position is not None and expected_position != head:
+                raise ConcurrencyError(expected_position, head)
+            validate(self._state, [e for e, _ in fresh])
+            now = self.store.clock()
+            rows = [self.codec.encode(head + i, e, now) for i, (e, _) in enumerate(fresh, 1)]
+            try:
+                self.store.write(rows, head)
+            except ConcurrencyError:
+                continue  # another writer stored first: catch up and re-validate
+            for row, (event, _) in zip(rows, fresh, strict=True):
+                self._state.apply(row.position, event)
+                stored[event.event_id] = row
+            return [self.codec.decode(stored[e.event_id]) for e in batch]
+        raise ConcurrencyError(self._state.position, self.store.head())
+
+    def as_of(
+        self, position: int | None = None, stated: datetime | date | None = None
+    ) -> LedgerView:
+        """A read-only view of the events up to a position and/or stated up to a time."""
+        if position is not None and (isinstance(position, bool) or not isinstance(position, int)):
+            raise InvalidEvent("must be an integer", field="position")
+        if position is not None and position < 0:
+            raise InvalidEvent(f"{position} is negative", field="position")
+        try:
+            cutoff = None if stated is None else to_timestamp(stated)
+        except ValueError as exc:
+            raise InvalidEvent(str(exc), field="stated") from None
+        limit = self.head if position is None else position
+        state = LedgerState()
+        for record in self.records():
+            if record.position > limit:
+                break
+            stated_at = getattr(record.event, "stated_at", None)
+            if cutoff is not None and stated_at is not None and stated_at > cutoff:
+                continue
+            state.apply(record.position, record.event)
+        return LedgerView(state)
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _catch_up(self) -> None:
+        for row in self.store.read(self._state.position):
+            self._state.apply(row.position, self.codec.decode(row).event)
+
+    def _stored(self, batch: Sequence[Event], data: Sequence[str]) -> dict[str, StoredRow]:
+        ids = [e.event_id for e in batch]
+        if len(set(ids)) != len(ids):
+            seen: set[str] = set()
+            for i, event_id in enumerate(ids):
+                if event_id in seen:
+                    raise InvalidEvent(
+                        f"item {i}: {event_id!r} appears twice in the batch", field="event_id"
+                    )
+                seen.add(event_id)
+        stored = self.store.find(ids)
+        for event, payload in zip(batch, data, strict=True):
+            row = stored.get(event.event_id)
+            if row is None:
+                continue
+            # Compare what the events say, upcast to today's schema, not raw bytes.
+            known = self.codec.decode(row).event
+            same_type = type(known) is type(event)
+            if not same_type or self.codec.event_data(known) != payload:
+                raise DuplicateEvent(event.event_id, row.position)
+        return stored

@@ -1,0 +1,71 @@
+"""The store interface: the only place the log touches I/O.
+
+A store keeps stored rows (the wire format's columns) in position order and
+the Merkle tree's right edge beside them. It knows nothing of events beyond
+their event_id and nothing of projections: the Ledger encodes, validates and
+folds; the store writes atomically and refuses a write whose expected head is
+stale.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+
+from ledger.codec import StoredRow
+from ledger.merkle import CompactRange
+
+__all__ = ["Clock", "Store", "utc_now"]
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The store's default clock: the current time in UTC."""
+    return datetime.now(UTC)
+
+
+class Store(abc.ABC):
+    """An append-only sequence of stored rows with gapless positions from 1."""
+
+    #: The URL the store was opened with.
+    url: str
+    #: Where recorded_at comes from; injectable for tests.
+    clock: Clock
+
+    @abc.abstractmethod
+    def head(self) -> int:
+        """The last position, 0 when empty, as the store holds it now."""
+
+    @abc.abstractmethod
+    def read(self, after: int = 0) -> Iterator[StoredRow]:
+        """The rows after a position, in position order."""
+
+    @abc.abstractmethod
+    def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
+        """The stored rows among these event_ids, by event_id."""
+
+    @abc.abstractmethod
+    def write(self, rows: Sequence[StoredRow], expected_head: int) -> None:
+        """Store rows atomically at expected_head + 1..; ConcurrencyError if the head moved."""
+
+    @abc.abstractmethod
+    def tree(self) -> CompactRange:
+        """The right edge of the Merkle tree over every stored leaf hash."""
+
+    def load_snapshot(self) -> bytes | None:
+        """The stored projection snapshot, if the store keeps one."""
+        return None
+
+    def save_snapshot(self, blob: bytes) -> None:  # noqa: B027 - optional for stores
+        """Keep a projection snapshot beside the log; stores may ignore it."""
+
+    def close(self) -> None:  # noqa: B027 - nothing to release by default
+        """Release files, connections and locks."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

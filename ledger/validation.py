@@ -1,0 +1,147 @@
+"""The rules an event must pass against the ledger's state before it is written.
+
+A batch is checked as a whole: each event against the state plus the events
+before it in the batch, kept in an overlay so the state itself is untouched
+until the batch is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ledger.errors import (
+    CompositeCycle,
+    DuplicateClaim,
+    ForeignRetraction,
+    RetractedClaim,
+    SelfDispute,
+    UnitMismatch,
+    UnknownClaim,
+)
+from ledger.events import (
+    ClaimDisputed,
+    ClaimMade,
+    ClaimRetracted,
+    Event,
+    FigureReported,
+    TopicDefined,
+)
+from ledger.state import LedgerState
+
+__all__ = ["validate"]
+
+
+def validate(state: LedgerState, events: Sequence[Event]) -> None:
+    """Raise the ValidationError of the first event that breaks a rule of §4."""
+    check = _Overlay(state)
+    for event in events:
+        check.accept(event)
+
+
+class _Overlay:
+    def __init__(self, state: LedgerState) -> None:
+        self.state = state
+        self.claims: dict[str, str] = {}  # claim_id -> source, pending in this batch
+        self.retracted: set[str] = set()
+        self.units: dict[str, str] = {}
+        self.definitions: dict[str, TopicDefined] = {}
+
+    def accept(self, event: Event) -> None:
+        if isinstance(event, ClaimMade | FigureReported):
+            if event.claim_id in self.claims or event.claim_id in self.state.claims:
+                raise DuplicateClaim(event.claim_id)
+            if isinstance(event, FigureReported):
+                self._check_figure_unit(event.topic, event.figure.unit)
+                self.units.setdefault(event.topic, event.figure.unit)
+            self.claims[event.claim_id] = event.source
+        elif isinstance(event, ClaimDisputed):
+            owner = self._live_owner(event.target)
+            if owner == event.source:
+                raise SelfDispute(event.target, event.source)
+        elif isinstance(event, ClaimRetracted):
+            owner = self._live_owner(event.target)
+            if owner != event.source:
+                raise ForeignRetraction(event.target, event.source, owner)
+            self.retracted.add(event.target)
+        elif isinstance(event, TopicDefined):
+            self._check_definition(event)
+            self.definitions[event.topic] = event
+
+    def _live_owner(self, claim_id: str) -> str:
+        owner = self.claims.get(claim_id)
+        if owner is None:
+            claim = self.state.claims.get(claim_id)
+            if claim is None:
+                raise UnknownClaim(claim_id)
+            owner = claim.source
+        if claim_id in self.retracted or self.state.is_retracted(claim_id):
+            raise RetractedClaim(claim_id)
+        return owner
+
+    def _unit(self, topic: str) -> str | None:
+        defined = self.definitions.get(topic)
+        if defined is not None and defined.unit is not None:
+            return defined.unit
+        return self.state.unit_of(topic) or self.units.get(topic)
+
+    def _parts(self, topic: str) -> tuple[str, ...]:
+        defined = self.definitions.get(topic)
+        return defined.parts if defined is not None else self.state.parts_of(topic)
+
+    def _parents(self, topic: str) -> Iterable[str]:
+        yield from (p for p in self.state.parents.get(topic, ()) if p not in self.definitions)
+        yield from (t for t, d in self.definitions.items() if topic in d.parts)
+
+    def _component_units(self, start: Iterable[str]) -> dict[str, str]:
+        # Parts and their composites are summed together, so every topic
+        # linked through composite definitions must share one unit.
+        units: dict[str, str] = {}
+        stack = list(start)
+        seen: set[str] = set()
+        while stack:
+            topic = stack.pop()
+            if topic in seen:
+                continue
+            seen.add(topic)
+            unit = self._unit(topic)
+            if unit is not None:
+                units[topic] = unit
+            stack.extend(self._parts(topic))
+            stack.extend(self._parents(topic))
+        return units
+
+    def _check_figure_unit(self, topic: str, unit: str) -> None:
+        own = self._unit(topic)
+        if own is not None:
+            if own != unit:
+                raise UnitMismatch(topic, own, unit)
+            return
+        for _, other_unit in sorted(self._component_units([topic]).items()):
+            if other_unit != unit:
+                raise UnitMismatch(topic, other_unit, unit)
+
+    def _check_definition(self, event: TopicDefined) -> None:
+        established = self._unit(event.topic)
+        if event.unit is not None and established is not None and event.unit != established:
+            raise UnitMismatch(event.topic, established, event.unit)
+        for part in event.parts:
+            path = self._path(part, event.topic, [event.topic, part])
+            if path is not None:
+                raise CompositeCycle(event.topic, path)
+        unit = event.unit or established
+        units = self._component_units([event.topic, *event.parts])
+        if unit is None and units:
+            unit = units[sorted(units)[0]]
+        for other, other_unit in sorted(units.items()):
+            if other_unit != unit:
+                raise UnitMismatch(other, unit, other_unit)
+
+    def _path(self, start: str, goal: str, path: list[str]) -> list[str] | None:
+        for part in self._parts(start):
+            if part == goal:
+                return [*path, part]
+            if part not in path:
+                found = self._path(part, goal, [*path, part])
+                if found is not None:
+                    return found
+        return None
