@@ -9,6 +9,9 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+# The PostgreSQL server fixture (postgres_url) lives in its own module.
+pytest_plugins = ["tests.pg_server"]
+
 settings.register_profile(
     "fast",
     max_examples=60,

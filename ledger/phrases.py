@@ -1,0 +1,276 @@
+"""Words to figures: turn a source's phrase ("more than 3,000") into a Figure.
+
+The default convention is the Wikimpacts 2024 annotation guideline (VUB-HYDR,
+"DataTable Annotation Guidelines ImpactDB V1 2024-08-28", rule 14); "strict"
+keeps only what the words logically imply. docs/figures.md is the reference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from typing import NamedTuple
+
+from ledger.errors import InvalidFigure, UnparseableFigure
+from ledger.figures import Figure, Number
+
+__all__ = ["CONVENTIONS", "parse_figure"]
+
+CONVENTIONS = ("wikimpacts-2024", "strict")
+
+# Digits only in ASCII: "\d" would also take Arabic-Indic and other digits.
+_NUM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?: (?:thousand|million|billion))?"
+_NUM_PARTS = re.compile(r"([0-9,]+)(?:\.([0-9]+))?(?: (thousand|million|billion))?")
+_MULTIPLIERS = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
+_UNIT_WORDS = {"dozen": 12, "hundred": 100, **_MULTIPLIERS}
+_ORDERS = {"tens": 10, "dozens": 12, "hundreds": 100, "thousands": 10**3}
+_ORDERS |= {"millions": 10**6, "billions": 10**9}
+# "several hundred thousand", "a couple of dozen": a unit word, then larger multipliers.
+_UNITS = r"(?:dozen|hundred|thousand|million|billion)(?: (?:thousand|million|billion))*"
+# "tens of thousands": an order word, then "of" and larger orders.
+_ORDER_CHAIN = r"(?:tens|dozens|hundreds|thousands|millions|billions)(?: of (?:thousands|millions|billions))*"
+# Words after the number expression: letters only, so a second figure ("300 dead, 2,700
+# injured") or punctuation ("3,000 or so maybe?") never slips through as a trailing noun.
+_WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*['’]?"
+_TRAIL = rf"(?P<trail>(?: {_WORD})*)"
+# Trailing words that would change the number they follow ("3,000 or more", "300-odd",
+# "2 hundred", "300 at least"): refusing them beats silently reading a different figure.
+_REFUSED = frozenset(
+    "and or to plus minus odd ish times upwards above below up over under exceeding greater "
+    "lower less fewer more least most minimum maximum about around approximately roughly "
+    "nearly almost some estimated few several couple many numerous none tens dozen dozens "
+    "hundred hundreds thousand thousands million millions billion billions trillion k m mn bn".split()
+)
+_DASH = "-–—‐‑−"
+
+
+class _Bounds(NamedTuple):
+    low: Fraction | None
+    high: Fraction | None
+    low_open: bool = False
+    high_open: bool = False
+    best: Fraction | None = None
+
+
+class _NoFigure(Exception):
+    """Words that parse but leave no possible figure; reported as InvalidFigure."""
+
+
+def _number(text: str) -> tuple[Fraction, int]:
+    """The value of a number expression without its multiplier word, and that multiplier."""
+    match = _NUM_PARTS.fullmatch(text)
+    assert match is not None  # _NUM only captures text that _NUM_PARTS reads
+    whole, decimals, word = match.groups()
+    value = Fraction(int(whole.replace(",", "")))
+    if decimals:
+        value += Fraction(int(decimals), 10 ** len(decimals))
+    return value, _MULTIPLIERS[word] if word else 1
+
+
+def _value(text: str) -> Fraction:
+    mantissa, multiplier = _number(text)
+    return mantissa * multiplier
+
+
+def _scale(n: Fraction) -> Fraction:
+    """The power of ten of n's last non-zero digit (500 -> 100, 2.75 -> 0.01); 1 for 0."""
+    if n == 0:
+        return Fraction(1)
+    scale = Fraction(1)
+    while (n / scale).denominator != 1:
+        scale /= 10
+    while (n / (scale * 10)).denominator == 1:
+        scale *= 10
+    return scale
+
+
+def _step(n: Fraction) -> Fraction:
+    # The guideline's "N+1" / "N-1" is one count; a figure written with decimals
+    # ("more than 2.5") steps by its own last digit instead, or 2.6 would be skipped.
+    return min(Fraction(1), _scale(n))
+
+
+def _floor(anchor: Fraction) -> Fraction:
+    # The guideline's low is never below 1, but the floor may not climb over the
+    # value the reading must keep ("less than 1" is 0, "about 0" is 0).
+    return Fraction(1) if anchor >= 1 else Fraction(0)
+
+
+def _units(words: str, table: dict[str, int]) -> int:
+    product = 1
+    for word in words.split(" "):
+        if word != "of":
+            product *= table[word]
+    return product
+
+
+Reader = Callable[[re.Match[str], bool], _Bounds]
+
+
+def _plain(m: re.Match[str], strict: bool) -> _Bounds:
+    n = _value(m["n"])
+    return _Bounds(n, n)
+
+
+def _at_least(m: re.Match[str], strict: bool) -> _Bounds:
+    n = _value(m["n"])
+    return _Bounds(n, None) if strict else _Bounds(n, n + _scale(n))
+
+
+def _over(m: re.Match[str], strict: bool) -> _Bounds:
+    n = _value(m["n"])
+    if strict:
+        # "3,000+" reads "3,000 or more"; "more than 3,000" excludes 3,000 itself.
+        return _Bounds(n, None) if m["plus"] else _Bounds(n, None, low_open=True)
+    low = n + _step(n)
+    return _Bounds(low, low + _scale(n))
+
+
+def _under(m: re.Match[str], strict: bool) -> _Bounds:
+    n = _value(m["n"])
+    if n == 0:
+        raise _NoFigure("nothing is less than 0")
+    if strict:
+        return _Bounds(Fraction(0), n, high_open=True)
+    high = n - _step(n)
+    return _Bounds(max(high - _scale(n), _floor(high)), high)
+
+
+def _at_most(m: re.Match[str], strict: bool) -> _Bounds:
+    n = _value(m["n"])
+    low = Fraction(0) if strict else max(n - _scale(n), Fraction(0))
+    return _Bounds(low, n)
+
+
+def _about(m: re.Match[str], strict: bool) -> _Bounds:
+    # Strict: one step of the precision the figure was written in, either side,
+    # is the widest rounding "about N" can honestly cover; it has no floor of 1.
+    n = _value(m["n"])
+    floor = Fraction(0) if strict else _floor(n)
+    return _Bounds(max(n - _scale(n), floor), n + _scale(n), best=n)
+
+
+def _vague(s: int, wikimpacts_top: int, strict_top: int | None) -> _Bounds:
+    # Strict tops stop below the next order word: past 10 hundred, a speaker says thousands.
+    if strict_top is None:
+        return _Bounds(Fraction(2 * s), None)
+    return _Bounds(Fraction(2 * s), Fraction(strict_top * s - (strict_top > 3)))
+
+
+def _order(m: re.Match[str], strict: bool) -> _Bounds:
+    s = _units(m["s"], _ORDERS)
+    return _vague(s, 9, 10) if strict else _Bounds(Fraction(2 * s), Fraction(9 * s))
+
+
+def _few(m: re.Match[str], strict: bool) -> _Bounds:
+    if not strict:
+        return _Bounds(Fraction(2), Fraction(6))
+    # "a few" and "several" say the number is small; the others only that it is plural.
+    small = m["w"] in ("a few", "several")
+    return _vague(1, 6, 10 if small else None)
+
+
+def _few_multiplier(m: re.Match[str], strict: bool) -> _Bounds:
+    s = _units(m["s"], _UNIT_WORDS)
+    return _vague(s, 6, 10) if strict else _Bounds(Fraction(2 * s), Fraction(6 * s))
+
+
+def _couple(m: re.Match[str], strict: bool) -> _Bounds:
+    # "A couple" is two, loosely three: the guideline's reading is already the loose one.
+    s = _units(m["s"], _UNIT_WORDS) if m["s"] else 1
+    return _Bounds(Fraction(2 * s), Fraction(3 * s))
+
+
+def _many(m: re.Match[str], strict: bool) -> _Bounds:
+    # "Many" fixes no scale: strictly it only says "more than one".
+    return _Bounds(Fraction(2), None) if strict else _Bounds(Fraction(20), Fraction(60))
+
+
+def _none(m: re.Match[str], strict: bool) -> _Bounds:
+    return _Bounds(Fraction(0), Fraction(0))
+
+
+def _range(m: re.Match[str], strict: bool) -> _Bounds:
+    (a_bare, a_mult), (b_bare, b_mult) = _number(m["a"]), _number(m["b"])
+    # "2-3 million" is 2 to 3 million, but "500 to 2 million" starts at 500.
+    if a_mult == 1 and a_bare <= b_bare:
+        a_mult = b_mult
+    low, high = a_bare * a_mult, b_bare * b_mult
+    if low > high:
+        raise _NoFigure(f"the range runs backwards: {_out(low)} is above {_out(high)}")
+    return _Bounds(low, high)
+
+
+def _rule(name: str, pattern: str, reader: Reader) -> tuple[str, re.Pattern[str], Reader]:
+    return name, re.compile(pattern + _TRAIL), reader
+
+
+_N = rf"(?P<n>{_NUM})"
+# Tried in order; the first rule whose pattern matches the whole phrase and whose
+# trailing words are all acceptable wins. More specific wordings come first.
+_RULES = (
+    _rule("none", r"(?:none|no(?= ))", _none),
+    _rule("at-least", rf"(?:at least|a minimum of) {_N}", _at_least),
+    _rule("over", rf"(?:more than|over|greater than|exceeding) {_N}(?P<plus>)", _over),
+    _rule("over", rf"{_N} ?(?P<plus>\+)", _over),
+    _rule("under", rf"(?:less than|fewer than|under|lower than) {_N}", _under),
+    _rule("at-most", rf"(?:at most|up to|no more than) {_N}", _at_most),
+    _rule(
+        "about",
+        rf"(?:(?:about|around|approximately|roughly|nearly|almost|some|an estimated) |~ ?){_N}",
+        _about,
+    ),
+    _rule("range", rf"between (?P<a>{_NUM}) and (?P<b>{_NUM})", _range),
+    _rule("range", rf"(?:from )?(?P<a>{_NUM})(?: ?[{_DASH}] ?| to )(?P<b>{_NUM})", _range),
+    _rule("few-multiplier", rf"(?:a few|several) (?P<s>{_UNITS})", _few_multiplier),
+    _rule("couple", rf"(?:a )?couple(?: of)?(?: (?P<s>{_UNITS}))?", _couple),
+    _rule("order-of-magnitude", rf"(?P<s>{_ORDER_CHAIN})(?: of)?", _order),
+    _rule("few", r"(?P<w>a few|several|a number of|a group of|numerous)", _few),
+    _rule("many", r"many", _many),
+    _rule("plain", _N, _plain),
+)
+
+
+def _out(x: Fraction) -> Number:
+    return x.numerator if x.denominator == 1 else float(x)
+
+
+def _acceptable(trail: str) -> bool:
+    return not any(part in _REFUSED for part in re.split(r"[ '’-]", trail))
+
+
+def parse_figure(text: str, unit: str, convention: str = "wikimpacts-2024") -> Figure:
+    """Read a source's words ("more than 3,000") as a Figure under a named convention."""
+    if convention not in CONVENTIONS:
+        raise InvalidFigure(
+            f"unknown convention {convention!r}; choose one of {', '.join(CONVENTIONS)}",
+            field="convention",
+        )
+    given: object = text
+    if not isinstance(given, str):
+        raise UnparseableFigure(text, convention)
+    words = " ".join(text.split()).lower()
+    for name, pattern, reader in _RULES:
+        match = pattern.fullmatch(words)
+        if match is None or not _acceptable(match["trail"]):
+            continue
+        try:
+            b = reader(match, convention == "strict")
+            bounds = [None if x is None else _out(x) for x in (b.low, b.high, b.best)]
+        except _NoFigure as e:
+            raise InvalidFigure(f"{text!r} under {convention!r}: {e}", field="phrase") from None
+        except OverflowError:
+            raise InvalidFigure(f"{text!r} is too large for a float", field="phrase") from None
+        low, high, best = bounds
+        return Figure(
+            low,
+            high,
+            b.low_open,
+            b.high_open,
+            best=best,
+            unit=unit,
+            phrase=text,
+            rule=f"{convention}:{name}",
+        )
+    raise UnparseableFigure(text, convention)
