@@ -38,6 +38,7 @@ from ledger.events import (
     TopicDefined,
 )
 from ledger.facade import Ledger, LedgerView
+from ledger.phrases import parse_figure
 from ledger.figures import Figure, Interval
 from ledger.views import Consensus, CurrentFigure, Dispute, PropositionView, TopicView
 
@@ -84,4 +85,5 @@ __all__ = [
     "UnparseableFigure",
     "UnsupportedRecord",
     "ValidationError",
+    "parse_figure",
 ]

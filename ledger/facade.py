@@ -10,10 +10,12 @@ tries again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+from ledger.authoring import read_events
 from ledger.codec import Codec, Recorded, StoredRow, make_codec
 from ledger.errors import ConcurrencyError, DuplicateEvent, InvalidEvent
 from ledger.events import (
@@ -120,28 +122,46 @@ class Ledger(LedgerView):
         batch = list(events)
         if not batch:
             return []
-        data = [self.codec.event_data(e) for e in batch]
         for _ in range(_RETRIES):
             self._catch_up()
-            stored = self._stored(batch, data)
-            fresh = [(e, d) for e, d in zip(batch, data, strict=True) if e.event_id not in stored]
+            stored = self._stored(batch)
+            fresh = [e for e in batch if e.event_id not in stored]
             if not fresh:
                 return [self.codec.decode(stored[e.event_id]) for e in batch]
             head = self._state.position
             if expected_position is not None and expected_position != head:
                 raise ConcurrencyError(expected_position, head)
-            validate(self._state, [e for e, _ in fresh])
+            validate(self._state, fresh)
             now = self.store.clock()
-            rows = [self.codec.encode(head + i, e, now) for i, (e, _) in enumerate(fresh, 1)]
+            rows = [self.codec.encode(head + i, e, now) for i, e in enumerate(fresh, 1)]
             try:
                 self.store.write(rows, head)
             except ConcurrencyError:
                 continue  # another writer stored first: catch up and re-validate
-            for row, (event, _) in zip(rows, fresh, strict=True):
+            for row, event in zip(rows, fresh, strict=True):
                 self._state.apply(row.position, event)
                 stored[event.event_id] = row
             return [self.codec.decode(stored[e.event_id]) for e in batch]
         raise ConcurrencyError(self._state.position, self.store.head())
+
+    def import_events(
+        self, path: str | Path, *, progress: Callable[[int, int], None] | None = None
+    ) -> list[Recorded]:
+        """Import an authoring-format file whole, or nothing: ImportFailed lists bad lines."""
+        self._catch_up()
+        events = read_events(path, self._state, stored=self._already_stored, progress=progress)
+        return self.extend(events)
+
+    def _already_stored(self, events: list[Event]) -> dict[str, bool]:
+        found = self.store.find([e.event_id for e in events])
+        by_id = {e.event_id: e for e in events}
+        return {i: self._same(by_id[i], row) for i, row in found.items()}
+
+    def _same(self, event: Event, row: StoredRow) -> bool:
+        # Compare what the events say, upcast to today's schema, not raw bytes.
+        known = self.codec.decode(row).event
+        same_type = type(known) is type(event)
+        return same_type and self.codec.event_data(known) == self.codec.event_data(event)
 
     def as_of(
         self, position: int | None = None, stated: datetime | date | None = None
@@ -180,7 +200,7 @@ class Ledger(LedgerView):
         for row in self.store.read(self._state.position):
             self._state.apply(row.position, self.codec.decode(row).event)
 
-    def _stored(self, batch: Sequence[Event], data: Sequence[str]) -> dict[str, StoredRow]:
+    def _stored(self, batch: Sequence[Event]) -> dict[str, StoredRow]:
         ids = [e.event_id for e in batch]
         if len(set(ids)) != len(ids):
             seen: set[str] = set()
@@ -191,13 +211,8 @@ class Ledger(LedgerView):
                     )
                 seen.add(event_id)
         stored = self.store.find(ids)
-        for event, payload in zip(batch, data, strict=True):
+        for event in batch:
             row = stored.get(event.event_id)
-            if row is None:
-                continue
-            # Compare what the events say, upcast to today's schema, not raw bytes.
-            known = self.codec.decode(row).event
-            same_type = type(known) is type(event)
-            if not same_type or self.codec.event_data(known) != payload:
+            if row is not None and not self._same(event, row):
                 raise DuplicateEvent(event.event_id, row.position)
         return stored

@@ -17,6 +17,7 @@ from ledger.errors import (
     SelfDispute,
     UnitMismatch,
     UnknownClaim,
+    ValidationError,
 )
 from ledger.events import (
     ClaimDisputed,
@@ -28,7 +29,7 @@ from ledger.events import (
 )
 from ledger.state import LedgerState
 
-__all__ = ["validate"]
+__all__ = ["check_each", "validate"]
 
 
 def validate(state: LedgerState, events: Sequence[Event]) -> None:
@@ -145,3 +146,15 @@ class _Overlay:
                 if found is not None:
                     return found
         return None
+
+
+def check_each(state: LedgerState, events: Sequence[Event]) -> list[tuple[int, ValidationError]]:
+    """Every event that breaks a rule, by index; a bad event is left out of what follows."""
+    check = _Overlay(state)
+    found: list[tuple[int, ValidationError]] = []
+    for index, event in enumerate(events):
+        try:
+            check.accept(event)
+        except ValidationError as exc:
+            found.append((index, exc))
+    return found
