@@ -23,6 +23,9 @@ def _check_number(name: str, value: Any, *, optional: bool) -> None:
         raise InvalidFigure(f"must be an int or a float, not {type(value).__name__}", field=name)
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidFigure(f"must be finite, not {value!r}", field=name)
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        # Wider integers do not survive every JSON reader the log is meant for.
+        raise InvalidFigure(f"{value} does not fit in 64 bits", field=name)
 
 
 def _check_bounds(low: Number | None, high: Number | None, low_open: bool, high_open: bool) -> None:

@@ -1,0 +1,54 @@
+"""The README's code runs, and so does every example."""
+
+from __future__ import annotations
+
+import re
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def python_blocks(path: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)
+
+
+def test_the_readme_opens_with_the_two_setup_commands() -> None:
+    text = (ROOT / "README.md").read_text()
+    first_block = re.search(r"```sh\n(.*?)```", text, flags=re.S)
+    assert first_block is not None
+    commands = [line.split("#")[0].strip() for line in first_block.group(1).splitlines()]
+    assert commands == ["make demo", "make test"]
+
+
+def test_the_readme_quickstart_runs_and_its_comments_are_true(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (block,) = python_blocks(ROOT / "README.md")
+    exec(compile(block, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    promised = [line.split("# ")[1] for line in block.splitlines() if line.startswith("print(")]
+    assert printed == promised
+
+
+@pytest.mark.parametrize("name", ["quickstart.py", "kursk_pows.py", "time_travel.py"])
+def test_every_example_runs(name: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / name)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
+
+
+def test_the_quickstart_example_finds_the_majority(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(ROOT / "examples" / "quickstart.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "consensus: [121, 131] majority estimate 128" in out
