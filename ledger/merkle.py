@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import NoReturn
 
 from ledger.errors import InvalidProof
 
 __all__ = [
+    "HASH_SIZE",
     "CompactRange",
     "consistency_proof",
     "inclusion_proof",
@@ -132,9 +134,7 @@ def consistency_proof(old_size: int, leaf_hashes: Sequence[bytes]) -> list[bytes
     """Return PROOF(old_size, D[n]) of RFC 9162 §2.1.4.1; [] when old_size == n."""
     size = len(leaf_hashes)
     if not 0 < old_size <= size:
-        raise InvalidProof(
-            f"old size {old_size} is out of range for a tree of size {size} (must be 1..{size})"
-        )
+        raise InvalidProof(f"old size {old_size} is out of range for a tree of size {size}")
     _check_all("leaf hash", leaf_hashes)
     # SUBPROOF(m, D[lo:hi], b) unrolled: `whole` is b, true while D[lo:hi] is the left edge.
     proof: list[bytes] = []
@@ -164,14 +164,11 @@ def verify_inclusion(
     _check_hash("leaf hash", leaf_hash)
     _check_hash("root", root)
     _check_all("proof hash", proof)
-    # Closed form of the number of loop rounds below, checked first for a clear message.
-    inner = (index ^ (size - 1)).bit_length()
-    _check_length(proof, inner + (index >> inner).bit_count())
 
     fn, sn, r = index, size - 1, leaf_hash
     for p in proof:
         if sn == 0:
-            raise InvalidProof("proof is longer than the path to the root")
+            _wrong_length(proof, _inclusion_length(index, size))
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             while not fn & 1 and fn != 0:
@@ -182,7 +179,7 @@ def verify_inclusion(
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise InvalidProof("proof is shorter than the path to the root")
+        _wrong_length(proof, _inclusion_length(index, size))
     if r != root:
         raise InvalidProof(f"computed root {r.hex()} does not match root {root.hex()}")
 
@@ -202,18 +199,16 @@ def verify_consistency(
     _check_hash("new root", new_root)
     _check_all("proof hash", proof)
     if old_size == new_size:
-        _check_length(proof, 0)
+        if proof:
+            _wrong_length(proof, 0)
         if old_root != new_root:
             raise InvalidProof(f"roots differ for the same size {old_size}")
         return
-    # Closed form of the proof length (the loop's rounds, plus the seed unless it is old_root).
-    inner = ((old_size - 1) ^ (new_size - 1)).bit_length()
-    border = ((old_size - 1) >> inner).bit_count()
-    shift = (old_size & -old_size).bit_length() - 1
-    seeded = old_size == 1 << shift
-    _check_length(proof, (0 if seeded else 1) + inner - shift + border)
+    if not proof:
+        _wrong_length(proof, _consistency_length(old_size, new_size))
 
-    path = [old_root, *proof] if seeded else list(proof)
+    # A power-of-two old tree is a subtree of the new one: its root seeds the path itself.
+    path = [old_root, *proof] if old_size & (old_size - 1) == 0 else list(proof)
     fn, sn = old_size - 1, new_size - 1
     while fn & 1:
         fn >>= 1
@@ -221,7 +216,7 @@ def verify_consistency(
     fr = sr = path[0]
     for c in path[1:]:
         if sn == 0:
-            raise InvalidProof("proof is longer than the path to the new root")
+            _wrong_length(proof, _consistency_length(old_size, new_size))
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
@@ -233,7 +228,7 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise InvalidProof("proof is shorter than the path to the new root")
+        _wrong_length(proof, _consistency_length(old_size, new_size))
     if fr != old_root:
         raise InvalidProof(f"computed old root {fr.hex()} does not match {old_root.hex()}")
     if sr != new_root:
@@ -266,6 +261,20 @@ def _check_all(what: str, values: Sequence[bytes]) -> None:
             _check_hash(f"{what} {position}", value)
 
 
-def _check_length(proof: Sequence[bytes], expected: int) -> None:
-    if len(proof) != expected:
-        raise InvalidProof(f"proof has {len(proof)} hashes, expected {expected}")
+def _inclusion_length(index: int, size: int) -> int:
+    # The §2.1.3.2 loop's rounds: one per level below where the leaf's path leaves the
+    # right edge, then one per left sibling (1 bit of index) above it.
+    inner = (index ^ (size - 1)).bit_length()
+    return inner + (index >> inner).bit_count()
+
+
+def _consistency_length(old_size: int, new_size: int) -> int:
+    # The seed unless old_size is a power of two, then the §2.1.4.2 loop's rounds, which
+    # skip the levels inside the old tree's last perfect subtree.
+    shift = (old_size & -old_size).bit_length() - 1
+    seed = 0 if old_size == 1 << shift else 1
+    return seed + _inclusion_length(old_size - 1, new_size) - shift
+
+
+def _wrong_length(proof: Sequence[bytes], expected: int) -> NoReturn:
+    raise InvalidProof(f"proof has {len(proof)} hashes, expected {expected}")

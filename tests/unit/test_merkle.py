@@ -593,6 +593,11 @@ def test_verify_consistency_refuses_a_truncated_proof() -> None:
         verify_consistency(6, 8, ROOTS[6], ROOTS[8], proof[:2])
     with pytest.raises(InvalidProof, match="proof has 0 hashes, expected 3"):
         verify_consistency(6, 8, ROOTS[6], ROOTS[8], [])
+    # A power-of-two old size is seeded with the old root, so its proof is one shorter.
+    with pytest.raises(InvalidProof, match="proof has 1 hashes, expected 2"):
+        verify_consistency(2, 5, ROOTS[2], ROOTS[5], CONSISTENCY_PROOFS[3][2][:1])
+    with pytest.raises(InvalidProof, match="proof has 0 hashes, expected 1"):
+        verify_consistency(4, 7, ROOTS[4], ROOTS[7], [])
 
 
 def test_verify_consistency_refuses_an_extended_proof() -> None:
