@@ -24,25 +24,30 @@ _NUM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?: (?:thousand|million
 _NUM_PARTS = re.compile(r"([0-9,]+)(?:\.([0-9]+))?(?: (thousand|million|billion))?")
 _MULTIPLIERS = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
 _UNIT_WORDS = {"dozen": 12, "hundred": 100, **_MULTIPLIERS}
-_ORDERS = {"tens": 10, "dozens": 12, "hundreds": 100, "thousands": 10**3}
-_ORDERS |= {"millions": 10**6, "billions": 10**9}
+_ORDERS = {"tens": 10, "dozens": 12, "hundreds": 100}
+_ORDERS |= {word + "s": value for word, value in _MULTIPLIERS.items()}
 # "several hundred thousand", "a couple of dozen": a unit word, then larger multipliers.
 _UNITS = r"(?:dozen|hundred|thousand|million|billion)(?: (?:thousand|million|billion))*"
 # "tens of thousands": an order word, then "of" and larger orders.
-_ORDER_CHAIN = r"(?:tens|dozens|hundreds|thousands|millions|billions)(?: of (?:thousands|millions|billions))*"
+_ORDER_CHAIN = (
+    r"(?:tens|dozens|hundreds|thousands|millions|billions)(?: of (?:thousands|millions|billions))*"
+)
 # Words after the number expression: letters only, so a second figure ("300 dead, 2,700
 # injured") or punctuation ("3,000 or so maybe?") never slips through as a trailing noun.
 _WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*['’]?"
 _TRAIL = rf"(?P<trail>(?: {_WORD})*)"
 # Trailing words that would change the number they follow ("3,000 or more", "300-odd",
 # "2 hundred", "300 at least"): refusing them beats silently reading a different figure.
-_REFUSED = frozenset(
-    "and or to plus minus odd ish times upwards above below up over under exceeding greater "
-    "lower less fewer more least most minimum maximum about around approximately roughly "
-    "nearly almost some estimated few several couple many numerous none tens dozen dozens "
-    "hundred hundreds thousand thousands million millions billion billions trillion k m mn bn".split()
+_REFUSED_WORDS = (
+    "and or to plus minus odd ish times upwards above below up over under exceeding greater"
+    " lower less fewer more least most minimum maximum about around approximately roughly"
+    " nearly almost some estimated few several couple many numerous none tens dozen dozens"
+    " hundred hundreds thousand thousands million millions billion billions trillion k m mn bn"
 )
+_REFUSED = frozenset(_REFUSED_WORDS.split())
 _DASH = "-–—‐‑−"
+# A phrase is a few words; the cap also keeps numbers far below Python's int-parsing limit.
+_MAX_LENGTH = 1_000
 
 
 class _Bounds(NamedTuple):
@@ -65,7 +70,9 @@ def _number(text: str) -> tuple[Fraction, int]:
     value = Fraction(int(whole.replace(",", "")))
     if decimals:
         value += Fraction(int(decimals), 10 ** len(decimals))
-    return value, _MULTIPLIERS[word] if word else 1
+    multiplier = _MULTIPLIERS[word] if word else 1
+    _check_float(value * multiplier)  # the words' own numbers, not only the bounds
+    return value, multiplier
 
 
 def _value(text: str) -> Fraction:
@@ -105,7 +112,7 @@ def _units(words: str, table: dict[str, int]) -> int:
     return product
 
 
-Reader = Callable[[re.Match[str], bool], _Bounds]
+_Reader = Callable[[re.Match[str], bool], _Bounds]
 
 
 def _plain(m: re.Match[str], strict: bool) -> _Bounds:
@@ -151,29 +158,27 @@ def _about(m: re.Match[str], strict: bool) -> _Bounds:
     return _Bounds(max(n - _scale(n), floor), n + _scale(n), best=n)
 
 
-def _vague(s: int, wikimpacts_top: int, strict_top: int | None) -> _Bounds:
-    # Strict tops stop below the next order word: past 10 hundred, a speaker says thousands.
-    if strict_top is None:
-        return _Bounds(Fraction(2 * s), None)
-    return _Bounds(Fraction(2 * s), Fraction(strict_top * s - (strict_top > 3)))
+def _same_order(s: int) -> _Bounds:
+    # Strictly, "several hundred" stays below the next order word: at ten hundred a
+    # speaker says "a thousand". Counts are whole, hence 999 rather than an open 1,000.
+    return _Bounds(Fraction(2 * s), Fraction(10 * s - 1))
 
 
 def _order(m: re.Match[str], strict: bool) -> _Bounds:
     s = _units(m["s"], _ORDERS)
-    return _vague(s, 9, 10) if strict else _Bounds(Fraction(2 * s), Fraction(9 * s))
+    return _same_order(s) if strict else _Bounds(Fraction(2 * s), Fraction(9 * s))
 
 
 def _few(m: re.Match[str], strict: bool) -> _Bounds:
     if not strict:
         return _Bounds(Fraction(2), Fraction(6))
-    # "a few" and "several" say the number is small; the others only that it is plural.
-    small = m["w"] in ("a few", "several")
-    return _vague(1, 6, 10 if small else None)
+    # "A few" and "several" say the number is small; the others only that it is plural.
+    return _same_order(1) if m["w"] in ("a few", "several") else _Bounds(Fraction(2), None)
 
 
 def _few_multiplier(m: re.Match[str], strict: bool) -> _Bounds:
     s = _units(m["s"], _UNIT_WORDS)
-    return _vague(s, 6, 10) if strict else _Bounds(Fraction(2 * s), Fraction(6 * s))
+    return _same_order(s) if strict else _Bounds(Fraction(2 * s), Fraction(6 * s))
 
 
 def _couple(m: re.Match[str], strict: bool) -> _Bounds:
@@ -202,7 +207,7 @@ def _range(m: re.Match[str], strict: bool) -> _Bounds:
     return _Bounds(low, high)
 
 
-def _rule(name: str, pattern: str, reader: Reader) -> tuple[str, re.Pattern[str], Reader]:
+def _rule(name: str, pattern: str, reader: _Reader) -> tuple[str, re.Pattern[str], _Reader]:
     return name, re.compile(pattern + _TRAIL), reader
 
 
@@ -232,7 +237,15 @@ _RULES = (
 )
 
 
+def _check_float(x: Fraction) -> None:
+    # Past ~15 significant digits neighbouring decimals share a float, and "more than N"
+    # would come out as N itself: refuse rather than store a bound the words exclude.
+    if x.denominator != 1 and Fraction(repr(float(x))) != x:
+        raise _NoFigure("a number has more significant digits than a float holds (about 15)")
+
+
 def _out(x: Fraction) -> Number:
+    _check_float(x)
     return x.numerator if x.denominator == 1 else float(x)
 
 
@@ -247,8 +260,9 @@ def parse_figure(text: str, unit: str, convention: str = "wikimpacts-2024") -> F
             f"unknown convention {convention!r}; choose one of {', '.join(CONVENTIONS)}",
             field="convention",
         )
+    # Typed callers always pass a str; untyped ones may not, and must get a ledger error.
     given: object = text
-    if not isinstance(given, str):
+    if not isinstance(given, str) or len(text) > _MAX_LENGTH:
         raise UnparseableFigure(text, convention)
     words = " ".join(text.split()).lower()
     for name, pattern, reader in _RULES:
