@@ -38,8 +38,8 @@ from ledger.events import (
     TopicDefined,
 )
 from ledger.facade import Ledger, LedgerView
-from ledger.phrases import parse_figure
 from ledger.figures import Figure, Interval
+from ledger.phrases import parse_figure
 from ledger.views import Consensus, CurrentFigure, Dispute, PropositionView, TopicView
 
 __version__ = "0.1.0"

@@ -262,7 +262,7 @@ class Codec:
                 f"{row.type} schema {row.schema} is newer than this code knows ({kind.schema})",
                 **where,
             )
-        size = len(row.data) + len(row.event_id)
+        size = len(row.leaf_bytes())
         if size > MAX_RECORD_BYTES:
             raise RecordTooLarge(size, MAX_RECORD_BYTES, position=row.position)
         try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.authoring import read_events
 from ledger.codec import Codec, Recorded, StoredRow, make_codec
@@ -31,6 +31,9 @@ from ledger.stores import open_store
 from ledger.stores.base import Clock, Store
 from ledger.validation import validate
 from ledger.views import Dispute, PropositionView, TopicView
+
+if TYPE_CHECKING:
+    from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
 
 __all__ = ["Ledger", "LedgerView"]
 
@@ -90,7 +93,12 @@ class Ledger(LedgerView):
     @classmethod
     def open(cls, url: str, *, clock: Clock | None = None, **options: Any) -> Ledger:
         """Open (creating if needed) the ledger at url: memory://, *.jsonl, *.db, sqlite://, postgresql://."""
-        return cls(open_store(url, clock=clock, **options))
+        store = open_store(url, clock=clock, **options)
+        try:
+            return cls(store)
+        except BaseException:
+            store.close()
+            raise
 
     @property
     def url(self) -> str:
@@ -105,7 +113,12 @@ class Ledger(LedgerView):
     def records(self, after: int = 0) -> Iterator[Recorded]:
         """The log itself, in position order, after a position."""
         for row in self.store.read(after):
-            yield self.codec.decode(row)
+            yield self._decode(row)
+
+    def _decode(self, row: StoredRow) -> Recorded:
+        # In JSON Lines the position is the line number; say so in errors.
+        line = row.position if self.store.numbered_lines else None
+        return self.codec.decode(row, line=line)
 
     def rows(self, after: int = 0) -> Iterator[StoredRow]:
         """The stored rows exactly as the store holds them."""
@@ -127,7 +140,7 @@ class Ledger(LedgerView):
             stored = self._stored(batch)
             fresh = [e for e in batch if e.event_id not in stored]
             if not fresh:
-                return [self.codec.decode(stored[e.event_id]) for e in batch]
+                return [self._decode(stored[e.event_id]) for e in batch]
             head = self._state.position
             if expected_position is not None and expected_position != head:
                 raise ConcurrencyError(expected_position, head)
@@ -141,7 +154,7 @@ class Ledger(LedgerView):
             for row, event in zip(rows, fresh, strict=True):
                 self._state.apply(row.position, event)
                 stored[event.event_id] = row
-            return [self.codec.decode(stored[e.event_id]) for e in batch]
+            return [self._decode(stored[e.event_id]) for e in batch]
         raise ConcurrencyError(self._state.position, self.store.head())
 
     def import_events(
@@ -159,7 +172,7 @@ class Ledger(LedgerView):
 
     def _same(self, event: Event, row: StoredRow) -> bool:
         # Compare what the events say, upcast to today's schema, not raw bytes.
-        known = self.codec.decode(row).event
+        known = self._decode(row).event
         same_type = type(known) is type(event)
         return same_type and self.codec.event_data(known) == self.codec.event_data(event)
 
@@ -186,6 +199,45 @@ class Ledger(LedgerView):
             state.apply(record.position, record.event)
         return LedgerView(state)
 
+    def follow(
+        self,
+        after: int = 0,
+        *,
+        poll_interval: float = 1.0,
+        stop: Callable[[], bool] | None = None,
+    ) -> Iterator[Recorded]:
+        """Every record after a position, then each new one as it lands, exactly once, in order."""
+        from ledger.follow import follow
+
+        for row in follow(self.store, after, poll_interval=poll_interval, stop=stop):
+            yield self._decode(row)
+
+    # -- tamper evidence (ledger.tamper holds the logic) -------------------
+
+    def checkpoint(self) -> Checkpoint:
+        """The tree size and Merkle root of the log now, from the store's right edge."""
+        from ledger import tamper
+
+        return tamper.checkpoint(self)
+
+    def prove(self, position: int, size: int | None = None) -> Receipt:
+        """An inclusion receipt for the record at position in the tree of size (default: head)."""
+        from ledger import tamper
+
+        return tamper.prove(self, position, size)
+
+    def prove_consistency(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
+        """A proof that the log of old_size is a prefix of the log of new_size (default: head)."""
+        from ledger import tamper
+
+        return tamper.prove_consistency(self, old_size, new_size)
+
+    def verify(self, checkpoint: Checkpoint | None = None) -> VerifyReport:
+        """Recompute every leaf and the root; report the first fault, never raise on tampering."""
+        from ledger import tamper
+
+        return tamper.verify(self, checkpoint)
+
     def close(self) -> None:
         """Close the store."""
         self.store.close()
@@ -198,7 +250,7 @@ class Ledger(LedgerView):
 
     def _catch_up(self) -> None:
         for row in self.store.read(self._state.position):
-            self._state.apply(row.position, self.codec.decode(row).event)
+            self._state.apply(row.position, self._decode(row).event)
 
     def _stored(self, batch: Sequence[Event]) -> dict[str, StoredRow]:
         ids = [e.event_id for e in batch]

@@ -18,6 +18,8 @@ def open_store(url: str, *, clock: Clock | None = None, **options: Any) -> Store
     if url == "memory://" or url.startswith("memory://"):
         from ledger.stores.memory import MemoryStore
 
+        if options:
+            raise StoreUnavailable(f"memory:// takes no options, got {', '.join(sorted(options))}")
         return MemoryStore(url, clock)
     if url.startswith("sqlite://"):
         from ledger.stores.sqlite import SQLiteStore

@@ -33,6 +33,8 @@ class Store(abc.ABC):
     url: str
     #: Where recorded_at comes from; injectable for tests.
     clock: Clock
+    #: Whether positions are line numbers of a file (JSON Lines), for error messages.
+    numbered_lines: bool = False
 
     @abc.abstractmethod
     def head(self) -> int:

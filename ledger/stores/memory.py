@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator, Sequence
 
 from ledger.codec import StoredRow
-from ledger.errors import ConcurrencyError
+from ledger.errors import ConcurrencyError, DuplicateEvent
 from ledger.merkle import CompactRange
 from ledger.stores.base import Clock, Store, utc_now
 
@@ -37,6 +37,9 @@ class MemoryStore(Store):
         with self._lock:
             if len(self._rows) != expected_head:
                 raise ConcurrencyError(expected_head, len(self._rows))
+            for row in rows:
+                if row.event_id in self._ids:
+                    raise DuplicateEvent(row.event_id, self._ids[row.event_id].position)
             self._rows.extend(rows)
             self._ids.update((r.event_id, r) for r in rows)
             self._tree.extend([bytes.fromhex(r.hash) for r in rows])

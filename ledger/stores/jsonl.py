@@ -1,0 +1,474 @@
+"""The JSON Lines store: one record per line, fsync per append, flock for writers.
+
+Line n holds position n, written as ``StoredRow.to_line()`` plus a newline.
+The store keeps an index in memory (the offset of every line, the position
+of every event_id, the Merkle right edge), built by one scan on open and
+extended by every append and by every catch-up with what other processes
+appended. Writers hold an exclusive ``flock`` on the file while they catch
+up, check the head, write and fsync; readers take a shared one while they
+read new lines, so they never see half an append.
+
+Damage is never repaired silently. A last line without its newline is an
+interrupted append: it is moved to ``<name>.torn`` with a logged warning and
+the file is cut back to the last complete line. A batch of several rows is
+announced first in ``<name>.pending`` (its start and end offsets, fsynced),
+so a batch cut short by a crash is moved aside whole, complete lines
+included, and ``extend`` stays all or nothing. Anything else (bad JSON, a
+wrong, repeated or missing position, wrong keys or types) raises
+``CorruptLog`` naming the line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import re
+import stat
+import threading
+from array import array
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import orjson
+
+from ledger.codec import MAX_RECORD_BYTES, StoredRow
+from ledger.errors import (
+    ConcurrencyError,
+    CorruptLog,
+    DuplicateEvent,
+    LedgerError,
+    RecordTooLarge,
+    StoreError,
+    StoreUnavailable,
+)
+from ledger.merkle import HASH_SIZE, CompactRange
+from ledger.stores.base import Clock, Store, utc_now
+
+__all__ = ["JsonlStore"]
+
+log = logging.getLogger("ledger.stores.jsonl")
+
+_WIRE_KEYS = frozenset(("position", "event_id", "type", "schema", "recorded_at", "data", "hash"))
+_HEX = re.compile(r"[0-9a-f]{64}")
+# A line is the leaf bytes rearranged plus ,"hash":"<64 hex>" (74 bytes).
+_MAX_LINE = MAX_RECORD_BYTES + 10 + 2 * HASH_SIZE
+# Larger than any valid line, so a chunk without a newline means damage.
+_CHUNK = 4 * 1024 * 1024
+_fdatasync = getattr(os, "fdatasync", os.fsync)
+
+
+class JsonlStore(Store):
+    """The log in one JSON Lines file, safe for several writer processes."""
+
+    #: Position n is line n, so an error at a position names the line too.
+    numbered_lines = True
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        url: str | None = None,
+        clock: Clock = utc_now,
+        **options: Any,
+    ) -> None:
+        self.url = url or os.fspath(path)
+        self.clock = clock
+        self._path = os.path.abspath(os.fspath(path))
+        if options:
+            raise StoreUnavailable(f"{self.url}: unknown JSON Lines option(s) {sorted(options)}")
+        self._torn_path = self._path + ".torn"
+        self._pending_path = self._path + ".pending"
+        self._mutex = threading.RLock()
+        # _offsets[n] is where line n + 1 starts, so _offsets[-1] is the end
+        # of the last complete line and len(_offsets) - 1 the head.
+        self._offsets = array("q", [0])
+        self._ids: dict[str, int] = {}
+        self._edge = CompactRange()
+        self._fd = self._open()
+        try:
+            with self._io("open"):
+                self._refresh(always=True)
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    # -- the Store interface ---------------------------------------------
+
+    def head(self) -> int:
+        with self._mutex, self._io("read the head"):
+            self._refresh()
+            return len(self._offsets) - 1
+
+    def read(self, after: int = 0) -> Iterator[StoredRow]:
+        with self._mutex, self._io("read records"):
+            self._refresh()
+            first = min(max(after, 0), len(self._offsets) - 1)
+            start, stop = self._offsets[first], self._offsets[-1]
+            # A private descriptor: close() may run while the caller iterates.
+            fd = os.dup(self._fd)
+        try:
+            yield from _rows(fd, start, stop, first + 1, self.url)
+        finally:
+            os.close(fd)
+
+    def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
+        found: dict[str, StoredRow] = {}
+        with self._mutex, self._io("find events"):
+            self._refresh()
+            for event_id in event_ids:
+                position = self._ids.get(event_id)
+                if position is not None and event_id not in found:
+                    found[event_id] = self._line(position)
+        return found
+
+    def write(self, rows: Sequence[StoredRow], expected_head: int) -> None:
+        if not rows:
+            return
+        lines = [row.to_line() for row in rows]
+        with self._mutex, self._io("append"):
+            self._check_open()
+            with self._flock(fcntl.LOCK_EX):
+                self._append(rows, lines, expected_head)
+
+    def _append(self, rows: Sequence[StoredRow], lines: list[bytes], expected_head: int) -> None:
+        """The write itself, under the exclusive lock."""
+        named, held = os.stat(self._path), os.fstat(self._fd)
+        if (named.st_dev, named.st_ino) != (held.st_dev, held.st_ino):
+            # An editor or a rotation replaced the file: appends here would be lost.
+            raise StoreUnavailable(f"{self.url} was replaced since it was opened; reopen it")
+        self._scan(repair=True)
+        head = len(self._offsets) - 1
+        if head != expected_head:
+            raise ConcurrencyError(expected_head, head)
+        leaves = self._check(rows, lines, head)
+        blob = b"\n".join(lines) + b"\n"
+        start = self._offsets[-1]
+        if len(rows) > 1:
+            self._announce(start, start + len(blob))
+        try:
+            _pwrite_all(self._fd, blob, start)
+            _fdatasync(self._fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)
+                _fdatasync(self._fd)
+            raise
+        for row, line, leaf in zip(rows, lines, leaves, strict=True):
+            self._offsets.append(self._offsets[-1] + len(line) + 1)
+            self._ids[row.event_id] = row.position
+            self._edge.append(leaf)
+        if len(rows) > 1:
+            self._announce(None)
+
+    def tree(self) -> CompactRange:
+        with self._mutex, self._io("read the Merkle tree"):
+            self._refresh()
+            return self._edge.copy()
+
+    def close(self) -> None:
+        with self._mutex:
+            fd, self._fd = self._fd, -1
+            if fd >= 0:
+                os.close(fd)
+
+    # -- opening ----------------------------------------------------------
+
+    def _open(self) -> int:
+        path = self._path
+        if os.path.isdir(path):
+            raise StoreUnavailable(f"{path} is a directory, not a JSON Lines file")
+        parent = os.path.dirname(path)
+        if not os.path.isdir(parent):
+            raise StoreUnavailable(f"cannot create {path}: directory {parent} does not exist")
+        flags = os.O_RDWR | getattr(os, "O_CLOEXEC", 0)
+        try:
+            try:
+                fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                fd = os.open(path, flags)
+            else:
+                # A new file must survive a power cut along with its first append.
+                os.fsync(fd)
+                _fsync_dir(parent)
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot open {path} for writing: {_reason(exc)}") from exc
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise StoreUnavailable(f"{path} is not a regular file")
+        return fd
+
+    # -- catching up ------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._fd < 0:
+            raise StoreUnavailable(f"{self.url}: the store is closed")
+
+    def _refresh(self, *, always: bool = False) -> None:
+        """Index what other processes appended since this one last looked."""
+        self._check_open()
+        if not always and os.fstat(self._fd).st_size == self._offsets[-1]:
+            return
+        with self._flock(fcntl.LOCK_SH):
+            clean = self._scan(repair=False)
+        if not clean:
+            # Damage left by a dead writer: repair it where no one else writes.
+            with self._flock(fcntl.LOCK_EX):
+                self._scan(repair=True)
+
+    def _scan(self, *, repair: bool) -> bool:
+        """Index the complete lines past the known end; False if damage needs repair."""
+        pending = self._pending()
+        if pending is not None:
+            if not repair:
+                return False
+            self._settle(*pending)
+        size = os.fstat(self._fd).st_size
+        pos = self._offsets[-1]
+        if size < pos:
+            raise CorruptLog(
+                f"{self.url} shrank to {size} bytes below the {pos} bytes already read",
+                line=len(self._offsets) - 1,
+            )
+        while pos < size:
+            chunk = os.pread(self._fd, min(_CHUNK, size - pos), pos)
+            cut = chunk.rfind(b"\n")
+            if cut < 0:
+                if pos + len(chunk) < size:
+                    number = len(self._offsets)
+                    raise CorruptLog(f"line is over {_MAX_LINE} bytes long", line=number)
+                if not repair:
+                    return False
+                self._set_aside(pos, size, f"line {len(self._offsets)} has no newline")
+                return True
+            for line in chunk[:cut].split(b"\n"):
+                self._index(_parse(line, len(self._offsets)), len(line))
+            pos += cut + 1
+        return True
+
+    def _index(self, row: StoredRow, length: int) -> None:
+        seen = self._ids.get(row.event_id)
+        if seen is not None:
+            raise CorruptLog(
+                f"event_id {row.event_id!r} is already stored at position {seen}",
+                line=row.position,
+                position=row.position,
+            )
+        self._edge.append(bytes.fromhex(row.hash))
+        self._ids[row.event_id] = row.position
+        self._offsets.append(self._offsets[-1] + length + 1)
+
+    # -- damage -----------------------------------------------------------
+
+    def _pending(self) -> tuple[int, int] | None:
+        """The (start, end) offsets of an announced batch, or None."""
+        try:
+            with open(self._pending_path, "rb") as file:
+                text = file.read(64)
+        except FileNotFoundError:
+            return None
+        if not text:
+            return None
+        match = re.fullmatch(rb"(\d+) (\d+)\n", text)
+        # An unreadable announcement was cut while being written, before any
+        # byte of its batch: there is nothing to settle but the file itself.
+        return (int(match[1]), int(match[2])) if match else (0, 0)
+
+    def _announce(self, start: int | None, end: int = 0) -> None:
+        """Record, durably, the batch about to be written; None clears it."""
+        created = not os.path.exists(self._pending_path)
+        fd = os.open(self._pending_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            if start is not None:
+                _pwrite_all(fd, b"%d %d\n" % (start, end), 0)
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            _fsync_dir(os.path.dirname(self._path))
+
+    def _settle(self, start: int, end: int) -> None:
+        """Resolve a batch announced by a writer that did not finish."""
+        size = os.fstat(self._fd).st_size
+        if start < size < end:
+            if start < self._offsets[-1]:
+                raise CorruptLog(
+                    f"an interrupted batch starts at byte {start}, inside lines already read",
+                    line=len(self._offsets) - 1,
+                )
+            self._set_aside(start, size, "a batch append was interrupted")
+        self._announce(None)
+
+    def _set_aside(self, start: int, stop: int, why: str) -> None:
+        """Move bytes start..stop to the .torn file, then cut the log back to start."""
+        fragment = os.pread(self._fd, stop - start, start)
+        if not fragment.endswith(b"\n"):
+            fragment += b"\n"
+        created = not os.path.exists(self._torn_path)
+        fd = os.open(self._torn_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            _pwrite_all(fd, fragment, None)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            _fsync_dir(os.path.dirname(self._path))
+        # Only once the fragment is safe in the side file is it cut from the log.
+        os.ftruncate(self._fd, start)
+        os.fsync(self._fd)
+        log.warning(
+            "%s: %s; moved %d bytes (from line %d) to %s",
+            self.url,
+            why,
+            stop - start,
+            len(self._offsets),
+            self._torn_path,
+        )
+
+    # -- plumbing ---------------------------------------------------------
+
+    def _check(self, rows: Sequence[StoredRow], lines: Sequence[bytes], head: int) -> list[bytes]:
+        """The leaf hashes of rows that may be written at head + 1..; else raise."""
+        leaves: list[bytes] = []
+        batch: set[str] = set()
+        for i, (row, line) in enumerate(zip(rows, lines, strict=True), head + 1):
+            if row.position != i:
+                raise StoreError(f"row {row.event_id!r} has position {row.position}, expected {i}")
+            stored = self._ids.get(row.event_id)
+            if stored is not None or row.event_id in batch:
+                raise DuplicateEvent(row.event_id, stored or i)
+            batch.add(row.event_id)
+            leaf_size = len(line) - 10 - len(row.hash)
+            if leaf_size > MAX_RECORD_BYTES:
+                raise RecordTooLarge(leaf_size, MAX_RECORD_BYTES, position=i)
+            if not isinstance(row.hash, str) or not _HEX.fullmatch(row.hash):
+                raise StoreError(f"position {i}: hash {row.hash!r} is not 64 lowercase hex digits")
+            leaves.append(bytes.fromhex(row.hash))
+        return leaves
+
+    def _line(self, position: int) -> StoredRow:
+        start, stop = self._offsets[position - 1], self._offsets[position]
+        return _parse(os.pread(self._fd, stop - start - 1, start), position)
+
+    @contextlib.contextmanager
+    def _flock(self, kind: int) -> Iterator[None]:
+        fcntl.flock(self._fd, kind)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def _io(self, what: str) -> Iterator[None]:
+        """OS errors as StoreUnavailable naming the file and the operation."""
+        try:
+            yield
+        except LedgerError:
+            raise
+        except OSError as exc:
+            raise StoreUnavailable(f"{self.url}: cannot {what}: {_reason(exc)}") from exc
+
+
+def _rows(fd: int, start: int, stop: int, line: int, url: str) -> Iterator[StoredRow]:
+    """The parsed lines between two offsets, read in chunks."""
+    pos = start
+    while pos < stop:
+        try:
+            chunk = os.pread(fd, min(_CHUNK, stop - pos), pos)
+        except OSError as exc:
+            raise StoreUnavailable(f"{url}: cannot read records: {_reason(exc)}") from exc
+        cut = chunk.rfind(b"\n")
+        if cut < 0:
+            raise CorruptLog(f"{url} changed under the reader", line=line)
+        for text in chunk[:cut].split(b"\n"):
+            yield _parse(text, line)
+            line += 1
+        pos += cut + 1
+
+
+def _parse(line: bytes, number: int) -> StoredRow:
+    """The StoredRow on line `number`, or CorruptLog naming the line."""
+    if len(line) > _MAX_LINE:
+        raise CorruptLog(
+            f"record of {len(line)} bytes exceeds the limit of {MAX_RECORD_BYTES} bytes",
+            line=number,
+        )
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise CorruptLog(f"not a JSON record: {exc}", line=number) from None
+    if type(obj) is not dict:
+        raise CorruptLog(f"a JSON {type(obj).__name__}, not a record object", line=number)
+    if obj.keys() != _WIRE_KEYS:
+        missing = sorted(_WIRE_KEYS - obj.keys())
+        extra = sorted(obj.keys() - _WIRE_KEYS)
+        raise CorruptLog(f"keys: missing {missing}, unexpected {extra}", line=number)
+    position = obj["position"]
+    if type(position) is not int:
+        raise CorruptLog(f"position {position!r} is not an integer", line=number)
+    if position != number:
+        raise CorruptLog(
+            f"position {position} on line {number}: positions must follow line numbers",
+            line=number,
+            position=position,
+        )
+    for key in ("event_id", "type", "recorded_at", "hash"):
+        if type(obj[key]) is not str:
+            raise CorruptLog(f"{key} must be a string", line=number, position=position)
+    if type(obj["schema"]) is not int:
+        raise CorruptLog("schema must be an integer", line=number, position=position)
+    if type(obj["data"]) is not dict:
+        raise CorruptLog("data must be a JSON object", line=number, position=position)
+    if not _HEX.fullmatch(obj["hash"]):
+        raise CorruptLog("hash must be 64 lowercase hex digits", line=number, position=position)
+    return StoredRow(
+        position,
+        obj["event_id"],
+        obj["type"],
+        obj["schema"],
+        obj["recorded_at"],
+        _data_text(line, obj),
+        obj["hash"],
+    )
+
+
+def _data_text(line: bytes, obj: dict[str, Any]) -> str:
+    """The data value's text exactly as stored, so the leaf bytes are the stored bytes."""
+    prefix = b"".join(
+        (
+            b'{"position":%d,"event_id":' % obj["position"],
+            orjson.dumps(obj["event_id"]),
+            b',"type":',
+            orjson.dumps(obj["type"]),
+            b',"schema":%d,"recorded_at":' % obj["schema"],
+            orjson.dumps(obj["recorded_at"]),
+            b',"data":',
+        )
+    )
+    suffix = b',"hash":"' + obj["hash"].encode() + b'"}'
+    if line.startswith(prefix) and line.endswith(suffix):
+        return line[len(prefix) : len(line) - len(suffix)].decode()
+    # A line laid out by hand: keep the canonical form of its data.
+    return orjson.dumps(obj["data"], option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int | None) -> None:
+    view = memoryview(data)
+    while view:
+        done = os.write(fd, view) if offset is None else os.pwrite(fd, view, offset)
+        view = view[done:]
+        if offset is not None:
+            offset += done
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)

@@ -1,0 +1,43 @@
+"""Several writer processes on one file: 4 x 200 appends give positions 1..800, none lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ledger import Ledger
+from tests.integration.writer_child import Writer, check_log
+
+WRITERS = 4
+APPENDS = 200
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", [".jsonl", ".db"])
+def test_four_writer_processes_get_gapless_distinct_positions(tmp_path: Path, suffix: str) -> None:
+    url = str(tmp_path / f"shared{suffix}")
+    with open(tmp_path / "writers.log", "wb") as log:
+        # All four create the file at once: opening must be safe to race too.
+        writers = [Writer(url, f"w{k}", APPENDS, 1, log) for k in range(WRITERS)]
+        for writer in writers:
+            writer.wait_ready()
+        for writer in writers:
+            writer.go()
+        acks = [writer.acknowledged() for writer in writers]
+    problems = [w.proc.returncode for w in writers if w.proc.returncode != 0]
+    assert not problems, (tmp_path / "writers.log").read_text()
+
+    acked = {event_id: position for batches in acks for b in batches for position, event_id in b}
+    assert len(acked) == WRITERS * APPENDS
+    assert sorted(acked.values()) == list(range(1, WRITERS * APPENDS + 1))
+    assert check_log(url, acked) == WRITERS * APPENDS
+    interleaved = 0
+    for batches in acks:
+        # Each writer's own appends keep its order.
+        positions = [position for b in batches for position, _ in b]
+        assert positions == sorted(positions)
+        interleaved += positions != list(range(positions[0], positions[0] + APPENDS))
+    assert interleaved, "the writers never raced: the test proved nothing"
+    with Ledger.open(url) as lg:
+        assert len({r.event_id for r in lg.records()}) == WRITERS * APPENDS

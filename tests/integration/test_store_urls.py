@@ -1,0 +1,242 @@
+"""Store URLs: every form opens the right store, every bad one a clear StoreUnavailable."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ledger import Ledger, StoreUnavailable
+from ledger.stores.jsonl import JsonlStore
+from ledger.stores.memory import MemoryStore
+from ledger.stores.sqlite import SQLiteStore
+
+from .contract.builders import topic
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://host/log", "mongodb://localhost/x", "s3://bucket/log.jsonl", "file:///x.db"]
+)
+def test_an_unknown_scheme_names_the_scheme_and_the_choices(url: str) -> None:
+    with pytest.raises(StoreUnavailable) as caught:
+        Ledger.open(url)
+    message = str(caught.value)
+    assert repr(url.split("://")[0]) in message
+    assert "memory://" in message
+    assert "sqlite:///" in message
+
+
+@pytest.mark.parametrize("url", ["ledger.txt", "ledger", "kursk.json", "x.jsonl.bak"])
+def test_a_path_without_a_store_suffix_is_refused(url: str) -> None:
+    with pytest.raises(StoreUnavailable, match="jsonl"):
+        Ledger.open(url)
+
+
+def test_a_file_path_opens_its_store_by_suffix(tmp_path: Path) -> None:
+    kinds = {".jsonl": JsonlStore, ".db": SQLiteStore, ".sqlite": SQLiteStore}
+    kinds[".sqlite3"] = SQLiteStore
+    for suffix, kind in kinds.items():
+        url = str(tmp_path / f"log{suffix}")
+        with Ledger.open(url) as lg:
+            assert isinstance(lg.store, kind)
+            assert lg.url == url
+            lg.append(topic())
+        with Ledger.open(url) as lg:
+            assert lg.head == 1
+    with Ledger.open("memory://") as lg:
+        assert isinstance(lg.store, MemoryStore)
+
+
+def test_sqlite_urls_take_relative_paths_with_three_slashes_and_absolute_with_four(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    with Ledger.open("sqlite:///sub/relative.db") as lg:
+        assert isinstance(lg.store, SQLiteStore)
+        assert lg.url == "sqlite:///sub/relative.db"
+        lg.append(topic())
+    assert (tmp_path / "sub" / "relative.db").is_file()
+    absolute = tmp_path / "absolute.db"
+    with Ledger.open(f"sqlite:///{absolute}") as lg:  # "/" + "/tmp/..." = four slashes
+        lg.append(topic())
+    assert absolute.is_file()
+    with Ledger.open(f"sqlite:///{absolute}") as lg:
+        assert lg.head == 1
+    with Ledger.open(str(absolute)) as lg:  # the same file by its plain path
+        assert lg.head == 1
+
+
+def test_sqlite_memory_url_is_a_throwaway_database() -> None:
+    with Ledger.open("sqlite:///:memory:") as lg:
+        lg.append(topic())
+        assert lg.head == 1
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///"])
+def test_a_sqlite_url_without_a_path_is_refused(url: str) -> None:
+    with pytest.raises(StoreUnavailable, match="no SQLite file"):
+        Ledger.open(url)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".db"])
+def test_a_missing_directory_is_named(tmp_path: Path, suffix: str) -> None:
+    url = str(tmp_path / "no" / "such" / f"log{suffix}")
+    with pytest.raises(StoreUnavailable) as caught:
+        Ledger.open(url)
+    assert str(tmp_path / "no" / "such") in str(caught.value)
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".db"])
+def test_a_path_below_a_file_is_refused(tmp_path: Path, suffix: str) -> None:
+    (tmp_path / "plain").write_text("not a directory")
+    url = str(tmp_path / "plain" / f"log{suffix}")
+    with pytest.raises(StoreUnavailable, match="plain"):
+        Ledger.open(url)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".db", ".sqlite"])
+def test_a_directory_given_as_the_path_is_refused(tmp_path: Path, suffix: str) -> None:
+    folder = tmp_path / f"folder{suffix}"
+    folder.mkdir()
+    with pytest.raises(StoreUnavailable, match="is a directory"):
+        Ledger.open(str(folder))
+
+
+def _open_as_unprivileged(url: str) -> str:
+    """Open url in a forked child that gave up root's power over permissions; its error."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        said = "opened"
+        try:
+            os.close(read_end)
+            if os.geteuid() == 0:
+                os.setgid(65534)
+                os.setuid(65534)
+            Ledger.open(url).close()
+        except StoreUnavailable as exc:
+            said = f"StoreUnavailable: {exc}"
+        except BaseException as exc:
+            said = f"{type(exc).__name__}: {exc}"
+        finally:
+            os.write(write_end, said.encode())
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        said = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return said
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    # Under /tmp rather than pytest's tmp_path, which an unprivileged child cannot enter.
+    folder = Path(tempfile.mkdtemp(prefix="ledger-perm-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".db"])
+def test_an_unwritable_directory_is_refused(shared_dir: Path, suffix: str) -> None:
+    locked = shared_dir / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    said = _open_as_unprivileged(str(locked / f"log{suffix}"))
+    assert said.startswith("StoreUnavailable:")
+    assert "locked" in said
+
+
+def test_a_read_only_jsonl_file_is_refused_with_its_path(shared_dir: Path) -> None:
+    path = shared_dir / "ro.jsonl"
+    with Ledger.open(str(path)) as lg:
+        lg.append(topic())
+    path.chmod(0o444)
+    said = _open_as_unprivileged(str(path))
+    assert said.startswith("StoreUnavailable:")
+    assert "ro.jsonl" in said
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"this is not a database, just text " * 200, b"SQLite format 3\x00" + b"\xff" * 200],
+)
+def test_a_file_that_is_not_a_database_is_refused_and_left_alone(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreUnavailable) as caught:
+        Ledger.open(str(path))
+    assert str(path) in str(caught.value)
+    assert path.read_bytes() == content
+
+
+def test_a_sqlite_database_of_another_application_is_refused_and_left_alone(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreUnavailable, match="another application"):
+        Ledger.open(str(path))
+    conn = sqlite3.connect(path)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    conn.close()
+    assert tables == ["invoices"]
+    assert mode == "delete", "the other application's journal mode was changed"
+
+
+def test_an_empty_file_named_db_becomes_a_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    with Ledger.open(str(path)) as lg:
+        lg.append(topic())
+        assert lg.head == 1
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".db"])
+def test_an_unknown_option_is_refused(tmp_path: Path, suffix: str) -> None:
+    with pytest.raises(StoreUnavailable, match="colour"):
+        Ledger.open(str(tmp_path / f"log{suffix}"), colour="blue")
+
+
+@pytest.mark.parametrize("timeout", [-1, "soon", float("nan"), True])
+def test_a_bad_sqlite_timeout_is_refused(tmp_path: Path, timeout: object) -> None:
+    with pytest.raises(StoreUnavailable, match="timeout"):
+        Ledger.open(str(tmp_path / "log.db"), timeout=timeout)
+
+
+def test_a_sqlite_timeout_is_taken(tmp_path: Path) -> None:
+    with Ledger.open(str(tmp_path / "log.db"), timeout=0.5) as lg:
+        assert lg.head == 0
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".db"])
+def test_a_closed_store_says_so(tmp_path: Path, suffix: str) -> None:
+    lg = Ledger.open(str(tmp_path / f"log{suffix}"))
+    lg.close()
+    lg.close()  # closing twice is harmless
+    with pytest.raises(StoreUnavailable, match="closed"):
+        lg.append(topic())
+    with pytest.raises(StoreUnavailable, match="closed"):
+        _ = lg.head
+
+
+def test_creating_a_jsonl_file_makes_an_empty_file_and_nothing_else(tmp_path: Path) -> None:
+    with Ledger.open(str(tmp_path / "new.jsonl")) as lg:
+        assert lg.head == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.jsonl"]
+    assert (tmp_path / "new.jsonl").read_bytes() == b""

@@ -1,0 +1,113 @@
+"""A writer process for the crash and concurrency tests.
+
+    python writer_child.py URL PREFIX COUNT [MAX_BATCH]
+
+Opens the ledger, prints ``ready``, waits for a line on stdin, then appends
+COUNT batches (forever when COUNT is 0) of 1..MAX_BATCH ClaimMade events and,
+after each append returns, prints one line ``position:event_id ...`` for the
+batch: the acknowledgement the parent holds the store to. Event ids are
+``PREFIX-<batch>-<k>-of-<n>`` so the parent can tell whether a batch landed
+whole.
+"""
+
+from __future__ import annotations
+
+import random
+import selectors
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from ledger import ClaimMade, Ledger
+from ledger.merkle import root
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Writer:
+    """A writer_child process seen from the test: start it, release it, read its acks."""
+
+    def __init__(self, url: str, prefix: str, count: int, max_batch: int, log: IO[bytes]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, url, prefix, str(count), str(max_batch)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            cwd=ROOT,
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until the child has opened the ledger."""
+        assert self.proc.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.proc.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                raise AssertionError(f"writer not ready after {timeout}s")
+        line = self.proc.stdout.readline()
+        assert line == b"ready\n", f"writer failed to start: {line!r}"
+
+    def go(self) -> None:
+        """Let the child start appending."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"go\n")
+        self.proc.stdin.flush()
+
+    def acknowledged(self, timeout: float = 120.0) -> list[list[tuple[int, str]]]:
+        """Wait for the child to end; its acknowledged batches as (position, event_id)."""
+        out, _ = self.proc.communicate(timeout=timeout)
+        batches = []
+        # A last line without its newline was cut by the kill: not acknowledged.
+        for line in out.split(b"\n")[:-1]:
+            pairs = (item.split(":", 1) for item in line.decode().split())
+            batches.append([(int(position), event_id) for position, event_id in pairs])
+        return batches
+
+
+def check_log(url: str, acked: dict[str, int]) -> int:
+    """Assert the log after a crash; return its head."""
+    with Ledger.open(url) as lg:
+        records = list(lg.records())  # every record decodes
+        edge = lg.store.tree()
+    assert [r.position for r in records] == list(range(1, len(records) + 1)), "positions gap"
+    stored = {r.event_id: r.position for r in records}
+    lost = {e: p for e, p in acked.items() if stored.get(e) != p}
+    assert not lost, f"acknowledged events lost or moved: {lost}"
+    assert (edge.size, edge.root()) == (len(records), root([r.hash for r in records]))
+    batches = Counter(e.rsplit("-", 3)[0] for e in stored)
+    sizes = {e.rsplit("-", 3)[0]: int(e.rsplit("-", 1)[1]) for e in stored}
+    partial = {b: (n, sizes[b]) for b, n in batches.items() if n != sizes[b]}
+    assert not partial, f"batches that landed in part: {partial}"
+    return len(records)
+
+
+def main(url: str, prefix: str, count: int, max_batch: int) -> None:
+    rng = random.Random(prefix)
+    lg = Ledger.open(url)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    batch = 0
+    while count == 0 or batch < count:
+        size = rng.randint(1, max_batch)
+        events = [
+            ClaimMade(
+                claim_id=f"{prefix}/b{batch}-{k}",
+                topic="kursk/incursion",
+                source=f"src/{prefix}",
+                # Sizes that cross page boundaries make torn writes possible.
+                statement="troops crossed the border " + "x" * rng.randint(0, 3000),
+                stated_at=datetime(2024, 8, 6, tzinfo=UTC) + timedelta(seconds=batch),
+                event_id=f"{prefix}-{batch}-{k}-of-{size}",
+            )
+            for k in range(size)
+        ]
+        recorded = lg.extend(events)
+        print(" ".join(f"{r.position}:{r.event_id}" for r in recorded), flush=True)
+        batch += 1
+    lg.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 1)
