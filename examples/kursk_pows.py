@@ -57,6 +57,9 @@ def describe(lg: ledger.Ledger) -> None:
 
 def main(argv: list[str]) -> int:
     url = argv[1] if len(argv) > 1 else str(SEED)
+    if "://" not in url and not Path(url).exists():
+        print(f"{url}: no such ledger; run python seeds/build.py", file=sys.stderr)
+        return 1
     with ledger.Ledger.open(url) as lg:
         print(f"{url}: {lg.head} records")
         describe(lg)

@@ -40,17 +40,20 @@ from ledger.events import (
 from ledger.facade import Ledger, LedgerView
 from ledger.figures import Figure, Interval
 from ledger.phrases import parse_figure
+from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
 from ledger.views import Consensus, CurrentFigure, Dispute, PropositionView, TopicView
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Checkpoint",
     "ClaimDisputed",
     "ClaimMade",
     "ClaimRetracted",
     "CompositeCycle",
     "ConcurrencyError",
     "Consensus",
+    "ConsistencyProof",
     "CorruptLog",
     "CurrentFigure",
     "Dispute",
@@ -69,6 +72,7 @@ __all__ = [
     "LedgerError",
     "LedgerView",
     "PropositionView",
+    "Receipt",
     "RecordTooLarge",
     "Recorded",
     "RetractedClaim",
@@ -85,5 +89,6 @@ __all__ = [
     "UnparseableFigure",
     "UnsupportedRecord",
     "ValidationError",
+    "VerifyReport",
     "parse_figure",
 ]

@@ -150,6 +150,7 @@ class SQLiteStore(Store):
             if head != expected_head:
                 raise ConcurrencyError(expected_head, head)
             edge = _load_edge(conn)
+            _check_edge(edge.size, head)
             if edge.size != head:
                 edge = _rebuild_edge(conn)
             try:
@@ -225,6 +226,7 @@ class SQLiteStore(Store):
                 with _transaction(conn):
                     self._create_tables(conn)
                     size, head = _load_edge(conn).size, _head(conn)
+                    _check_edge(size, head)
                     if size != head:
                         log.warning("%s: rebuilding the Merkle edge at %d", self.url, head)
                         _save_edge(conn, _rebuild_edge(conn))
@@ -430,3 +432,13 @@ def _translate(exc: sqlite3.Error, where: str, what: str) -> StoreError:
     if _is_busy(exc):
         return StoreUnavailable(f"{where}: cannot {what}: the database stayed locked ({text})")
     return StoreUnavailable(f"{where}: cannot {what}: {text}")
+
+
+def _check_edge(size: int, head: int) -> None:
+    # A tree longer than the log means records were removed from its end:
+    # refuse rather than rebuild the edge and hide the truncation.
+    if size > head:
+        raise CorruptLog(
+            f"the Merkle tree covers {size} records, the log ends at position {head}",
+            position=head + 1,
+        )

@@ -1,0 +1,244 @@
+"""What every command shares: opening stores, --as-of, error mapping, output."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from ledger.codec import format_timestamp, parse_timestamp
+from ledger.errors import ImportFailed, LedgerError, StoreUnavailable
+from ledger.facade import Ledger, LedgerView
+
+__all__ = [
+    "AsOf",
+    "CliError",
+    "LedgerCommand",
+    "LedgerGroup",
+    "Moment",
+    "as_of_json",
+    "as_of_option",
+    "console",
+    "describe_as_of",
+    "emit_json",
+    "json_option",
+    "open_ledger",
+    "removed_on_error",
+    "shown",
+    "store_argument",
+    "view_of",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+#: The width of tables written to a pipe or file rather than a terminal.
+PIPE_WIDTH = 160
+AsOf = int | datetime
+
+
+class CliError(click.ClickException):
+    """A user mistake or a refused operation: 'Error: <message>' on stderr, exit 1."""
+
+    exit_code = 1
+
+
+def _describe(exc: LedgerError) -> str:
+    if isinstance(exc, ImportFailed):
+        # One line says what failed; then every listed bad line, so it can be fixed.
+        lines = [f"{exc.path}: {exc.total} bad line(s), nothing imported"]
+        lines += [f"  line {line}: {reason}" for line, reason in exc.problems]
+        if exc.total > len(exc.problems):
+            lines.append(f"  (and {exc.total - len(exc.problems)} more)")
+        return "\n".join(lines)
+    return str(exc)
+
+
+class LedgerCommand(click.Command):
+    """A command whose LedgerErrors and file errors end as one clean error line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LedgerError as exc:
+            message = _describe(exc)
+            store = ctx.params.get("store")
+            # Say where: the store, unless the message already names it (or a file's lines).
+            named = isinstance(exc, ImportFailed) or not isinstance(store, str) or store in message
+            if not named:
+                message = f"{store}: {message}"
+            raise CliError(shown(message)) from exc
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise CliError(f"{where}{exc.strerror or exc}") from exc
+
+
+class LedgerGroup(click.Group):
+    """A group whose commands, and subgroups' commands, map errors the same way."""
+
+    command_class = LedgerCommand
+    group_class = type  # subgroups are LedgerGroups too
+
+
+def console() -> Console:
+    """A rich console on the current stdout (CliRunner swaps it per test)."""
+    # Piped output is read by people and tools, not squeezed into 80 columns.
+    wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(highlight=False, width=PIPE_WIDTH if wide else None)
+
+
+def emit_json(payload: Any) -> None:
+    """Write one JSON document to stdout; numbers stay numbers, text stays UTF-8."""
+    # json, not orjson: figures may be integers beyond 64 bits.
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+
+
+# -- stores ---------------------------------------------------------------
+
+
+def shown(text: str) -> str:
+    """Text fit to print: the password of every URL in it is replaced by ***."""
+    # postgresql://user:secret@host/db must not end up in terminals and logs.
+    return re.sub(r"\b([a-z][a-z0-9+.-]*://[^/@:\s]*):[^/@\s]*@", r"\1:***@", text)
+
+
+def file_of(url: str) -> Path | None:
+    """The file a store URL names, or None for memory:// and servers."""
+    if url.startswith("sqlite://"):
+        # As open_store reads it: sqlite:///rel.db is relative, sqlite:////abs.db absolute.
+        return Path(url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url[9:])
+    if "://" in url:
+        return None
+    return Path(url)
+
+
+@contextmanager
+def removed_on_error(url: str) -> Iterator[None]:
+    """If the block fails, delete the store file (and its side files) that it created."""
+    path = file_of(url)
+    if path is None or path.exists():
+        yield
+        return
+    # SQLite leaves -wal/-shm beside the file, other stores a lock: any new sibling goes.
+    before = set(path.parent.glob(glob.escape(path.name) + "*"))
+    try:
+        yield
+    except BaseException:
+        for made in set(path.parent.glob(glob.escape(path.name) + "*")) - before:
+            made.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def open_ledger(url: str, *, create: bool = False) -> Iterator[Ledger]:
+    """Open a store; unless create, a file store that does not exist is an error.
+
+    A store this call creates is removed again if the command fails, so a
+    refused import or a bad figure leaves no empty ledger behind.
+    """
+    path = file_of(url)
+    if not create and path is not None and not path.exists():
+        raise StoreUnavailable(f"{url}: no such ledger (create one with `ledger init {url}`)")
+    if path is not None and path.is_dir():
+        raise StoreUnavailable(f"{url}: is a directory, not a ledger file")
+    with removed_on_error(url):
+        lg = Ledger.open(url)
+        try:
+            yield lg
+        finally:
+            lg.close()
+
+
+def store_argument(name: str = "store") -> Callable[[F], F]:
+    """The STORE argument: a .db/.jsonl path or a store URL."""
+    return click.argument(name, metavar=name.upper())
+
+
+# -- time travel ----------------------------------------------------------
+
+
+class Moment(click.ParamType):  # type: ignore[type-arg]
+    """A log position (digits) or an ISO date or timestamp (a bare date is midnight UTC)."""
+
+    name = "POSITION|DATE"
+
+    def __init__(self, *, positions: bool = True) -> None:
+        self.positions = positions
+        if not positions:
+            self.name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int | datetime):
+            return value
+        text = str(value).strip()
+        if self.positions and re.fullmatch(r"[0-9]+", text):
+            return int(text)
+        try:
+            return parse_timestamp(text)
+        except ValueError as exc:
+            want = "a position or " if self.positions else ""
+            self.fail(
+                f"{text!r}: expected {want}an ISO date (2025-01-12) or timestamp "
+                f"(2025-01-12T18:00:00Z): {exc}",
+                param,
+                ctx,
+            )
+
+
+def as_of_option(func: F) -> F:
+    """--as-of POSITION|DATE: read the ledger as it was then."""
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=Moment(),
+        default=None,
+        help="Read the ledger as of a log position (an integer) or as stated up to an ISO "
+        "date or timestamp; a bare date means midnight UTC, so later that day is excluded.",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    """--json: machine-readable output in the documented schema."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON (schema in docs/cli.md)."
+    )(func)
+
+
+def as_of_json(as_of: AsOf | None, position: int) -> dict[str, Any]:
+    """The keys every --json document starts with: what --as-of asked, the position read."""
+    shown = format_timestamp(as_of) if isinstance(as_of, datetime) else as_of
+    return {"as_of": shown, "position": position}
+
+
+def describe_as_of(as_of: AsOf | None) -> str:
+    """In words, what an --as-of leaves out; empty when there is none."""
+    if as_of is None:
+        return ""
+    if isinstance(as_of, int):
+        return f"As of position {as_of}: records after it are left out."
+    return f"As stated up to {format_timestamp(as_of)}: later statements are left out."
+
+
+def cutoffs(lg: Ledger, as_of: AsOf | None) -> tuple[int, datetime | None]:
+    """The (position, stated) bounds --as-of names; a position past the head is an error."""
+    if isinstance(as_of, int):
+        if as_of > lg.head:
+            raise CliError(f"--as-of {as_of}: {shown(lg.url)} ends at position {lg.head}")
+        return as_of, None
+    return lg.head, as_of
+
+
+def view_of(lg: Ledger, as_of: AsOf | None) -> LedgerView:
+    """The ledger now, or the read-only view --as-of names."""
+    if as_of is None:
+        return lg
+    position, stated = cutoffs(lg, as_of)
+    return lg.as_of(position=position, stated=stated)

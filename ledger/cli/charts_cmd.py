@@ -1,0 +1,134 @@
+"""Pictures: `ledger plot` (PNG or SVG with matplotlib) and `ledger report` (one HTML file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ledger.charts import MissingMatplotlib, plot_timeline, plot_topic, topic_chart
+from ledger.cli import cli
+from ledger.cli._common import (
+    AsOf,
+    CliError,
+    as_of_option,
+    cutoffs,
+    describe_as_of,
+    file_of,
+    open_ledger,
+    store_argument,
+    view_of,
+)
+from ledger.cli.read import in_view
+from ledger.events import ClaimMade
+from ledger.report import write_report
+from ledger.timeline import topic_timeline
+
+
+def _image_path(ctx: click.Context, param: click.Parameter, value: str) -> Path:
+    path = Path(value)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter(f"{value!r}: name a .png or .svg file", ctx, param)
+    return path
+
+
+@cli.command()
+@store_argument()
+@click.argument("topic")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE",
+    callback=_image_path,
+    help="The image to write: FILE.png or FILE.svg.",
+)
+@click.option(
+    "--timeline", is_flag=True, help="Draw the range and consensus over stated time instead."
+)
+@click.option(
+    "--dpi",
+    type=click.IntRange(30, 600),
+    default=120,
+    show_default=True,
+    help="Pixels per inch of a PNG (a chart is 10 inches wide).",
+)
+@as_of_option
+def plot(
+    store: str, topic: str, output: Path, timeline: bool, dpi: int, as_of: AsOf | None
+) -> None:
+    """Draw TOPIC: one bar per source's current figure, with the range and consensus.
+
+    Open and unbounded ends are arrows, best values diamonds; sources in the
+    consensus and dissenters have distinct colours. Needs matplotlib (the
+    `charts` extra).
+    """
+    with open_ledger(store) as lg:
+        try:
+            if timeline:
+                position, stated = cutoffs(lg, as_of)
+                steps = topic_timeline(
+                    lg.records(), topic, order="stated", position=position, stated=stated
+                )
+                if not steps:
+                    raise CliError(f"topic {topic!r} has no figures to draw over time")
+                definition = lg.definition(topic)
+                title = definition.title if definition else topic
+                unit = lg.as_of(position=position, stated=stated).topic(topic).unit
+                info = plot_timeline(steps, output, title=title, unit=unit, dpi=dpi)
+                what = f"{info.bars} step(s)"
+            else:
+                view = view_of(lg, as_of)
+                current = view.topic(topic)
+                if not current.figures:
+                    raise CliError(f"topic {topic!r} has no current figures to draw")
+                definition = view.definition(topic)
+                chart = topic_chart(current, definition.title if definition else None)
+                info = plot_topic(chart, output, dpi=dpi)
+                what = f"{info.bars} bar(s)"
+        except MissingMatplotlib as exc:
+            raise CliError(str(exc)) from None
+    click.echo(f"wrote {output} ({what}, {info.width}x{info.height} px)")
+
+
+def _default_title(store: str) -> str:
+    path = file_of(store)
+    return f"Claims ledger: {path.name}" if path is not None else "Claims ledger"
+
+
+@cli.command()
+@store_argument()
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write.",
+)
+@click.option("--title", help="The report's title; defaults to one naming STORE.")
+@as_of_option
+def report(store: str, output: Path, title: str | None, as_of: AsOf | None) -> None:
+    """Write one self-contained HTML report: every topic's table and chart, every proposition.
+
+    Inline SVG and CSS, no scripts, no network; readable on a phone.
+    """
+    with open_ledger(store) as lg:
+        view = view_of(lg, as_of)
+        position, stated = cutoffs(lg, as_of)
+        claims = [
+            r.event
+            for r in in_view(lg.records(), position, stated)
+            if isinstance(r.event, ClaimMade)
+        ]
+        note = describe_as_of(as_of)
+        info = write_report(
+            view,
+            output,
+            title=title or _default_title(store),
+            claims=claims,
+            note=note,
+        )
+    click.echo(
+        f"wrote {output} ({info.topics} topics, {info.charts} charts, "
+        f"{info.propositions} propositions)"
+    )

@@ -1,0 +1,149 @@
+"""Tamper-evidence commands: checkpoint, verify, prove, verify-receipt, keygen."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import click
+
+from ledger import signing, tamper
+from ledger.cli import cli
+from ledger.cli._common import CliError, emit_json, json_option, open_ledger, store_argument
+from ledger.errors import InvalidProof
+from ledger.tamper import Checkpoint, Receipt
+
+_FILE = click.Path(exists=True, dir_okay=False)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _read(path: str) -> str:
+    # Notes and receipts are UTF-8 text by their formats; newline="" keeps \r visible.
+    with open(path, encoding="utf-8", newline="") as file:
+        return file.read()
+
+
+def _output(text: str, path: str | None) -> None:
+    if path is None:
+        click.echo(text, nl=False)
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+
+
+def _checkpoint_file(path: str | None, key: str | None) -> Checkpoint | None:
+    """The checkpoint in a note file, its signature checked when a public key is given."""
+    if path is None:
+        if key is not None:
+            raise click.UsageError("--key needs --checkpoint: it checks the checkpoint's signature")
+        return None
+    note = _read(path)
+    if key is None:
+        return Checkpoint.from_note(note)
+    return signing.verify_note(note, _read(key))
+
+
+@cli.command()
+@store_argument()
+@click.option("--sign", "key", type=_FILE, help="Sign with this private key file (ledger keygen).")
+@click.option(
+    "--origin",
+    help="The note's first line [default: the key's name when signing, "
+    "else claims-ledger/<store name>].",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the note here.")
+def checkpoint(store: str, key: str | None, origin: str | None, output: str | None) -> None:
+    """Print STORE's checkpoint: a C2SP note of its origin, size and Merkle root."""
+    private = None if key is None else _read(key)
+    if origin is None and private is not None:
+        # C2SP: the log's key name SHOULD match the origin line.
+        origin = signing.key_name(private)
+    with open_ledger(store) as lg:
+        found = tamper.checkpoint(lg, origin)
+    _output(found.to_note() if private is None else signing.sign(found, private), output)
+
+
+@cli.command()
+@store_argument()
+@click.option("--checkpoint", "note", type=_FILE, help="Also check against this checkpoint note.")
+@click.option("--key", type=_FILE, help="The public key that must have signed --checkpoint.")
+@json_option
+def verify(store: str, note: str | None, key: str | None, as_json: bool) -> None:
+    """Recompute every record's hash and the root of STORE; exit 1 if anything is wrong.
+
+    Names the first position whose bytes, hash or position are wrong. With
+    --checkpoint, the log must still hold that checkpoint's records unchanged
+    (it may have grown since). Damage that stops the store from opening is
+    reported the same way.
+    """
+    against = _checkpoint_file(note, key)
+    report = tamper.verify_url(store, against)
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        click.echo(report.summary())
+        if report.root is not None:
+            signed = "" if key is None else f"; the checkpoint's signature verifies with {key}"
+            click.echo(
+                f"size {report.size}, root {_b64(report.root)} "
+                f"(recomputed from the stored bytes){signed}"
+            )
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@store_argument()
+@click.argument("position", type=click.IntRange(min=1))
+@click.option("--size", type=click.IntRange(min=1), help="The tree size [default: the head].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the receipt here.")
+def prove(store: str, position: int, size: int | None, output: str | None) -> None:
+    """Print an inclusion receipt (JSON) for the record at POSITION of STORE."""
+    with open_ledger(store) as lg:
+        receipt = lg.prove(position, size)
+    _output(receipt.to_json(), output)
+
+
+@cli.command("verify-receipt")
+@click.argument("file", type=_FILE)
+@click.option("--checkpoint", "note", type=_FILE, help="The receipt's root must be this one's.")
+@click.option("--key", type=_FILE, help="The public key that must have signed --checkpoint.")
+def verify_receipt(file: str, note: str | None, key: str | None) -> None:
+    """Check an inclusion receipt with the Merkle proof alone; exit 1 if it fails."""
+    against = _checkpoint_file(note, key)
+    receipt = Receipt.from_json(_read(file))
+    try:
+        tamper.verify_receipt(receipt, against)
+    except InvalidProof as exc:
+        click.echo(f"NOT OK: {exc}")
+        raise click.exceptions.Exit(1) from None
+    anchored = "" if against is None else ", the checkpoint's root"
+    click.echo(
+        f"ok: position {receipt.position} is in the tree of size {receipt.size} "
+        f"with root {_b64(receipt.root)}{anchored}"
+    )
+
+
+@cli.command()
+@click.argument("name")
+@click.option("-o", "--output", "prefix", required=True, help="Write PREFIX.key and PREFIX.pub.")
+def keygen(name: str, prefix: str) -> None:
+    """Make an Ed25519 key pair NAME for signing checkpoints (C2SP signed-note keys).
+
+    Name the key after the ledger's origin, e.g. example.org/kursk-ledger.
+    PREFIX.key is private (mode 0600); publish PREFIX.pub.
+    """
+    private, public = signing.generate_key(name)
+    key_path, pub_path = Path(prefix + ".key"), Path(prefix + ".pub")
+    for path in (key_path, pub_path):
+        if path.exists():
+            raise CliError(f"{path} exists: refusing to overwrite a key")
+    # Create the private key 0600 from the start: a chmod after writing leaves a window.
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(private + "\n")
+    pub_path.write_text(public + "\n", encoding="utf-8")
+    click.echo(f"wrote {key_path} (private, keep it secret) and {pub_path}:\n{public}")

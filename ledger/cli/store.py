@@ -1,0 +1,112 @@
+"""Commands that make and fill stores: init, import, copy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ledger.cli import cli
+from ledger.cli._common import (
+    CliError,
+    file_of,
+    open_ledger,
+    removed_on_error,
+    shown,
+    store_argument,
+)
+from ledger.errors import StoreUnavailable
+from ledger.transfer import copy_ledger
+
+#: Files with at least this many lines (or ledgers with this many records) get a progress bar.
+LONG = 2_000
+
+
+@contextmanager
+def progress_bar(label: str, *, threshold: int = LONG) -> Iterator[Callable[[int, int], None]]:
+    """A progress callback(n, total) that shows a bar on stderr once total reaches threshold."""
+    bar: Progress | None = None
+    task = None
+    every = 1
+
+    err = Console(stderr=True)
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar, task, every
+        if bar is None:
+            # A bar in a log file or a pipe is noise: draw it only for a person.
+            if total < threshold or not err.is_terminal:
+                return
+            bar = Progress(
+                TextColumn(label),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
+            bar.start()
+            task = bar.add_task(label, total=total)
+            every = max(total // 200, 1)  # redrawing per line would cost more than reading it
+        if task is not None and (done % every == 0 or done == total):
+            bar.update(task, completed=done)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+@cli.command()
+@store_argument()
+def init(store: str) -> None:
+    """Create an empty ledger at STORE (a .db or .jsonl file, or a store URL)."""
+    path = file_of(store)
+    existed = path is not None and path.exists()
+    with open_ledger(store, create=True) as lg:
+        if lg.head:
+            raise CliError(f"{shown(store)}: already holds {lg.head} record(s)")
+    if path is not None and not path.exists():
+        path.touch()  # a store that creates its file lazily still leaves one behind
+    click.echo(f"{shown(store)}: {'already an' if existed else 'created an'} empty ledger")
+
+
+@cli.command("import")
+@store_argument()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_(store: str, file: str) -> None:
+    """Import an authoring-format FILE into STORE, all or nothing.
+
+    Every line is checked first; if any is bad, nothing is stored and each bad
+    line is listed. Importing the same file again stores nothing new.
+    """
+    with open_ledger(store, create=True) as lg, progress_bar(f"importing {file}") as progress:
+        before = lg.head
+        records = lg.import_events(file, progress=progress)
+        head = lg.head
+    added = head - before
+    if added:
+        click.echo(f"{shown(store)}: imported {added} new record(s) from {file}; head is {head}")
+    else:
+        click.echo(f"{shown(store)}: all {len(records)} event(s) of {file} were already stored")
+
+
+@cli.command()
+@store_argument("src")
+@store_argument("dst")
+def copy(src: str, dst: str) -> None:
+    """Copy every record of SRC into the empty DST: identical records, hashes and root.
+
+    Works from any store to any store (JSON Lines, SQLite, PostgreSQL); DST is
+    created when it does not exist and refused when it holds records.
+    """
+    path = file_of(src)
+    if path is not None and not path.exists():
+        raise StoreUnavailable(f"{shown(src)}: no such ledger")
+    with removed_on_error(dst), progress_bar(f"copying {src}") as progress:
+        count = copy_ledger(src, dst, progress=progress)
+    click.echo(f"copied {count} record(s) from {shown(src)} to {shown(dst)}")

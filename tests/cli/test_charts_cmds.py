@@ -1,0 +1,124 @@
+"""ledger plot and ledger report from the command line."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import CASUALTIES, Run
+
+pytest.importorskip("matplotlib")
+
+
+def test_plot_writes_a_png_with_one_bar_per_source(run: Run, seed_db: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    out = tmp_path / "c.png"
+    result = run("plot", seed_db, CASUALTIES, "-o", out)
+    assert "3 bar(s)" in result.output
+    with Image.open(out) as image:
+        assert image.format == "PNG"
+        assert f"{image.size[0]}x{image.size[1]} px" in result.output
+
+
+def test_plot_writes_an_svg_with_a_bar_per_source(run: Run, seed_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "c.svg"
+    run("plot", seed_db, CASUALTIES, "-o", out)
+    text = out.read_text()
+    for source in ("nis", "ukraine", "us-official"):
+        assert text.count(f'id="bar-{source}"') == 1
+    assert "more than 3,000" in text
+
+
+def test_plot_timeline(run: Run, seed_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "t.svg"
+    result = run("plot", seed_db, CASUALTIES, "--timeline", "-o", out)
+    assert "1 step(s)" in result.output
+    assert 'id="consensus"' in out.read_text()
+
+
+def test_plot_as_of_a_position(run: Run, seed_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "c.svg"
+    result = run("plot", seed_db, CASUALTIES, "-o", out, "--as-of", "33")
+    assert "1 bar(s)" in result.output
+    assert 'id="bar-ukraine"' in out.read_text()
+
+
+def test_plot_needs_a_png_or_svg_name(run: Run, seed_db: Path, tmp_path: Path) -> None:
+    result = run("plot", seed_db, CASUALTIES, "-o", tmp_path / "c.jpg", code=2)
+    assert "name a .png or .svg file" in result.stderr
+
+
+def test_plot_of_a_topic_without_figures_is_an_error(
+    run: Run, seed_db: Path, tmp_path: Path
+) -> None:
+    result = run("plot", seed_db, "kursk/nk-pows/exchange", "-o", tmp_path / "c.png", code=1)
+    assert "no current figures" in result.stderr
+    result = run("plot", seed_db, "nope", "-o", tmp_path / "c.png", code=1)
+    assert "no topic 'nope'" in result.stderr
+    assert not (tmp_path / "c.png").exists()
+
+
+def test_plot_into_a_missing_directory_is_one_error_line(
+    run: Run, seed_db: Path, tmp_path: Path
+) -> None:
+    result = run("plot", seed_db, CASUALTIES, "-o", tmp_path / "no" / "c.png", code=1)
+    assert result.stderr.startswith("Error: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_plot_without_matplotlib_says_how_to_get_it(
+    run: Run, seed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    real = importlib.import_module
+
+    def refuse(name: str, package: str | None = None) -> object:
+        if name.startswith("matplotlib"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", refuse)
+    result = run("plot", seed_db, CASUALTIES, "-o", tmp_path / "c.png", code=1)
+    assert "pip install 'claims-ledger[charts]'" in result.stderr
+
+
+class _Sections(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.topics: list[str] = []
+        self.propositions: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "section" and found.get("data-topic"):
+            self.topics.append(str(found["data-topic"]))
+        if tag == "article" and found.get("data-proposition"):
+            self.propositions.append(str(found["data-proposition"]))
+
+
+def test_report_writes_every_topic_and_proposition(run: Run, seed_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    result = run("report", seed_db, "-o", out, "--title", "Kursk")
+    assert "10 topics, 6 charts, 6 propositions" in result.output
+    parser = _Sections()
+    parser.feed(out.read_text())
+    assert len(parser.topics) == 10
+    assert len(parser.propositions) == 6
+    assert "<title>Kursk</title>" in out.read_text()
+
+
+def test_report_as_of_a_date(run: Run, seed_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    result = run("report", seed_db, "-o", out, "--as-of", "2025-01-12")
+    assert "1 charts" in result.output
+    assert "As stated up to 2025-01-12T00:00:00Z" in out.read_text()
+
+
+def test_report_of_a_missing_store(run: Run, tmp_path: Path) -> None:
+    result = run("report", tmp_path / "none.db", "-o", tmp_path / "r.html", code=1)
+    assert "no such ledger" in result.stderr
+    assert not (tmp_path / "r.html").exists()

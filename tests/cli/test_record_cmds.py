@@ -1,0 +1,210 @@
+"""Recording from the shell: add figure/claim, dispute, retract, define-topic, describe-source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ledger import ClaimDisputed, ClaimMade, FigureReported, Ledger
+from tests.cli.conftest import CASUALTIES, Run, run_json
+
+
+def _figure(path: Path, claim_id: str) -> FigureReported:
+    with Ledger.open(str(path)) as lg:
+        claim = lg.claim(claim_id)
+    assert isinstance(claim, FigureReported)
+    return claim
+
+
+def test_add_figure_reads_the_words_and_keeps_them(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "f.db"
+    result = run(
+        "add", "figure", store, "--topic", "flood/deaths", "--source", "ministry",
+        "--phrase", "more than 3,000", "--unit", "people", "--stated", "2025-01-12",
+        "--via", "reuters", "--quote", "more than 3,000 died", "--url", "https://example.org",
+        "--claim-id", "ministry-deaths",
+    )  # fmt: skip
+    assert "recorded FigureReported at position 1" in result.output
+    assert "claim_id ministry-deaths: [3,001, 4,001] people" in result.output
+    event = _figure(store, "ministry-deaths")
+    assert event.figure.phrase == "more than 3,000"
+    assert event.figure.rule == "wikimpacts-2024:over"
+    assert event.via == ("reuters",)
+    assert event.quote == "more than 3,000 died"
+    assert event.stated_at.isoformat() == "2025-01-12T00:00:00+00:00"
+
+
+def test_add_figure_takes_numbers_and_the_topics_unit(run: Run, seed_db: Path) -> None:
+    result = run(
+        "add", "figure", seed_db, "--topic", CASUALTIES, "--source", "bbc",
+        "--low", "1,000", "--best", "1500", "--phrase", "at least a thousand",
+        "--stated", "2025-01-14T09:30:00+01:00",
+    )  # fmt: skip
+    claim_id = result.output.split("claim_id ")[1].split(":")[0]
+    assert claim_id.startswith("bbc-")
+    event = _figure(seed_db, claim_id)
+    figure = event.figure
+    assert (figure.low, figure.high, figure.best, figure.unit) == (1000, None, 1500, "soldiers")
+    assert figure.phrase == "at least a thousand"
+    assert figure.rule is None
+    assert event.stated_at.isoformat() == "2025-01-14T08:30:00+00:00"
+    shown = run_json(run, "show", seed_db, CASUALTIES)
+    assert "bbc" in [f["source"] for f in shown["topic"]["figures"]]
+
+
+def test_add_figure_with_the_strict_convention(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "s.jsonl"
+    run(
+        "add", "figure", store, "--topic", "t", "--source", "s", "--phrase", "over 500",
+        "--unit", "people", "--stated", "2025-01-01", "--convention", "strict",
+        "--claim-id", "c",
+    )  # fmt: skip
+    figure = _figure(store, "c").figure
+    assert (figure.low, figure.high, figure.low_open) == (500, None, True)
+
+
+def test_an_unparseable_phrase_is_an_error_naming_the_words(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "u.db"
+    result = run(
+        "add", "figure", store, "--topic", "t", "--source", "s", "--phrase", "a great many",
+        "--unit", "people", "--stated", "2025-01-01", code=1,
+    )  # fmt: skip
+    assert result.stderr.startswith("Error: ")
+    assert "a great many" in result.stderr
+    assert "Traceback" not in result.output
+    assert not store.exists()  # a refused first write leaves no empty ledger behind
+
+
+def test_a_figure_needs_words_or_numbers(run: Run, tmp_path: Path) -> None:
+    result = run(
+        "add", "figure", tmp_path / "x.db", "--topic", "t", "--source", "s",
+        "--unit", "people", "--stated", "2025-01-01", code=2,
+    )  # fmt: skip
+    assert "give --phrase, or --low and/or --high" in result.stderr
+
+
+def test_a_figure_on_a_new_topic_needs_a_unit(run: Run, tmp_path: Path) -> None:
+    result = run(
+        "add", "figure", tmp_path / "x.db", "--topic", "t", "--source", "s",
+        "--phrase", "300", "--stated", "2025-01-01", code=2,
+    )  # fmt: skip
+    assert "give --unit" in result.stderr
+
+
+def test_a_bad_date_or_number_is_a_usage_error(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "x.db"
+    base = ("add", "figure", store, "--topic", "t", "--source", "s", "--unit", "people")
+    result = run(*base, "--phrase", "300", "--stated", "12/01/2025", code=2)
+    assert "--stated" in result.stderr
+    result = run(*base, "--low", "many", "--stated", "2025-01-01", code=2)
+    assert "'many' is not a number" in result.stderr
+
+
+def test_a_unit_that_differs_from_the_topics_is_refused(run: Run, seed_db: Path) -> None:
+    result = run(
+        "add", "figure", seed_db, "--topic", CASUALTIES, "--source", "x", "--phrase", "300",
+        "--unit", "people", "--stated", "2025-01-14", code=1,
+    )  # fmt: skip
+    assert "soldiers" in result.stderr
+    assert "people" in result.stderr
+
+
+def test_add_claim_then_dispute_then_retract(run: Run, seed_db: Path) -> None:
+    run(
+        "add", "claim", seed_db, "--topic", "kursk/nk-pows/exchange", "--source", "kremlin",
+        "--statement", "No exchange is being discussed.", "--proposition",
+        "ukraine-offers-exchange", "--stance", "denies", "--stated", "2025-01-15",
+        "--claim-id", "kremlin-no-exchange",
+    )  # fmt: skip
+    run(
+        "dispute", seed_db, "kremlin-no-exchange", "--source", "zelensky",
+        "--reason", "The offer was made publicly.", "--stated", "2025-01-16",
+    )  # fmt: skip
+    props = run_json(run, "propositions", seed_db, "--topic", "kursk/nk-pows/exchange")
+    (prop,) = props["propositions"]
+    assert prop["status"] == "contested"
+    assert prop["denied_by"] == ["kremlin"]
+    assert [d["source"] for d in prop["disputes"]] == ["zelensky"]
+    result = run("retract", seed_db, "kremlin-no-exchange", "--stated", "2025-01-17")
+    assert "recorded ClaimRetracted" in result.output
+    (prop,) = run_json(run, "propositions", seed_db, "--topic", "kursk/nk-pows/exchange")[
+        "propositions"
+    ]
+    assert prop["status"] == "agreed"
+    with Ledger.open(str(seed_db)) as lg:
+        claim = lg.claim("kremlin-no-exchange")
+        assert isinstance(claim, ClaimMade)
+        assert claim.stance == "denies"
+        disputes = [r.event for r in lg.records() if isinstance(r.event, ClaimDisputed)]
+        assert disputes[-1].reason == "The offer was made publicly."
+
+
+def test_disputing_an_unknown_claim_is_an_error(run: Run, seed_db: Path) -> None:
+    result = run(
+        "dispute", seed_db, "no-such-claim", "--source", "x", "--stated", "2025-01-14", code=1
+    )
+    assert "no-such-claim" in result.stderr
+    assert str(seed_db) in result.stderr
+
+
+def test_a_source_cannot_dispute_its_own_claim(run: Run, seed_db: Path) -> None:
+    result = run(
+        "dispute", seed_db, "ukraine-casualties", "--source", "ukraine", "--stated", "2025-01-14",
+        code=1,
+    )  # fmt: skip
+    assert "own claim" in result.stderr
+
+
+def test_only_the_claims_source_may_retract_it(run: Run, seed_db: Path) -> None:
+    result = run(
+        "retract", seed_db, "ukraine-casualties", "--source", "nis", "--stated", "2025-01-14",
+        code=1,
+    )  # fmt: skip
+    assert "cannot retract" in result.stderr
+    result = run("retract", seed_db, "nope", "--stated", "2025-01-14", code=1)
+    assert "no claim 'nope'" in result.stderr
+
+
+def test_disputing_in_a_missing_store_does_not_create_it(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "none.db"
+    result = run("dispute", store, "c", "--source", "x", "--stated", "2025-01-14", code=1)
+    assert "no such ledger" in result.stderr
+    assert not store.exists()
+
+
+def test_define_topic_and_describe_source(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "t.jsonl"
+    run("define-topic", store, "flood/killed", "--title", "Killed", "--unit", "people")
+    run("define-topic", store, "flood/missing", "--title", "Missing", "--unit", "people")
+    run(
+        "define-topic", store, "flood/toll", "--title", "Killed or missing", "--unit", "people",
+        "--part", "flood/killed", "--part", "flood/missing", "--description", "The sum.",
+    )  # fmt: skip
+    run(
+        "describe-source", store, "red-cross", "--name", "Red Cross", "--kind", "ngo",
+        "--reliability", "B",
+    )  # fmt: skip
+    with Ledger.open(str(store)) as lg:
+        toll = lg.definition("flood/toll")
+        assert toll is not None
+        assert toll.parts == ("flood/killed", "flood/missing")
+        source = lg.source("red-cross")
+        assert source is not None
+        assert (source.kind, source.reliability) == ("ngo", "B")
+    topics = run_json(run, "topics", store)["topics"]
+    assert [t["topic"] for t in topics] == ["flood/killed", "flood/missing", "flood/toll"]
+    assert topics[2]["parts"] == ["flood/killed", "flood/missing"]
+
+
+def test_a_composite_that_contains_itself_is_refused(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "c.db"
+    run("define-topic", store, "a", "--title", "A", "--unit", "x", "--part", "b")
+    result = run("define-topic", store, "b", "--title", "B", "--unit", "x", "--part", "a", code=1)
+    assert "would contain itself" in result.stderr
+
+
+def test_bad_choices_and_slugs(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "c.db"
+    result = run("describe-source", store, "s", "--name", "S", "--kind", "blog", code=2)
+    assert "'blog' is not one of" in result.stderr
+    result = run("describe-source", store, "Not A Slug", "--name", "S", code=1)
+    assert "not a slug" in result.stderr

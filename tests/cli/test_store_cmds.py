@@ -1,0 +1,191 @@
+"""ledger init, import and copy; and copy_ledger, the library function behind copy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ledger import Ledger, ValidationError
+from ledger.transfer import copy_ledger
+from tests.cli.conftest import SEED_EVENTS, Run, run_json
+
+
+def test_init_creates_an_empty_ledger(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "new.db"
+    result = run("init", store)
+    assert "created an empty ledger" in result.output
+    assert store.exists()
+    with Ledger.open(str(store)) as lg:
+        assert lg.head == 0
+
+
+def test_init_creates_a_jsonl_file_too(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "new.jsonl"
+    run("init", store)
+    assert store.exists()
+    assert "0 records" not in run("log", store).output
+
+
+def test_init_refuses_a_ledger_with_records(run: Run, seed_db: Path) -> None:
+    result = run("init", seed_db, code=1)
+    assert "already holds 36 record(s)" in result.stderr
+
+
+def test_import_stores_every_event_and_says_how_many(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "k.db"
+    result = run("import", store, SEED_EVENTS)
+    assert "imported 36 new record(s)" in result.output
+    with Ledger.open(str(store)) as lg:
+        assert lg.head == 36
+
+
+def test_importing_the_same_file_twice_stores_nothing_new(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "k.jsonl"
+    run("import", store, SEED_EVENTS)
+    result = run("import", store, SEED_EVENTS)
+    assert "all 36 event(s)" in result.output
+    assert "already stored" in result.output
+    with Ledger.open(str(store)) as lg:
+        assert lg.head == 36
+
+
+def _bad_file(tmp_path: Path) -> Path:
+    lines = [
+        json.dumps({"type": "TopicDefined", "topic": "t", "title": "T", "unit": "people"}),
+        "{not json",
+        json.dumps(
+            {
+                "type": "FigureReported",
+                "claim_id": "a",
+                "topic": "t",
+                "source": "s",
+                "figure": {"phrase": "a great many", "unit": "people"},
+                "stated_at": "2025-01-12",
+            }
+        ),
+        json.dumps({"type": "Nonsense"}),
+    ]
+    path = tmp_path / "bad.events.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_malformed_import_lists_every_bad_line_and_stores_nothing(
+    run: Run, seed_db: Path, tmp_path: Path
+) -> None:
+    result = run("import", seed_db, _bad_file(tmp_path), code=1)
+    err = result.stderr
+    assert err.startswith("Error: ")
+    assert "3 bad line(s), nothing imported" in err
+    for line in (2, 3, 4):
+        assert f"line {line}: " in err
+    assert "a great many" in err
+    assert "Traceback" not in result.output
+    with Ledger.open(str(seed_db)) as lg:
+        assert lg.head == 36
+
+
+def test_a_refused_import_into_a_new_store_leaves_no_file_behind(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "fresh.db"
+    run("import", store, _bad_file(tmp_path), code=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.events.jsonl"]
+
+
+def test_importing_a_missing_file_is_a_usage_error(run: Run, tmp_path: Path) -> None:
+    result = run("import", tmp_path / "k.db", tmp_path / "missing.jsonl", code=2)
+    assert "does not exist" in result.stderr
+    assert not (tmp_path / "k.db").exists()
+
+
+def test_a_long_import_shows_progress_and_still_imports(run: Run, tmp_path: Path) -> None:
+    from ledger.cli.store import LONG
+
+    lines = [
+        json.dumps(
+            {
+                "type": "SourceDescribed",
+                "source": f"s{i}",
+                "name": f"Source {i}",
+                "event_id": f"e{i}",
+            }
+        )
+        for i in range(LONG + 5)
+    ]
+    path = tmp_path / "long.events.jsonl"
+    path.write_text("\n".join(lines))
+    result = run("import", tmp_path / "long.db", path)
+    assert result.stderr == ""  # the bar is drawn only on a terminal, and cleared after
+    with Ledger.open(str(tmp_path / "long.db")) as lg:
+        assert lg.head == LONG + 5
+
+
+def test_the_progress_bar_draws_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ledger.cli.store import progress_bar
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich then treats stderr as a terminal
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    with progress_bar("testing", threshold=10) as update:
+        for n in range(1, 101):
+            update(n, 100)
+    assert "testing" in capsys.readouterr().err
+
+
+def _rows(url: str) -> list[tuple[int, str, str, str]]:
+    with Ledger.open(url) as lg:
+        return [(r.position, r.recorded_at, r.data, r.hash) for r in lg.rows()]
+
+
+def test_copy_makes_identical_records_in_another_kind_of_store(
+    run: Run, seed_db: Path, tmp_path: Path
+) -> None:
+    jsonl = tmp_path / "copy.jsonl"
+    result = run("copy", seed_db, jsonl)
+    assert "copied 36 record(s)" in result.output
+    back = tmp_path / "back.db"
+    run("copy", jsonl, back)
+    assert _rows(str(seed_db)) == _rows(str(jsonl)) == _rows(str(back))
+    with Ledger.open(str(seed_db)) as a, Ledger.open(str(back)) as b:
+        assert a.store.tree().root() == b.store.tree().root()
+
+
+def test_copy_from_jsonl_to_jsonl_is_byte_identical(seed_jsonl: Path, tmp_path: Path) -> None:
+    target = tmp_path / "again.jsonl"
+    assert copy_ledger(str(seed_jsonl), str(target)) == 36
+    assert target.read_bytes() == seed_jsonl.read_bytes()
+
+
+def test_copy_refuses_a_destination_that_holds_records(
+    run: Run, seed_db: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.jsonl"
+    run("copy", seed_db, other)
+    result = run("copy", seed_db, other, code=1)
+    assert "holds 36 record(s)" in result.stderr
+    with pytest.raises(ValidationError, match="only to an empty ledger"):
+        copy_ledger(str(seed_db), str(other))
+
+
+def test_copy_from_a_missing_store_is_an_error(run: Run, tmp_path: Path) -> None:
+    result = run("copy", tmp_path / "none.db", tmp_path / "out.db", code=1)
+    assert "no such ledger" in result.stderr
+    assert not (tmp_path / "out.db").exists()
+
+
+@pytest.mark.postgres
+def test_copy_through_postgresql_keeps_every_byte(
+    run: Run, seed_db: Path, tmp_path: Path, postgres_url: str
+) -> None:
+    import uuid
+
+    from tests.pg_server import with_ledger
+
+    server = with_ledger(postgres_url, f"copy-{uuid.uuid4().hex[:12]}")
+    run("copy", seed_db, server)
+    back = tmp_path / "back.jsonl"
+    run("copy", server, back)
+    assert _rows(str(seed_db)) == _rows(server) == _rows(str(back))
+    assert run_json(run, "topics", server) == run_json(run, "topics", seed_db)

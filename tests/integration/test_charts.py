@@ -1,0 +1,185 @@
+"""Charts: the renderer-free model, matplotlib PNG and SVG files, and the topic timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from ledger import (
+    ClaimRetracted,
+    FigureReported,
+    Ledger,
+    TopicDefined,
+    parse_figure,
+)
+from ledger.charts import fmt_number, nice_ticks, plot_timeline, plot_topic, topic_chart
+from ledger.stores.memory import MemoryStore
+from ledger.timeline import topic_timeline
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_EVENTS = ROOT / "seeds" / "kursk-north-korean-pows.events.jsonl"
+CASUALTIES = "kursk/nk-troops/casualties"
+
+
+def _figure(claim_id: str, source: str, phrase: str, day: int, **kw: object) -> FigureReported:
+    convention = str(kw.pop("convention", "wikimpacts-2024"))
+    return FigureReported(
+        claim_id=claim_id,
+        topic="flood/deaths",
+        source=source,
+        figure=parse_figure(phrase, "people", convention),
+        stated_at=date(2024, 9, day),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def seed() -> Ledger:
+    lg = Ledger(MemoryStore())
+    lg.import_events(SEED_EVENTS)
+    return lg
+
+
+@pytest.fixture
+def flood() -> Ledger:
+    """Sources that disagree over days; one late report of an early statement; a retraction."""
+    lg = Ledger(MemoryStore())
+    lg.append(TopicDefined(topic="flood/deaths", title="Deaths in the flood", unit="people"))
+    lg.append(_figure("ministry-1", "ministry", "more than 120", 3))
+    lg.append(_figure("red-cross-1", "red-cross", "about 130", 4))
+    lg.append(_figure("mayor-1", "mayor", "dozens of", 4))
+    lg.append(_figure("ministry-2", "ministry", "more than 200", 6, convention="strict"))
+    lg.append(_figure("mayor-0", "mayor", "at least 100", 2))  # stated early, recorded late
+    lg.append(ClaimRetracted(target="red-cross-1", source="red-cross", stated_at=date(2024, 9, 7)))
+    return lg
+
+
+def test_the_model_has_one_bar_per_source_with_its_role(seed: Ledger) -> None:
+    chart = topic_chart(seed.topic(CASUALTIES), "Casualties")
+    assert [b.source for b in chart.bars] == ["nis", "ukraine", "us-official"]
+    assert [b.supporter for b in chart.bars] == [True, True, False]
+    assert [b.derived for b in chart.bars] == [True, False, False]
+    assert chart.bars[1].words == "“more than 3,000”"
+    assert chart.range_text == "[200, 4,001]"
+    assert chart.consensus_text == "[3,001, 3,100]"
+    assert chart.lo <= 200
+    assert chart.hi >= 4001
+    assert chart.ticks == (0, 1000, 2000, 3000, 4000)
+    assert chart.level == "majority"
+    assert chart.estimate == 3100
+
+
+def test_open_and_unbounded_ends_are_marked(flood: Ledger) -> None:
+    chart = topic_chart(flood.topic("flood/deaths"))
+    ministry = next(b for b in chart.bars if b.source == "ministry")
+    # strict "more than 200" is (200, ∞): an open low end and an unbounded high end
+    assert (ministry.low_end, ministry.high_end) == ("open", "unbounded")
+    assert ministry.high == chart.hi  # drawn to the edge of the axis
+    assert chart.hi > 200
+
+
+def test_a_topic_without_figures_has_no_chart(seed: Ledger) -> None:
+    with pytest.raises(ValueError, match="no current figures"):
+        topic_chart(seed.topic("kursk/nk-pows/exchange"))
+
+
+def test_nice_ticks_are_round_and_inside() -> None:
+    assert nice_ticks(0, 4200) == (0, 1000, 2000, 3000, 4000)
+    assert nice_ticks(0, 2.2, integers=True) == (0, 1, 2)
+    assert nice_ticks(0, 12, integers=True) == (0, 5, 10)
+    assert nice_ticks(1.9, 2.1) == (1.9, 1.95, 2.0, 2.05, 2.1)
+    assert fmt_number(3100.0) == "3,100"
+    assert fmt_number(2.5) == "2.5"
+    assert fmt_number(None) == "-"
+
+
+@pytest.mark.parametrize(("sources", "height"), [(1, 402), (3, 582)])
+def test_the_png_grows_with_the_number_of_bars(
+    tmp_path: Path, sources: int, height: int, seed: Ledger
+) -> None:
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    topic = CASUALTIES if sources == 3 else "kursk/nk-troops/killed"
+    info = plot_topic(topic_chart(seed.topic(topic)), tmp_path / "c.png")
+    assert info.bars == sources
+    with Image.open(info.path) as image:
+        assert image.size == (info.width, info.height) == (1200, height)
+        colours = image.convert("RGB").getcolors(maxcolors=100_000)
+    assert colours is not None
+    assert len(colours) > 50
+
+
+def test_the_svg_has_one_element_per_source_and_the_bands(tmp_path: Path, seed: Ledger) -> None:
+    pytest.importorskip("matplotlib")
+    info = plot_topic(topic_chart(seed.topic(CASUALTIES)), tmp_path / "c.svg")
+    text = info.path.read_text()
+    for source in ("nis", "ukraine", "us-official"):
+        assert text.count(f'id="bar-{source}"') == 1
+    assert text.count('id="bar-') == 3
+    for band in ("range", "consensus", "estimate"):
+        assert f'id="{band}"' in text
+    assert "more than 3,000" in text
+    assert "several hundred" in text
+    again = plot_topic(topic_chart(seed.topic(CASUALTIES)), tmp_path / "d.svg")
+    assert again.path.read_text() == text  # no dates or random ids in the file
+
+
+def test_charts_only_write_png_or_svg(tmp_path: Path, seed: Ledger) -> None:
+    pytest.importorskip("matplotlib")
+    with pytest.raises(ValueError, match=r"\.png or \.svg"):
+        plot_topic(topic_chart(seed.topic(CASUALTIES)), tmp_path / "c.pdf")
+
+
+def test_log_order_steps_match_as_of_each_position(flood: Ledger) -> None:
+    steps = topic_timeline(flood.records(), "flood/deaths")
+    # Position 6 changes nothing: the mayor's figure stated on the 2nd is older than
+    # the one stated on the 4th, so it never becomes the mayor's current figure.
+    assert [s.position for s in steps] == [2, 3, 4, 5, 7]
+    for step in steps:
+        past = flood.as_of(position=step.position).topic("flood/deaths")
+        assert (step.range, step.consensus) == (past.range, past.consensus)
+        assert step.figures == len(past.figures)
+    assert steps[-1].event_type == "ClaimRetracted"
+    assert steps[-1].claim_id == "red-cross-1"
+
+
+def test_stated_order_steps_match_as_of_each_stated_time(flood: Ledger) -> None:
+    steps = topic_timeline(flood.records(), "flood/deaths", order="stated")
+    days = [s.stated_at.day for s in steps if s.stated_at is not None]
+    assert days == sorted(days) == [2, 3, 4, 6, 7]
+    for step in steps:
+        past = flood.as_of(stated=step.stated_at).topic("flood/deaths")
+        assert (step.range, step.consensus) == (past.range, past.consensus)
+
+
+def test_the_timeline_honours_as_of_bounds(flood: Ledger) -> None:
+    steps = topic_timeline(flood.records(), "flood/deaths", position=4)
+    assert [s.position for s in steps] == [2, 3, 4]
+    stated = datetime(2024, 9, 4, tzinfo=UTC)
+    steps = topic_timeline(flood.records(), "flood/deaths", order="stated", stated=stated)
+    assert [s.stated_at.day for s in steps if s.stated_at] == [2, 3, 4]
+
+
+def test_an_unknown_topic_has_no_timeline(flood: Ledger) -> None:
+    from ledger import UnknownTopic
+
+    with pytest.raises(UnknownTopic):
+        topic_timeline(flood.records(), "flood/nope")
+
+
+def test_plot_timeline_draws_every_step(tmp_path: Path, flood: Ledger) -> None:
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    steps = topic_timeline(flood.records(), "flood/deaths", order="stated")
+    info = plot_timeline(steps, tmp_path / "t.png", title="Deaths", unit="people")
+    assert info.bars == len(steps) == 5
+    with Image.open(info.path) as image:
+        assert image.size == (1200, 600)
+    svg = plot_timeline(steps, tmp_path / "t.svg", title="Deaths", unit="people").path.read_text()
+    assert 'id="range"' in svg
+    assert 'id="consensus"' in svg
+    assert 'id="estimate"' in svg

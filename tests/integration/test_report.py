@@ -1,0 +1,181 @@
+"""The HTML report: every topic with its table and chart, every proposition, nothing fetched."""
+
+from __future__ import annotations
+
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from ledger import (
+    ClaimDisputed,
+    ClaimMade,
+    FigureReported,
+    Ledger,
+    SourceDescribed,
+    TopicDefined,
+    parse_figure,
+)
+from ledger.report import render_report, write_report
+from ledger.stores.memory import MemoryStore
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_EVENTS = ROOT / "seeds" / "kursk-north-korean-pows.events.jsonl"
+
+
+class Page(HTMLParser):
+    """What the tests need from a report: sections, charts, bars, propositions, text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.topic: str | None = None
+        self.sections: dict[str, dict[str, object]] = {}
+        self.propositions: list[dict[str, str | None]] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self.tags.append((tag, found))
+        if tag == "section" and "data-topic" in found:
+            self.topic = str(found["data-topic"])
+            self.sections[self.topic] = {"svgs": 0, "bars": [], "tables": 0}
+        elif self.topic is not None:
+            section = self.sections[self.topic]
+            if tag == "svg":
+                section["svgs"] = int(str(section["svgs"])) + 1
+            if tag == "rect" and "bar" in str(found.get("class", "")).split():
+                bars = section["bars"]
+                assert isinstance(bars, list)
+                bars.append(found.get("data-source"))
+            if tag == "table":
+                section["tables"] = int(str(section["tables"])) + 1
+        if tag == "article" and "data-proposition" in found:
+            self.propositions.append({"topic": self.topic, **found})
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+@pytest.fixture(scope="module")
+def seed() -> Ledger:
+    lg = Ledger(MemoryStore())
+    lg.import_events(SEED_EVENTS)
+    return lg
+
+
+def _claims(lg: Ledger) -> list[ClaimMade]:
+    return [r.event for r in lg.records() if isinstance(r.event, ClaimMade)]
+
+
+def test_every_topic_is_present_with_its_table_and_chart(seed: Ledger) -> None:
+    html, info = render_report(seed, title="Kursk", claims=_claims(seed))
+    page = Page(html)
+    views = seed.topics()
+    assert list(page.sections) == [v.topic for v in views]
+    for view in views:
+        section = page.sections[view.topic]
+        if view.figures:
+            assert section["svgs"] == 1, view.topic
+            assert section["bars"] == [f.source for f in view.figures]
+            assert section["tables"] == 1
+        else:
+            assert section["svgs"] == 0
+    assert info.topics == 10
+    assert info.charts == 6
+    assert info.propositions == 6
+
+
+def test_every_proposition_is_present_with_its_status_and_disputes(seed: Ledger) -> None:
+    html, _ = render_report(seed, title="Kursk", claims=_claims(seed))
+    page = Page(html)
+    found = {(p["topic"], p["data-proposition"]): p["data-status"] for p in page.propositions}
+    assert found == {(p.topic, p.proposition): p.status for p in seed.propositions()}
+    text = " ".join(" ".join(page.text).split())
+    assert "he will do as he is told" in text  # a dispute's reason
+    assert "likely speaking under duress" in text
+    assert "his commanders told him it was a training exercise" in text  # a statement
+    assert "(via zelensky)" in text
+
+
+def test_the_figures_table_keeps_the_words_and_the_finding(seed: Ledger) -> None:
+    html, _ = render_report(seed, title="Kursk")
+    text = " ".join(" ".join(Page(html).text).split())
+    assert "“more than 3,000”" in text
+    assert "more than 3,000 North Korean soldiers have been killed or wounded" in text  # quote
+    assert "National Intelligence Service of South Korea" in text  # the source's name
+    assert "[3,001, 3,100] (majority)" in text
+    assert "3,100 soldiers" in text
+
+
+def test_the_page_is_self_contained(seed: Ledger) -> None:
+    html, _ = render_report(seed, title="Kursk", claims=_claims(seed))
+    page = Page(html)
+    tags = {tag for tag, _ in page.tags}
+    assert "script" not in tags
+    assert "link" not in tags
+    assert "img" not in tags
+    assert "iframe" not in tags
+    assert "object" not in tags
+    for _, attrs in page.tags:
+        assert "src" not in attrs
+        href = attrs.get("href")
+        assert href is None or href.startswith("#")
+    assert "@import" not in html
+    assert "url(" not in html
+    assert html.replace('xmlns="http://www.w3.org/2000/svg"', "").count("http") == 0
+
+
+def test_the_page_is_made_for_phones(seed: Ledger) -> None:
+    html, _ = render_report(seed, title="Kursk")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "@media (max-width:640px)" in html
+    assert 'class="chart" viewBox="0 0 400 ' in html  # charts scale to the column
+
+
+def test_the_report_is_the_same_every_time(seed: Ledger, tmp_path: Path) -> None:
+    first = write_report(seed, tmp_path / "a.html", title="Kursk", claims=_claims(seed))
+    second = write_report(seed, tmp_path / "b.html", title="Kursk", claims=_claims(seed))
+    assert first.path.read_bytes() == second.path.read_bytes()
+
+
+def test_every_piece_of_text_is_escaped() -> None:
+    evil = '<script>alert("x")</script>" onload="bad'
+    lg = Ledger(MemoryStore())
+    lg.append(TopicDefined(topic="t/n", title=evil, unit="people", description=evil))
+    lg.append(SourceDescribed(source="s", name=evil))
+    lg.append(
+        FigureReported(
+            claim_id="c",
+            topic="t/n",
+            source="s",
+            figure=parse_figure("about 300", "people"),
+            stated_at=date(2025, 1, 1),
+            quote=evil,
+        )
+    )
+    lg.append(
+        ClaimMade(
+            claim_id="m",
+            topic="t/q",
+            source="s",
+            statement=evil,
+            stated_at=date(2025, 1, 1),
+        )
+    )
+    lg.append(ClaimDisputed(target="m", source="o", reason=evil, stated_at=date(2025, 1, 2)))
+    html, _ = render_report(lg, title=evil, claims=_claims(lg))
+    assert "<script" not in html
+    assert '" onload="' not in html
+    page = Page(html)
+    assert not any("onload" in attrs for _, attrs in page.tags)
+    assert sum(evil in chunk for chunk in page.text) >= 5  # shown as text, intact
+
+
+def test_an_empty_ledger_makes_a_valid_page() -> None:
+    html, info = render_report(Ledger(MemoryStore()), title="Empty")
+    assert info.topics == 0
+    assert "<h1>Empty</h1>" in html
+    assert html.rstrip().endswith("</html>")
