@@ -10,6 +10,8 @@ tries again.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -37,7 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Ledger", "LedgerView"]
 
-_RETRIES = 50
+#: How long a writer keeps retrying when other writers keep moving the head.
+_RETRY_SECONDS = 120.0
 
 
 class LedgerView:
@@ -135,7 +138,13 @@ class Ledger(LedgerView):
         batch = list(events)
         if not batch:
             return []
-        for _ in range(_RETRIES):
+        with self.store.writing():
+            return self._extend(batch, expected_position)
+
+    def _extend(self, batch: list[Event], expected_position: int | None) -> list[Recorded]:
+        deadline = time.monotonic() + _RETRY_SECONDS
+        pause = 0.001
+        while True:
             self._catch_up()
             stored = self._stored(batch)
             fresh = [e for e in batch if e.event_id not in stored]
@@ -150,12 +159,18 @@ class Ledger(LedgerView):
             try:
                 self.store.write(rows, head)
             except ConcurrencyError:
-                continue  # another writer stored first: catch up and re-validate
+                # Another writer stored first: catch up and validate again. A
+                # short random pause keeps the writer that just won from
+                # winning every race while the others catch up.
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(random.uniform(0, pause))
+                pause = min(pause * 2, 0.05)
+                continue
             for row, event in zip(rows, fresh, strict=True):
                 self._state.apply(row.position, event)
                 stored[event.event_id] = row
             return [self._decode(stored[e.event_id]) for e in batch]
-        raise ConcurrencyError(self._state.position, self.store.head())
 
     def import_events(
         self, path: str | Path, *, progress: Callable[[int, int], None] | None = None

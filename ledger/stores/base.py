@@ -10,8 +10,10 @@ stale.
 from __future__ import annotations
 
 import abc
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Self
 
 from ledger.codec import StoredRow
 from ledger.merkle import CompactRange
@@ -63,10 +65,14 @@ class Store(abc.ABC):
     def save_snapshot(self, blob: bytes) -> None:  # noqa: B027 - optional for stores
         """Keep a projection snapshot beside the log; stores may ignore it."""
 
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the log's writer turn across catch-up, validation and write; optional."""
+        return contextlib.nullcontext()
+
     def close(self) -> None:  # noqa: B027 - nothing to release by default
         """Release files, connections and locks."""
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,73 @@
+"""Following a log: every stored row after a position, then each new one as it lands.
+
+Stores that can wait for news (PostgreSQL's LISTEN/NOTIFY) provide their own
+``follow``; for the others, this module polls ``read``. Either way each row
+is yielded exactly once, in position order, without gaps.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from typing import Protocol, runtime_checkable
+
+from ledger.codec import StoredRow
+from ledger.errors import CorruptLog, ValidationError
+from ledger.stores.base import Store
+
+__all__ = ["Follows", "check_follow_args", "follow"]
+
+
+@runtime_checkable
+class Follows(Protocol):
+    """A store with its own way of waiting for new rows."""
+
+    def follow(
+        self,
+        after: int = 0,
+        poll_interval: float = 1.0,
+        stop: Callable[[], bool] | None = None,
+    ) -> Iterator[StoredRow]:
+        """The rows after a position, then each new one, exactly once, in order."""
+        ...
+
+
+def follow(
+    store: Store,
+    after: int = 0,
+    poll_interval: float = 1.0,
+    stop: Callable[[], bool] | None = None,
+) -> Iterator[StoredRow]:
+    """The rows after a position, then each new row as it is stored, exactly once, in order.
+
+    stop is asked before each catch-up; once it returns True, the rows stored
+    before that are still yielded and the iterator ends. Without stop it
+    follows until the caller stops iterating.
+    """
+    check_follow_args(after, poll_interval)
+    if isinstance(store, Follows):
+        yield from store.follow(after, poll_interval=poll_interval, stop=stop)
+        return
+    last = after
+    while True:
+        # Asked before the read, so that whatever was stored before stop()
+        # turned True is read before the iterator ends.
+        stopping = stop is not None and stop()
+        for row in store.read(last):
+            if row.position != last + 1:
+                raise CorruptLog(f"expected position {last + 1} next", position=row.position)
+            last = row.position
+            yield row
+        if stopping:
+            return
+        time.sleep(poll_interval)
+
+
+def check_follow_args(after: int, poll_interval: float) -> None:
+    """Refuse a negative or non-integer position and a poll interval that is not positive."""
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise ValidationError(f"after: must be a position (an integer >= 0), not {after!r}")
+    number = isinstance(poll_interval, int | float) and not isinstance(poll_interval, bool)
+    if not number or not (poll_interval > 0 and math.isfinite(poll_interval)):
+        raise ValidationError(f"poll_interval: must be a positive number, not {poll_interval!r}")

@@ -1,0 +1,524 @@
+"""The postgresql:// store on a real server: bytes, ledgers, triggers, grants and copies."""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ledger import (
+    ClaimDisputed,
+    ClaimMade,
+    ClaimRetracted,
+    ConcurrencyError,
+    CorruptLog,
+    DuplicateEvent,
+    Event,
+    Figure,
+    FigureReported,
+    Ledger,
+    SourceDescribed,
+    StoreError,
+    StoreUnavailable,
+    TopicDefined,
+    ValidationError,
+)
+from ledger.codec import StoredRow, make_codec
+from ledger.follow import follow
+from ledger.merkle import leaf_hash, root
+from ledger.stores import open_store
+from ledger.stores.memory import MemoryStore
+from ledger.stores.postgres import PostgresStore, split_url
+from tests.pg_server import PostgresServer, with_ledger
+
+pytestmark = pytest.mark.postgres
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "postgres.md"
+T0 = datetime(2024, 8, 6, 9, 0, tzinfo=UTC)
+
+
+def fresh(url: str) -> str:
+    """The URL of a new, empty ledger in the test database."""
+    return with_ledger(url, f"t{uuid.uuid4().hex[:12]}")
+
+
+def ticking(step: timedelta = timedelta(microseconds=250_001)) -> Iterator[datetime]:
+    """A store clock: whole seconds first, then times with microseconds."""
+    return (T0 + i * step for i in count())
+
+
+def story() -> list[Event]:
+    """A small, valid log touching every event type, with text beyond ASCII."""
+    unit = "people"
+    return [
+        TopicDefined(topic="kursk/casualties", title="Casualties in Kursk", unit=unit),
+        SourceDescribed(source="mod/ru", name="Министерство обороны", kind="military"),
+        SourceDescribed(source="gs/ua", name="General Staff 🇺🇦", kind="military"),
+        FigureReported(
+            claim_id="ru-1",
+            topic="kursk/casualties",
+            source="mod/ru",
+            figure=Figure(3000, 4000, best=3500, unit=unit, phrase="more than 3,000"),
+            stated_at=T0,
+            quote="«потери противника» — \u0000 NUL and tab\t survive",
+        ),
+        FigureReported(
+            claim_id="ua-1",
+            topic="kursk/casualties",
+            source="gs/ua",
+            figure=Figure(1.5, None, unit=unit),
+            stated_at=T0 + timedelta(days=1),
+        ),
+        ClaimMade(
+            claim_id="ua-2",
+            topic="kursk/casualties",
+            source="gs/ua",
+            statement="Troops crossed the border",
+            stated_at=T0 + timedelta(days=2),
+        ),
+        ClaimDisputed(target="ua-2", source="mod/ru", stated_at=T0 + timedelta(days=3)),
+        ClaimRetracted(target="ua-2", source="gs/ua", stated_at=T0 + timedelta(days=4)),
+    ]
+
+
+def raw(url: str) -> psycopg.Connection[tuple[object, ...]]:
+    """A plain psycopg connection to the test database, as an operator would open."""
+    return psycopg.connect(split_url(url)[0], autocommit=True)
+
+
+def test_a_new_ledger_creates_its_tables_and_is_empty(postgres_url: str) -> None:
+    with Ledger.open(fresh(postgres_url)) as lg:
+        assert lg.head == 0
+        assert list(lg.records()) == []
+        assert lg.store.tree().size == 0
+    with raw(postgres_url) as conn:
+        tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables")}
+    assert {"ledger_events", "ledger_tree", "ledger_meta", "ledger_snapshots"} <= tables
+
+
+def test_rows_come_back_byte_for_byte_with_the_hashes_they_were_written_with(
+    postgres_url: str,
+) -> None:
+    url = fresh(postgres_url)
+    clock = ticking()
+    with Ledger.open(url, clock=lambda: next(clock)) as lg:
+        written = [lg.append(e) for e in story()]
+    with Ledger.open(url) as lg:
+        rows = list(lg.rows())
+        assert [r.position for r in rows] == list(range(1, len(story()) + 1))
+        assert [r.recorded_at for r in rows][:2] == [
+            "2024-08-06T09:00:00Z",
+            "2024-08-06T09:00:00.250001Z",
+        ]
+        for row, record in zip(rows, written, strict=True):
+            assert row.hash == record.hash.hex()
+            assert leaf_hash(row.leaf_bytes()).hex() == row.hash
+        assert [r.event for r in lg.records()] == [r.event for r in written]
+        tree = lg.store.tree()
+        assert tree.size == len(rows)
+        assert tree.root() == root([bytes.fromhex(r.hash) for r in rows])
+
+
+def test_rows_a_store_is_given_are_kept_exactly_even_with_unusual_timestamps(
+    postgres_url: str,
+) -> None:
+    # A log copied from a hand-made JSON Lines file: offsets, dates, no sorting of data keys.
+    texts = ["2025-01-13T09:00:00+00:00", "2025-01-13", "2025-01-13T12:00:00.5+02:00"]
+    rows = []
+    for position, text in enumerate(texts, 1):
+        row = StoredRow(position, f"e{position}", "SourceDescribed", 1, text, '{"b":1, "a":2}', "")
+        digest = leaf_hash(row.leaf_bytes()).hex()
+        rows.append(
+            StoredRow(position, f"e{position}", "SourceDescribed", 1, text, row.data, digest)
+        )
+    with PostgresStore(fresh(postgres_url)) as store:
+        store.write(rows, 0)
+        assert list(store.read()) == rows
+        assert list(store.read(2)) == rows[2:]
+        assert store.find(["e2", "nope"]) == {"e2": rows[1]}
+
+
+def test_a_write_at_a_stale_head_is_refused_and_writes_nothing(postgres_url: str) -> None:
+    url = fresh(postgres_url)
+    with Ledger.open(url) as first, Ledger.open(url) as second:
+        first.append(story()[0])
+        with pytest.raises(ConcurrencyError) as caught:
+            second.append(story()[1], expected_position=0)
+        assert (caught.value.expected, caught.value.actual) == (0, 1)
+        row = second.codec.encode(1, story()[1], T0)
+        with pytest.raises(ConcurrencyError):
+            second.store.write([row], 0)
+        assert second.head == 1
+        assert second.store.tree().size == 1
+
+
+def test_re_appending_is_idempotent_and_another_payload_is_a_duplicate(postgres_url: str) -> None:
+    with Ledger.open(fresh(postgres_url)) as lg:
+        source = SourceDescribed(source="mod/ru", name="MoD", event_id="fixed")
+        first = lg.append(source)
+        assert lg.append(source) == first
+        with pytest.raises(DuplicateEvent) as caught:
+            lg.append(SourceDescribed(source="mod/ru", name="Other", event_id="fixed"))
+        assert caught.value.position == 1
+        assert lg.head == 1
+
+
+def test_a_batch_holding_a_stored_event_id_is_refused_whole(postgres_url: str) -> None:
+    with Ledger.open(fresh(postgres_url)) as lg:
+        lg.append(SourceDescribed(source="a", name="A", event_id="taken"))
+        before = lg.store.tree().root()
+        rows = [
+            lg.codec.encode(2, SourceDescribed(source="b", name="B"), T0),
+            lg.codec.encode(3, SourceDescribed(source="c", name="C", event_id="taken"), T0),
+        ]
+        with pytest.raises(DuplicateEvent) as caught:
+            lg.store.write(rows, 1)
+        assert (caught.value.event_id, caught.value.position) == ("taken", 1)
+        assert lg.head == 1
+        assert lg.store.tree().root() == before
+        assert lg.store.find([rows[0].event_id]) == {}
+
+
+def test_rows_that_would_break_the_log_are_refused_before_any_sql(postgres_url: str) -> None:
+    with Ledger.open(fresh(postgres_url)) as lg:
+        row = lg.codec.encode(1, story()[0], T0)
+        with pytest.raises(StoreError, match="position 2, expected 1"):
+            lg.store.write([StoredRow(2, *_rest(row))], 0)
+        with pytest.raises(StoreError, match="hex digits"):
+            lg.store.write([StoredRow(1, *_rest(row)[:-1], "zz")], 0)
+        with pytest.raises(ValidationError, match="NUL"):
+            lg.store.write([StoredRow(1, "a\x00b", *_rest(row)[1:])], 0)
+        assert lg.store.find(["a\x00b"]) == {}
+        assert lg.head == 0
+
+
+def _rest(row: StoredRow) -> tuple[str, str, int, str, str, str]:
+    return (row.event_id, row.type, row.schema, row.recorded_at, row.data, row.hash)
+
+
+def test_several_ledgers_live_side_by_side_in_one_database(postgres_url: str) -> None:
+    name = uuid.uuid4().hex[:8]
+    kursk, gaza = (
+        with_ledger(postgres_url, f"kursk-{name}"),
+        with_ledger(postgres_url, f"gaza/{name}"),
+    )
+    events = story()
+    with Ledger.open(kursk) as a, Ledger.open(gaza) as b:
+        a.extend(events)
+        b.extend(events[:3])  # the same event_ids, in another ledger
+        assert (a.head, b.head) == (len(events), 3)
+        assert [r.position for r in b.records()] == [1, 2, 3]
+        assert a.store.tree().root() != b.store.tree().root()
+        assert b.store.find([events[5].event_id]) == {}
+    with open_store(kursk.replace("postgresql://", "postgres://")) as store:
+        assert isinstance(store, PostgresStore)
+        assert store.head() == len(events)
+    with Ledger.open(kursk) as again:
+        assert again.head == len(events)
+
+
+def test_the_url_names_the_ledger_and_the_rest_goes_to_libpq() -> None:
+    assert split_url("postgresql:///db?host=/s&ledger=kursk&user=u") == (
+        "postgresql:///db?host=/s&user=u",
+        "kursk",
+    )
+    assert split_url("postgresql://h/db?ledger=a%2Fb") == ("postgresql://h/db", "a/b")
+    assert split_url("postgres://h/db") == ("postgres://h/db", "default")
+    with pytest.raises(StoreUnavailable, match="named 2 times"):
+        split_url("postgresql://h/db?ledger=a&ledger=b")
+    with pytest.raises(StoreUnavailable, match="non-empty"):
+        split_url("postgresql://h/db?ledger=")
+
+
+def test_the_default_ledger_is_used_when_the_url_names_none(postgres_url: str) -> None:
+    store = PostgresStore(postgres_url)
+    with store:
+        assert store.ledger == "default"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_events SET data = '{}' WHERE ledger = %s",
+        "DELETE FROM ledger_events WHERE ledger = %s",
+        "TRUNCATE ledger_events",
+        "DELETE FROM ledger_tree WHERE ledger = %s",
+        "UPDATE ledger_tree SET size = 0, hashes = '{}' WHERE ledger = %s",
+        "TRUNCATE ledger_tree",
+    ],
+)
+def test_sql_cannot_change_or_remove_records(postgres_url: str, statement: str) -> None:
+    url = fresh(postgres_url)
+    with Ledger.open(url) as lg:
+        lg.extend(story())
+        rows, edge = list(lg.rows()), lg.store.tree()
+        ledger = split_url(url)[1]
+    with raw(postgres_url) as conn:
+        args = (ledger,) if "%s" in statement else ()
+        with pytest.raises(
+            psycopg.errors.InsufficientPrivilege, match=r"claims-ledger: .*(refused|only grow)"
+        ):
+            conn.execute(statement, args)
+    with Ledger.open(url) as lg:
+        assert list(lg.rows()) == rows
+        assert lg.store.tree().hashes == edge.hashes
+
+
+def test_the_projection_snapshot_round_trips(postgres_url: str) -> None:
+    with PostgresStore(fresh(postgres_url)) as store:
+        assert store.load_snapshot() is None
+        store.save_snapshot(b"\x00first")
+        store.save_snapshot(b"\x00second")
+        assert store.load_snapshot() == b"\x00second"
+
+
+def test_rows_hashes_and_root_are_identical_to_a_sqlite_copy(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    clock = ticking()
+    with Ledger.open(str(tmp_path / "source.db"), clock=lambda: next(clock)) as lite:
+        lite.extend(story())
+        for i in range(40):
+            lite.append(SourceDescribed(source=f"s/{i}", name=f"Source №{i}"))
+        rows, lite_root = list(lite.rows()), lite.store.tree().root()
+    url = fresh(postgres_url)
+    with Ledger.open(url) as pg:
+        for start in range(0, len(rows), 16):  # in batches, as `ledger copy` does
+            pg.store.write(rows[start : start + 16], start)
+    with Ledger.open(url) as pg:
+        assert list(pg.rows()) == rows
+        assert pg.store.tree().root() == lite_root
+        back = list(pg.rows())
+    with Ledger.open(str(tmp_path / "back.db")) as lite_again:
+        lite_again.store.write(back, 0)
+        assert list(lite_again.rows()) == rows
+        assert lite_again.store.tree().root() == lite_root
+
+
+def test_follow_catches_up_then_yields_new_rows_as_they_commit(postgres_url: str) -> None:
+    url = fresh(postgres_url)
+    done = threading.Event()
+    seen: list[int] = []
+    with Ledger.open(url) as lg:
+        lg.extend(story()[:3])
+
+        def reader() -> None:
+            with PostgresStore(url) as store:
+                seen.extend(
+                    r.position for r in follow(store, 1, poll_interval=30, stop=done.is_set)
+                )
+
+        thread = threading.Thread(target=reader)
+        thread.start()
+        lg.extend(story()[3:])
+        # With a 30 s poll, only NOTIFY can deliver the new rows this soon.
+        deadline = datetime.now(UTC) + timedelta(seconds=10)
+        while len(seen) < len(story()) - 1 and datetime.now(UTC) < deadline:
+            done.wait(0.02)
+        assert seen == list(range(2, len(story()) + 1))
+        done.set()
+        lg.append(SourceDescribed(source="late", name="Late"))
+        thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert seen in (list(range(2, 10)), list(range(2, 9)))
+
+
+def test_follow_on_postgres_yields_what_the_polling_follow_yields_on_memory(
+    postgres_url: str,
+) -> None:
+    url = fresh(postgres_url)
+    memory = MemoryStore()
+    with Ledger.open(url) as pg:
+        pg.extend(story())
+        memory.write(list(pg.rows()), 0)
+        stop = lambda: True  # noqa: E731 - catch up once and end
+        assert list(follow(pg.store, 2, 0.01, stop)) == list(follow(memory, 2, 0.01, stop))
+        assert [r.position for r in pg.follow(5, poll_interval=0.01, stop=stop)] == [6, 7, 8]
+
+
+@pytest.mark.parametrize(("after", "poll"), [(-1, 1.0), (1.5, 1.0), (0, 0), (0, float("nan"))])
+def test_follow_refuses_a_bad_position_or_interval(
+    postgres_url: str, after: object, poll: float
+) -> None:
+    store = PostgresStore(fresh(postgres_url))
+    with store, pytest.raises(ValidationError):
+        next(store.follow(after, poll))  # type: ignore[arg-type]
+
+
+def test_an_unreachable_server_is_store_unavailable_and_the_password_stays_secret(
+    tmp_path: Path,
+) -> None:
+    url = f"postgresql://someone:hunter2@/db?host={tmp_path}&connect_timeout=2"
+    with pytest.raises(StoreUnavailable) as caught:
+        Ledger.open(url)
+    message = str(caught.value)
+    assert "hunter2" not in message
+    assert "'db'" in message
+    assert str(tmp_path) in message
+    with pytest.raises(StoreUnavailable) as caught:
+        Ledger.open(f"postgresql:///db?host={tmp_path}&password=s3cr%21t")
+    assert "s3cr!t" not in str(caught.value)
+
+
+def test_a_closed_store_is_unavailable(postgres_url: str) -> None:
+    store = PostgresStore(fresh(postgres_url))
+    store.close()
+    with pytest.raises(StoreUnavailable, match="closed"):
+        store.head()
+    with pytest.raises(StoreUnavailable, match="closed"):
+        next(store.follow(0, 0.01))
+
+
+def test_a_database_not_in_utf8_is_refused(postgres_url: str) -> None:
+    name = f"latin_{uuid.uuid4().hex[:8]}"
+    with raw(postgres_url) as conn:
+        try:
+            conn.execute(
+                f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' TEMPLATE template0"
+                " LC_COLLATE 'C' LC_CTYPE 'C'"
+            )
+        except psycopg.Error as exc:
+            pytest.skip(f"cannot create a database on this server: {exc}")
+    base, _ = split_url(postgres_url)
+    other = re.sub(r"/ledger_test(\?|$)", rf"/{name}\1", base)
+    try:
+        with pytest.raises(StoreUnavailable, match="UTF8"):
+            PostgresStore(other)
+    finally:
+        with raw(postgres_url) as conn:
+            conn.execute(f"DROP DATABASE {name}")
+
+
+def _grants() -> list[str]:
+    """The GRANT statements of docs/postgres.md, exactly as users are told to run them."""
+    found = re.search(r"<!-- tested: grants.*?-->\s*```sql\n(.*?)```", DOCS.read_text(), re.DOTALL)
+    assert found, "docs/postgres.md has no tested grants block"
+    lines = [line for line in found.group(1).splitlines() if not line.startswith("--")]
+    statements = [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    assert statements
+    assert all(s.startswith("GRANT ") for s in statements)
+    return statements
+
+
+def _as_role(url: str, role: str) -> str:
+    base, ledger = split_url(url)
+    base = re.sub(r"([?&])user=[^&]*&?", r"\1", base).rstrip("?&")
+    return with_ledger(f"{base}{'&' if '?' in base else '?'}user={role}", ledger)
+
+
+def test_the_documented_grants_let_a_writer_append_and_a_reader_only_read(
+    postgres_server: PostgresServer,
+) -> None:
+    url = fresh(postgres_server.url)
+    suffix = uuid.uuid4().hex[:8]
+    writer, reader = f"ledger_writer_{suffix}", f"ledger_reader_{suffix}"
+    with Ledger.open(url) as owner:  # the owner opens first: it creates the tables
+        owner.extend(story()[:2])
+    with raw(postgres_server.url) as conn:
+        try:
+            conn.execute(f"CREATE ROLE {writer} LOGIN")
+            conn.execute(f"CREATE ROLE {reader} LOGIN")
+        except psycopg.Error as exc:
+            pytest.skip(f"cannot create roles on this server: {exc}")
+        try:
+            for grant in _grants():
+                conn.execute(
+                    grant.replace("ledger_writer", writer).replace("ledger_reader", reader)
+                )
+            _check_roles(url, writer, reader)
+        finally:
+            for role in (writer, reader):
+                conn.execute(f"DROP OWNED BY {role}")
+                conn.execute(f"DROP ROLE {role}")
+
+
+def _check_roles(url: str, writer: str, reader: str) -> None:
+    with Ledger.open(_as_role(url, writer)) as lg:
+        lg.extend(story()[2:])
+        lg.store.save_snapshot(b"state")
+        assert lg.head == len(story())
+    with psycopg.connect(split_url(_as_role(url, writer))[0]) as conn:
+        for statement in ("UPDATE ledger_events SET type = 'x'", "DELETE FROM ledger_events"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+                conn.execute(statement)
+            conn.rollback()
+    with Ledger.open(_as_role(url, reader)) as lg:
+        assert [r.position for r in lg.records()] == list(range(1, len(story()) + 1))
+        assert lg.store.load_snapshot() == b"state"
+        assert lg.store.tree().size == len(story())
+        assert [r.position for r in lg.follow(7, poll_interval=0.01, stop=lambda: True)] == [8]
+        with pytest.raises(StoreUnavailable, match="permission denied"):
+            lg.append(SourceDescribed(source="reader", name="Reader"))
+        with pytest.raises(StoreUnavailable, match="permission denied"):
+            lg.store.save_snapshot(b"no")
+
+
+def test_rows_loaded_by_hand_without_their_tree_get_it_rebuilt(postgres_url: str) -> None:
+    source = fresh(postgres_url)
+    with Ledger.open(source) as lg:
+        lg.extend(story())
+        rows, expected = list(lg.rows()), lg.store.tree().root()
+    target = fresh(postgres_url)
+    with raw(postgres_url) as conn, conn.cursor() as cur:
+        # An operator's bulk load: the rows, and no ledger_tree row.
+        cur.execute(
+            "INSERT INTO ledger_events SELECT %s, position, event_id, type, schema, recorded_at,"
+            " recorded_at_text, data, hash FROM ledger_events WHERE ledger = %s",
+            (split_url(target)[1], split_url(source)[1]),
+        )
+    with Ledger.open(target) as lg:
+        assert lg.store.tree().root() == expected
+        lg.append(SourceDescribed(source="next", name="Next"))
+        assert lg.store.tree().size == len(rows) + 1
+        assert list(lg.rows())[:-1] == rows
+
+
+def test_a_tree_beyond_the_log_is_reported_as_corrupt(postgres_url: str) -> None:
+    url = fresh(postgres_url)
+    with raw(postgres_url) as conn:
+        conn.execute(
+            "INSERT INTO ledger_tree VALUES (%s, 1, ARRAY[%s::bytea])",
+            (split_url(url)[1], bytes(32)),
+        )
+    with PostgresStore(url) as store:
+        with pytest.raises(CorruptLog, match="tree covers 1 records"):
+            store.tree()
+        with pytest.raises(CorruptLog):
+            store.write([], 0)
+
+
+def test_the_writer_turn_makes_other_writers_wait_and_is_re_entrant(postgres_url: str) -> None:
+    url = fresh(postgres_url)
+    codec = make_codec()
+    first, second = PostgresStore(url), PostgresStore(url)
+    with first, second:
+        written = threading.Event()
+
+        def other_writer() -> None:
+            second.write([codec.encode(2, SourceDescribed(source="b", name="B"), T0)], 1)
+            written.set()
+
+        with first.writing():
+            with first.writing():  # re-entrant
+                first.write([codec.encode(1, SourceDescribed(source="a", name="A"), T0)], 0)
+            thread = threading.Thread(target=other_writer)
+            thread.start()
+            assert not written.wait(0.5), "another writer wrote during the turn"
+        assert written.wait(30)
+        thread.join()
+        assert [r.event_id for r in first.read()] == [r.event_id for r in second.read()]
+        assert first.head() == 2
+
+
+def test_a_malformed_url_never_shows_its_password() -> None:
+    for url in ("postgresql://u:s%40cret@[::1/db", "postgresql://u@[::1/db?password=s%40cret"):
+        with pytest.raises(StoreUnavailable, match="bad PostgreSQL URL") as caught:
+            PostgresStore(url)
+        assert "cret" not in str(caught.value)
