@@ -1,0 +1,81 @@
+"""`ledger follow`: print records as they land, exactly once, in position order."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from ledger.cli import cli
+from ledger.cli._common import console, json_option, open_ledger, store_argument
+from ledger.cli._json import record_json
+from ledger.cli.read import summary
+from ledger.codec import format_timestamp
+
+
+@cli.command()
+@store_argument()
+@click.option(
+    "--after",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Start after this position (0: from the first record).",
+)
+@click.option(
+    "--poll",
+    "poll_interval",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks at the log when it cannot notify.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Stop after this many seconds (default: follow until interrupted).",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after printing this many records.",
+)
+@json_option
+def follow(
+    store: str,
+    after: int,
+    poll_interval: float,
+    timeout: float | None,
+    count: int | None,
+    as_json: bool,
+) -> None:
+    """Print every record after a position, then each new one as it arrives."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    printed = 0
+
+    def done() -> bool:
+        return (deadline is not None and time.monotonic() >= deadline) or (
+            count is not None and printed >= count
+        )
+
+    with open_ledger(store) as lg:
+        try:
+            for record in lg.follow(after, poll_interval=poll_interval, stop=done):
+                if as_json:
+                    # One JSON object a line, so a consumer can read the stream as it grows.
+                    click.echo(json.dumps(record_json(record, lg), ensure_ascii=False))
+                else:
+                    console().print(
+                        f"{record.position:>6}  {format_timestamp(record.recorded_at)}  "
+                        f"{record.type:16} {summary(record.event)}",
+                        highlight=False,
+                        soft_wrap=True,
+                    )
+                printed += 1
+                if done():
+                    break
+        except KeyboardInterrupt:
+            pass
