@@ -41,6 +41,7 @@ __all__ = [
     "format_timestamp",
     "make_codec",
     "make_converter",
+    "oversize",
     "parse_timestamp",
 ]
 
@@ -126,11 +127,18 @@ class StoredRow:
 
 def format_timestamp(value: datetime) -> str:
     """A UTC timestamp as ISO 8601 with a Z suffix; microseconds only when present."""
-    value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}"
-    return text + "Z"
+    # isoformat pads the year to four digits and writes microseconds only when
+    # there are some, which is the canonical form; it is also much faster than strftime.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+def oversize(row: StoredRow) -> int | None:
+    """The leaf size of a row over MAX_RECORD_BYTES, else None."""
+    # A character is at most 4 bytes in UTF-8: only long rows need the exact count.
+    if 4 * (len(row.data) + len(row.event_id)) + 200 <= MAX_RECORD_BYTES:
+        return None
+    size = len(row.leaf_bytes())
+    return size if size > MAX_RECORD_BYTES else None
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -247,7 +255,9 @@ class Codec:
         leaf = row.leaf_bytes()
         if len(leaf) > MAX_RECORD_BYTES:
             raise RecordTooLarge(len(leaf), MAX_RECORD_BYTES)
-        return attrs.evolve(row, hash=hashlib.sha256(b"\x00" + leaf).hexdigest())
+        # Frozen, but built here and not yet shared: set the hash in place.
+        object.__setattr__(row, "hash", hashlib.sha256(b"\x00" + leaf).hexdigest())
+        return row
 
     def decode(self, row: StoredRow, *, line: int | None = None) -> Recorded:
         """The Recorded for a stored row; CorruptLog names the position on any fault."""
@@ -262,11 +272,9 @@ class Codec:
                 f"{row.type} schema {row.schema} is newer than this code knows ({kind.schema})",
                 **where,
             )
-        # A character is at most 4 bytes in UTF-8: only long rows need the exact count.
-        if 4 * (len(row.data) + len(row.event_id)) + 200 > MAX_RECORD_BYTES:
-            size = len(row.leaf_bytes())
-            if size > MAX_RECORD_BYTES:
-                raise RecordTooLarge(size, MAX_RECORD_BYTES, position=row.position)
+        size = oversize(row)
+        if size is not None:
+            raise RecordTooLarge(size, MAX_RECORD_BYTES, position=row.position)
         try:
             data = orjson.loads(row.data)
         except orjson.JSONDecodeError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 
 from ledger.figures import Figure, Interval, Number, default_best
 from ledger.views import Consensus, ConsensusLevel
@@ -48,10 +49,11 @@ def hull(figures: Sequence[Figure | Interval]) -> Interval | None:
     return Interval(low, high, low_open, high_open)
 
 
-def _width(start: Key, end: Key) -> float:
+def _width(start: Key, end: Key) -> Fraction | float:
     if start[0] != 1 or end[0] != 1:
         return math.inf
-    return float(end[1] - start[1])
+    # Exact: float subtraction can round two different widths to one value.
+    return Fraction(end[1]) - Fraction(start[1])
 
 
 def _best_region(keys: Sequence[tuple[Key, Key]]) -> tuple[int, Key, Key]:
@@ -63,7 +65,7 @@ def _best_region(keys: Sequence[tuple[Key, Key]]) -> tuple[int, Key, Key]:
         top = max(top, depth)
     # At the largest depth no interval can start before one ends, so each
     # region opens at the start that reaches the depth and closes at the next end.
-    best: tuple[float, Key, Key] | None = None
+    best: tuple[Fraction | float, Key, Key] | None = None
     opened: Key | None = None
     depth = 0
     for key, kind in sweep:

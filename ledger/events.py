@@ -51,7 +51,10 @@ def to_timestamp(value: object) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
             raise ValueError(f"datetime {value.isoformat()} has no timezone")
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(f"datetime {value.isoformat()} is out of range in UTC") from None
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     raise ValueError(f"must be a datetime or a date, not {type(value).__name__}")

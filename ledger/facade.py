@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.authoring import read_events
-from ledger.codec import Codec, Recorded, StoredRow, make_codec
+from ledger.codec import Codec, Recorded, StoredRow, make_codec, parse_timestamp
 from ledger.errors import ConcurrencyError, DuplicateEvent, InvalidEvent
 from ledger.events import (
     ClaimMade,
@@ -167,10 +167,15 @@ class Ledger(LedgerView):
                 time.sleep(random.uniform(0, pause))
                 pause = min(pause * 2, 0.05)
                 continue
+            recorded_at = parse_timestamp(rows[0].recorded_at)
+            made = {}
             for row, event in zip(rows, fresh, strict=True):
                 self._state.apply(row.position, event)
-                stored[event.event_id] = row
-            return [self._decode(stored[e.event_id]) for e in batch]
+                made[event.event_id] = Recorded(
+                    row.position, row.event_id, recorded_at, event, bytes.fromhex(row.hash)
+                )
+            # Events stored before are returned as stored; new ones as just written.
+            return [made.get(e.event_id) or self._decode(stored[e.event_id]) for e in batch]
 
     def import_events(
         self, path: str | Path, *, progress: Callable[[int, int], None] | None = None

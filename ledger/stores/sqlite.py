@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ledger.codec import MAX_RECORD_BYTES, StoredRow
+from ledger.codec import MAX_RECORD_BYTES, StoredRow, oversize
 from ledger.errors import (
     ConcurrencyError,
     CorruptLog,
@@ -357,8 +357,8 @@ def _leaf_hashes(rows: Sequence[StoredRow], head: int) -> list[bytes]:
         if row.event_id in seen:
             raise DuplicateEvent(row.event_id, i)
         seen.add(row.event_id)
-        size = len(row.leaf_bytes())
-        if size > MAX_RECORD_BYTES:
+        size = oversize(row)
+        if size is not None:
             raise RecordTooLarge(size, MAX_RECORD_BYTES, position=i)
         try:
             digest = bytes.fromhex(row.hash)
