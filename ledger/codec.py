@@ -22,6 +22,7 @@ import attrs
 import cattrs
 import orjson
 
+from ledger.codec_fast import FAST_DECODERS, fast_timestamp
 from ledger.errors import CorruptLog, InvalidEvent, RecordTooLarge, UnsupportedRecord
 from ledger.events import (
     ClaimDisputed,
@@ -49,6 +50,7 @@ __all__ = [
 MAX_RECORD_BYTES = 1024 * 1024
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+FastDecoder = Callable[[Any, Any], Event | None]
 
 
 @attrs.frozen
@@ -216,8 +218,11 @@ class Codec:
         self,
         types: Mapping[str, tuple[type[Event], int]],
         upcasters: Mapping[tuple[str, int], Upcaster] | None = None,
+        fast: Mapping[tuple[str, int], FastDecoder] | None = None,
     ) -> None:
         self._converter = make_converter()
+        # Optional shortcuts for well-formed records; the converter stays the definition.
+        self._fast: dict[tuple[str, int], FastDecoder] = dict(fast or {})
         self._by_tag = {tag: EventType(cls, tag, schema) for tag, (cls, schema) in types.items()}
         self._by_cls = {t.cls: t for t in self._by_tag.values()}
         self._upcasters: dict[tuple[str, int], Upcaster] = dict(upcasters or {})
@@ -282,9 +287,14 @@ class Codec:
         if not isinstance(data, dict):
             raise CorruptLog("data is not a JSON object", **where)
         data = self._upcast(kind, row.schema, data, where)
+        fast = self._fast.get((kind.tag, row.schema))
+        event = fast(data, row.event_id) if fast is not None else None
+        recorded_at = fast_timestamp(row.recorded_at)
         try:
-            event = self._converter.structure({**data, "event_id": row.event_id}, kind.cls)
-            recorded_at = parse_timestamp(row.recorded_at)
+            if event is None:
+                event = self._converter.structure({**data, "event_id": row.event_id}, kind.cls)
+            if recorded_at is None:
+                recorded_at = parse_timestamp(row.recorded_at)
         except Exception as exc:  # cattrs groups, validators: all mean corrupt data here
             raise CorruptLog(f"{row.type} does not decode: {_describe(exc)}", **where) from None
         try:
@@ -328,4 +338,5 @@ def make_codec() -> Codec:
             "SourceDescribed": (SourceDescribed, 2),
         },
         {("SourceDescribed", 1): _source_described_v1_to_v2},
+        FAST_DECODERS,
     )
