@@ -21,6 +21,7 @@ from ledger.authoring import read_events
 from ledger.codec import Codec, Recorded, StoredRow, make_codec, parse_timestamp
 from ledger.errors import ConcurrencyError, DuplicateEvent, InvalidEvent
 from ledger.events import (
+    EVENT_TYPES,
     ClaimMade,
     Event,
     FigureReported,
@@ -138,6 +139,11 @@ class Ledger(LedgerView):
         batch = list(events)
         if not batch:
             return []
+        for i, event in enumerate(batch):
+            if not isinstance(event, EVENT_TYPES):
+                raise InvalidEvent(
+                    f"item {i}: {type(event).__name__} is not an event", field="event"
+                )
         with self.store.writing():
             return self._extend(batch, expected_position)
 

@@ -119,7 +119,9 @@ def default_best(low: Number | None, high: Number | None) -> Number | None:
     if low is not None and high is not None:
         if isinstance(low, int) and isinstance(high, int) and (low + high) % 2 == 0:
             return (low + high) // 2
-        return (low + high) / 2
+        mid = (low + high) / 2
+        # Two floats near the top of the range overflow when added.
+        return mid if math.isfinite(mid) else low / 2 + high / 2
     return low if low is not None else high
 
 

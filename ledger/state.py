@@ -17,7 +17,7 @@ from datetime import datetime
 import attrs
 
 from ledger.consensus import find_consensus, hull
-from ledger.errors import UnknownTopic
+from ledger.errors import InvalidFigure, UnknownTopic
 from ledger.events import (
     ClaimDisputed,
     ClaimMade,
@@ -27,7 +27,7 @@ from ledger.events import (
     SourceDescribed,
     TopicDefined,
 )
-from ledger.figures import Figure, Number
+from ledger.figures import Figure, Interval, Number
 from ledger.views import CurrentFigure, Dispute, PropositionStatus, PropositionView, TopicView
 
 __all__ = ["Claim", "LedgerState"]
@@ -296,11 +296,13 @@ def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure
     lows = [p.figure.low for p in parts]
     highs = [p.figure.high for p in parts]
     bests = [p.figure.effective_best for p in parts]
-    low = None if any(x is None for x in lows) else _sum(lows)
-    high = None if any(x is None for x in highs) else _sum(highs)
+    low = _bound(lows)
+    high = _bound(highs)
     best = None if any(x is None for x in bests) else _sum(bests)
-    low_open = any(p.figure.low_open for p in parts)
-    high_open = any(p.figure.high_open for p in parts)
+    # An unbounded side has no end to be open (DESIGN §2), whatever the parts say;
+    # and float rounding can close a sum of open parts down to a single point.
+    low_open = low is not None and low != high and any(p.figure.low_open for p in parts)
+    high_open = high is not None and low != high and any(p.figure.high_open for p in parts)
     try:
         figure = Figure(low, high, low_open, high_open, best=best, unit=unit)
     except ValueError:
@@ -308,6 +310,19 @@ def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure
         figure = Figure(low, high, low_open, high_open, unit=unit)
     disputed = sorted({s for p in parts for s in p.disputed_by})
     return CurrentFigure(source, figure, None, True, tuple(disputed))
+
+
+def _bound(values: list[Number | None]) -> Number | None:
+    if any(x is None for x in values):
+        return None
+    total = _sum(values)
+    try:
+        Interval(total, total)
+    except InvalidFigure:
+        # Past what a figure holds (a float overflow, an int beyond 64 bits):
+        # unbounded on that side still contains the true sum.
+        return None
+    return total
 
 
 def _sum(values: list[Number | None]) -> Number:

@@ -1,0 +1,376 @@
+"""Every hypothesis strategy of the test suite, in one place.
+
+Two families of numbers: ``numbers`` spans what the codec must carry (64-bit
+ints, any finite float), ``small_numbers`` keeps figures on a coarse grid so
+that generated figures often touch, share endpoints and nest, which is where
+range and consensus go wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ledger.events import (
+    SOURCE_KINDS,
+    ClaimDisputed,
+    ClaimMade,
+    ClaimRetracted,
+    Event,
+    FigureReported,
+    SourceDescribed,
+    TopicDefined,
+)
+from ledger.figures import Figure, Interval, Number
+
+# -- slugs and text -------------------------------------------------------
+
+_SEGMENT = st.text(alphabet=string.ascii_lowercase + string.digits + "._-", min_size=1, max_size=8)
+
+slugs = st.lists(_SEGMENT, min_size=1, max_size=3).map("/".join)
+event_ids = st.text(alphabet="0123456789abcdef", min_size=1, max_size=32)
+# Any unicode the JSON codec must carry, surrogates excepted (they are not text).
+texts = st.text(max_size=40)
+non_empty_texts = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")
+optional_texts = st.none() | texts
+
+# -- numbers --------------------------------------------------------------
+
+ints = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+floats = st.floats(allow_nan=False, allow_infinity=False)
+numbers: st.SearchStrategy[Number] = ints | floats
+# Quarters are exact in binary, so sums and midpoints on this grid never round.
+small_numbers: st.SearchStrategy[Number] = st.integers(0, 12) | st.integers(0, 48).map(
+    lambda q: q / 4
+)
+
+# -- timestamps -----------------------------------------------------------
+
+_offsets = st.sampled_from([0, 1, -1, 330, 345, -210, 840, -720, 59]).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+# A day short of each end of the calendar, so that no offset moves the
+# instant out of range in UTC (that is an InvalidEvent, tested on its own).
+timestamps = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=_offsets
+)
+stamps: st.SearchStrategy[datetime | date] = timestamps | st.dates()
+
+
+# -- intervals and figures ------------------------------------------------
+
+
+@st.composite
+def bounds(
+    draw: st.DrawFn, values: st.SearchStrategy[Number] = numbers
+) -> tuple[Number | None, Number | None, bool, bool]:
+    """(low, high, low_open, high_open) that satisfy every Interval invariant."""
+    low = draw(st.none() | values)
+    high = draw(st.none() | values)
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    low_open = low is not None and draw(st.booleans())
+    high_open = high is not None and draw(st.booleans())
+    if low is not None and low == high:
+        low_open = high_open = False
+    return low, high, low_open, high_open
+
+
+def intervals(values: st.SearchStrategy[Number] = numbers) -> st.SearchStrategy[Interval]:
+    """Valid Intervals, unbounded and open ends included."""
+    return bounds(values).map(lambda b: Interval(*b))
+
+
+def _fits(x: Number) -> bool:
+    return math.isfinite(x) if isinstance(x, float) else -(2**63) <= x < 2**63
+
+
+def _candidate_bests(low: Number | None, high: Number | None) -> list[Number]:
+    found: list[Number] = []
+    if low is not None:
+        found.append(low)
+    if high is not None:
+        found.append(high)
+    if low is not None and high is not None:
+        found.append(low / 2 + high / 2)
+    elif low is not None:
+        found.append(low + 1)
+    elif high is not None:
+        found.append(high - 1)
+    else:
+        found.append(0)
+    return found
+
+
+@st.composite
+def figures(
+    draw: st.DrawFn,
+    values: st.SearchStrategy[Number] = numbers,
+    units: st.SearchStrategy[str] = non_empty_texts,
+) -> Figure:
+    """Valid Figures: any bounds, a best inside them or None, the words optional."""
+    low, high, low_open, high_open = draw(bounds(values))
+    interval = Interval(low, high, low_open, high_open)
+    inside = [b for b in _candidate_bests(low, high) if _fits(b) and b in interval]
+    best = draw(st.none() | st.sampled_from(inside)) if inside else None
+    return Figure(
+        low,
+        high,
+        low_open,
+        high_open,
+        best=best,
+        unit=draw(units),
+        phrase=draw(st.none() | texts),
+        rule=draw(st.none() | texts),
+    )
+
+
+# -- one strategy per event type ------------------------------------------
+
+vias = st.lists(slugs, max_size=3).map(tuple)
+
+
+def claims_made() -> st.SearchStrategy[ClaimMade]:
+    """Any valid ClaimMade."""
+    return st.builds(
+        ClaimMade,
+        claim_id=slugs,
+        topic=slugs,
+        source=slugs,
+        statement=non_empty_texts,
+        proposition=slugs,
+        stance=st.sampled_from(["affirms", "denies"]),
+        stated_at=stamps,
+        via=vias,
+        quote=optional_texts,
+        url=optional_texts,
+        event_id=event_ids,
+    )
+
+
+@st.composite
+def figures_reported(draw: st.DrawFn) -> FigureReported:
+    """Any valid FigureReported, with as_of sometimes left to default."""
+    fields: dict[str, Any] = {
+        "claim_id": draw(slugs),
+        "topic": draw(slugs),
+        "source": draw(slugs),
+        "figure": draw(figures()),
+        "stated_at": draw(stamps),
+        "via": draw(vias),
+        "quote": draw(optional_texts),
+        "url": draw(optional_texts),
+        "event_id": draw(event_ids),
+    }
+    if draw(st.booleans()):
+        fields["as_of"] = draw(stamps)
+    return FigureReported(**fields)
+
+
+def claims_disputed() -> st.SearchStrategy[ClaimDisputed]:
+    """Any valid ClaimDisputed."""
+    return st.builds(
+        ClaimDisputed,
+        target=slugs,
+        source=slugs,
+        reason=optional_texts,
+        stated_at=stamps,
+        via=vias,
+        quote=optional_texts,
+        url=optional_texts,
+        event_id=event_ids,
+    )
+
+
+def claims_retracted() -> st.SearchStrategy[ClaimRetracted]:
+    """Any valid ClaimRetracted."""
+    return st.builds(
+        ClaimRetracted,
+        target=slugs,
+        source=slugs,
+        reason=optional_texts,
+        stated_at=stamps,
+        event_id=event_ids,
+    )
+
+
+@st.composite
+def topics_defined(draw: st.DrawFn) -> TopicDefined:
+    """Any valid TopicDefined, composite or not, with or without a unit."""
+    topic = draw(slugs)
+    parts = draw(st.lists(slugs.filter(lambda s: s != topic), unique=True, max_size=3))
+    return TopicDefined(
+        topic=topic,
+        title=draw(non_empty_texts),
+        unit=draw(st.none() | non_empty_texts),
+        parts=tuple(parts),
+        description=draw(optional_texts),
+        event_id=draw(event_ids),
+    )
+
+
+def sources_described() -> st.SearchStrategy[SourceDescribed]:
+    """Any valid SourceDescribed."""
+    return st.builds(
+        SourceDescribed,
+        source=slugs,
+        name=non_empty_texts,
+        kind=st.sampled_from(SOURCE_KINDS),
+        affiliation=st.none() | slugs,
+        reliability=st.sampled_from("ABCDEF"),
+        event_id=event_ids,
+    )
+
+
+EVENT_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
+    "ClaimMade": claims_made(),
+    "FigureReported": figures_reported(),
+    "ClaimDisputed": claims_disputed(),
+    "ClaimRetracted": claims_retracted(),
+    "TopicDefined": topics_defined(),
+    "SourceDescribed": sources_described(),
+}
+events: st.SearchStrategy[Event] = st.one_of(*EVENT_STRATEGIES.values())
+
+
+# -- valid event sequences ------------------------------------------------
+
+UNIT = "people"
+BASE_TIME = datetime(2024, 3, 1, tzinfo=UTC)
+SOURCES = ("src/a", "src/b", "src/c", "src/d")
+PARTS = ("war/a", "war/b")
+COMPOSITE = "war/total"  # war/a + war/b
+NESTED = "war/all"  # war/total + war/c
+NUMERIC_TOPICS = ("war/a", "war/b", "war/c", COMPOSITE, NESTED)
+QUALITATIVE = "war/q"
+# Parts weigh most, so that sources often have a figure on every part.
+_FIGURE_TOPICS = (*PARTS, *PARTS, *PARTS, "war/c", "war/c", COMPOSITE, NESTED)
+PROPOSITIONS = ("p/one", "p/two")
+
+
+def definitions() -> list[TopicDefined]:
+    """The topic definitions every generated sequence starts with."""
+    return [
+        TopicDefined(topic=COMPOSITE, title="Total", parts=PARTS, event_id="def-total"),
+        TopicDefined(
+            topic=NESTED, title="All", unit=UNIT, parts=(COMPOSITE, "war/c"), event_id="def-all"
+        ),
+        TopicDefined(topic=QUALITATIVE, title="Words", event_id="def-q"),
+    ]
+
+
+@st.composite
+def event_sequences(
+    draw: st.DrawFn,
+    *,
+    min_size: int = 0,
+    max_size: int = 16,
+    distinct_stated: bool = False,
+    values: st.SearchStrategy[Number] = small_numbers,
+) -> list[Event]:
+    """Valid logs over a few topics and sources: figures, claims, disputes, retractions.
+
+    Every sequence passes validation in order. With ``distinct_stated`` every
+    stated event carries its own stated_at; otherwise stated_at values collide
+    often, so that ties fall to the position.
+    """
+    out: list[Event] = list(definitions())
+    count = draw(st.integers(min_size, max_size))
+    if distinct_stated:
+        hours = draw(st.lists(st.integers(0, 500), min_size=count, max_size=count, unique=True))
+    else:
+        hours = draw(st.lists(st.integers(0, 4), min_size=count, max_size=count))
+    owners: dict[str, str] = {}  # live claim_id -> source
+    for i, hour in enumerate(hours):
+        when = BASE_TIME + timedelta(hours=hour)
+        source = draw(st.sampled_from(SOURCES))
+        kinds = ["figure"] * 6 + ["claim", "claim", "describe"]
+        if any(owner != source for owner in owners.values()):
+            kinds += ["dispute", "dispute"]
+        if source in owners.values():
+            kinds += ["retract"]
+        kind = draw(st.sampled_from(kinds))
+        event_id = f"e{i}"
+        claim_id = f"c{i}"
+        event: Event
+        if kind == "figure":
+            figure = draw(figures(values, st.just(UNIT)))
+            event = FigureReported(
+                claim_id=claim_id,
+                topic=draw(st.sampled_from(_FIGURE_TOPICS)),
+                source=source,
+                figure=figure,
+                stated_at=when,
+                event_id=event_id,
+            )
+            owners[claim_id] = source
+        elif kind == "claim":
+            event = ClaimMade(
+                claim_id=claim_id,
+                topic=draw(st.sampled_from((QUALITATIVE, *PARTS))),
+                source=source,
+                statement="said so",
+                proposition=draw(st.sampled_from(PROPOSITIONS)),
+                stance=draw(st.sampled_from(["affirms", "denies"])),
+                stated_at=when,
+                event_id=event_id,
+            )
+            owners[claim_id] = source
+        elif kind == "describe":
+            event = SourceDescribed(
+                source=source,
+                name=source.upper(),
+                kind=draw(st.sampled_from(SOURCE_KINDS)),
+                reliability=draw(st.sampled_from("ABCDEF")),
+                event_id=event_id,
+            )
+        elif kind == "dispute":
+            target = draw(st.sampled_from(sorted(c for c, o in owners.items() if o != source)))
+            event = ClaimDisputed(
+                target=target, source=source, reason="wrong", stated_at=when, event_id=event_id
+            )
+        else:
+            target = draw(st.sampled_from(sorted(c for c, o in owners.items() if o == source)))
+            event = ClaimRetracted(target=target, source=source, stated_at=when, event_id=event_id)
+            del owners[target]
+        out.append(event)
+    return out
+
+
+def source_figures(
+    max_size: int = 8, values: st.SearchStrategy[Number] = small_numbers
+) -> st.SearchStrategy[list[tuple[str, Figure]]]:
+    """Between 1 and max_size (source, figure) pairs with distinct sources."""
+    return st.lists(figures(values, st.just(UNIT)), min_size=1, max_size=max_size).map(
+        lambda fs: [(f"s{i}", f) for i, f in enumerate(fs)]
+    )
+
+
+def stated_of(event: Event) -> datetime | None:
+    """The stated_at of an event, None for the two events that have none."""
+    return getattr(event, "stated_at", None)
+
+
+def source_of(event: Event) -> str | None:
+    """The source of an event, None for TopicDefined."""
+    return getattr(event, "source", None)
+
+
+@st.composite
+def interleavings(draw: st.DrawFn, stated: Sequence[Event]) -> list[Event]:
+    """The events in another order that keeps each source's own events in order."""
+    queues: dict[str | None, list[Event]] = {}
+    for event in stated:
+        queues.setdefault(source_of(event), []).append(event)
+    out: list[Event] = []
+    while queues:
+        key = draw(st.sampled_from(sorted(queues, key=str)))
+        out.append(queues[key].pop(0))
+        if not queues[key]:
+            del queues[key]
+    return out

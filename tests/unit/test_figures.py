@@ -1,0 +1,206 @@
+"""Interval and Figure (DESIGN.md §2): their invariants, and every way to break one."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import attrs
+import pytest
+
+from ledger import (
+    FigureReported,
+    InvalidEvent,
+    InvalidFigure,
+    Ledger,
+    ValidationError,
+)
+from ledger.figures import Figure, Interval, default_best
+
+
+def fig(*args: Any, **kwargs: Any) -> Figure:
+    kwargs.setdefault("unit", "people")
+    return Figure(*args, **kwargs)
+
+
+def test_an_interval_defaults_to_closed_ends() -> None:
+    interval = Interval(1, 2)
+    assert (interval.low_open, interval.high_open) == (False, False)
+
+
+def test_a_figure_keeps_the_type_of_each_number() -> None:
+    figure = fig(3000, 3500.0, best=3200)
+    assert type(figure.low) is int
+    assert type(figure.high) is float
+    assert type(figure.best) is int
+
+
+def test_a_figure_keeps_its_phrase_and_rule() -> None:
+    figure = fig(3001, 4001, phrase="more than 3,000", rule="wikimpacts-2024:over")
+    assert figure.phrase == "more than 3,000"
+    assert figure.rule == "wikimpacts-2024:over"
+
+
+def test_none_means_unbounded_on_that_side() -> None:
+    assert 10**12 in Interval(0, None)
+    assert -(10**12) in Interval(None, 0)
+    assert 0 in Interval(None, None)
+    assert -1 not in Interval(0, None)
+
+
+def test_open_and_closed_ends_are_honoured_by_membership() -> None:
+    assert 3000 in Interval(1, 3000)
+    assert 3000 not in Interval(1, 3000, high_open=True)
+    assert 3000 not in Interval(3000, 4000, low_open=True)
+    assert 3000.5 in Interval(3000, 4000, low_open=True)
+
+
+def test_a_single_closed_point_is_a_valid_figure() -> None:
+    assert fig(5, 5).interval == Interval(5, 5)
+
+
+def test_the_figure_interval_carries_the_four_bound_fields() -> None:
+    assert fig(1, None, True, False).interval == Interval(1, None, True, False)
+
+
+def test_the_widest_64_bit_ints_are_valid_bounds() -> None:
+    assert fig(-(2**63), 2**63 - 1).interval == Interval(-(2**63), 2**63 - 1)
+
+
+def test_a_figure_and_an_interval_are_frozen() -> None:
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fig(1, 2).low = 0  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        Interval(1, 2).high = 3  # type: ignore[misc]
+
+
+def test_the_best_may_sit_on_a_closed_end() -> None:
+    assert fig(1, 2, best=2).best == 2
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (2, 4, 3),
+        (1, 2, 1.5),
+        (1.0, 3.0, 2.0),
+        (5, None, 5),
+        (None, 7, 7),
+        (None, None, None),
+    ],
+)
+def test_the_default_best_is_the_midpoint_else_the_finite_bound(
+    low: int | None, high: int | None, expected: float | None
+) -> None:
+    assert default_best(low, high) == expected
+    assert fig(low, high).effective_best == expected
+
+
+def test_the_default_best_of_two_huge_floats_is_their_midpoint_not_infinity() -> None:
+    assert fig(1e308, 1.5e308).effective_best == 1.25e308
+
+
+def test_a_given_best_wins_over_the_default() -> None:
+    assert fig(0, 10, best=1).effective_best == 1
+
+
+def test_the_default_best_of_two_ints_with_an_even_sum_stays_an_int() -> None:
+    assert type(default_best(2, 4)) is int
+
+
+# Each row: the constructor arguments and the field the error must name.
+BAD_BOUNDS: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
+    ("nan low", (math.nan, 1), {}, "low"),
+    ("nan high", (1, math.nan), {}, "high"),
+    ("inf high", (1, math.inf), {}, "high"),
+    ("-inf low", (-math.inf, 1), {}, "low"),
+    ("low above high", (5, 4), {}, "low"),
+    ("open flag on an unbounded low", (None, 4, True, False), {}, "low_open"),
+    ("open flag on an unbounded high", (4, None, False, True), {}, "high_open"),
+    ("a single point open at the low", (3, 3, True, False), {}, "low_open"),
+    ("a single point open at the high", (3, 3, False, True), {}, "low_open"),
+    ("bool as a low", (True, 3), {}, "low"),
+    ("bool as a high", (0, False), {}, "high"),
+    ("str as a low", ("1", 3), {}, "low"),
+    ("str as a high", (1, "3"), {}, "high"),
+    ("non-bool open flag", (1, 3, 1, False), {}, "low_open"),
+    ("int low beyond 64 bits", (-(2**63) - 1, 3), {}, "low"),
+    ("int high beyond 64 bits", (0, 2**63), {}, "high"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "field"),
+    [pytest.param(a, k, f, id=name) for name, a, k, f in BAD_BOUNDS],
+)
+def test_an_interval_breaking_an_invariant_raises_invalid_figure_naming_the_field(
+    args: tuple[Any, ...], kwargs: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidFigure) as caught:
+        Interval(*args, **kwargs)
+    assert caught.value.field == field
+    assert field in str(caught.value)
+
+
+BAD_FIGURES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
+    *BAD_BOUNDS,
+    ("best below the low", (1, 3), {"best": 0}, "best"),
+    ("best above the high", (1, 3), {"best": 4}, "best"),
+    ("best on an open low", (1, 3, True, False), {"best": 1}, "best"),
+    ("best on an open high", (1, 3, False, True), {"best": 3}, "best"),
+    ("best below an unbounded-above figure", (1, None), {"best": 0}, "best"),
+    ("nan best", (1, 3), {"best": math.nan}, "best"),
+    ("bool best", (0, 3), {"best": True}, "best"),
+    ("str best", (0, 3), {"best": "2"}, "best"),
+    ("empty unit", (1, 3), {"unit": ""}, "unit"),
+    ("blank unit", (1, 3), {"unit": "   "}, "unit"),
+    ("non-str unit", (1, 3), {"unit": 5}, "unit"),
+    ("non-str phrase", (1, 3), {"phrase": 5}, "phrase"),
+    ("non-str rule", (1, 3), {"rule": b"x"}, "rule"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "field"),
+    [pytest.param(a, k, f, id=name) for name, a, k, f in BAD_FIGURES],
+)
+def test_a_figure_breaking_an_invariant_is_refused_and_nothing_is_written(
+    args: tuple[Any, ...], kwargs: dict[str, Any], field: str
+) -> None:
+    lg = Ledger.open("memory://")
+
+    def report() -> None:
+        lg.append(
+            FigureReported(
+                claim_id="c1",
+                topic="t",
+                source="s",
+                figure=fig(*args, **kwargs),
+                stated_at=date(2024, 1, 1),
+            )
+        )
+
+    with pytest.raises(InvalidFigure) as caught:
+        report()
+    assert caught.value.field == field
+    assert lg.head == 0
+    assert lg.topics() == []
+
+
+def test_a_figure_reported_without_a_figure_object_is_an_invalid_event() -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        FigureReported(
+            claim_id="c1",
+            topic="t",
+            source="s",
+            figure=(1, 2),  # type: ignore[arg-type]
+            stated_at=date(2024, 1, 1),
+        )
+    assert caught.value.field == "figure"
+    assert not isinstance(caught.value, InvalidFigure)
+
+
+def test_invalid_figure_is_an_invalid_event_and_a_validation_error() -> None:
+    assert issubclass(InvalidFigure, InvalidEvent)
+    assert issubclass(InvalidFigure, ValidationError)
