@@ -10,16 +10,17 @@ tries again.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ledger.authoring import read_events
 from ledger.codec import Codec, Recorded, StoredRow, make_codec, parse_timestamp
-from ledger.errors import ConcurrencyError, DuplicateEvent, InvalidEvent
+from ledger.errors import ConcurrencyError, DuplicateEvent, InvalidEvent, LedgerError
 from ledger.events import (
     EVENT_TYPES,
     ClaimMade,
@@ -29,6 +30,7 @@ from ledger.events import (
     TopicDefined,
     to_timestamp,
 )
+from ledger.snapshot import DEFAULT_EVERY, SnapshotDamaged, SnapshotFile
 from ledger.state import LedgerState
 from ledger.stores import open_store
 from ledger.stores.base import Clock, Store
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
     from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
 
 __all__ = ["Ledger", "LedgerView"]
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: How long a writer keeps retrying when other writers keep moving the head.
 _RETRY_SECONDS = 120.0
@@ -55,25 +60,28 @@ class LedgerView:
         """The last position folded into this view."""
         return self._state.position
 
+    def _run(self, query: Callable[[LedgerState], T]) -> T:
+        return query(self._state)
+
     def topic(self, topic: str) -> TopicView:
         """One topic's current figures, range and consensus; UnknownTopic if never mentioned."""
-        return self._state.topic(topic)
+        return self._run(lambda s: s.topic(topic))
 
     def topics(self) -> list[TopicView]:
         """Every topic mentioned, sorted by topic."""
-        return [self._state.topic(t) for t in self._state.topic_names()]
+        return self._run(lambda s: [s.topic(t) for t in s.topic_names()])
 
     def propositions(self, topic: str | None = None) -> list[PropositionView]:
         """Every proposition with claims, sorted by (topic, proposition)."""
-        return self._state.propositions(topic)
+        return self._run(lambda s: s.propositions(topic))
 
     def disputes(self, topic: str | None = None) -> list[Dispute]:
         """Every dispute of a claim in the view, in log order."""
-        return self._state.dispute_list(topic)
+        return self._run(lambda s: s.dispute_list(topic))
 
     def claim(self, claim_id: str) -> ClaimMade | FigureReported | None:
         """The ClaimMade or FigureReported with this claim_id, or None."""
-        found = self._state.claims.get(claim_id)
+        found = self._run(lambda s: s.claims.get(claim_id))
         return found.event if found else None
 
     def source(self, source: str) -> SourceDescribed | None:
@@ -88,21 +96,77 @@ class LedgerView:
 class Ledger(LedgerView):
     """An append-only, tamper-evident log of claims with its projections."""
 
-    def __init__(self, store: Store, codec: Codec | None = None) -> None:
-        super().__init__(LedgerState())
+    def __init__(
+        self,
+        store: Store,
+        codec: Codec | None = None,
+        *,
+        snapshot_every: int | None = DEFAULT_EVERY,
+    ) -> None:
         self.store = store
         self.codec = codec or make_codec()
-        self._catch_up()
+        if snapshot_every is not None and (
+            isinstance(snapshot_every, bool) or not isinstance(snapshot_every, int)
+        ):
+            raise InvalidEvent("must be a positive integer or None", field="snapshot_every")
+        self._every = snapshot_every if snapshot_every and snapshot_every > 0 else None
+        path = store.snapshot_path if self._every else None
+        self._snapshot = SnapshotFile(path, store, self.codec) if path else None
+        super().__init__(self._restore())
+        self._run(lambda _: self._catch_up())
+        self._save_snapshot(force=False)
 
     @classmethod
-    def open(cls, url: str, *, clock: Clock | None = None, **options: Any) -> Ledger:
-        """Open (creating if needed) the ledger at url: memory://, *.jsonl, *.db, sqlite://, postgresql://."""
+    def open(
+        cls,
+        url: str,
+        *,
+        clock: Clock | None = None,
+        snapshot_every: int | None = DEFAULT_EVERY,
+        **options: Any,
+    ) -> Ledger:
+        """Open (creating if needed) the ledger at url: memory://, *.jsonl, *.db, sqlite://, postgresql://.
+
+        File stores keep a projection snapshot beside the log, refreshed every
+        ``snapshot_every`` records (None or 0: no snapshot).
+        """
         store = open_store(url, clock=clock, **options)
         try:
-            return cls(store)
+            return cls(store, snapshot_every=snapshot_every)
         except BaseException:
             store.close()
             raise
+
+    # -- snapshots ----------------------------------------------------------
+
+    def _restore(self) -> LedgerState:
+        """The state a snapshot gives, else an empty one; tracked for the next snapshot."""
+        state = self._snapshot.load() if self._snapshot else None
+        state = state or LedgerState()
+        if self._snapshot is not None:
+            state.tracked, state.tracked_claims = [], []
+        return state
+
+    def _save_snapshot(self, *, force: bool) -> None:
+        snapshot = self._snapshot
+        if snapshot is None or self._every is None:
+            return
+        pending = self._state.position - snapshot.position
+        if pending >= self._every or (force and pending > 0):
+            snapshot.save(self._state, self.store.tree())
+
+    def _run(self, query: Callable[[LedgerState], T]) -> T:
+        try:
+            return query(self._state)
+        except SnapshotDamaged as exc:
+            # The snapshot disagrees with the log: forget it, replay the log, answer.
+            log.warning("%s: %s; rebuilding the projections", self.url, exc)
+            assert self._snapshot is not None
+            self._snapshot.discard()
+            self._state = self._restore()
+            self._catch_up()
+            self._save_snapshot(force=True)
+            return query(self._state)
 
     @property
     def url(self) -> str:
@@ -145,11 +209,13 @@ class Ledger(LedgerView):
                     f"item {i}: {type(event).__name__} is not an event", field="event"
                 )
         with self.store.writing():
-            return self._extend(batch, expected_position)
+            done = self._run(lambda _: self._extend(batch, expected_position))
+        self._save_snapshot(force=False)
+        return done
 
     def _extend(self, batch: list[Event], expected_position: int | None) -> list[Recorded]:
         deadline = time.monotonic() + _RETRY_SECONDS
-        pause = 0.001
+        conflicts = 0
         while True:
             self._catch_up()
             stored = self._stored(batch)
@@ -165,13 +231,14 @@ class Ledger(LedgerView):
             try:
                 self.store.write(rows, head)
             except ConcurrencyError:
-                # Another writer stored first: catch up and validate again. A
-                # short random pause keeps the writer that just won from
-                # winning every race while the others catch up.
+                # Another writer stored first: catch up and validate again. After
+                # a few lost races a short random pause keeps the writer that
+                # just won from winning every race while this one catches up.
                 if time.monotonic() > deadline:
                     raise
-                time.sleep(random.uniform(0, pause))
-                pause = min(pause * 2, 0.05)
+                conflicts += 1
+                if conflicts > 3:
+                    time.sleep(random.uniform(0, min(0.001 * 2 ** (conflicts - 3), 0.05)))
                 continue
             recorded_at = parse_timestamp(rows[0].recorded_at)
             made = {}
@@ -265,8 +332,16 @@ class Ledger(LedgerView):
         return tamper.verify(self, checkpoint)
 
     def close(self) -> None:
-        """Close the store."""
-        self.store.close()
+        """Close the store, saving the snapshot first if records were added since."""
+        try:
+            self._save_snapshot(force=True)
+        except LedgerError as exc:
+            # Closing must not fail for a cache: the next open rebuilds what it needs.
+            log.warning("%s: snapshot not saved on close: %s", self.url, exc)
+        finally:
+            if self._snapshot is not None:
+                self._snapshot.close()
+            self.store.close()
 
     def __enter__(self) -> Ledger:
         return self

@@ -1,20 +1,24 @@
 """The projection state: a deterministic fold of the log, updated one event at a time.
 
-The fold keeps facts, not conclusions: for each (topic, source) the key of its
-most recent figure, every claim, every retraction and dispute by target. Views
-are computed from these facts on demand and cached per topic until an event
-touches the topic, so an append costs O(1) here and a query re-renders only
-the topics that changed. Because the facts are kept by key rather than by
-arrival, the fold does not depend on the order of events with distinct
-``stated_at``.
+The fold keeps facts, not conclusions, partitioned by topic: for each source
+the claim_id of its most recent figure, every claim, every retraction and
+dispute of the topic's claims. Views are computed from these facts on demand
+and cached per topic until an event touches the topic, so an append costs
+O(1) here and a query re-renders only the topics that changed. Because the
+facts are kept by key rather than by arrival, the fold does not depend on the
+order of events with distinct ``stated_at``.
+
+A state may be *backed*: a persisted snapshot (see ``ledger.snapshot``) knows
+which positions of the log make each topic's partition, and the state folds
+a partition only when something asks for it. The result is the same fold.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-
-import attrs
+from typing import Protocol
 
 from ledger.consensus import find_consensus, hull
 from ledger.errors import InvalidFigure, UnknownTopic
@@ -30,21 +34,25 @@ from ledger.events import (
 from ledger.figures import Figure, Interval, Number
 from ledger.views import CurrentFigure, Dispute, PropositionStatus, PropositionView, TopicView
 
-__all__ = ["Claim", "LedgerState"]
+__all__ = ["GLOBAL", "Backing", "Claim", "LedgerState"]
 
 OrderKey = tuple[datetime, int]
+#: The pseudo-topic under which definitions and source descriptions are tracked.
+GLOBAL = ""
 
 
-@attrs.frozen
 class Claim:
     """What the fold remembers of a ClaimMade or FigureReported."""
 
-    claim_id: str
-    topic: str
-    source: str
-    stated_at: datetime
-    position: int
-    event: ClaimMade | FigureReported
+    __slots__ = ("claim_id", "event", "position", "source", "stated_at", "topic")
+
+    def __init__(self, position: int, event: ClaimMade | FigureReported) -> None:
+        self.claim_id = event.claim_id
+        self.topic = event.topic
+        self.source = event.source
+        self.stated_at = event.stated_at
+        self.position = position
+        self.event = event
 
     @property
     def key(self) -> OrderKey:
@@ -52,84 +60,191 @@ class Claim:
         return (self.stated_at, self.position)
 
 
+class Backing(Protocol):
+    """Where a backed state finds the partitions it has not folded yet."""
+
+    def topics(self) -> Iterable[str]:
+        """Every topic the snapshot mentions."""
+
+    def topic_events(self, topic: str) -> Iterator[tuple[int, Event]]:
+        """The events of a topic's partition, in position order."""
+
+    def claim_topic(self, claim_id: str) -> str | None:
+        """The topic of a claim the snapshot holds, or None."""
+
+
+class _Topic:
+    """One topic's partition of the facts."""
+
+    __slots__ = ("claims", "definition", "disputes", "figures", "first_unit", "props", "retracts")
+
+    def __init__(self) -> None:
+        self.claims: dict[str, Claim] = {}
+        self.figures: dict[str, str] = {}  # source -> claim_id of its most recent figure
+        self.props: dict[str, dict[str, str]] = {}  # proposition -> source -> claim_id
+        self.disputes: dict[str, list[tuple[int, ClaimDisputed]]] = {}
+        self.retracts: dict[str, set[str]] = {}
+        self.first_unit: str | None = None
+
+
+class _Claims:
+    """claim_id -> Claim across partitions, folding a partition when needed."""
+
+    def __init__(self, state: LedgerState) -> None:
+        self._state = state
+
+    def get(self, claim_id: str) -> Claim | None:
+        topic = self._state.claim_topic(claim_id)
+        return None if topic is None else self._state.part(topic).claims.get(claim_id)
+
+    def __contains__(self, claim_id: object) -> bool:
+        return isinstance(claim_id, str) and self._state.claim_topic(claim_id) is not None
+
+
 class LedgerState:
     """Everything the projections need, folded from events in log order."""
 
-    def __init__(self) -> None:
-        self.position = 0
-        self.claims: dict[str, Claim] = {}
-        self.retractions: dict[str, set[str]] = defaultdict(set)
-        self.disputes: dict[str, list[tuple[int, ClaimDisputed]]] = defaultdict(list)
-        self.definitions: dict[str, TopicDefined] = {}
+    def __init__(self, backing: Backing | None = None, position: int = 0) -> None:
+        self.position = position
         self.sources: dict[str, SourceDescribed] = {}
-        self.mentioned: set[str] = set()
-        self.first_unit: dict[str, str] = {}
-        # topic -> source -> claim_id of its most recent figure
-        self.latest_figure: dict[str, dict[str, str]] = {}
-        # (topic, proposition) -> source -> claim_id of its most recent claim
-        self.latest_claim: dict[tuple[str, str], dict[str, str]] = {}
+        self.definitions: dict[str, TopicDefined] = {}
         self.parents: dict[str, set[str]] = defaultdict(set)
+        self.claims = _Claims(self)
+        self._backing = backing
+        self._parts: dict[str, _Topic] = {}
+        self._claim_topics: dict[str, str] = {}
+        # Disputes and retractions whose claim the fold has not seen (yet).
+        self._orphans: dict[str, list[tuple[int, ClaimDisputed | ClaimRetracted]]] = {}
         self._views: dict[str, TopicView] = {}
+        self.mentioned: set[str] = set(backing.topics()) if backing else set()
+        #: (topic, position) of every event folded since tracking began, for
+        #: snapshots; definitions and source descriptions under GLOBAL.
+        self.tracked: list[tuple[str, int]] | None = None
+        #: (claim_id, topic) of every claim folded since tracking began.
+        self.tracked_claims: list[tuple[str, str]] | None = None
 
     # -- the fold ---------------------------------------------------------
 
     def apply(self, position: int, event: Event) -> None:
         """Fold one event, recorded at position, into the state."""
-        self.position = position
-        if isinstance(event, FigureReported):
-            if not self._claim(position, event):
+        if position > self.position:
+            self.position = position
+        kind = type(event)
+        if kind is FigureReported or kind is ClaimMade:
+            claim_id = event.claim_id  # type: ignore[union-attr]
+            topic = event.topic  # type: ignore[union-attr]
+            # A claim_id seen twice can only come from a fold that skips
+            # validation; the first one stands, as it would have in the log.
+            if self.claim_topic(claim_id) is not None:
                 return
-            self.first_unit.setdefault(event.topic, event.figure.unit)
-            sources = self.latest_figure.setdefault(event.topic, {})
-            current = sources.get(event.source)
-            if current is None or self.claims[current].key < (event.stated_at, position):
-                sources[event.source] = event.claim_id
-        elif isinstance(event, ClaimMade):
-            if not self._claim(position, event):
+            part = self.part(topic)
+            self._fold(part, position, event)
+            self._claim_topics[claim_id] = topic
+            if self.tracked_claims is not None:
+                self.tracked_claims.append((claim_id, topic))
+            self._adopt(topic, part, claim_id)
+        elif kind is ClaimDisputed or kind is ClaimRetracted:
+            target = event.target  # type: ignore[union-attr]
+            found = self.claim_topic(target)
+            if found is None:
+                orphan = (position, event)
+                self._orphans.setdefault(target, []).append(orphan)  # type: ignore[arg-type]
                 return
-            sources = self.latest_claim.setdefault((event.topic, event.proposition), {})
-            current = sources.get(event.source)
-            if current is None or self.claims[current].key < (event.stated_at, position):
-                sources[event.source] = event.claim_id
-        elif isinstance(event, ClaimDisputed):
-            self.disputes[event.target].append((position, event))
-            self._touch_claim(event.target)
-        elif isinstance(event, ClaimRetracted):
-            self.retractions[event.target].add(event.source)
-            self._touch_claim(event.target)
-        elif isinstance(event, TopicDefined):
-            old = self.definitions.get(event.topic)
-            for part in old.parts if old else ():
-                self.parents[part].discard(event.topic)
-            for part in event.parts:
-                self.parents[part].add(event.topic)
-            self.definitions[event.topic] = event
-            self.mentioned.add(event.topic)
-            self._touch(event.topic)
-        elif isinstance(event, SourceDescribed):
+            topic = found
+            self._fold(self.part(topic), position, event)
+        elif kind is TopicDefined:
+            assert isinstance(event, TopicDefined)
+            topic = event.topic
+            self._define(event)
+            self.part(topic)
+            self._track(GLOBAL, position)
+        else:
+            assert isinstance(event, SourceDescribed)
+            self.sources[event.source] = event
+            self._track(GLOBAL, position)
+            return
+        self._touch(topic)
+        self._track(topic, position)
+
+    def _track(self, topic: str, position: int) -> None:
+        if self.tracked is not None:
+            self.tracked.append((topic, position))
+
+    def fold_global(self, position: int, event: TopicDefined | SourceDescribed) -> None:
+        """Fold a definition or a source description restored from a snapshot."""
+        if isinstance(event, TopicDefined):
+            self._define(event)
+        else:
             self.sources[event.source] = event
 
-    def _claim(self, position: int, event: ClaimMade | FigureReported) -> bool:
-        # A claim_id seen twice can only come from a fold that skips validation;
-        # the first one stands, as it would have when the log was written.
-        if event.claim_id in self.claims:
-            return False
-        self.claims[event.claim_id] = Claim(
-            event.claim_id, event.topic, event.source, event.stated_at, position, event
-        )
-        self.mentioned.add(event.topic)
-        self._touch(event.topic)
-        return True
+    def _define(self, event: TopicDefined) -> None:
+        old = self.definitions.get(event.topic)
+        for part in old.parts if old else ():
+            self.parents[part].discard(event.topic)
+        for part in event.parts:
+            self.parents[part].add(event.topic)
+        self.definitions[event.topic] = event
 
-    def _touch_claim(self, claim_id: str) -> None:
-        claim = self.claims.get(claim_id)
-        if claim is not None:
-            self._touch(claim.topic)
+    def _fold(self, part: _Topic, position: int, event: Event) -> None:
+        """Fold one event into its topic's partition; the order of positions does not matter."""
+        if type(event) is FigureReported:
+            claim_id = event.claim_id
+            if claim_id in part.claims:
+                return  # only a fold that skips validation sees a claim_id twice
+            claim = part.claims[claim_id] = Claim(position, event)
+            if part.first_unit is None:
+                part.first_unit = event.figure.unit
+            current = part.figures.get(event.source)
+            if current is None or part.claims[current].key < claim.key:
+                part.figures[event.source] = claim_id
+        elif type(event) is ClaimMade:
+            if event.claim_id in part.claims:
+                return
+            claim = part.claims[event.claim_id] = Claim(position, event)
+            sources = part.props.setdefault(event.proposition, {})
+            current = sources.get(event.source)
+            if current is None or part.claims[current].key < claim.key:
+                sources[event.source] = event.claim_id
+        elif type(event) is ClaimDisputed:
+            part.disputes.setdefault(event.target, []).append((position, event))
+        elif type(event) is ClaimRetracted:
+            part.retracts.setdefault(event.target, set()).add(event.source)
+
+    def _adopt(self, topic: str, part: _Topic, claim_id: str) -> None:
+        # Disputes and retractions folded before their claim (out of log order).
+        for position, event in self._orphans.pop(claim_id, ()):
+            self._fold(part, position, event)
+            self._track(topic, position)
+
+    def part(self, topic: str) -> _Topic:
+        """The partition of a topic, folded from the backing snapshot on first use."""
+        found = self._parts.get(topic)
+        if found is not None:
+            return found
+        found = self._parts[topic] = _Topic()
+        self.mentioned.add(topic)
+        if self._backing is not None:
+            for position, event in self._backing.topic_events(topic):
+                self._fold(found, position, event)
+                if isinstance(event, FigureReported | ClaimMade):
+                    self._claim_topics.setdefault(event.claim_id, topic)
+        return found
+
+    def claim_topic(self, claim_id: str) -> str | None:
+        """The topic of a known claim, or None."""
+        topic = self._claim_topics.get(claim_id)
+        if topic is None and self._backing is not None:
+            topic = self._backing.claim_topic(claim_id)
+        return topic
 
     def _touch(self, topic: str) -> None:
         # A composite's view depends on its parts, so invalidate upwards.
-        stack = [topic]
-        seen: set[str] = set()
+        self._views.pop(topic, None)
+        above = self.parents.get(topic)
+        if not above:
+            return
+        stack = list(above)
+        seen = {topic}
         while stack:
             t = stack.pop()
             if t in seen:
@@ -143,14 +258,16 @@ class LedgerState:
     def is_retracted(self, claim_id: str) -> bool:
         """Whether the claim's own source retracted it."""
         claim = self.claims.get(claim_id)
-        return claim is not None and claim.source in self.retractions.get(claim_id, ())
+        if claim is None:
+            return False
+        return claim.source in self.part(claim.topic).retracts.get(claim_id, ())
 
     def disputers(self, claim_id: str) -> tuple[str, ...]:
         """The sources disputing a claim, sorted, its own source left out."""
         claim = self.claims.get(claim_id)
         if claim is None:
             return ()
-        found = {d.source for _, d in self.disputes.get(claim_id, ())}
+        found = {d.source for _, d in self.part(claim.topic).disputes.get(claim_id, ())}
         found.discard(claim.source)
         return tuple(sorted(found))
 
@@ -159,7 +276,9 @@ class LedgerState:
         defined = self.definitions.get(topic)
         if defined is not None and defined.unit is not None:
             return defined.unit
-        return self.first_unit.get(topic)
+        if topic not in self.mentioned:
+            return None
+        return self.part(topic).first_unit
 
     def parts_of(self, topic: str) -> tuple[str, ...]:
         """The parts a composite topic sums; empty for a plain topic."""
@@ -198,11 +317,13 @@ class LedgerState:
 
     def _direct(self, topic: str) -> dict[str, CurrentFigure | None]:
         found: dict[str, CurrentFigure | None] = {}
-        for source, claim_id in self.latest_figure.get(topic, {}).items():
-            if self.is_retracted(claim_id):
+        part = self.part(topic)
+        for source, claim_id in part.figures.items():
+            claim = part.claims[claim_id]
+            if claim.source in part.retracts.get(claim_id, ()):
                 found[source] = None
                 continue
-            event = self.claims[claim_id].event
+            event = claim.event
             assert isinstance(event, FigureReported)
             found[source] = CurrentFigure(
                 source, event.figure, claim_id, False, self.disputers(claim_id)
@@ -219,6 +340,8 @@ class LedgerState:
         if cached is not None:
             memo[topic] = cached.figures
             return cached.figures
+        if topic not in self.mentioned:
+            return ()
         direct = self._direct(topic)
         current = {s: f for s, f in direct.items() if f is not None}
         parts = self.parts_of(topic)
@@ -239,14 +362,18 @@ class LedgerState:
         """Every (topic, proposition) with claims, sorted; one topic's when given."""
         if topic is not None and topic not in self.mentioned:
             raise UnknownTopic(topic)
-        keys = sorted(k for k in self.latest_claim if topic is None or k[0] == topic)
-        return [self._proposition(t, p) for t, p in keys]
+        topics = [topic] if topic is not None else sorted(self.mentioned)
+        found: list[PropositionView] = []
+        for name in topics:
+            part = self.part(name)
+            found.extend(self._proposition(name, part, p) for p in sorted(part.props))
+        return found
 
-    def _proposition(self, topic: str, proposition: str) -> PropositionView:
+    def _proposition(self, topic: str, part: _Topic, proposition: str) -> PropositionView:
         current: dict[str, ClaimMade] = {}
-        for source, claim_id in self.latest_claim[(topic, proposition)].items():
-            if not self.is_retracted(claim_id):
-                event = self.claims[claim_id].event
+        for source, claim_id in part.props[proposition].items():
+            if source not in part.retracts.get(claim_id, ()):
+                event = part.claims[claim_id].event
                 assert isinstance(event, ClaimMade)
                 current[source] = event
         affirmed = {s for s, c in current.items() if c.stance == "affirms"}
@@ -272,24 +399,26 @@ class LedgerState:
     def dispute_list(self, topic: str | None = None) -> list[Dispute]:
         """Every dispute of a known claim, in log order, marked active when it bears."""
         found: list[Dispute] = []
-        for target, entries in self.disputes.items():
-            claim = self.claims.get(target)
-            if claim is None or (topic is not None and claim.topic != topic):
-                continue
-            active = self._is_current(claim)
-            for position, d in entries:
-                if d.source != claim.source:
-                    found.append(Dispute(target, claim.topic, d.source, d.reason, position, active))
+        topics = [topic] if topic is not None else sorted(self.mentioned)
+        for name in topics:
+            part = self.part(name)
+            for target, entries in part.disputes.items():
+                claim = part.claims.get(target)
+                if claim is None:
+                    continue
+                active = self._is_current(part, claim)
+                for position, d in entries:
+                    if d.source != claim.source:
+                        found.append(Dispute(target, name, d.source, d.reason, position, active))
         return sorted(found, key=lambda d: d.position)
 
-    def _is_current(self, claim: Claim) -> bool:
-        if self.is_retracted(claim.claim_id):
+    def _is_current(self, part: _Topic, claim: Claim) -> bool:
+        if claim.source in part.retracts.get(claim.claim_id, ()):
             return False
         event = claim.event
         if isinstance(event, FigureReported):
-            return self.latest_figure.get(claim.topic, {}).get(claim.source) == claim.claim_id
-        sources = self.latest_claim.get((claim.topic, event.proposition), {})
-        return sources.get(claim.source) == claim.claim_id
+            return part.figures.get(claim.source) == claim.claim_id
+        return part.props.get(event.proposition, {}).get(claim.source) == claim.claim_id
 
 
 def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure:

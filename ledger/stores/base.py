@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Self
 
 from ledger.codec import StoredRow
+from ledger.errors import CorruptLog
 from ledger.merkle import CompactRange
 
 __all__ = ["Clock", "Store", "utc_now"]
@@ -45,6 +46,25 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def read(self, after: int = 0) -> Iterator[StoredRow]:
         """The rows after a position, in position order."""
+
+    def read_positions(self, positions: Sequence[int]) -> Iterator[StoredRow]:
+        """The rows at these positions (ascending, all at most head), in that order."""
+        wanted = iter(positions)
+        target = next(wanted, None)
+        if target is None:
+            return
+        for row in self.read(target - 1):
+            if row.position == target:
+                yield row
+                target = next(wanted, None)
+                if target is None:
+                    return
+        raise CorruptLog(f"position {target} is missing", position=target)
+
+    @property
+    def snapshot_path(self) -> str | None:
+        """Where a projection snapshot of this log may be kept; None: nowhere."""
+        return None
 
     @abc.abstractmethod
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:

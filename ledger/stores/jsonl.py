@@ -113,6 +113,16 @@ class JsonlStore(Store):
         finally:
             os.close(fd)
 
+    def read_positions(self, positions: Sequence[int]) -> Iterator[StoredRow]:
+        with self._mutex, self._io("read records"):
+            self._refresh()
+            rows = [self._line(p) for p in positions]
+        yield from rows
+
+    @property
+    def snapshot_path(self) -> str | None:
+        return self._path + ".snapshot"
+
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
         found: dict[str, StoredRow] = {}
         with self._mutex, self._io("find events"):

@@ -30,6 +30,11 @@ class MemoryStore(Store):
     def read(self, after: int = 0) -> Iterator[StoredRow]:
         yield from self._rows[max(after, 0) :]
 
+    def read_positions(self, positions: Sequence[int]) -> Iterator[StoredRow]:
+        rows = self._rows
+        for position in positions:
+            yield rows[position - 1]
+
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
         return {i: self._ids[i] for i in event_ids if i in self._ids}
 

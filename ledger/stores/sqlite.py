@@ -125,6 +125,24 @@ class SQLiteStore(Store):
                 yield row
                 expected += 1
 
+    def read_positions(self, positions: Sequence[int]) -> Iterator[StoredRow]:
+        wanted = list(positions)
+        for i in range(0, len(wanted), _FIND_CHUNK):
+            chunk = wanted[i : i + _FIND_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {_COLUMNS} FROM events WHERE position IN ({marks}) ORDER BY position"
+            with self._session("read records") as conn:
+                page = conn.execute(sql, chunk).fetchall()
+            rows = [_row(raw) for raw in page]
+            if [r.position for r in rows] != sorted(set(chunk)):
+                missing = min(set(chunk) - {r.position for r in rows})
+                raise CorruptLog(f"position {missing} is missing", position=missing)
+            yield from rows
+
+    @property
+    def snapshot_path(self) -> str | None:
+        return None if self._path == ":memory:" else self._path + ".snapshot"
+
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
         wanted = list(dict.fromkeys(event_ids))
         found: dict[str, StoredRow] = {}

@@ -1,0 +1,233 @@
+"""Projection snapshots: open a large ledger and query a topic without a full replay.
+
+A snapshot is a SQLite file beside the log (``<log>.snapshot``). It holds no
+projection results, only an index of the log it covers: the position and
+Merkle right edge it was taken at, which positions make each topic's
+partition of the fold, and the topic of every claim. Opening a ledger with a
+snapshot folds the definitions and source descriptions, then folds a topic's
+partition from exactly those log records the first time a query needs it, so
+the views are the same fold as a full replay, only lazier.
+
+A snapshot is used only when it matches the log: its right edge extended with
+the leaf hashes of the records written since must give the log's own Merkle
+root, and its row counts must be what it recorded. Anything else (another
+log, a rewritten or truncated log, a damaged or foreign file) and it is set
+aside and rebuilt from a full replay. The snapshot is a cache, never evidence:
+``verify()`` does not read it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+
+from ledger.codec import Codec
+from ledger.errors import LedgerError
+from ledger.events import ClaimMade, Event, FigureReported, SourceDescribed, TopicDefined
+from ledger.merkle import CompactRange
+from ledger.state import GLOBAL, LedgerState
+from ledger.stores.base import Store
+
+__all__ = ["DEFAULT_EVERY", "SnapshotDamaged", "SnapshotFile"]
+
+log = logging.getLogger(__name__)
+
+#: Take a snapshot once this many records have been folded since the last one.
+DEFAULT_EVERY = 1000
+FORMAT = "claims-ledger-snapshot/1"
+_CHUNK = 500
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS topic_events (
+        topic TEXT NOT NULL, position INTEGER NOT NULL,
+        PRIMARY KEY (topic, position)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS claims (
+        claim_id TEXT PRIMARY KEY, topic TEXT NOT NULL) WITHOUT ROWID""",
+)
+
+
+class SnapshotDamaged(LedgerError):
+    """The snapshot disagrees with the log; the ledger rebuilds it (never escapes Ledger)."""
+
+
+class SnapshotFile:
+    """The SQLite file that holds a ledger's snapshot, and the backing it gives a state."""
+
+    def __init__(self, path: str, store: Store, codec: Codec) -> None:
+        self.path = path
+        self._store = store
+        self._codec = codec
+        self._conn: sqlite3.Connection | None = None
+        self.position = 0
+        self._rows = 0
+        self._claims = 0
+        self._edge = CompactRange()
+
+    # -- opening ------------------------------------------------------------
+
+    def load(self) -> LedgerState | None:
+        """A state backed by this snapshot, at the snapshot's position; None if unusable."""
+        try:
+            state = self._load()
+        except (sqlite3.Error, LedgerError, ValueError, KeyError) as exc:
+            log.warning("%s: snapshot set aside and rebuilt: %s", self.path, exc)
+            self.discard()
+            return None
+        if state is None:
+            self.discard()
+        return state
+
+    def _load(self) -> LedgerState | None:
+        if not os.path.exists(self.path):
+            return None
+        conn = self._connect()
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("format") != FORMAT:
+            return None
+        position, rows, claims = int(meta["position"]), int(meta["rows"]), int(meta["claims"])
+        hashes = [bytes.fromhex(h) for h in meta["edge"].split(",") if h]
+        edge = CompactRange(position, hashes)
+        if not self._matches(edge):
+            return None
+        counted = conn.execute("SELECT count(*) FROM topic_events").fetchone()[0]
+        claimed = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+        if (counted, claimed) != (rows, claims):
+            return None
+        self.position, self._rows, self._claims, self._edge = position, rows, claims, edge
+        state = LedgerState(backing=self, position=position)
+        for at, event in self._events(self._positions(GLOBAL)):
+            if not isinstance(event, TopicDefined | SourceDescribed):
+                raise SnapshotDamaged(f"position {at} is not a definition")
+            state.fold_global(at, event)
+        return state
+
+    def _matches(self, edge: CompactRange) -> bool:
+        # The snapshot's edge plus the leaves written since must rebuild the
+        # log's own root: then the snapshot covers a prefix of this very log.
+        grown = edge.copy()
+        grown.extend(bytes.fromhex(row.hash) for row in self._store.read(edge.size))
+        tree = self._store.tree()
+        return grown.size == tree.size and grown.root() == tree.root()
+
+    # -- the Backing a state reads ------------------------------------------
+
+    def topics(self) -> Iterable[str]:
+        """Every topic in the snapshot."""
+        query = "SELECT DISTINCT topic FROM topic_events WHERE topic != ?"
+        return [str(t) for (t,) in self._query(query, (GLOBAL,))]
+
+    def topic_events(self, topic: str) -> Iterator[tuple[int, Event]]:
+        """The events of a topic's partition, in position order."""
+        events = list(self._events(self._positions(topic)))
+        claims = {e.claim_id for _, e in events if isinstance(e, ClaimMade | FigureReported)}
+        for position, event in events:
+            # Every record of a partition is about its topic: claims and
+            # definitions name it, disputes and retractions target its claims.
+            about = getattr(event, "topic", None)
+            target = getattr(event, "target", None)
+            if (about is not None and about != topic) or (
+                target is not None and target not in claims
+            ):
+                raise SnapshotDamaged(f"position {position} is not about {topic!r}")
+        return iter(events)
+
+    def claim_topic(self, claim_id: str) -> str | None:
+        """The topic of a claim the snapshot covers, or None."""
+        found = self._query("SELECT topic FROM claims WHERE claim_id = ?", (claim_id,))
+        return None if not found else str(found[0][0])
+
+    def _positions(self, topic: str) -> list[int]:
+        query = "SELECT position FROM topic_events WHERE topic = ? ORDER BY position"
+        return [int(str(p)) for (p,) in self._query(query, (topic,))]
+
+    def _query(self, sql: str, args: tuple[str, ...]) -> list[tuple[object, ...]]:
+        # Damage found after opening surfaces here; the Ledger rebuilds on it.
+        try:
+            return self._connect().execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise SnapshotDamaged(f"{self.path}: {exc}") from exc
+
+    def _events(self, positions: Sequence[int]) -> Iterator[tuple[int, Event]]:
+        if positions and positions[-1] > self.position:
+            raise SnapshotDamaged(f"position {positions[-1]} is past the snapshot")
+        for row in self._store.read_positions(positions):
+            yield row.position, self._codec.decode(row).event
+
+    # -- saving ---------------------------------------------------------------
+
+    def save(self, state: LedgerState, edge: CompactRange) -> None:
+        """Add what the state folded since the last save, as of edge (the log's tree)."""
+        tracked = state.tracked or []
+        claims = state.tracked_claims or []
+        if edge.size != state.position:
+            return  # the state lags the log; the next save catches up
+        try:
+            conn = self._connect()
+            with conn:
+                stored = conn.execute("SELECT value FROM meta WHERE key = 'position'").fetchone()
+                if stored is not None and int(stored[0]) > edge.size:
+                    return  # another process saved a later snapshot: keep it
+                conn.executemany("INSERT OR IGNORE INTO topic_events VALUES (?, ?)", tracked)
+                conn.executemany("INSERT OR IGNORE INTO claims VALUES (?, ?)", claims)
+                rows = conn.execute("SELECT count(*) FROM topic_events").fetchone()[0]
+                count = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+                meta = {
+                    "format": FORMAT,
+                    "position": str(edge.size),
+                    "edge": ",".join(h.hex() for h in edge.hashes),
+                    "rows": str(rows),
+                    "claims": str(count),
+                }
+                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+        except sqlite3.Error as exc:
+            # A snapshot that cannot be written only costs speed on the next open;
+            # one that another process is writing will be saved next time.
+            log.warning("%s: snapshot not saved: %s", self.path, exc)
+            if not _is_busy(exc):
+                self.discard()
+            return
+        self.position, self._rows, self._claims, self._edge = edge.size, rows, count, edge
+        state.tracked = []
+        state.tracked_claims = []
+
+    def discard(self) -> None:
+        """Remove the snapshot file (and its journal)."""
+        self.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.remove(self.path + suffix)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                log.warning("%s: cannot remove the snapshot: %s", self.path, exc)
+
+    def close(self) -> None:
+        """Close the connection to the snapshot file."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            try:
+                conn.execute("PRAGMA busy_timeout = 10000")
+                conn.execute("PRAGMA journal_mode = WAL")
+                # A cache: losing the last save to a power cut only costs speed.
+                conn.execute("PRAGMA synchronous = NORMAL")
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+            except sqlite3.Error:
+                conn.close()
+                raise
+            conn.isolation_level = "DEFERRED"
+            self._conn = conn
+        return self._conn
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc)
+    )

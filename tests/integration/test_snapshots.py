@@ -1,0 +1,98 @@
+"""Projection snapshots beside file ledgers: taken every K records, used only when they match."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import ledger
+from ledger import Figure, FigureReported, Ledger
+from ledger.merkle import CompactRange
+
+
+def figure(n: int, topic: str = "t/a") -> FigureReported:
+    return FigureReported(
+        claim_id=f"c{n}",
+        topic=topic,
+        source=f"s{n % 7}",
+        figure=Figure(n, n + 10, unit="people"),
+        stated_at=date(2025, 1, 1 + n % 28),
+    )
+
+
+def meta(path: Path) -> dict[str, str]:
+    with sqlite3.connect(f"{path}.snapshot") as conn:
+        return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+
+
+@pytest.fixture(params=[".db", ".jsonl"])
+def path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    return tmp_path / f"log{request.param}"
+
+
+def test_a_snapshot_is_taken_every_k_records_with_its_position_and_edge(path: Path) -> None:
+    with Ledger.open(str(path), snapshot_every=5) as lg:
+        lg.extend([figure(n) for n in range(4)])
+        assert not Path(f"{path}.snapshot").exists()
+        lg.extend([figure(n) for n in range(4, 6)])
+        saved = meta(path)
+        assert saved["position"] == "6"
+        edge = CompactRange(6, [bytes.fromhex(h) for h in saved["edge"].split(",")])
+        assert edge.root() == lg.checkpoint().root
+
+
+def test_closing_saves_what_was_added_since_the_last_snapshot(path: Path) -> None:
+    with Ledger.open(str(path), snapshot_every=100) as lg:
+        lg.extend([figure(n) for n in range(3)])
+    assert meta(path)["position"] == "3"
+
+
+def test_no_snapshot_is_kept_when_disabled_or_in_memory(path: Path) -> None:
+    with Ledger.open(str(path), snapshot_every=None) as lg:
+        lg.extend([figure(n) for n in range(3)])
+    assert not Path(f"{path}.snapshot").exists()
+    with Ledger.open("memory://", snapshot_every=1) as lg:
+        lg.append(figure(1))
+        assert lg.store.snapshot_path is None
+
+
+def test_an_opened_ledger_folds_only_the_topics_it_is_asked_about(path: Path) -> None:
+    with Ledger.open(str(path), snapshot_every=1) as lg:
+        lg.extend([figure(n, topic=f"t/{n % 5}") for n in range(50)])
+        expected = lg.topic("t/3")
+    with Ledger.open(str(path), snapshot_every=1) as lg:
+        assert lg._state._parts == {}  # nothing folded yet but definitions
+        assert lg.topic("t/3") == expected
+        assert set(lg._state._parts) == {"t/3"}
+        assert [t.topic for t in lg.topics()] == [f"t/{n}" for n in range(5)]
+
+
+def test_a_snapshot_of_another_ledger_is_set_aside(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    with Ledger.open(str(one), snapshot_every=1) as lg:
+        lg.extend([figure(n) for n in range(5)])
+    with Ledger.open(str(two), snapshot_every=1) as lg:
+        lg.extend([figure(n, topic="t/b") for n in range(5)])
+    Path(f"{two}.snapshot").replace(f"{one}.snapshot")
+    with Ledger.open(str(one), snapshot_every=1) as lg:
+        assert [t.topic for t in lg.topics()] == ["t/a"]
+    assert meta(one)["position"] == "5"
+
+
+def test_a_rewritten_log_does_not_trust_the_old_snapshot(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    with Ledger.open(str(path), snapshot_every=1) as lg:
+        lg.extend([figure(n) for n in range(3)])
+    path.unlink()
+    with Ledger.open(str(path), snapshot_every=None) as lg:
+        lg.extend([figure(n, topic="t/other") for n in range(3)])
+    with Ledger.open(str(path), snapshot_every=1) as lg:
+        assert [t.topic for t in lg.topics()] == ["t/other"]
+
+
+def test_a_bad_snapshot_setting_is_refused(path: Path) -> None:
+    with pytest.raises(ledger.InvalidEvent, match="snapshot_every"):
+        Ledger.open(str(path), snapshot_every="often")  # type: ignore[arg-type]

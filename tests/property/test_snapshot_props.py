@@ -1,0 +1,93 @@
+"""A snapshot plus the tail of the log always equals a full replay.
+
+The ledger is written with a snapshot taken every few records, then maybe
+grown by a writer that keeps no snapshot, then maybe its snapshot file is
+damaged; reopened, every view equals a ledger that replayed the whole log.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger import Ledger
+from ledger.events import Event
+
+from .strategies import event_sequences
+
+DAMAGES = ["none", "garbage", "truncated", "deleted", "rows-removed", "moved-position", "foreign"]
+
+
+def views(lg: Ledger) -> object:
+    return (lg.head, lg.topics(), lg.propositions(), lg.disputes())
+
+
+def damage(path: str, how: str, other: str) -> None:
+    snapshot = path + ".snapshot"
+    if how == "none" or not os.path.exists(snapshot):
+        return
+    if how == "garbage":
+        size = os.path.getsize(snapshot)
+        with open(snapshot, "r+b") as f:
+            f.seek(min(100, size))
+            f.write(os.urandom(max(size - 100, 1)))
+    elif how == "truncated":
+        with open(snapshot, "r+b") as f:
+            f.truncate(os.path.getsize(snapshot) // 2)
+    elif how == "deleted":
+        os.remove(snapshot)
+    elif how == "rows-removed":
+        with sqlite3.connect(snapshot) as conn:
+            conn.execute(
+                "DELETE FROM topic_events WHERE position = "
+                "(SELECT max(position) FROM topic_events WHERE topic != '')"
+            )
+    elif how == "moved-position":
+        with sqlite3.connect(snapshot) as conn:
+            conn.execute(
+                "UPDATE OR IGNORE topic_events SET topic = 'war/elsewhere' "
+                "WHERE position = (SELECT max(position) FROM topic_events WHERE topic != '')"
+            )
+    elif how == "foreign":
+        # Another ledger's snapshot put in place of this one.
+        os.replace(other + ".snapshot", snapshot)
+
+
+@settings(max_examples=25)
+@given(
+    event_sequences(min_size=1, max_size=16),
+    st.sampled_from([".db", ".jsonl"]),
+    st.integers(1, 5),
+    st.integers(0, 16),
+    st.integers(0, 4),
+    st.sampled_from(DAMAGES),
+)
+def test_a_snapshot_plus_the_tail_equals_a_full_replay(
+    events: list[Event], suffix: str, every: int, cut: int, grown: int, how: str
+) -> None:
+    cut = min(cut, len(events))
+    grown = min(cut + grown, len(events))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / f"log{suffix}")
+        other = str(Path(tmp) / f"other{suffix}")
+        with Ledger.open(path, snapshot_every=every) as lg:
+            lg.extend(events[:cut])
+        with Ledger.open(other, snapshot_every=1) as lg:
+            lg.extend(events[: max(1, cut // 2)])
+        with Ledger.open(path, snapshot_every=None) as lg:
+            lg.extend(events[cut:grown])
+        damage(path, how, other)
+        reference = Ledger.open("memory://", snapshot_every=None)
+        reference.extend(events[:grown])
+        with Ledger.open(path, snapshot_every=every) as lg:
+            assert views(lg) == views(reference)
+            lg.extend(events[grown:])
+            reference.extend(events[grown:])
+            assert views(lg) == views(reference)
+        with Ledger.open(path, snapshot_every=every) as lg:
+            assert views(lg) == views(reference)
