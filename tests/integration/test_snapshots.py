@@ -45,9 +45,17 @@ def test_a_snapshot_is_taken_every_k_records_with_its_position_and_edge(path: Pa
 
 
 def test_closing_saves_what_was_added_since_the_last_snapshot(path: Path) -> None:
+    with Ledger.open(str(path), snapshot_every=4) as lg:
+        lg.extend([figure(n) for n in range(5)])
+        lg.extend([figure(n) for n in range(5, 7)])
+        assert meta(path)["position"] == "5"
+    assert meta(path)["position"] == "7"
+
+
+def test_a_log_smaller_than_k_gets_no_snapshot_file(path: Path) -> None:
     with Ledger.open(str(path), snapshot_every=100) as lg:
         lg.extend([figure(n) for n in range(3)])
-    assert meta(path)["position"] == "3"
+    assert not Path(f"{path}.snapshot").exists()
 
 
 def test_no_snapshot_is_kept_when_disabled_or_in_memory(path: Path) -> None:
