@@ -78,13 +78,6 @@ class Store(abc.ABC):
     def tree(self) -> CompactRange:
         """The right edge of the Merkle tree over every stored leaf hash."""
 
-    def load_snapshot(self) -> bytes | None:
-        """The stored projection snapshot, if the store keeps one."""
-        return None
-
-    def save_snapshot(self, blob: bytes) -> None:  # noqa: B027 - optional for stores
-        """Keep a projection snapshot beside the log; stores may ignore it."""
-
     def writing(self) -> contextlib.AbstractContextManager[None]:
         """Hold the log's writer turn across catch-up, validation and write; optional."""
         return contextlib.nullcontext()

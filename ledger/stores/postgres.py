@@ -78,11 +78,6 @@ CREATE TABLE IF NOT EXISTS ledger_tree (
     size   bigint  NOT NULL CHECK (size >= 0),
     hashes bytea[] NOT NULL
 );
-CREATE TABLE IF NOT EXISTS ledger_snapshots (
-    ledger   text        PRIMARY KEY,
-    blob     bytea       NOT NULL,
-    saved_at timestamptz NOT NULL DEFAULT now()
-);
 CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -246,23 +241,6 @@ class PostgresStore(Store):
 
     def tree(self) -> CompactRange:
         return self._run(self._edge)
-
-    def load_snapshot(self) -> bytes | None:
-        found = self._run(
-            lambda conn: conn.execute(
-                "SELECT blob FROM ledger_snapshots WHERE ledger = %s", (self.ledger,)
-            ).fetchone()
-        )
-        return None if found is None else bytes(found[0])
-
-    def save_snapshot(self, blob: bytes) -> None:
-        self._run(
-            lambda conn: conn.execute(
-                "INSERT INTO ledger_snapshots (ledger, blob) VALUES (%s, %s) ON CONFLICT (ledger)"
-                " DO UPDATE SET blob = excluded.blob, saved_at = now()",
-                (self.ledger, blob),
-            )
-        )
 
     def close(self) -> None:
         with self._lock:

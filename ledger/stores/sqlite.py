@@ -4,7 +4,7 @@ One table mirrors the wire format column for column; ``data`` is the exact
 canonical text and ``hash`` the hex digest, so rows round-trip byte for byte.
 Beside it, ``tree`` holds the Merkle right edge (one row: size and the
 concatenated perfect-subtree roots), updated in the same transaction as every
-append, and ``snapshot`` holds the Ledger's projection snapshot. Appends run
+append. (The Ledger's projection snapshot is a separate file beside this one.) Appends run
 under ``BEGIN IMMEDIATE`` so that several processes can write one file: the
 head is read and checked inside the write lock, which makes positions gapless
 and each acknowledged once. Every sqlite3 error is translated here, at the
@@ -60,10 +60,6 @@ _TABLES = (
         id     INTEGER PRIMARY KEY CHECK (id = 1),
         size   INTEGER NOT NULL,
         hashes BLOB NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS snapshot (
-        id   INTEGER PRIMARY KEY CHECK (id = 1),
-        blob BLOB NOT NULL
     )""",
     """CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
        BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END""",
@@ -183,15 +179,6 @@ class SQLiteStore(Store):
     def tree(self) -> CompactRange:
         with self._session("read the Merkle tree") as conn:
             return _load_edge(conn)
-
-    def load_snapshot(self) -> bytes | None:
-        with self._session("read the snapshot") as conn:
-            found = conn.execute("SELECT blob FROM snapshot WHERE id = 1").fetchone()
-        return None if found is None else bytes(found[0])
-
-    def save_snapshot(self, blob: bytes) -> None:
-        with self._session("save the snapshot") as conn, _transaction(conn):
-            conn.execute("INSERT OR REPLACE INTO snapshot (id, blob) VALUES (1, ?)", (blob,))
 
     def close(self) -> None:
         with self._lock:

@@ -100,7 +100,7 @@ def test_a_new_ledger_creates_its_tables_and_is_empty(postgres_url: str) -> None
         assert lg.store.tree().size == 0
     with raw(postgres_url) as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables")}
-    assert {"ledger_events", "ledger_tree", "ledger_meta", "ledger_snapshots"} <= tables
+    assert {"ledger_events", "ledger_tree", "ledger_meta"} <= tables
 
 
 def test_rows_come_back_byte_for_byte_with_the_hashes_they_were_written_with(
@@ -271,14 +271,6 @@ def test_sql_cannot_change_or_remove_records(postgres_url: str, statement: str) 
         assert lg.store.tree().hashes == edge.hashes
 
 
-def test_the_projection_snapshot_round_trips(postgres_url: str) -> None:
-    with PostgresStore(fresh(postgres_url)) as store:
-        assert store.load_snapshot() is None
-        store.save_snapshot(b"\x00first")
-        store.save_snapshot(b"\x00second")
-        assert store.load_snapshot() == b"\x00second"
-
-
 def test_rows_hashes_and_root_are_identical_to_a_sqlite_copy(
     postgres_url: str, tmp_path: Path
 ) -> None:
@@ -442,7 +434,6 @@ def test_the_documented_grants_let_a_writer_append_and_a_reader_only_read(
 def _check_roles(url: str, writer: str, reader: str) -> None:
     with Ledger.open(_as_role(url, writer)) as lg:
         lg.extend(story()[2:])
-        lg.store.save_snapshot(b"state")
         assert lg.head == len(story())
     with psycopg.connect(split_url(_as_role(url, writer))[0]) as conn:
         for statement in ("UPDATE ledger_events SET type = 'x'", "DELETE FROM ledger_events"):
@@ -451,13 +442,10 @@ def _check_roles(url: str, writer: str, reader: str) -> None:
             conn.rollback()
     with Ledger.open(_as_role(url, reader)) as lg:
         assert [r.position for r in lg.records()] == list(range(1, len(story()) + 1))
-        assert lg.store.load_snapshot() == b"state"
         assert lg.store.tree().size == len(story())
         assert [r.position for r in lg.follow(7, poll_interval=0.01, stop=lambda: True)] == [8]
         with pytest.raises(StoreUnavailable, match="permission denied"):
             lg.append(SourceDescribed(source="reader", name="Reader"))
-        with pytest.raises(StoreUnavailable, match="permission denied"):
-            lg.store.save_snapshot(b"no")
 
 
 def test_rows_loaded_by_hand_without_their_tree_get_it_rebuilt(postgres_url: str) -> None:

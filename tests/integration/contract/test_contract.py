@@ -226,14 +226,10 @@ def test_find_returns_stored_rows_by_event_id(store: StoreUnderTest) -> None:
     assert lg.store.find([]) == {}
 
 
-def test_a_saved_snapshot_is_loaded_back_unless_the_store_keeps_none(
-    store: StoreUnderTest,
-) -> None:
+def test_rows_read_by_position_are_the_rows_read_in_order(store: StoreUnderTest) -> None:
     lg = store.ledger
-    lg.append(topic())
-    lg.store.save_snapshot(b"\x00snapshot\xff" * 100)
-    assert lg.store.load_snapshot() in (None, b"\x00snapshot\xff" * 100)
-    kept = lg.store.load_snapshot()
-    lg.store.save_snapshot(b"newer")
-    assert lg.store.load_snapshot() == (None if kept is None else b"newer")
-    assert store.reopen().store.load_snapshot() == (None if kept is None else b"newer")
+    lg.extend([topic(name=f"t/{n}") for n in range(6)])
+    rows = list(lg.rows())
+    assert list(lg.store.read_positions([2, 3, 6])) == [rows[1], rows[2], rows[5]]
+    assert list(lg.store.read_positions([])) == []
+    assert list(store.reopen().store.read_positions([1])) == [rows[0]]
