@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -30,32 +31,6 @@ __all__ = ["FAST_DECODERS", "fast_timestamp"]
 
 _SLUG = re.compile(r"[a-z0-9._-]+(?:/[a-z0-9._-]+)*").fullmatch
 _INT_MIN, _INT_MAX = -(2**63), 2**63
-_FIGURE_KEYS = {"low", "high", "low_open", "high_open", "best", "unit", "phrase", "rule"}
-_CLAIM_KEYS = {
-    "claim_id",
-    "topic",
-    "source",
-    "statement",
-    "proposition",
-    "stance",
-    "stated_at",
-    "via",
-    "quote",
-    "url",
-}
-_FIGURE_REPORTED_KEYS = {
-    "claim_id",
-    "topic",
-    "source",
-    "figure",
-    "stated_at",
-    "as_of",
-    "via",
-    "quote",
-    "url",
-}
-_DISPUTE_KEYS = {"target", "source", "reason", "stated_at", "via", "quote", "url"}
-_RETRACT_KEYS = {"target", "source", "reason", "stated_at"}
 _new = object.__new__
 _set = object.__setattr__
 
@@ -97,6 +72,11 @@ def _slug(value: Any) -> str:
     return value
 
 
+def _name(value: Any) -> str:
+    # Topics and sources repeat across millions of records: keep one copy each.
+    return sys.intern(_slug(value))
+
+
 def _text(value: Any) -> str:
     if type(value) is not str or not value.strip():
         raise _Unusual
@@ -133,7 +113,8 @@ def _inside(x: float, low: Any, high: Any, low_open: bool, high_open: bool) -> b
 
 
 def _figure(d: Any) -> Figure:
-    if type(d) is not dict or d.keys() != _FIGURE_KEYS:
+    # Eight keys, each read below (a missing one is a KeyError): exactly these.
+    if type(d) is not dict or len(d) != 8:
         raise _Unusual
     low, high, best = _number(d["low"]), _number(d["high"]), _number(d["best"])
     low_open, high_open = d["low_open"], d["high_open"]
@@ -155,19 +136,19 @@ def _figure(d: Any) -> Figure:
     _set(figure, "low_open", low_open)
     _set(figure, "high_open", high_open)
     _set(figure, "best", best)
-    _set(figure, "unit", _text(d["unit"]))
+    _set(figure, "unit", sys.intern(_text(d["unit"])))
     _set(figure, "phrase", _optional(d["phrase"]))
     _set(figure, "rule", _optional(d["rule"]))
     return figure
 
 
 def _figure_reported(d: dict[str, Any], event_id: str) -> FigureReported:
-    if d.keys() != _FIGURE_REPORTED_KEYS:
+    if len(d) != 9:
         raise _Unusual
     event = _new(FigureReported)
     _set(event, "claim_id", _slug(d["claim_id"]))
-    _set(event, "topic", _slug(d["topic"]))
-    _set(event, "source", _slug(d["source"]))
+    _set(event, "topic", _name(d["topic"]))
+    _set(event, "source", _name(d["source"]))
     _set(event, "figure", _figure(d["figure"]))
     _set(event, "stated_at", _stamp(d["stated_at"]))
     _set(event, "as_of", _stamp(d["as_of"]))
@@ -179,12 +160,12 @@ def _figure_reported(d: dict[str, Any], event_id: str) -> FigureReported:
 
 
 def _claim_made(d: dict[str, Any], event_id: str) -> ClaimMade:
-    if d.keys() != _CLAIM_KEYS or d["stance"] not in STANCES:
+    if len(d) != 10 or d["stance"] not in STANCES:
         raise _Unusual
     event = _new(ClaimMade)
     _set(event, "claim_id", _slug(d["claim_id"]))
-    _set(event, "topic", _slug(d["topic"]))
-    _set(event, "source", _slug(d["source"]))
+    _set(event, "topic", _name(d["topic"]))
+    _set(event, "source", _name(d["source"]))
     _set(event, "statement", _text(d["statement"]))
     _set(event, "proposition", _slug(d["proposition"]))
     _set(event, "stance", d["stance"])
@@ -197,11 +178,11 @@ def _claim_made(d: dict[str, Any], event_id: str) -> ClaimMade:
 
 
 def _claim_disputed(d: dict[str, Any], event_id: str) -> ClaimDisputed:
-    if d.keys() != _DISPUTE_KEYS:
+    if len(d) != 7:
         raise _Unusual
     event = _new(ClaimDisputed)
     _set(event, "target", _slug(d["target"]))
-    _set(event, "source", _slug(d["source"]))
+    _set(event, "source", _name(d["source"]))
     _set(event, "reason", _optional(d["reason"]))
     _set(event, "stated_at", _stamp(d["stated_at"]))
     _set(event, "via", _via(d["via"]))
@@ -212,11 +193,11 @@ def _claim_disputed(d: dict[str, Any], event_id: str) -> ClaimDisputed:
 
 
 def _claim_retracted(d: dict[str, Any], event_id: str) -> ClaimRetracted:
-    if d.keys() != _RETRACT_KEYS:
+    if len(d) != 4:
         raise _Unusual
     event = _new(ClaimRetracted)
     _set(event, "target", _slug(d["target"]))
-    _set(event, "source", _slug(d["source"]))
+    _set(event, "source", _name(d["source"]))
     _set(event, "reason", _optional(d["reason"]))
     _set(event, "stated_at", _stamp(d["stated_at"]))
     _set(event, "event_id", event_id)

@@ -10,6 +10,7 @@ tries again.
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import time
@@ -45,6 +46,8 @@ __all__ = ["Ledger", "LedgerView"]
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
+#: How many snapshot index rows a replay holds in memory before writing them.
+_FLUSH_ROWS = 200_000
 #: How long a writer keeps retrying when other writers keep moving the head.
 _RETRY_SECONDS = 120.0
 
@@ -352,8 +355,20 @@ class Ledger(LedgerView):
         self.close()
 
     def _catch_up(self) -> None:
-        for row in self.store.read(self._state.position):
-            self._state.apply(row.position, self._decode(row).event)
+        # A replay allocates millions of objects that live on and hold no
+        # cycles; the cyclic collector would rescan them again and again.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            state, decode = self._state, self._decode
+            for row in self.store.read(state.position):
+                state.apply(row.position, decode(row).event)
+                if state.tracked is not None and len(state.tracked) >= _FLUSH_ROWS:
+                    assert self._snapshot is not None
+                    self._snapshot.flush(state)
+        finally:
+            if paused:
+                gc.enable()
 
     def _stored(self, batch: Sequence[Event]) -> dict[str, StoredRow]:
         ids = [e.event_id for e in batch]

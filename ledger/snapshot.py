@@ -192,6 +192,27 @@ class SnapshotFile:
         state.tracked = []
         state.tracked_claims = []
 
+    def flush(self, state: LedgerState) -> None:
+        """Write the index rows folded so far, to bound memory during a long replay.
+
+        The meta row is not touched: until the next save, the counts disagree
+        and an interrupted replay leaves a snapshot that is rebuilt, not trusted.
+        """
+        try:
+            conn = self._connect()
+            with conn:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO topic_events VALUES (?, ?)", state.tracked or []
+                )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO claims VALUES (?, ?)", state.tracked_claims or []
+                )
+        except sqlite3.Error as exc:
+            log.warning("%s: snapshot rows not written: %s", self.path, exc)
+            return
+        state.tracked = []
+        state.tracked_claims = []
+
     def discard(self) -> None:
         """Remove the snapshot file (and its journal)."""
         self.close()

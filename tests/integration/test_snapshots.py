@@ -104,3 +104,22 @@ def test_a_rewritten_log_does_not_trust_the_old_snapshot(tmp_path: Path) -> None
 def test_a_bad_snapshot_setting_is_refused(path: Path) -> None:
     with pytest.raises(ledger.InvalidEvent, match="snapshot_every"):
         Ledger.open(str(path), snapshot_every="often")  # type: ignore[arg-type]
+
+
+def test_a_long_replay_writes_the_index_as_it_goes_and_still_matches(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ledger.facade
+
+    events = [figure(n, topic=f"t/{n % 4}") for n in range(40)]
+    with Ledger.open(str(path), snapshot_every=None) as lg:
+        lg.extend(events)
+        expected = lg.topics()
+    monkeypatch.setattr(ledger.facade, "_FLUSH_ROWS", 3)
+    with Ledger.open(str(path), snapshot_every=10) as lg:
+        assert lg._state.tracked is not None
+        assert len(lg._state.tracked) < 10
+        assert lg.topics() == expected
+    with Ledger.open(str(path), snapshot_every=10) as lg:
+        assert lg._state._parts == {}
+        assert lg.topics() == expected
