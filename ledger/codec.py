@@ -22,7 +22,7 @@ import attrs
 import cattrs
 import orjson
 
-from ledger.codec_fast import FAST_DECODERS, fast_timestamp
+from ledger.codec_fast import FAST_DECODERS, FAST_ENCODERS, fast_timestamp
 from ledger.errors import CorruptLog, InvalidEvent, RecordTooLarge, UnsupportedRecord
 from ledger.events import (
     ClaimDisputed,
@@ -242,8 +242,12 @@ class Codec:
 
     def event_data(self, event: Event) -> str:
         """The canonical JSON text of an event's fields, without its event_id."""
-        data = self._converter.unstructure(event)
-        del data["event_id"]
+        fast = FAST_ENCODERS.get(type(event))
+        if fast is not None:
+            data = fast(event)
+        else:
+            data = self._converter.unstructure(event)
+            del data["event_id"]
         return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
     def encode(self, position: int, event: Event, recorded_at: datetime) -> StoredRow:

@@ -27,7 +27,7 @@ from ledger.events import (
 )
 from ledger.figures import Figure
 
-__all__ = ["FAST_DECODERS", "fast_timestamp"]
+__all__ = ["FAST_DECODERS", "FAST_ENCODERS", "fast_timestamp"]
 
 _SLUG = re.compile(r"[a-z0-9._-]+(?:/[a-z0-9._-]+)*").fullmatch
 _INT_MIN, _INT_MAX = -(2**63), 2**63
@@ -222,4 +222,93 @@ FAST_DECODERS: dict[tuple[str, int], Callable[[Any, Any], Event | None]] = {
     ("ClaimMade", 1): _guarded(_claim_made),
     ("ClaimDisputed", 1): _guarded(_claim_disputed),
     ("ClaimRetracted", 1): _guarded(_claim_retracted),
+}
+
+
+# -- encoding ---------------------------------------------------------------
+
+_texts: dict[datetime, str] = {}
+
+
+def _stamp_text(value: datetime) -> str:
+    # Events carry UTC datetimes (their converters normalise them); the same
+    # instant repeats across a day's reports, so format each once.
+    found = _texts.get(value)
+    if found is None or value.tzinfo is not UTC:
+        found = value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+        if len(_texts) > 100_000:
+            _texts.clear()
+        _texts[value] = found
+    return found
+
+
+def _figure_data(f: Figure) -> dict[str, Any]:
+    return {
+        "low": f.low,
+        "high": f.high,
+        "low_open": f.low_open,
+        "high_open": f.high_open,
+        "best": f.best,
+        "unit": f.unit,
+        "phrase": f.phrase,
+        "rule": f.rule,
+    }
+
+
+def _figure_reported_data(e: Any) -> dict[str, Any]:
+    return {
+        "claim_id": e.claim_id,
+        "topic": e.topic,
+        "source": e.source,
+        "figure": _figure_data(e.figure),
+        "stated_at": _stamp_text(e.stated_at),
+        "as_of": _stamp_text(e.as_of),
+        "via": list(e.via),
+        "quote": e.quote,
+        "url": e.url,
+    }
+
+
+def _claim_made_data(e: Any) -> dict[str, Any]:
+    return {
+        "claim_id": e.claim_id,
+        "topic": e.topic,
+        "source": e.source,
+        "statement": e.statement,
+        "proposition": e.proposition,
+        "stance": e.stance,
+        "stated_at": _stamp_text(e.stated_at),
+        "via": list(e.via),
+        "quote": e.quote,
+        "url": e.url,
+    }
+
+
+def _claim_disputed_data(e: Any) -> dict[str, Any]:
+    return {
+        "target": e.target,
+        "source": e.source,
+        "reason": e.reason,
+        "stated_at": _stamp_text(e.stated_at),
+        "via": list(e.via),
+        "quote": e.quote,
+        "url": e.url,
+    }
+
+
+def _claim_retracted_data(e: Any) -> dict[str, Any]:
+    return {
+        "target": e.target,
+        "source": e.source,
+        "reason": e.reason,
+        "stated_at": _stamp_text(e.stated_at),
+    }
+
+
+#: event class -> its fields as the converter unstructures them, event_id left out.
+FAST_ENCODERS: dict[type, Callable[[Any], dict[str, Any]]] = {
+    FigureReported: _figure_reported_data,
+    ClaimMade: _claim_made_data,
+    ClaimDisputed: _claim_disputed_data,
+    ClaimRetracted: _claim_retracted_data,
 }

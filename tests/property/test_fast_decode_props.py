@@ -1,4 +1,4 @@
-"""The fast decoding path agrees with the cattrs converter, record for record.
+"""The fast encoding and decoding paths agree with the cattrs converter, record for record.
 
 The converter is the definition of decoding; ``ledger.codec_fast`` may only
 return the very event the converter would build, or step aside (None).
@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.codec import make_codec, make_converter
-from ledger.codec_fast import FAST_DECODERS
+from ledger.codec_fast import FAST_DECODERS, FAST_ENCODERS
 from ledger.events import Event
 
 from .strategies import claims_disputed, claims_made, claims_retracted, figures_reported
@@ -60,3 +60,13 @@ def test_a_damaged_field_is_never_accepted_by_the_fast_path_alone(
         expected = None
     if fast is not None:
         assert fast == expected
+
+
+@given(fast_events)
+def test_the_fast_encoder_writes_what_the_converter_writes(event: Event) -> None:
+    expected = CONVERTER.unstructure(event)
+    del expected["event_id"]
+    fast = FAST_ENCODERS[type(event)](event)
+    assert orjson.dumps(fast, option=orjson.OPT_SORT_KEYS) == orjson.dumps(
+        expected, option=orjson.OPT_SORT_KEYS
+    )
