@@ -138,7 +138,8 @@ def _figure(d: Any) -> Figure:
     _set(figure, "best", best)
     _set(figure, "unit", sys.intern(_text(d["unit"])))
     _set(figure, "phrase", _optional(d["phrase"]))
-    _set(figure, "rule", _optional(d["rule"]))
+    rule = _optional(d["rule"])
+    _set(figure, "rule", None if rule is None else sys.intern(rule))
     return figure
 
 

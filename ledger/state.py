@@ -42,22 +42,39 @@ GLOBAL = ""
 
 
 class Claim:
-    """What the fold remembers of a ClaimMade or FigureReported."""
+    """What the fold remembers of a ClaimMade or FigureReported: the event and its position."""
 
-    __slots__ = ("claim_id", "event", "position", "source", "stated_at", "topic")
+    # Two slots only: a large log holds one of these per claim.
+    __slots__ = ("event", "position")
 
     def __init__(self, position: int, event: ClaimMade | FigureReported) -> None:
-        self.claim_id = event.claim_id
-        self.topic = event.topic
-        self.source = event.source
-        self.stated_at = event.stated_at
         self.position = position
         self.event = event
 
     @property
+    def claim_id(self) -> str:
+        """The claim's id."""
+        return self.event.claim_id
+
+    @property
+    def topic(self) -> str:
+        """The topic the claim is about."""
+        return self.event.topic
+
+    @property
+    def source(self) -> str:
+        """Who made the claim."""
+        return self.event.source
+
+    @property
+    def stated_at(self) -> datetime:
+        """When the source made it."""
+        return self.event.stated_at
+
+    @property
     def key(self) -> OrderKey:
         """The order of claims: by stated_at, then by position."""
-        return (self.stated_at, self.position)
+        return (self.event.stated_at, self.position)
 
 
 class Backing(Protocol):
@@ -76,10 +93,9 @@ class Backing(Protocol):
 class _Topic:
     """One topic's partition of the facts."""
 
-    __slots__ = ("claims", "definition", "disputes", "figures", "first_unit", "props", "retracts")
+    __slots__ = ("definition", "disputes", "figures", "first_unit", "props", "retracts")
 
     def __init__(self) -> None:
-        self.claims: dict[str, Claim] = {}
         self.figures: dict[str, str] = {}  # source -> claim_id of its most recent figure
         self.props: dict[str, dict[str, str]] = {}  # proposition -> source -> claim_id
         self.disputes: dict[str, list[tuple[int, ClaimDisputed]]] = {}
@@ -95,7 +111,10 @@ class _Claims:
 
     def get(self, claim_id: str) -> Claim | None:
         topic = self._state.claim_topic(claim_id)
-        return None if topic is None else self._state.part(topic).claims.get(claim_id)
+        if topic is None:
+            return None
+        self._state.part(topic)  # folds the partition, and so the claim, if not yet
+        return self._state.known.get(claim_id)
 
     def __contains__(self, claim_id: object) -> bool:
         return isinstance(claim_id, str) and self._state.claim_topic(claim_id) is not None
@@ -112,7 +131,8 @@ class LedgerState:
         self.claims = _Claims(self)
         self._backing = backing
         self._parts: dict[str, _Topic] = {}
-        self._claim_topics: dict[str, str] = {}
+        #: Every claim folded so far (all of them, unless backed by a snapshot).
+        self.known: dict[str, Claim] = {}
         # Disputes and retractions whose claim the fold has not seen (yet).
         self._orphans: dict[str, list[tuple[int, ClaimDisputed | ClaimRetracted]]] = {}
         self._views: dict[str, TopicView] = {}
@@ -139,7 +159,6 @@ class LedgerState:
                 return
             part = self.part(topic)
             self._fold(part, position, event)
-            self._claim_topics[claim_id] = topic
             if self.tracked_claims is not None:
                 self.tracked_claims.append((claim_id, topic))
             self._adopt(topic, part, claim_id)
@@ -189,21 +208,21 @@ class LedgerState:
         """Fold one event into its topic's partition; the order of positions does not matter."""
         if type(event) is FigureReported:
             claim_id = event.claim_id
-            if claim_id in part.claims:
+            if claim_id in self.known:
                 return  # only a fold that skips validation sees a claim_id twice
-            claim = part.claims[claim_id] = Claim(position, event)
+            claim = self.known[claim_id] = Claim(position, event)
             if part.first_unit is None:
                 part.first_unit = event.figure.unit
             current = part.figures.get(event.source)
-            if current is None or part.claims[current].key < claim.key:
+            if current is None or self.known[current].key < claim.key:
                 part.figures[event.source] = claim_id
         elif type(event) is ClaimMade:
-            if event.claim_id in part.claims:
+            if event.claim_id in self.known:
                 return
-            claim = part.claims[event.claim_id] = Claim(position, event)
+            claim = self.known[event.claim_id] = Claim(position, event)
             sources = part.props.setdefault(event.proposition, {})
             current = sources.get(event.source)
-            if current is None or part.claims[current].key < claim.key:
+            if current is None or self.known[current].key < claim.key:
                 sources[event.source] = event.claim_id
         elif type(event) is ClaimDisputed:
             part.disputes.setdefault(event.target, []).append((position, event))
@@ -226,13 +245,12 @@ class LedgerState:
         if self._backing is not None:
             for position, event in self._backing.topic_events(topic):
                 self._fold(found, position, event)
-                if isinstance(event, FigureReported | ClaimMade):
-                    self._claim_topics.setdefault(event.claim_id, topic)
         return found
 
     def claim_topic(self, claim_id: str) -> str | None:
         """The topic of a known claim, or None."""
-        topic = self._claim_topics.get(claim_id)
+        claim = self.known.get(claim_id)
+        topic = None if claim is None else claim.topic
         if topic is None and self._backing is not None:
             topic = self._backing.claim_topic(claim_id)
         return topic
@@ -319,7 +337,7 @@ class LedgerState:
         found: dict[str, CurrentFigure | None] = {}
         part = self.part(topic)
         for source, claim_id in part.figures.items():
-            claim = part.claims[claim_id]
+            claim = self.known[claim_id]
             if claim.source in part.retracts.get(claim_id, ()):
                 found[source] = None
                 continue
@@ -373,7 +391,7 @@ class LedgerState:
         current: dict[str, ClaimMade] = {}
         for source, claim_id in part.props[proposition].items():
             if source not in part.retracts.get(claim_id, ()):
-                event = part.claims[claim_id].event
+                event = self.known[claim_id].event
                 assert isinstance(event, ClaimMade)
                 current[source] = event
         affirmed = {s for s, c in current.items() if c.stance == "affirms"}
@@ -403,7 +421,7 @@ class LedgerState:
         for name in topics:
             part = self.part(name)
             for target, entries in part.disputes.items():
-                claim = part.claims.get(target)
+                claim = self.known.get(target)
                 if claim is None:
                     continue
                 active = self._is_current(part, claim)
