@@ -21,7 +21,7 @@ from ledger.events import ClaimMade
 from ledger.facade import LedgerView
 from ledger.views import CurrentFigure, Dispute, PropositionView, TopicView
 
-__all__ = ["ReportInfo", "render_report", "topic_svg", "write_report"]
+__all__ = ["ReportInfo", "proposition_disputes", "render_report", "topic_svg", "write_report"]
 
 _CSS = """
 :root{--ink:#1a202c;--soft:#4a5568;--line:#e2e8f0;--bg:#fff;--card:#f7fafc}
@@ -297,7 +297,8 @@ def _proposition(
     return "".join(body)
 
 
-def _disputes_of(prop: PropositionView, view: LedgerView) -> list[Dispute]:
+def proposition_disputes(prop: PropositionView, view: LedgerView) -> list[Dispute]:
+    """The disputes of claims on one proposition, in log order."""
     found = []
     for dispute in view.disputes(prop.topic):
         claim = view.claim(dispute.target)
@@ -360,7 +361,7 @@ def _topic_section(
     props = view.propositions(topic.topic)
     if props:
         parts.append("<h3>Propositions</h3>")
-        parts += [_proposition(p, _disputes_of(p, view), claims) for p in props]
+        parts += [_proposition(p, proposition_disputes(p, view), claims) for p in props]
     if not topic.figures and not props:
         parts.append('<p class="meta">No current figures or claims.</p>')
     parts.append("</section>")

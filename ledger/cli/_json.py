@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from ledger.codec import Recorded, format_timestamp
-from ledger.events import ClaimMade, FigureReported
+from ledger.events import FigureReported
 from ledger.facade import Ledger, LedgerView
 from ledger.figures import Interval
+from ledger.report import proposition_disputes
 from ledger.timeline import Step
 from ledger.views import Consensus, CurrentFigure, Dispute, PropositionView, TopicView
 
@@ -17,6 +18,7 @@ __all__ = [
     "dispute_json",
     "figure_json",
     "interval_json",
+    "proposition_disputes",
     "proposition_json",
     "record_json",
     "step_json",
@@ -103,16 +105,6 @@ def dispute_json(dispute: Dispute) -> JSON:
         "position": dispute.position,
         "active": dispute.active,
     }
-
-
-def proposition_disputes(prop: PropositionView, view: LedgerView) -> list[Dispute]:
-    """The disputes of claims on one proposition, in log order."""
-    found = []
-    for dispute in view.disputes(prop.topic):
-        claim = view.claim(dispute.target)
-        if isinstance(claim, ClaimMade) and claim.proposition == prop.proposition:
-            found.append(dispute)
-    return found
 
 
 def proposition_json(prop: PropositionView, view: LedgerView) -> JSON:

@@ -1,0 +1,146 @@
+"""Checkpoints as C2SP tlog-checkpoint notes: parsing, rendering and the default origin.
+
+A ``Checkpoint`` (size, root, origin) prints as an unsigned note; ``split_note``
+separates a note's text from its signature lines, checked for syntax only
+(``ledger.signing`` checks the signatures themselves).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import attrs
+
+from ledger import merkle
+from ledger.errors import InvalidProof
+
+__all__ = ["Checkpoint", "origin_for", "split_note"]
+
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+_SIGNATURE_LINE = re.compile(r"\u2014 ([^\s+]+) (\S+)")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+_MAX_SIGNATURES = 100
+
+
+# -- field validators, shared with ledger.tamper.receipts --------------------------
+
+
+def _size(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidProof(f"{attribute.name} must be a non-negative integer, not {value!r}")
+
+
+def _hash(_: object, attribute: attrs.Attribute[bytes], value: bytes) -> None:
+    if not isinstance(value, bytes) or len(value) != merkle.HASH_SIZE:
+        raise InvalidProof(f"{attribute.name} must be {merkle.HASH_SIZE} bytes, not {value!r}")
+
+
+def _origin(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value or "\n" in value or _CONTROL.search(value):
+        raise InvalidProof(f"{attribute.name} must be one non-empty line, not {value!r}")
+
+
+# -- the checkpoint and its note ------------------------------------------------
+
+
+@attrs.frozen
+class Checkpoint:
+    """The size and Merkle root of the log at one moment: a C2SP tlog-checkpoint."""
+
+    size: int = attrs.field(validator=_size)
+    root: bytes = attrs.field(validator=_hash)
+    origin: str = attrs.field(default="claims-ledger", validator=_origin)
+
+    def to_note(self) -> str:
+        """The unsigned note: origin, decimal size and base64 root, one per line."""
+        return f"{self.origin}\n{self.size}\n{_b64(self.root)}\n"
+
+    @classmethod
+    def from_note(cls, text: str) -> Checkpoint:
+        """Parse a note, its signatures checked for syntax only; InvalidProof names the line."""
+        body, _ = split_note(text)
+        lines = body.split("\n")[:-1]
+        # Check line by line, so the message names the first line that is wrong.
+        for number, line in enumerate(lines, 1):
+            if number == 1 and not line:
+                raise InvalidProof("checkpoint line 1: the origin is empty")
+            if number == 2 and not _DECIMAL.fullmatch(line):
+                raise InvalidProof(
+                    f"checkpoint line 2: tree size {line!r} is not a decimal without leading zeros"
+                )
+            if number == 3:
+                digest = _unb64(line, "checkpoint line 3: root hash")
+                if len(digest) != merkle.HASH_SIZE or _b64(digest) != line:
+                    raise InvalidProof(f"checkpoint line 3: {line!r} is not the base64 of 32 bytes")
+            # Extension lines (4 on) are opaque, as C2SP allows, but must not be empty.
+            if number > 3 and not line:
+                raise InvalidProof(f"checkpoint line {number}: an empty line")
+        if len(lines) < 3:
+            wanted = ("the origin", "the tree size", "the root hash")[len(lines)]
+            raise InvalidProof(f"checkpoint line {len(lines) + 1}: {wanted} is missing")
+        return cls(int(lines[1]), base64.b64decode(lines[2]), lines[0])
+
+
+def split_note(text: str) -> tuple[str, tuple[tuple[str, bytes], ...]]:
+    """A note's text and its (key name, signature bytes) lines, checked for syntax only."""
+    if not isinstance(text, str):
+        raise InvalidProof(f"a note must be text, not {type(text).__name__}")
+    if not text:
+        raise InvalidProof("the note is empty")
+    for number, line in enumerate(text.split("\n"), 1):
+        if _CONTROL.search(line):
+            raise InvalidProof(f"note line {number}: control character (use \\n line endings)")
+    if not text.endswith("\n"):
+        raise InvalidProof("the note does not end with a newline")
+    cut = text.rfind("\n\n")
+    if cut < 0:
+        return text, ()
+    body, tail = text[: cut + 1], text[cut + 2 :]
+    first = body.count("\n") + 2
+    if not tail:
+        raise InvalidProof(f"note line {first - 1}: a blank line with no signature after it")
+    signatures: list[tuple[str, bytes]] = []
+    for number, line in enumerate(tail[:-1].split("\n"), first):
+        match = _SIGNATURE_LINE.fullmatch(line)
+        if match is None:
+            raise InvalidProof(f"note line {number}: not a signature line '\u2014 <name> <base64>'")
+        blob = _unb64(match.group(2), f"note line {number}: signature")
+        if len(blob) < 5:
+            raise InvalidProof(f"note line {number}: the signature is too short")
+        signatures.append((match.group(1), blob))
+    if len(signatures) > _MAX_SIGNATURES:
+        raise InvalidProof(f"the note has more than {_MAX_SIGNATURES} signatures")
+    return body, tuple(signatures)
+
+
+def origin_for(url: str) -> str:
+    """The default checkpoint origin of a ledger: claims-ledger/<name of its file or database>."""
+    if url.startswith("memory://"):
+        name = url.removeprefix("memory://") or "memory"
+    elif url.startswith(("postgresql://", "postgres://")):
+        # One database holds many ledgers, told apart by ?ledger=NAME.
+        parts = urlsplit(url)
+        names = parse_qs(parts.query).get("ledger", [])
+        name = names[0] if names else parts.path.strip("/") or "postgres"
+    else:
+        name = Path(url.removeprefix("sqlite://")).stem
+    # An origin that is also a valid key name lets the signing key be named after it.
+    return "claims-ledger/" + (re.sub(r"[\s+]+", "-", name) or "ledger")
+
+
+# -- base64, as notes write hashes and signatures -----------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _unb64(text: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidProof(f"{what} {text!r} is not base64") from None
