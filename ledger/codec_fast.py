@@ -136,10 +136,9 @@ def _figure(d: Any) -> Figure:
     _set(figure, "low_open", low_open)
     _set(figure, "high_open", high_open)
     _set(figure, "best", best)
-    _set(figure, "unit", sys.intern(_text(d["unit"])))
+    _set(figure, "unit", _text(d["unit"]))
     _set(figure, "phrase", _optional(d["phrase"]))
-    rule = _optional(d["rule"])
-    _set(figure, "rule", None if rule is None else sys.intern(rule))
+    _set(figure, "rule", _optional(d["rule"]))
     return figure
 
 

@@ -360,9 +360,10 @@ class Ledger(LedgerView):
         paused = gc.isenabled()
         gc.disable()
         try:
-            state, decode = self._state, self._decode
+            state, decode = self._state, self.codec.decode_event
+            numbered = self.store.numbered_lines
             for row in self.store.read(state.position):
-                state.apply(row.position, decode(row).event)
+                state.apply(row.position, decode(row, line=row.position if numbered else None))
                 if state.tracked is not None and len(state.tracked) >= _FLUSH_ROWS:
                     assert self._snapshot is not None
                     self._snapshot.flush(state)

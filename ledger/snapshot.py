@@ -153,7 +153,7 @@ class SnapshotFile:
         if positions and positions[-1] > self.position:
             raise SnapshotDamaged(f"position {positions[-1]} is past the snapshot")
         for row in self._store.read_positions(positions):
-            yield row.position, self._codec.decode(row).event
+            yield row.position, self._codec.decode_event(row)
 
     # -- saving ---------------------------------------------------------------
 

@@ -336,16 +336,17 @@ class LedgerState:
     def _direct(self, topic: str) -> dict[str, CurrentFigure | None]:
         found: dict[str, CurrentFigure | None] = {}
         part = self.part(topic)
+        known, retracts, disputes = self.known, part.retracts, part.disputes
         for source, claim_id in part.figures.items():
-            claim = self.known[claim_id]
-            if claim.source in part.retracts.get(claim_id, ()):
+            if retracts and source in retracts.get(claim_id, ()):
                 found[source] = None
                 continue
-            event = claim.event
+            event = known[claim_id].event
             assert isinstance(event, FigureReported)
-            found[source] = CurrentFigure(
-                source, event.figure, claim_id, False, self.disputers(claim_id)
-            )
+            # The figure's claim is on this topic, so its disputes are here too.
+            against = disputes.get(claim_id) if disputes else None
+            disputers = tuple(sorted({d.source for _, d in against} - {source})) if against else ()
+            found[source] = CurrentFigure(source, event.figure, claim_id, False, disputers)
         return found
 
     def _current(
