@@ -63,6 +63,9 @@ class SnapshotFile:
         self.position = 0
         self._rows = 0
         self._claims = 0
+        # Rows written by flush() since the last save, which the meta row does not count yet.
+        self._flushed_rows = 0
+        self._flushed_claims = 0
         self._edge = CompactRange()
 
     # -- opening ------------------------------------------------------------
@@ -166,13 +169,17 @@ class SnapshotFile:
         try:
             conn = self._connect()
             with conn:
-                stored = conn.execute("SELECT value FROM meta WHERE key = 'position'").fetchone()
-                if stored is not None and int(stored[0]) > edge.size:
+                stored = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+                if int(stored.get("position", 0)) > edge.size:
                     return  # another process saved a later snapshot: keep it
-                conn.executemany("INSERT OR IGNORE INTO topic_events VALUES (?, ?)", tracked)
-                conn.executemany("INSERT OR IGNORE INTO claims VALUES (?, ?)", claims)
-                rows = conn.execute("SELECT count(*) FROM topic_events").fetchone()[0]
-                count = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+                # Counts kept as rows go in, not recounted: a count(*) over a
+                # million rows on every save would make building a ledger quadratic.
+                rows = int(stored.get("rows", 0)) + self._flushed_rows
+                count = int(stored.get("claims", 0)) + self._flushed_claims
+                insert = "INSERT OR IGNORE INTO topic_events VALUES (?, ?)"
+                rows += conn.executemany(insert, tracked).rowcount
+                insert = "INSERT OR IGNORE INTO claims VALUES (?, ?)"
+                count += conn.executemany(insert, claims).rowcount
                 meta = {
                     "format": FORMAT,
                     "position": str(edge.size),
@@ -189,6 +196,7 @@ class SnapshotFile:
                 self.discard()
             return
         self.position, self._rows, self._claims, self._edge = edge.size, rows, count, edge
+        self._flushed_rows = self._flushed_claims = 0
         state.tracked = []
         state.tracked_claims = []
 
@@ -201,15 +209,15 @@ class SnapshotFile:
         try:
             conn = self._connect()
             with conn:
-                conn.executemany(
-                    "INSERT OR IGNORE INTO topic_events VALUES (?, ?)", state.tracked or []
-                )
-                conn.executemany(
-                    "INSERT OR IGNORE INTO claims VALUES (?, ?)", state.tracked_claims or []
-                )
+                insert = "INSERT OR IGNORE INTO topic_events VALUES (?, ?)"
+                rows = conn.executemany(insert, state.tracked or []).rowcount
+                insert = "INSERT OR IGNORE INTO claims VALUES (?, ?)"
+                claims = conn.executemany(insert, state.tracked_claims or []).rowcount
         except sqlite3.Error as exc:
             log.warning("%s: snapshot rows not written: %s", self.path, exc)
             return
+        self._flushed_rows += rows
+        self._flushed_claims += claims
         state.tracked = []
         state.tracked_claims = []
 

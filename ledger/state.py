@@ -128,7 +128,6 @@ class LedgerState:
         self.sources: dict[str, SourceDescribed] = {}
         self.definitions: dict[str, TopicDefined] = {}
         self.parents: dict[str, set[str]] = defaultdict(set)
-        self.claims = _Claims(self)
         self._backing = backing
         self._parts: dict[str, _Topic] = {}
         #: Every claim folded so far (all of them, unless backed by a snapshot).
@@ -142,6 +141,11 @@ class LedgerState:
         self.tracked: list[tuple[str, int]] | None = None
         #: (claim_id, topic) of every claim folded since tracking began.
         self.tracked_claims: list[tuple[str, str]] | None = None
+
+    @property
+    def claims(self) -> _Claims:
+        """claim_id -> Claim, across partitions (a view: the state keeps no cycle)."""
+        return _Claims(self)
 
     # -- the fold ---------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -352,3 +353,40 @@ def test_a_timestamp_before_the_year_1000_is_read_back_as_written(lg: Ledger, ye
     )
     lg.append(event)
     assert [r.event for r in lg.records()] == [event]
+
+
+def test_a_closed_ledger_and_its_projections_are_freed_without_the_cycle_collector(
+    tmp_path: Path,
+) -> None:
+    # A large replay freezes what it built (gc.freeze), which is only safe
+    # because the ledger and its fold hold no reference cycles.
+    import gc
+    import weakref
+
+    lg = Ledger.open(str(tmp_path / "cycles.db"))
+    lg.extend(
+        [
+            FigureReported(
+                claim_id=f"c{n}",
+                topic="t/a",
+                source=f"s{n}",
+                figure=Figure(n, n + 1, unit="people"),
+                stated_at=WHEN,
+            )
+            for n in range(5)
+        ]
+    )
+    lg.append(ClaimDisputed(target="c1", source="s2", stated_at=WHEN))
+    assert lg.topics()
+    assert lg.disputes()
+    state, ledger_ref = weakref.ref(lg._state), weakref.ref(lg)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        lg.close()
+        del lg
+        assert state() is None
+        assert ledger_ref() is None
+    finally:
+        if collecting:
+            gc.enable()
