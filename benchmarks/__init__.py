@@ -1,0 +1,1 @@
+"""Benchmarks: the ledger against raw SQLite and the eventsourcing library (`make bench`)."""
