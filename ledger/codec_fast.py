@@ -136,9 +136,11 @@ def _figure(d: Any) -> Figure:
     _set(figure, "low_open", low_open)
     _set(figure, "high_open", high_open)
     _set(figure, "best", best)
-    _set(figure, "unit", _text(d["unit"]))
+    # Units and rule names repeat on every figure: keep one copy of each.
+    _set(figure, "unit", sys.intern(_text(d["unit"])))
     _set(figure, "phrase", _optional(d["phrase"]))
-    _set(figure, "rule", _optional(d["rule"]))
+    rule = _optional(d["rule"])
+    _set(figure, "rule", rule if rule is None else sys.intern(rule))
     return figure
 
 
