@@ -187,6 +187,7 @@ class Ledger(LedgerView):
 
     def records(self, after: int = 0) -> Iterator[Recorded]:
         """The log itself, in position order, after a position."""
+        _check_position("after", after)
         for row in self.store.read(after):
             yield self._decode(row)
 
@@ -197,6 +198,7 @@ class Ledger(LedgerView):
 
     def rows(self, after: int = 0) -> Iterator[StoredRow]:
         """The stored rows exactly as the store holds them."""
+        _check_position("after", after)
         return self.store.read(after)
 
     def append(self, event: Event, *, expected_position: int | None = None) -> Recorded:
@@ -207,7 +209,12 @@ class Ledger(LedgerView):
         self, events: Iterable[Event], *, expected_position: int | None = None
     ) -> list[Recorded]:
         """Validate and store a batch atomically: all of it lands or none of it."""
-        batch = list(events)
+        try:
+            batch = list(events)
+        except TypeError:
+            raise InvalidEvent("must be an iterable of events", field="events") from None
+        if expected_position is not None:
+            _check_position("expected_position", expected_position)
         if not batch:
             return []
         for i, event in enumerate(batch):
@@ -233,7 +240,7 @@ class Ledger(LedgerView):
             if expected_position is not None and expected_position != head:
                 raise ConcurrencyError(expected_position, head)
             validate(self._state, fresh)
-            now = self.store.clock()
+            now = _checked_clock(self.store.clock())
             rows = [self.codec.encode(head + i, e, now) for i, e in enumerate(fresh, 1)]
             try:
                 self.store.write(rows, head)
@@ -396,3 +403,15 @@ class Ledger(LedgerView):
             if row is not None and not self._same(event, row):
                 raise DuplicateEvent(event.event_id, row.position)
         return stored
+
+
+def _check_position(field: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidEvent(f"must be a position (an integer >= 0), not {value!r}", field=field)
+
+
+def _checked_clock(now: object) -> datetime:
+    # An injected clock is code, but a wrong one would stamp every record wrongly.
+    if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
+        raise InvalidEvent(f"must return a timezone-aware datetime, not {now!r}", field="clock")
+    return now

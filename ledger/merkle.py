@@ -32,7 +32,9 @@ _EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 def leaf_hash(data: bytes) -> bytes:
     """Return the hash of one leaf: SHA-256(0x00 || data)."""
-    return hashlib.sha256(b"\x00" + data).digest()
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise InvalidProof(f"leaf data must be bytes, got {type(data).__name__}")
+    return hashlib.sha256(b"\x00" + bytes(data)).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
@@ -105,12 +107,15 @@ class CompactRange:
 
 def root(leaf_hashes: Sequence[bytes]) -> bytes:
     """Return the Merkle tree hash of the leaf hashes (SHA-256(b"") for none)."""
+    _check_sequence("leaf hashes", leaf_hashes)
     _check_all("leaf hash", leaf_hashes)
     return _range_root(leaf_hashes, 0, len(leaf_hashes))
 
 
 def inclusion_proof(index: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
     """Return the audit path PATH(index, D[n]) of RFC 9162 §2.1.3.1, leaf side first."""
+    _check_int("index", index)
+    _check_sequence("leaf hashes", leaf_hashes)
     size = len(leaf_hashes)
     if not 0 <= index < size:
         raise InvalidProof(f"index {index} is out of range for a tree of size {size}")
@@ -132,6 +137,8 @@ def inclusion_proof(index: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
 
 def consistency_proof(old_size: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
     """Return PROOF(old_size, D[n]) of RFC 9162 §2.1.4.1; [] when old_size == n."""
+    _check_int("old size", old_size)
+    _check_sequence("leaf hashes", leaf_hashes)
     size = len(leaf_hashes)
     if not 0 < old_size <= size:
         raise InvalidProof(f"old size {old_size} is out of range for a tree of size {size}")
@@ -157,6 +164,9 @@ def verify_inclusion(
     leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
 ) -> None:
     """Check an inclusion proof by RFC 9162 §2.1.3.2; raise InvalidProof if it fails."""
+    _check_int("index", index)
+    _check_int("size", size)
+    _check_sequence("proof", proof)
     if index < 0 or size < 0:
         raise InvalidProof(f"index {index} and size {size} must not be negative")
     if index >= size:
@@ -188,6 +198,9 @@ def verify_consistency(
     old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
 ) -> None:
     """Check a consistency proof by RFC 9162 §2.1.4.2; raise InvalidProof if it fails."""
+    _check_int("old size", old_size)
+    _check_int("new size", new_size)
+    _check_sequence("proof", proof)
     if old_size < 0 or new_size < 0:
         raise InvalidProof(f"sizes {old_size} and {new_size} must not be negative")
     if old_size == 0:
@@ -246,6 +259,17 @@ def _range_root(leaf_hashes: Sequence[bytes], lo: int, hi: int) -> bytes:
     for i in range(lo, hi):
         edge._push(leaf_hashes[i])
     return edge.root()
+
+
+def _check_int(what: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidProof(f"{what} must be an integer, got {type(value).__name__}")
+
+
+def _check_sequence(what: str, value: object) -> None:
+    # A str or bytes is a sequence too, but never a list of hashes.
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
+        raise InvalidProof(f"{what} must be a sequence of hashes, got {type(value).__name__}")
 
 
 def _check_hash(what: str, value: object) -> None:

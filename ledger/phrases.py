@@ -128,8 +128,8 @@ def _at_least(m: re.Match[str], strict: bool) -> _Bounds:
 def _over(m: re.Match[str], strict: bool) -> _Bounds:
     n = _value(m["n"])
     if strict:
-        # "3,000+" reads "3,000 or more"; "more than 3,000" excludes 3,000 itself.
-        return _Bounds(n, None) if m["plus"] else _Bounds(n, None, low_open=True)
+        # DESIGN puts "N+" in the row of "more than N": both exclude N itself.
+        return _Bounds(n, None, low_open=True)
     low = n + _step(n)
     return _Bounds(low, low + _scale(n))
 
@@ -217,8 +217,8 @@ _N = rf"(?P<n>{_NUM})"
 _RULES = (
     _rule("none", r"(?:none|no(?= ))", _none),
     _rule("at-least", rf"(?:at least|a minimum of) {_N}", _at_least),
-    _rule("over", rf"(?:more than|over|greater than|exceeding) {_N}(?P<plus>)", _over),
-    _rule("over", rf"{_N} ?(?P<plus>\+)", _over),
+    _rule("over", rf"(?:more than|over|greater than|exceeding) {_N}", _over),
+    _rule("over", rf"{_N} ?\+", _over),
     _rule("under", rf"(?:less than|fewer than|under|lower than) {_N}", _under),
     _rule("at-most", rf"(?:at most|up to|no more than) {_N}", _at_most),
     _rule(

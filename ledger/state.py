@@ -315,7 +315,7 @@ class LedgerState:
 
     def topic(self, topic: str) -> TopicView:
         """The view of one topic; UnknownTopic if no event mentions it."""
-        if topic not in self.mentioned:
+        if not isinstance(topic, str) or topic not in self.mentioned:
             raise UnknownTopic(topic)
         view = self._views.get(topic)
         if view is None:
@@ -383,7 +383,7 @@ class LedgerState:
 
     def propositions(self, topic: str | None = None) -> list[PropositionView]:
         """Every (topic, proposition) with claims, sorted; one topic's when given."""
-        if topic is not None and topic not in self.mentioned:
+        if topic is not None and (not isinstance(topic, str) or topic not in self.mentioned):
             raise UnknownTopic(topic)
         topics = [topic] if topic is not None else sorted(self.mentioned)
         found: list[PropositionView] = []
@@ -421,6 +421,8 @@ class LedgerState:
 
     def dispute_list(self, topic: str | None = None) -> list[Dispute]:
         """Every dispute of a known claim, in log order, marked active when it bears."""
+        if topic is not None and (not isinstance(topic, str) or topic not in self.mentioned):
+            raise UnknownTopic(topic)
         found: list[Dispute] = []
         topics = [topic] if topic is not None else sorted(self.mentioned)
         for name in topics:

@@ -135,7 +135,8 @@ class _Overlay:
             unit = units[sorted(units)[0]]
         for other, other_unit in sorted(units.items()):
             if other_unit != unit:
-                raise UnitMismatch(other, unit, other_unit)
+                # Name the topic whose unit stands in the way, and that unit.
+                raise UnitMismatch(other, other_unit, unit)
 
     def _path(self, start: str, goal: str, path: list[str]) -> list[str] | None:
         for part in self._parts(start):

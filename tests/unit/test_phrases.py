@@ -128,7 +128,7 @@ STRICT = [
     ("a minimum of 500", 500, None, False, False, None, "at-least"),
     ("more than 3,000", 3000, None, True, False, None, "over"),
     ("exceeding 543", 543, None, True, False, None, "over"),
-    ("3,000+", 3000, None, False, False, None, "over"),
+    ("3,000+", 3000, None, True, False, None, "over"),
     ("less than 500", 0, 500, False, True, None, "under"),
     ("under 1", 0, 1, False, True, None, "under"),
     ("at most 500", 0, 500, False, False, None, "at-most"),
