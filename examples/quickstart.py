@@ -9,32 +9,25 @@ import ledger
 
 lg = ledger.Ledger.open("memory://")
 lg.append(ledger.TopicDefined(topic="flood/deaths", title="Deaths in the flood", unit="people"))
-lg.append(
-    ledger.FigureReported(
-        claim_id="ministry-deaths",
+
+
+def report(source: str, words: str, day: int) -> ledger.FigureReported:
+    """What a source said about the death toll, in its own words, on a day of September."""
+    return ledger.FigureReported(
+        claim_id=f"{source}-deaths",
         topic="flood/deaths",
-        source="ministry",
-        figure=ledger.parse_figure("more than 120", "people"),
-        stated_at=date(2024, 9, 3),
+        source=source,
+        figure=ledger.parse_figure(words, "people"),
+        stated_at=date(2024, 9, day),
     )
-)
-lg.append(
-    ledger.FigureReported(
-        claim_id="red-cross-deaths",
-        topic="flood/deaths",
-        source="red-cross",
-        figure=ledger.parse_figure("about 130", "people"),
-        stated_at=date(2024, 9, 4),
-    )
-)
-lg.append(
-    ledger.FigureReported(
-        claim_id="mayor-deaths",
-        topic="flood/deaths",
-        source="mayor",
-        figure=ledger.parse_figure("dozens of", "people"),
-        stated_at=date(2024, 9, 4),
-    )
+
+
+lg.extend(
+    [
+        report("ministry", "more than 120", 3),
+        report("red-cross", "about 130", 4),
+        report("mayor", "dozens of", 4),
+    ]
 )
 lg.append(
     ledger.ClaimDisputed(

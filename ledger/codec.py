@@ -272,41 +272,33 @@ class Codec:
 
     def decode_event(self, row: StoredRow, *, line: int | None = None) -> Event:
         """The event of a stored row, as decode gives it, without building the Recorded."""
-        fast = self._fast.get((row.type, row.schema)) if type(row.schema) is int else None
-        if fast is not None and len(row.data) < _SAFE_CHARS:
-            try:
-                data = orjson.loads(row.data)
-            except orjson.JSONDecodeError:
-                data = None
-            # The full decode also checks recorded_at and the hash: cheap, and
-            # a record that fails them must fail here too.
-            if type(data) is dict and _hex_hash(row.hash) and fast_timestamp(row.recorded_at):
-                event = fast(data, row.event_id)
-                if event is not None:
-                    return event
-        return self.decode(row, line=line).event
+        fast = self._decode_fast(row)
+        return fast[0] if fast is not None else self._decode_checked(row, line).event
 
     def decode(self, row: StoredRow, *, line: int | None = None) -> Recorded:
         """The Recorded for a stored row; CorruptLog names the position on any fault."""
-        # The replay's hot path: a current-schema record of a common type,
-        # well formed. Anything else takes the checked path below.
+        fast = self._decode_fast(row)
+        if fast is None:
+            return self._decode_checked(row, line)
+        event, recorded_at, digest = fast
+        return Recorded(row.position, row.event_id, recorded_at, event, digest)
+
+    def _decode_fast(self, row: StoredRow) -> tuple[Event, datetime, bytes] | None:
+        # The replay's hot path: a well-formed, current-schema record of a
+        # common type. None sends anything else down the checked path.
         fast = self._fast.get((row.type, row.schema)) if type(row.schema) is int else None
-        if fast is not None and len(row.data) < _SAFE_CHARS:
-            try:
-                data = orjson.loads(row.data)
-            except orjson.JSONDecodeError:
-                data = None
-            if type(data) is dict:
-                event = fast(data, row.event_id)
-                recorded_at = fast_timestamp(row.recorded_at)
-                if event is not None and recorded_at is not None and type(row.hash) is str:
-                    try:
-                        digest = bytes.fromhex(row.hash)
-                    except ValueError:
-                        pass
-                    else:
-                        return Recorded(row.position, row.event_id, recorded_at, event, digest)
-        return self._decode_checked(row, line)
+        if fast is None or len(row.data) >= _SAFE_CHARS or type(row.hash) is not str:
+            return None
+        try:
+            data = orjson.loads(row.data)
+            digest = bytes.fromhex(row.hash)
+        except (orjson.JSONDecodeError, ValueError):
+            return None
+        if type(data) is not dict:
+            return None
+        recorded_at = fast_timestamp(row.recorded_at)
+        event = fast(data, row.event_id) if recorded_at is not None else None
+        return None if event is None or recorded_at is None else (event, recorded_at, digest)
 
     def _decode_checked(self, row: StoredRow, line: int | None) -> Recorded:
         where = {"line": line, "position": row.position}
@@ -352,16 +344,6 @@ class Codec:
                 )
             data = upcaster(data)
         return data
-
-
-def _hex_hash(value: object) -> bool:
-    if type(value) is not str:
-        return False
-    try:
-        bytes.fromhex(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _describe(exc: BaseException) -> str:

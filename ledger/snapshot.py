@@ -29,6 +29,7 @@ from ledger.events import ClaimMade, Event, FigureReported, SourceDescribed, Top
 from ledger.merkle import CompactRange
 from ledger.state import GLOBAL, LedgerState
 from ledger.stores.base import Store
+from ledger.stores.sqlite import is_busy
 
 __all__ = ["DEFAULT_EVERY", "SnapshotDamaged", "SnapshotFile"]
 
@@ -192,7 +193,7 @@ class SnapshotFile:
             # A snapshot that cannot be written only costs speed on the next open;
             # one that another process is writing will be saved next time.
             log.warning("%s: snapshot not saved: %s", self.path, exc)
-            if not _is_busy(exc):
+            if not is_busy(exc):
                 self.discard()
             return
         self.position, self._rows, self._claims, self._edge = edge.size, rows, count, edge
@@ -254,9 +255,3 @@ class SnapshotFile:
             conn.isolation_level = "DEFERRED"
             self._conn = conn
         return self._conn
-
-
-def _is_busy(exc: sqlite3.Error) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and (
-        "locked" in str(exc) or "busy" in str(exc)
-    )

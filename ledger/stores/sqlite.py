@@ -36,7 +36,7 @@ from ledger.errors import (
 from ledger.merkle import HASH_SIZE, CompactRange
 from ledger.stores.base import Clock, Store, utc_now
 
-__all__ = ["SQLiteStore"]
+__all__ = ["SQLiteStore", "is_busy"]
 
 log = logging.getLogger("ledger.stores.sqlite")
 
@@ -237,7 +237,7 @@ class SQLiteStore(Store):
                         _save_edge(conn, _rebuild_edge(conn))
                 break
             except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
+                if not is_busy(exc) or time.monotonic() > deadline:
                     raise _translate(exc, self._path, "open") from exc
                 time.sleep(0.01)
             except sqlite3.Error as exc:
@@ -423,7 +423,8 @@ def _duplicate(
     return StoreError(f"the database refused the rows: {exc}")
 
 
-def _is_busy(exc: sqlite3.Error) -> bool:
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether a sqlite3 error means another connection holds the lock."""
     text = str(exc).lower()
     return "locked" in text or "busy" in text
 
@@ -434,7 +435,7 @@ def _translate(exc: sqlite3.Error, where: str, what: str) -> StoreError:
     lowered = text.lower()
     if "malformed" in lowered or "corrupt" in lowered:
         return CorruptLog(f"{where}: cannot {what}: {text}")
-    if _is_busy(exc):
+    if is_busy(exc):
         return StoreUnavailable(f"{where}: cannot {what}: the database stayed locked ({text})")
     return StoreUnavailable(f"{where}: cannot {what}: {text}")
 
