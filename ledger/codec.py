@@ -14,7 +14,7 @@ rebuild the leaf bytes, and so the hash, byte for byte.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ import attrs
 import cattrs
 import orjson
 
-from ledger.codec_fast import FAST_DECODERS, FAST_ENCODERS, fast_timestamp
+from ledger.codec_fast import ENCODE_OPTIONS, FAST_DECODERS, FAST_ENCODERS, fast_timestamp
 from ledger.errors import CorruptLog, InvalidEvent, RecordTooLarge, UnsupportedRecord
 from ledger.events import (
     ClaimDisputed,
@@ -85,25 +85,13 @@ class StoredRow:
 
     def leaf_bytes(self) -> bytes:
         """The canonical JSON of the record without its hash: the Merkle leaf."""
-        # Keys in sorted order; data is already canonical text, spliced as is
-        # so that the hash covers exactly the bytes the store holds.
-        head = orjson.dumps(self.event_id)
-        return b"".join(
-            (
-                b'{"data":',
-                self.data.encode(),
-                b',"event_id":',
-                head,
-                b',"position":',
-                str(self.position).encode(),
-                b',"recorded_at":',
-                orjson.dumps(self.recorded_at),
-                b',"schema":',
-                str(self.schema).encode(),
-                b',"type":',
-                orjson.dumps(self.type),
-                b"}",
-            )
+        return _leaf(
+            self.data.encode(),
+            orjson.dumps(self.event_id),
+            self.position,
+            orjson.dumps(self.recorded_at),
+            self.schema,
+            orjson.dumps(self.type),
         )
 
     def to_line(self) -> bytes:
@@ -127,6 +115,31 @@ class StoredRow:
                 b"}",
             )
         )
+
+
+def _leaf(
+    data: bytes, event_id: bytes, position: int, recorded_at: bytes, schema: int, kind: bytes
+) -> bytes:
+    # Keys in sorted order; data is already canonical text, spliced as is so
+    # that the hash covers exactly the bytes the store holds. The other
+    # arguments are JSON already (orjson.dumps of the strings).
+    return b"".join(
+        (
+            b'{"data":',
+            data,
+            b',"event_id":',
+            event_id,
+            b',"position":',
+            str(position).encode(),
+            b',"recorded_at":',
+            recorded_at,
+            b',"schema":',
+            str(schema).encode(),
+            b',"type":',
+            kind,
+            b"}",
+        )
+    )
 
 
 def format_timestamp(value: datetime) -> str:
@@ -206,6 +219,11 @@ class EventType:
     tag: str
     schema: int
 
+    #: The tag as a JSON string, as it stands in a leaf.
+    json: bytes = attrs.field(
+        init=False, default=attrs.Factory(lambda self: orjson.dumps(self.tag), takes_self=True)
+    )
+
 
 def _source_described_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     # Schema 1 of SourceDescribed predates Admiralty grades; such sources
@@ -244,31 +262,38 @@ class Codec:
         """The canonical JSON text of an event's fields, without its event_id."""
         fast = FAST_ENCODERS.get(type(event))
         if fast is not None:
-            data = fast(event)
-        else:
-            data = self._converter.unstructure(event)
-            del data["event_id"]
+            return orjson.dumps(fast(event), option=ENCODE_OPTIONS).decode()
+        data = self._converter.unstructure(event)
+        del data["event_id"]
         return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
     def encode(self, position: int, event: Event, recorded_at: datetime) -> StoredRow:
         """The stored row for event at position; refuses records over the size limit."""
-        kind = self.tag_of(event)
-        data = self.event_data(event)
-        row = StoredRow(
-            position=position,
-            event_id=event.event_id,
-            type=kind.tag,
-            schema=kind.schema,
-            recorded_at=format_timestamp(recorded_at),
-            data=data,
-            hash="",
-        )
-        leaf = row.leaf_bytes()
-        if len(leaf) > MAX_RECORD_BYTES:
-            raise RecordTooLarge(len(leaf), MAX_RECORD_BYTES)
-        # Frozen, but built here and not yet shared: set the hash in place.
-        object.__setattr__(row, "hash", hashlib.sha256(b"\x00" + leaf).hexdigest())
-        return row
+        return self.encode_many(position - 1, [event], recorded_at)[0]
+
+    def encode_many(
+        self, head: int, events: Sequence[Event], recorded_at: datetime
+    ) -> list[StoredRow]:
+        """The stored rows for events at head + 1, head + 2, …, all recorded at one moment.
+
+        Refuses (RecordTooLarge, naming the batch item) any record over the size limit.
+        """
+        stamp = format_timestamp(recorded_at)
+        stamp_json = orjson.dumps(stamp)
+        dumps, sha256 = orjson.dumps, hashlib.sha256
+        rows: list[StoredRow] = []
+        for position, event in enumerate(events, head + 1):
+            kind = self.tag_of(event)
+            data = self.event_data(event)
+            event_id = event.event_id
+            leaf = _leaf(
+                data.encode(), dumps(event_id), position, stamp_json, kind.schema, kind.json
+            )
+            if len(leaf) > MAX_RECORD_BYTES:
+                raise RecordTooLarge(len(leaf), MAX_RECORD_BYTES)
+            digest = sha256(b"\x00" + leaf).hexdigest()
+            rows.append(StoredRow(position, event_id, kind.tag, kind.schema, stamp, data, digest))
+        return rows
 
     def decode_event(self, row: StoredRow, *, line: int | None = None) -> Event:
         """The event of a stored row, as decode gives it, without building the Recorded."""

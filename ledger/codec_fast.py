@@ -18,6 +18,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from ledger.events import (
     STANCES,
     ClaimDisputed,
@@ -28,7 +30,7 @@ from ledger.events import (
 )
 from ledger.figures import Figure
 
-__all__ = ["FAST_DECODERS", "FAST_ENCODERS", "fast_timestamp"]
+__all__ = ["ENCODE_OPTIONS", "FAST_DECODERS", "FAST_ENCODERS", "fast_timestamp"]
 
 _SLUG = re.compile(r"[a-z0-9._-]+(?:/[a-z0-9._-]+)*").fullmatch
 _INT_MIN, _INT_MAX = -(2**63), 2**63
@@ -147,19 +149,16 @@ def _figure(d: Any) -> Figure:
 
 # -- encoding ---------------------------------------------------------------
 
-_texts: dict[datetime, str] = {}
+#: How event data is written: sorted keys, and UTC datetimes with a Z suffix.
+ENCODE_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
 
 
-def _stamp_text(value: datetime) -> str:
-    # Events carry UTC datetimes (their converters normalise them); the same
-    # instant repeats across a day's reports, so format each once.
-    found = _texts.get(value)
-    if found is None or value.tzinfo is not UTC:
-        found = value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
-        if len(_texts) > 100_000:
-            _texts.clear()
-        _texts[value] = found
-    return found
+def _stamp_out(value: datetime) -> datetime | str:
+    # Events carry UTC datetimes (their converters normalise them), which
+    # orjson writes exactly as format_timestamp does under OPT_UTC_Z, in C.
+    if value.tzinfo is UTC:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
 def _figure_data(f: Figure) -> dict[str, Any]:
@@ -194,8 +193,8 @@ _FIELDS: dict[type, tuple[Field, ...]] = {
         ("topic", _name, _same),
         ("source", _name, _same),
         ("figure", _figure, _figure_data),
-        ("stated_at", _stamp, _stamp_text),
-        ("as_of", _stamp, _stamp_text),
+        ("stated_at", _stamp, _stamp_out),
+        ("as_of", _stamp, _stamp_out),
         ("via", _via, list),
         ("quote", _optional, _same),
         ("url", _optional, _same),
@@ -207,7 +206,7 @@ _FIELDS: dict[type, tuple[Field, ...]] = {
         ("statement", _text, _same),
         ("proposition", _slug, _same),
         ("stance", _stance, _same),
-        ("stated_at", _stamp, _stamp_text),
+        ("stated_at", _stamp, _stamp_out),
         ("via", _via, list),
         ("quote", _optional, _same),
         ("url", _optional, _same),
@@ -216,7 +215,7 @@ _FIELDS: dict[type, tuple[Field, ...]] = {
         ("target", _slug, _same),
         ("source", _name, _same),
         ("reason", _optional, _same),
-        ("stated_at", _stamp, _stamp_text),
+        ("stated_at", _stamp, _stamp_out),
         ("via", _via, list),
         ("quote", _optional, _same),
         ("url", _optional, _same),
@@ -225,7 +224,7 @@ _FIELDS: dict[type, tuple[Field, ...]] = {
         ("target", _slug, _same),
         ("source", _name, _same),
         ("reason", _optional, _same),
-        ("stated_at", _stamp, _stamp_text),
+        ("stated_at", _stamp, _stamp_out),
     ),
 }
 

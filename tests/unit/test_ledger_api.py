@@ -390,3 +390,42 @@ def test_a_closed_ledger_and_its_projections_are_freed_without_the_cycle_collect
     finally:
         if collecting:
             gc.enable()
+
+
+def test_appends_freeze_what_they_folded_once_enough_has_come_and_free_garbage_first(
+    tmp_path: Path,
+) -> None:
+    import gc
+    import weakref
+
+    from ledger.facade import _SETTLE_EVERY
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self
+
+    lg = Ledger.open(str(tmp_path / "settle.db"), snapshot_every=None)
+    frozen = gc.get_freeze_count()
+    try:
+        batch = [
+            ClaimMade(claim_id=f"c{n}", topic=TOPIC, source="ua", statement="x", stated_at=WHEN)
+            for n in range(_SETTLE_EVERY - 1)
+        ]
+        lg.extend(batch)
+        assert gc.get_freeze_count() == frozen  # not enough yet
+        thresholds = gc.get_threshold()
+        gc.set_threshold(1_000_000)  # no automatic collection from here on
+        try:
+            cycle = Node()
+            garbage = weakref.ref(cycle)
+            del cycle
+            lg.append(said("one-more"))
+        finally:
+            gc.set_threshold(*thresholds)
+        # The cycle was garbage when the ledger froze: collected, not frozen with the rest.
+        assert garbage() is None
+        assert gc.get_freeze_count() > frozen
+        assert len(lg.propositions()) == _SETTLE_EVERY
+    finally:
+        lg.close()
+        gc.unfreeze()

@@ -112,6 +112,39 @@ def test_the_same_event_id_with_another_payload_is_a_duplicate_event(
     assert lg.head == 1
 
 
+def test_a_stored_event_that_validation_would_accept_again_is_still_not_written_twice(
+    store: StoreUnderTest,
+) -> None:
+    # A source description is valid any number of times: only the store's own
+    # event_id check can tell that it is already there.
+    lg = store.ledger
+    first = lg.append(describe("ua"))
+    assert lg.extend([first.event, describe("us")])[0] == first
+    assert lg.head == 2
+    other = attrs.evolve(describe("ua"), name="someone else", event_id=first.event_id)
+    with pytest.raises(DuplicateEvent) as caught:
+        lg.extend([describe("nk"), other])
+    assert (caught.value.event_id, caught.value.position) == (first.event_id, 1)
+    assert lg.head == 2
+    reader = store.open_another()
+    assert reader.head == 2
+    reader.close()
+
+
+def test_an_event_another_writer_stored_first_is_a_re_append(
+    store: StoreUnderTest,
+) -> None:
+    lg = store.ledger
+    lg.append(topic())
+    other = store.open_another()
+    event = figure(1)
+    mine = lg.append(event)
+    # The other writer has not folded it yet; it must find it, not refuse its claim_id.
+    assert other.append(event) == mine
+    assert other.head == lg.head == 2
+    other.close()
+
+
 def test_a_stale_expected_position_raises_concurrency_error(store: StoreUnderTest) -> None:
     lg = store.ledger
     lg.extend([topic(), figure(1)])
