@@ -37,6 +37,14 @@ _INT_MIN, _INT_MAX = -(2**63), 2**63
 _new = object.__new__
 _set = object.__setattr__
 
+
+def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    # The slot's own descriptor: faster than object.__setattr__, which looks it up.
+    slot = getattr(cls, name)
+    assert type(slot).__name__ == "member_descriptor", f"{cls.__name__}.{name} is not a slot"
+    return slot.__set__  # type: ignore[no-any-return]
+
+
 # Timestamps repeat (a day's reports share a date); parse each text once.
 _stamps: dict[str, datetime] = {}
 
@@ -52,9 +60,11 @@ def _stamp(text: Any) -> datetime:
     if type(text) is not str or not text.endswith("Z"):
         raise _Unusual
     try:
-        value = datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+        value = datetime.fromisoformat(text)  # reads the Z itself, as UTC
     except ValueError:
         raise _Unusual from None
+    if value.tzinfo is not UTC:
+        raise _Unusual
     if len(_stamps) > 100_000:
         _stamps.clear()
     _stamps[text] = value
@@ -75,9 +85,20 @@ def _slug(value: Any) -> str:
     return value
 
 
+# Topics and sources repeat across millions of records: check each text
+# once and keep one copy of it.
+_names: dict[str, str] = {}
+
+
 def _name(value: Any) -> str:
-    # Topics and sources repeat across millions of records: keep one copy each.
-    return sys.intern(_slug(value))
+    found = _names.get(value) if type(value) is str else None
+    if found is not None:
+        return found
+    found = sys.intern(_slug(value))
+    if len(_names) > 100_000:
+        _names.clear()
+    _names[found] = found
+    return found
 
 
 def _text(value: Any) -> str:
@@ -134,17 +155,23 @@ def _figure(d: Any) -> Figure:
     if best is not None and not _inside(best, low, high, low_open, high_open):
         raise _Unusual
     figure = _new(Figure)
-    _set(figure, "low", low)
-    _set(figure, "high", high)
-    _set(figure, "low_open", low_open)
-    _set(figure, "high_open", high_open)
-    _set(figure, "best", best)
+    _set_low(figure, low)
+    _set_high(figure, high)
+    _set_low_open(figure, low_open)
+    _set_high_open(figure, high_open)
+    _set_best(figure, best)
     # Units and rule names repeat on every figure: keep one copy of each.
-    _set(figure, "unit", sys.intern(_text(d["unit"])))
-    _set(figure, "phrase", _optional(d["phrase"]))
+    _set_unit(figure, sys.intern(_text(d["unit"])))
+    _set_phrase(figure, _optional(d["phrase"]))
     rule = _optional(d["rule"])
-    _set(figure, "rule", rule if rule is None else sys.intern(rule))
+    _set_rule(figure, rule if rule is None else sys.intern(rule))
     return figure
+
+
+_set_low, _set_high = _setter(Figure, "low"), _setter(Figure, "high")
+_set_low_open, _set_high_open = _setter(Figure, "low_open"), _setter(Figure, "high_open")
+_set_best, _set_unit = _setter(Figure, "best"), _setter(Figure, "unit")
+_set_phrase, _set_rule = _setter(Figure, "phrase"), _setter(Figure, "rule")
 
 
 # -- encoding ---------------------------------------------------------------
@@ -230,25 +257,37 @@ _FIELDS: dict[type, tuple[Field, ...]] = {
 
 
 def _decoder(cls: type[Event]) -> Callable[[Any, Any], Event | None]:
+    # Written out field by field (no loop, no lookups), as attrs writes its __init__:
+    # this runs once per record of a replay.
     fields = _FIELDS[cls]
-    size = len(fields)
-
-    def decode(data: Any, event_id: Any) -> Event | None:
-        if type(data) is not dict or type(event_id) is not str or not event_id.strip():
-            return None
-        # As many keys as fields, each read below: exactly the fields.
-        if len(data) != size:
-            return None
-        event = _new(cls)
-        try:
-            for name, check, _ in fields:
-                _set(event, name, check(data[name]))
-        except (_Unusual, KeyError, TypeError, ValueError):
-            return None
-        _set(event, "event_id", event_id)
-        return event
-
-    return decode
+    scope: dict[str, Any] = {
+        "cls": cls,
+        "new": _new,
+        "Unusual": _Unusual,
+        "set_event_id": _setter(cls, "event_id"),
+    }
+    lines = [
+        "def decode(data, event_id):",
+        "    if type(data) is not dict or type(event_id) is not str or not event_id.strip():",
+        "        return None",
+        "    # As many keys as fields, each read below: exactly the fields.",
+        f"    if len(data) != {len(fields)}:",
+        "        return None",
+        "    event = new(cls)",
+        "    try:",
+    ]
+    for i, (name, check, _) in enumerate(fields):
+        scope[f"check_{i}"] = check
+        scope[f"set_{i}"] = _setter(cls, name)
+        lines.append(f"        set_{i}(event, check_{i}(data[{name!r}]))")
+    lines += [
+        "    except (Unusual, KeyError, TypeError, ValueError):",
+        "        return None",
+        "    set_event_id(event, event_id)",
+        "    return event",
+    ]
+    exec(compile("\n".join(lines), f"<fast decoder of {cls.__name__}>", "exec"), scope)
+    return scope["decode"]  # type: ignore[no-any-return]
 
 
 def _encoder(cls: type[Event]) -> Callable[[Any], dict[str, Any]]:

@@ -315,6 +315,17 @@ def _head(conn: sqlite3.Connection) -> int:
 def _row(raw: Any) -> StoredRow:
     """A StoredRow from a fetched tuple, refusing columns of the wrong type."""
     position, event_id, type_, schema, recorded_at, data, hash_ = raw
+    if (
+        type(position) is int
+        and type(schema) is int
+        and type(event_id) is str
+        and type(type_) is str
+        and type(recorded_at) is str
+        and type(data) is str
+        and type(hash_) is str
+    ):
+        return StoredRow(position, event_id, type_, schema, recorded_at, data, hash_)
+    # Something is off: say which column.
     if type(position) is not int:
         raise CorruptLog(f"position {position!r} is not an integer")
     values = {
