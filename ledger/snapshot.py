@@ -37,17 +37,23 @@ log = logging.getLogger(__name__)
 
 #: Take a snapshot once this many records have been folded since the last one.
 DEFAULT_EVERY = 10_000
-FORMAT = "claims-ledger-snapshot/1"
-_CHUNK = 500
+FORMAT = "claims-ledger-snapshot/2"
 #: The snapshot connection's page cache, in KiB (SQLite's default is 2 MiB).
 _CACHE_KIB = 64 * 1024
+#: WAL pages between checkpoints: a save touches pages all over its indexes,
+#: and a page saved again before the checkpoint is written back only once.
+_CHECKPOINT_PAGES = 10_000
+# Topics are numbered (topics.id) so that the two indexes, which every save
+# inserts into all over, hold small integers rather than repeated text.
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS topics (
+        id INTEGER PRIMARY KEY, topic TEXT NOT NULL UNIQUE)""",
     """CREATE TABLE IF NOT EXISTS topic_events (
-        topic TEXT NOT NULL, position INTEGER NOT NULL,
+        topic INTEGER NOT NULL, position INTEGER NOT NULL,
         PRIMARY KEY (topic, position)) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS claims (
-        claim_id TEXT PRIMARY KEY, topic TEXT NOT NULL) WITHOUT ROWID""",
+        claim_id TEXT PRIMARY KEY, topic INTEGER NOT NULL) WITHOUT ROWID""",
 )
 
 
@@ -99,7 +105,7 @@ class SnapshotFile:
             return None
         counted = conn.execute("SELECT count(*) FROM topic_events").fetchone()[0]
         claimed = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
-        if (counted, claimed) != (rows, claims):
+        if (counted, claimed) != (rows, claims) or not _numbered(conn):
             return None
         self.position, self._rows, self._claims, self._edge = position, rows, claims, edge
         state = LedgerState(backing=self, position=position)
@@ -121,7 +127,7 @@ class SnapshotFile:
 
     def topics(self) -> Iterable[str]:
         """Every topic in the snapshot."""
-        query = "SELECT DISTINCT topic FROM topic_events WHERE topic != ?"
+        query = "SELECT topic FROM topics WHERE topic != ?"
         return [str(t) for (t,) in self._query(query, (GLOBAL,))]
 
     def topic_events(self, topic: str) -> Iterator[tuple[int, Event]]:
@@ -141,11 +147,22 @@ class SnapshotFile:
 
     def claim_topic(self, claim_id: str) -> str | None:
         """The topic of a claim the snapshot covers, or None."""
-        found = self._query("SELECT topic FROM claims WHERE claim_id = ?", (claim_id,))
-        return None if not found else str(found[0][0])
+        query = (
+            "SELECT topics.topic FROM claims LEFT JOIN topics ON topics.id = claims.topic "
+            "WHERE claims.claim_id = ?"
+        )
+        found = self._query(query, (claim_id,))
+        if not found:
+            return None
+        if found[0][0] is None:
+            raise SnapshotDamaged(f"claim {claim_id!r} has no topic")
+        return str(found[0][0])
 
     def _positions(self, topic: str) -> list[int]:
-        query = "SELECT position FROM topic_events WHERE topic = ? ORDER BY position"
+        query = (
+            "SELECT position FROM topic_events "
+            "WHERE topic = (SELECT id FROM topics WHERE topic = ?) ORDER BY position"
+        )
         return [int(str(p)) for (p,) in self._query(query, (topic,))]
 
     def _query(self, sql: str, args: tuple[str, ...]) -> list[tuple[object, ...]]:
@@ -177,12 +194,9 @@ class SnapshotFile:
                     return  # another process saved a later snapshot: keep it
                 # Counts kept as rows go in, not recounted: a count(*) over a
                 # million rows on every save would make building a ledger quadratic.
-                rows = int(stored.get("rows", 0)) + self._flushed_rows
-                count = int(stored.get("claims", 0)) + self._flushed_claims
-                insert = "INSERT OR IGNORE INTO topic_events VALUES (?, ?)"
-                rows += conn.executemany(insert, tracked).rowcount
-                insert = "INSERT OR IGNORE INTO claims VALUES (?, ?)"
-                count += conn.executemany(insert, claims).rowcount
+                added_rows, added_claims = _insert(conn, tracked, claims)
+                rows = int(stored.get("rows", 0)) + self._flushed_rows + added_rows
+                count = int(stored.get("claims", 0)) + self._flushed_claims + added_claims
                 meta = {
                     "format": FORMAT,
                     "position": str(edge.size),
@@ -212,10 +226,7 @@ class SnapshotFile:
         try:
             conn = self._connect()
             with conn:
-                insert = "INSERT OR IGNORE INTO topic_events VALUES (?, ?)"
-                rows = conn.executemany(insert, state.tracked or []).rowcount
-                insert = "INSERT OR IGNORE INTO claims VALUES (?, ?)"
-                claims = conn.executemany(insert, state.tracked_claims or []).rowcount
+                rows, claims = _insert(conn, state.tracked or [], state.tracked_claims or [])
         except sqlite3.Error as exc:
             log.warning("%s: snapshot rows not written: %s", self.path, exc)
             return
@@ -252,6 +263,7 @@ class SnapshotFile:
                 # Each save inserts rows all over both indexes (topics and claim
                 # ids come in no order); a larger page cache keeps them in memory.
                 conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+                conn.execute(f"PRAGMA wal_autocheckpoint = {_CHECKPOINT_PAGES}")
                 for statement in _SCHEMA:
                     conn.execute(statement)
             except sqlite3.Error:
@@ -260,3 +272,37 @@ class SnapshotFile:
             conn.isolation_level = "DEFERRED"
             self._conn = conn
         return self._conn
+
+
+def _insert(
+    conn: sqlite3.Connection, tracked: Sequence[tuple[str, int]], claims: Sequence[tuple[str, str]]
+) -> tuple[int, int]:
+    """Add index rows inside the caller's transaction; how many were new, of each kind."""
+    ids = dict(conn.execute("SELECT topic, id FROM topics").fetchall())
+
+    def number(topic: str) -> int:
+        found = ids.get(topic)
+        if found is None:
+            cursor = conn.execute("INSERT INTO topics (topic) VALUES (?)", (topic,))
+            found = ids[topic] = int(cursor.lastrowid or 0)
+        return found
+
+    insert = "INSERT OR IGNORE INTO topic_events VALUES (?, ?)"
+    rows = conn.executemany(insert, [(number(t), p) for t, p in tracked]).rowcount
+    insert = "INSERT OR IGNORE INTO claims VALUES (?, ?)"
+    added = conn.executemany(insert, [(c, number(t)) for c, t in claims]).rowcount
+    return rows, added
+
+
+def _numbered(conn: sqlite3.Connection) -> bool:
+    """Whether every index row names a topic the file numbers (1..n, as numbered)."""
+    count, top = conn.execute("SELECT count(*), max(id) FROM topics").fetchone()
+    if count != (top or 0):
+        return False
+    # Two lookups at the ends of the primary key, not a scan: text stored by
+    # damage in the integer column sorts after every number.
+    low = conn.execute("SELECT min(topic) FROM topic_events").fetchone()[0]
+    high = conn.execute("SELECT max(topic) FROM topic_events").fetchone()[0]
+    if low is None:
+        return True
+    return type(low) is int and type(high) is int and low >= 1 and high <= count

@@ -123,3 +123,53 @@ def test_a_long_replay_writes_the_index_as_it_goes_and_still_matches(
     with Ledger.open(str(path), snapshot_every=10) as lg:
         assert lg._state._parts == {}
         assert lg.topics() == expected
+
+
+def _loaded_from_snapshot(path: Path) -> bool:
+    """Whether a fresh open used the snapshot (folding nothing yet) or replayed the log."""
+    with Ledger.open(str(path), snapshot_every=1) as lg:
+        return lg._state._parts == {}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        # A snapshot written by the first format (topics as text) is not read.
+        "UPDATE meta SET value = 'claims-ledger-snapshot/1' WHERE key = 'format'",
+        # An index row moved to a topic number the file does not hold.
+        "UPDATE topic_events SET topic = 999 WHERE position = 3",
+        # Or to text, which the integer column keeps as it is.
+        "UPDATE topic_events SET topic = 't/a' WHERE position = 3",
+        # A topic number given twice over (the numbering has a gap).
+        "UPDATE topics SET id = 50 WHERE id = (SELECT max(id) FROM topics)",
+    ],
+)
+def test_a_snapshot_with_damaged_topic_numbers_is_set_aside_and_rebuilt(
+    tmp_path: Path, damage: str
+) -> None:
+    path = tmp_path / "log.db"
+    with Ledger.open(str(path), snapshot_every=1) as lg:
+        lg.extend([figure(n, topic=f"t/{n % 3}") for n in range(6)])
+        expected = lg.topics()
+    assert _loaded_from_snapshot(path)
+    with sqlite3.connect(f"{path}.snapshot") as conn:
+        conn.execute(damage)
+    assert not _loaded_from_snapshot(path)
+    # Rebuilt by that open, and trusted again by the next one.
+    assert _loaded_from_snapshot(path)
+    with Ledger.open(str(path), snapshot_every=1) as lg:
+        assert lg.topics() == expected
+
+
+def test_a_claim_whose_topic_number_is_gone_is_found_by_a_rebuild(tmp_path: Path) -> None:
+    path = tmp_path / "log.db"
+    with Ledger.open(str(path), snapshot_every=1) as lg:
+        lg.extend([figure(n, topic=f"t/{n % 3}") for n in range(6)])
+    with sqlite3.connect(f"{path}.snapshot") as conn:
+        conn.execute("UPDATE claims SET topic = 999 WHERE claim_id = 'c4'")
+    with Ledger.open(str(path), snapshot_every=1) as lg:
+        # The lookup meets the damage, the ledger replays, and the claim is there.
+        found = lg.claim("c4")
+        assert found is not None
+        assert (found.claim_id, found.topic) == ("c4", "t/1")
+        assert lg._state._parts != {}

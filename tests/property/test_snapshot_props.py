@@ -20,7 +20,22 @@ from ledger.events import Event
 
 from .strategies import event_sequences
 
-DAMAGES = ["none", "garbage", "truncated", "deleted", "rows-removed", "moved-position", "foreign"]
+DAMAGES = [
+    "none",
+    "garbage",
+    "truncated",
+    "deleted",
+    "rows-removed",
+    "moved-position",
+    "dangling-topic",
+    "text-topic",
+    "dangling-claim",
+    "foreign",
+]
+# The last index row of a topic (not a definition or a source description).
+LAST_TOPIC_ROW = (
+    "SELECT max(position) FROM topic_events WHERE topic != (SELECT id FROM topics WHERE topic = '')"
+)
 
 
 def views(lg: Ledger) -> object:
@@ -43,16 +58,25 @@ def damage(path: str, how: str, other: str) -> None:
         os.remove(snapshot)
     elif how == "rows-removed":
         with sqlite3.connect(snapshot) as conn:
-            conn.execute(
-                "DELETE FROM topic_events WHERE position = "
-                "(SELECT max(position) FROM topic_events WHERE topic != '')"
-            )
+            conn.execute(f"DELETE FROM topic_events WHERE position = ({LAST_TOPIC_ROW})")
     elif how == "moved-position":
         with sqlite3.connect(snapshot) as conn:
+            conn.execute("INSERT OR IGNORE INTO topics (topic) VALUES ('war/elsewhere')")
             conn.execute(
-                "UPDATE OR IGNORE topic_events SET topic = 'war/elsewhere' "
-                "WHERE position = (SELECT max(position) FROM topic_events WHERE topic != '')"
+                "UPDATE OR IGNORE topic_events SET topic = "
+                "(SELECT id FROM topics WHERE topic = 'war/elsewhere') "
+                f"WHERE position = ({LAST_TOPIC_ROW})"
             )
+    elif how in ("dangling-topic", "text-topic"):
+        moved_to = "999999" if how == "dangling-topic" else "'war/elsewhere'"
+        with sqlite3.connect(snapshot) as conn:
+            conn.execute(
+                f"UPDATE OR IGNORE topic_events SET topic = {moved_to} "
+                f"WHERE position = ({LAST_TOPIC_ROW})"
+            )
+    elif how == "dangling-claim":
+        with sqlite3.connect(snapshot) as conn:
+            conn.execute("UPDATE claims SET topic = 999999")
     elif how == "foreign":
         # Another ledger's snapshot put in place of this one.
         os.replace(other + ".snapshot", snapshot)
