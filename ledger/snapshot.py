@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 
 from ledger.codec import Codec
@@ -61,6 +62,26 @@ class SnapshotDamaged(LedgerError):
     """The snapshot disagrees with the log; the ledger rebuilds it (never escapes Ledger)."""
 
 
+class _Save:
+    """One snapshot being written by its thread: what it writes, and how it went."""
+
+    def __init__(self, snapshot: SnapshotFile, state: LedgerState, edge: CompactRange) -> None:
+        self.state = state
+        self.edge = edge
+        self.previous = snapshot.position
+        self.tracked = state.tracked or []
+        self.claims = state.tracked_claims or []
+        self.flushed_rows = snapshot._flushed_rows
+        self.flushed_claims = snapshot._flushed_claims
+        self.written = False
+        self.error: sqlite3.Error | None = None
+        # Not a daemon: a process that ends while a snapshot is being written
+        # lets it finish.
+        self.thread = threading.Thread(
+            target=snapshot._write, args=(self,), name="claims-ledger-snapshot"
+        )
+
+
 class SnapshotFile:
     """The SQLite file that holds a ledger's snapshot, and the backing it gives a state."""
 
@@ -69,13 +90,13 @@ class SnapshotFile:
         self._store = store
         self._codec = codec
         self._conn: sqlite3.Connection | None = None
+        #: The position of the last snapshot loaded or taken (its write may be under way).
         self.position = 0
-        self._rows = 0
-        self._claims = 0
         # Rows written by flush() since the last save, which the meta row does not count yet.
         self._flushed_rows = 0
         self._flushed_claims = 0
-        self._edge = CompactRange()
+        self._writer: sqlite3.Connection | None = None  # used by the save thread only
+        self._job: _Save | None = None
 
     # -- opening ------------------------------------------------------------
 
@@ -107,7 +128,7 @@ class SnapshotFile:
         claimed = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
         if (counted, claimed) != (rows, claims) or not _numbered(conn):
             return None
-        self.position, self._rows, self._claims, self._edge = position, rows, claims, edge
+        self.position = position
         state = LedgerState(backing=self, position=position)
         for at, event in self._events(self._positions(GLOBAL)):
             if not isinstance(event, TopicDefined | SourceDescribed):
@@ -181,41 +202,72 @@ class SnapshotFile:
     # -- saving ---------------------------------------------------------------
 
     def save(self, state: LedgerState, edge: CompactRange) -> None:
-        """Add what the state folded since the last save, as of edge (the log's tree)."""
-        tracked = state.tracked or []
-        claims = state.tracked_claims or []
+        """Take a snapshot at edge (the log's tree): what the state folded since the last one.
+
+        The rows are written by a thread of their own, while the caller goes
+        on (SQLite lets go of the interpreter while it writes); the next save,
+        flush or close waits for it. A save that fails leaves its rows to the
+        next one.
+        """
+        self.wait()
         if edge.size != state.position:
             return  # the state lags the log; the next save catches up
+        job = _Save(self, state, edge)
+        state.tracked, state.tracked_claims = [], []
+        self._job, self.position = job, edge.size
+        job.thread.start()
+
+    def wait(self) -> None:
+        """Wait until the snapshot being written (if any) is written, or has failed."""
+        job, self._job = self._job, None
+        if job is None:
+            return
+        job.thread.join()
+        if job.written:
+            self._flushed_rows = self._flushed_claims = 0
+            return
+        # Not written (another process holds a later snapshot, or an error,
+        # which rolled the transaction back): the file still holds the last
+        # snapshot, and the rows go back to the state for the next save. The
+        # file is not removed: a state folded from it may still read from it,
+        # and a file that is damaged is found and rebuilt when it is read.
+        self.position = job.previous
+        state = job.state
+        if state.tracked is not None and state.tracked_claims is not None:
+            state.tracked[:0] = job.tracked
+            state.tracked_claims[:0] = job.claims
+
+    def _write(self, job: _Save) -> None:
+        # The save thread: one transaction, the meta row last, so that a save
+        # cut short by a crash leaves the previous snapshot as it was.
         try:
-            conn = self._connect()
+            if self._writer is None:
+                self._writer = self._open()
+            conn = self._writer
             with conn:
                 stored = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-                if int(stored.get("position", 0)) > edge.size:
+                if int(stored.get("position", 0)) > job.edge.size:
                     return  # another process saved a later snapshot: keep it
                 # Counts kept as rows go in, not recounted: a count(*) over a
                 # million rows on every save would make building a ledger quadratic.
-                added_rows, added_claims = _insert(conn, tracked, claims)
-                rows = int(stored.get("rows", 0)) + self._flushed_rows + added_rows
-                count = int(stored.get("claims", 0)) + self._flushed_claims + added_claims
+                added_rows, added_claims = _insert(conn, job.tracked, job.claims)
+                rows = int(stored.get("rows", 0)) + job.flushed_rows + added_rows
+                count = int(stored.get("claims", 0)) + job.flushed_claims + added_claims
                 meta = {
                     "format": FORMAT,
-                    "position": str(edge.size),
-                    "edge": ",".join(h.hex() for h in edge.hashes),
+                    "position": str(job.edge.size),
+                    "edge": ",".join(h.hex() for h in job.edge.hashes),
                     "rows": str(rows),
                     "claims": str(count),
                 }
                 conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+            job.written = True
         except sqlite3.Error as exc:
             # A snapshot that cannot be written only costs speed on the next open;
             # one that another process is writing will be saved next time.
-            log.warning("%s: snapshot not saved: %s", self.path, exc)
-            if not is_busy(exc):
-                self.discard()
-            return
-        self.position, self._rows, self._claims, self._edge = edge.size, rows, count, edge
-        self._flushed_rows = self._flushed_claims = 0
-        state.tracked = []
-        state.tracked_claims = []
+            level = logging.INFO if is_busy(exc) else logging.WARNING
+            log.log(level, "%s: snapshot not saved, trying again at the next: %s", self.path, exc)
+            job.error = exc
 
     def flush(self, state: LedgerState) -> None:
         """Write the index rows folded so far, to bound memory during a long replay.
@@ -223,6 +275,7 @@ class SnapshotFile:
         The meta row is not touched: until the next save, the counts disagree
         and an interrupted replay leaves a snapshot that is rebuilt, not trusted.
         """
+        self.wait()
         try:
             conn = self._connect()
             with conn:
@@ -236,8 +289,9 @@ class SnapshotFile:
         state.tracked_claims = []
 
     def discard(self) -> None:
-        """Remove the snapshot file (and its journal)."""
+        """Remove the snapshot file (and its journal): the next save starts a new one."""
         self.close()
+        self.position = self._flushed_rows = self._flushed_claims = 0
         for suffix in ("", "-wal", "-shm", "-journal"):
             try:
                 os.remove(self.path + suffix)
@@ -247,31 +301,36 @@ class SnapshotFile:
                 log.warning("%s: cannot remove the snapshot: %s", self.path, exc)
 
     def close(self) -> None:
-        """Close the connection to the snapshot file."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Wait for a save under way, then close the connections to the snapshot file."""
+        self.wait()
+        for conn in (self._conn, self._writer):
+            if conn is not None:
+                conn.close()
+        self._conn = self._writer = None
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
-            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            try:
-                conn.execute("PRAGMA busy_timeout = 10000")
-                conn.execute("PRAGMA journal_mode = WAL")
-                # A cache: losing the last save to a power cut only costs speed.
-                conn.execute("PRAGMA synchronous = NORMAL")
-                # Each save inserts rows all over both indexes (topics and claim
-                # ids come in no order); a larger page cache keeps them in memory.
-                conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
-                conn.execute(f"PRAGMA wal_autocheckpoint = {_CHECKPOINT_PAGES}")
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-            except sqlite3.Error:
-                conn.close()
-                raise
-            conn.isolation_level = "DEFERRED"
-            self._conn = conn
+            self._conn = self._open()
         return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # A cache: losing the last save to a power cut only costs speed.
+            conn.execute("PRAGMA synchronous = NORMAL")
+            # Each save inserts rows all over both indexes (topics and claim
+            # ids come in no order); a larger page cache keeps them in memory.
+            conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+            conn.execute(f"PRAGMA wal_autocheckpoint = {_CHECKPOINT_PAGES}")
+            for statement in _SCHEMA:
+                conn.execute(statement)
+        except sqlite3.Error:
+            conn.close()
+            raise
+        conn.isolation_level = "DEFERRED"
+        return conn
 
 
 def _insert(

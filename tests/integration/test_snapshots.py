@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,7 @@ def figure(n: int, topic: str = "t/a") -> FigureReported:
 
 
 def meta(path: Path) -> dict[str, str]:
+    """The meta row of the snapshot beside a log."""
     with sqlite3.connect(f"{path}.snapshot") as conn:
         return dict(conn.execute("SELECT key, value FROM meta").fetchall())
 
@@ -38,6 +40,7 @@ def test_a_snapshot_is_taken_every_k_records_with_its_position_and_edge(path: Pa
         lg.extend([figure(n) for n in range(4)])
         assert not Path(f"{path}.snapshot").exists()
         lg.extend([figure(n) for n in range(4, 6)])
+        lg._snapshot.wait()  # written by a thread of its own
         saved = meta(path)
         assert saved["position"] == "6"
         edge = CompactRange(6, [bytes.fromhex(h) for h in saved["edge"].split(",")])
@@ -48,6 +51,7 @@ def test_closing_saves_what_was_added_since_the_last_snapshot(path: Path) -> Non
     with Ledger.open(str(path), snapshot_every=4) as lg:
         lg.extend([figure(n) for n in range(5)])
         lg.extend([figure(n) for n in range(5, 7)])
+        lg._snapshot.wait()
         assert meta(path)["position"] == "5"
     assert meta(path)["position"] == "7"
 
@@ -173,3 +177,37 @@ def test_a_claim_whose_topic_number_is_gone_is_found_by_a_rebuild(tmp_path: Path
         assert found is not None
         assert (found.claim_id, found.topic) == ("c4", "t/1")
         assert lg._state._parts != {}
+
+
+@pytest.mark.parametrize("error", ["disk I/O error", "database is locked"])
+def test_a_save_that_fails_in_its_thread_leaves_its_rows_to_the_next_one(
+    path: Path, monkeypatch: pytest.MonkeyPatch, error: str
+) -> None:
+    import ledger.snapshot
+
+    insert = ledger.snapshot._insert
+    failures = [sqlite3.OperationalError(error)]
+
+    def failing(*args: Any) -> tuple[int, int]:
+        if failures:
+            raise failures.pop()
+        return insert(*args)
+
+    with Ledger.open(str(path), snapshot_every=5) as lg:
+        lg.extend([figure(n) for n in range(5)])
+        lg._snapshot.wait()
+        monkeypatch.setattr(ledger.snapshot, "_insert", failing)
+        lg.extend([figure(n) for n in range(5, 10)])  # this save fails in its thread
+        assert lg._snapshot is not None
+        lg._snapshot.wait()
+        # The failed transaction was rolled back: the file keeps the last snapshot.
+        assert meta(path)["position"] == "5"
+        assert lg._snapshot.position == 5
+        assert lg._state.tracked is not None
+        assert {p for _, p in lg._state.tracked} >= set(range(6, 11))
+        lg.extend([figure(n) for n in range(10, 12)])
+        expected = lg.topics()
+    assert meta(path)["position"] == "12"
+    with Ledger.open(str(path), snapshot_every=5) as lg:
+        assert lg._state._parts == {}  # the snapshot was trusted
+        assert lg.topics() == expected
