@@ -101,6 +101,21 @@ def _name(value: Any) -> str:
     return found
 
 
+_units: dict[str, str] = {}
+
+
+def _unit(value: Any) -> str:
+    # Units repeat on every figure: check each text once, keep one copy of it.
+    found = _units.get(value) if type(value) is str else None
+    if found is not None:
+        return found
+    found = sys.intern(_text(value))
+    if len(_units) > 10_000:
+        _units.clear()
+    _units[found] = found
+    return found
+
+
 def _text(value: Any) -> str:
     if type(value) is not str or not value.strip():
         raise _Unusual
@@ -140,7 +155,14 @@ def _figure(d: Any) -> Figure:
     # Eight keys, each read below (a missing one is a KeyError): exactly these.
     if type(d) is not dict or len(d) != 8:
         raise _Unusual
-    low, high, best = _number(d["low"]), _number(d["high"]), _number(d["best"])
+    low, high, best = d["low"], d["high"], d["best"]
+    # Nearly every bound is a plain int: test that inline, the rest in _number.
+    if type(low) is not int or not _INT_MIN <= low < _INT_MAX:
+        low = _number(low)
+    if type(high) is not int or not _INT_MIN <= high < _INT_MAX:
+        high = _number(high)
+    if best is not None:
+        best = _number(best)
     low_open, high_open = d["low_open"], d["high_open"]
     if type(low_open) is not bool or type(high_open) is not bool:
         raise _Unusual
@@ -161,7 +183,7 @@ def _figure(d: Any) -> Figure:
     _set_high_open(figure, high_open)
     _set_best(figure, best)
     # Units and rule names repeat on every figure: keep one copy of each.
-    _set_unit(figure, sys.intern(_text(d["unit"])))
+    _set_unit(figure, _unit(d["unit"]))
     _set_phrase(figure, _optional(d["phrase"]))
     rule = _optional(d["rule"])
     _set_rule(figure, rule if rule is None else sys.intern(rule))

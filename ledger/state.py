@@ -77,6 +77,13 @@ class Claim:
         return (self.event.stated_at, self.position)
 
 
+def _earlier(claim: Claim, stated_at: datetime, position: int) -> bool:
+    """Whether claim comes before one stated at stated_at, at position (Claim.key order)."""
+    # The comparison of the two keys, without building them: it runs once per figure.
+    other = claim.event.stated_at
+    return other < stated_at or (other == stated_at and claim.position < position)
+
+
 class Backing(Protocol):
     """Where a backed state finds the partitions it has not folded yet."""
 
@@ -159,7 +166,9 @@ class LedgerState:
             topic = event.topic  # type: ignore[union-attr]
             # A claim_id seen twice can only come from a fold that skips
             # validation; the first one stands, as it would have in the log.
-            if self.claim_topic(claim_id) is not None:
+            if claim_id in self.known or (
+                self._backing is not None and self._backing.claim_topic(claim_id) is not None
+            ):
                 return
             part = self.part(topic)
             self._fold(part, position, event)
@@ -214,19 +223,20 @@ class LedgerState:
             claim_id = event.claim_id
             if claim_id in self.known:
                 return  # only a fold that skips validation sees a claim_id twice
-            claim = self.known[claim_id] = Claim(position, event)
+            self.known[claim_id] = Claim(position, event)
             if part.first_unit is None:
                 part.first_unit = event.figure.unit
-            current = part.figures.get(event.source)
-            if current is None or self.known[current].key < claim.key:
-                part.figures[event.source] = claim_id
+            source = event.source
+            current = part.figures.get(source)
+            if current is None or _earlier(self.known[current], event.stated_at, position):
+                part.figures[source] = claim_id
         elif type(event) is ClaimMade:
             if event.claim_id in self.known:
                 return
-            claim = self.known[event.claim_id] = Claim(position, event)
+            self.known[event.claim_id] = Claim(position, event)
             sources = part.props.setdefault(event.proposition, {})
             current = sources.get(event.source)
-            if current is None or self.known[current].key < claim.key:
+            if current is None or _earlier(self.known[current], event.stated_at, position):
                 sources[event.source] = event.claim_id
         elif type(event) is ClaimDisputed:
             part.disputes.setdefault(event.target, []).append((position, event))
