@@ -28,7 +28,7 @@ from ledger.codec import Codec
 from ledger.errors import LedgerError
 from ledger.events import ClaimMade, Event, FigureReported, SourceDescribed, TopicDefined
 from ledger.merkle import CompactRange
-from ledger.state import GLOBAL, LedgerState
+from ledger.state import GLOBAL, LedgerState, SnapshotDamaged
 from ledger.stores.base import Store
 from ledger.stores.sqlite import is_busy
 
@@ -56,10 +56,6 @@ _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS claims (
         claim_id TEXT PRIMARY KEY, topic INTEGER NOT NULL) WITHOUT ROWID""",
 )
-
-
-class SnapshotDamaged(LedgerError):
-    """The snapshot disagrees with the log; the ledger rebuilds it (never escapes Ledger)."""
 
 
 class _Save:
@@ -178,6 +174,17 @@ class SnapshotFile:
         if found[0][0] is None:
             raise SnapshotDamaged(f"claim {claim_id!r} has no topic")
         return str(found[0][0])
+
+    def events(self, upto: int) -> Iterator[tuple[int, Event]]:
+        """Every event of the log up to a position, in position order."""
+        numbered = self._store.numbered_lines
+        for row in self._store.read(0):
+            if row.position > upto:
+                return
+            yield (
+                row.position,
+                self._codec.decode_event(row, line=row.position if numbered else None),
+            )
 
     def _positions(self, topic: str) -> list[int]:
         query = (

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Protocol
 
 from ledger.consensus import find_consensus, hull
-from ledger.errors import InvalidFigure, UnknownTopic
+from ledger.errors import InvalidFigure, LedgerError, UnknownTopic
 from ledger.events import (
     ClaimDisputed,
     ClaimMade,
@@ -34,7 +34,7 @@ from ledger.events import (
 from ledger.figures import Figure, Interval, Number
 from ledger.views import CurrentFigure, Dispute, PropositionStatus, PropositionView, TopicView
 
-__all__ = ["GLOBAL", "Backing", "Claim", "LedgerState"]
+__all__ = ["GLOBAL", "Backing", "Claim", "LedgerState", "SnapshotDamaged"]
 
 OrderKey = tuple[datetime, int]
 #: The pseudo-topic under which definitions and source descriptions are tracked.
@@ -84,6 +84,10 @@ def _earlier(claim: Claim, stated_at: datetime, position: int) -> bool:
     return other < stated_at or (other == stated_at and claim.position < position)
 
 
+class SnapshotDamaged(LedgerError):
+    """The snapshot disagrees with the log; the ledger rebuilds it (never escapes Ledger)."""
+
+
 class Backing(Protocol):
     """Where a backed state finds the partitions it has not folded yet."""
 
@@ -95,6 +99,9 @@ class Backing(Protocol):
 
     def claim_topic(self, claim_id: str) -> str | None:
         """The topic of a claim the snapshot holds, or None."""
+
+    def events(self, upto: int) -> Iterator[tuple[int, Event]]:
+        """Every event of the log up to a position, in position order."""
 
 
 class _Topic:
@@ -260,6 +267,52 @@ class LedgerState:
             for position, event in self._backing.topic_events(topic):
                 self._fold(found, position, event)
         return found
+
+    def fold_all(self) -> int:
+        """Fold, in one pass over the log, the partitions a backed state has not folded yet.
+
+        Asked for (nearly) every topic, reading the log once in order costs
+        less than looking each topic's records up; asked for a few, the
+        partitions are folded one by one as the queries need them. Returns
+        how many records the pass read.
+        """
+        backing = self._backing
+        if backing is None:
+            return 0
+        pending = {t: _Topic() for t in self.mentioned if t not in self._parts}
+        if not pending or 3 * len(pending) < 2 * len(self.mentioned):
+            return 0
+        added: list[str] = []
+        seen: set[str] = set()
+        read = 0
+        try:
+            for position, event in backing.events(self.position):
+                read += 1
+                kind = type(event)
+                if kind is FigureReported or kind is ClaimMade:
+                    topic = event.topic  # type: ignore[union-attr]
+                    seen.add(topic)
+                    part = pending.get(topic)
+                    if part is not None and event.claim_id not in self.known:  # type: ignore[union-attr]
+                        self._fold(part, position, event)
+                        added.append(event.claim_id)  # type: ignore[union-attr]
+                elif kind is ClaimDisputed or kind is ClaimRetracted:
+                    claim = self.known.get(event.target)  # type: ignore[union-attr]
+                    part = None if claim is None else pending.get(claim.topic)
+                    if part is not None:
+                        self._fold(part, position, event)
+                elif kind is TopicDefined:
+                    seen.add(event.topic)  # type: ignore[union-attr]
+            # The snapshot named the topics; the log must mention the same ones.
+            if not pending.keys() <= seen <= self.mentioned:
+                raise SnapshotDamaged("the snapshot's topics are not the log's")
+        except BaseException:
+            # Half a pass must not leave claims known whose partitions are not.
+            for claim_id in added:
+                del self.known[claim_id]
+            raise
+        self._parts.update(pending)
+        return read
 
     def claim_topic(self, claim_id: str) -> str | None:
         """The topic of a known claim, or None."""

@@ -211,3 +211,53 @@ def test_a_save_that_fails_in_its_thread_leaves_its_rows_to_the_next_one(
     with Ledger.open(str(path), snapshot_every=5) as lg:
         assert lg._state._parts == {}  # the snapshot was trusted
         assert lg.topics() == expected
+
+
+def test_asked_for_every_topic_a_cold_open_reads_the_log_once_in_order(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ledger.snapshot
+
+    events = [figure(n, topic=f"t/{n % 6}") for n in range(30)]
+    with Ledger.open(str(path), snapshot_every=10) as lg:
+        lg.extend(events)
+        expected = (lg.topics(), lg.propositions(), lg.disputes())
+
+    def one_by_one(self: object, topic: str) -> None:
+        raise AssertionError(f"{topic} looked up on its own")
+
+    monkeypatch.setattr(ledger.snapshot.SnapshotFile, "topic_events", one_by_one)
+    with Ledger.open(str(path), snapshot_every=10) as lg:
+        assert lg._state._parts == {}
+        assert lg.topics() == expected[0]
+        assert (lg.propositions(), lg.disputes()) == expected[1:]
+
+
+def test_asked_for_every_topic_when_most_are_folded_the_rest_are_looked_up(path: Path) -> None:
+    with Ledger.open(str(path), snapshot_every=10) as lg:
+        lg.extend([figure(n, topic=f"t/{n % 6}") for n in range(30)])
+        expected = lg.topics()
+    with Ledger.open(str(path), snapshot_every=10) as lg:
+        for topic in ("t/0", "t/1", "t/2", "t/3"):
+            lg.topic(topic)
+        read: list[int] = []
+        events = lg._state._backing.events  # type: ignore[union-attr]
+        lg._state._backing.events = lambda upto: read.append(upto) or events(upto)  # type: ignore[union-attr]
+        assert lg.topics() == expected
+        assert read == []  # two topics of six left: looked up, no pass over the log
+
+
+def test_a_pass_that_meets_a_corrupt_record_leaves_the_state_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "log.db"
+    with Ledger.open(str(path), snapshot_every=10) as lg:
+        lg.extend([figure(n, topic=f"t/{n % 6}") for n in range(30)])
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER events_no_update")
+        conn.execute("UPDATE events SET data = '{}' WHERE position = 20")
+    with Ledger.open(str(path), snapshot_every=10) as lg:
+        before = dict(lg._state.known)
+        with pytest.raises(ledger.CorruptLog) as caught:
+            lg.topics()
+        assert caught.value.position == 20
+        assert lg._state.known == before
+        assert lg._state._parts == {}
