@@ -38,6 +38,7 @@ __all__ = [
     "MAX_RECORD_BYTES",
     "Codec",
     "Recorded",
+    "RowValues",
     "StoredRow",
     "format_timestamp",
     "make_codec",
@@ -52,6 +53,8 @@ MAX_RECORD_BYTES = 1024 * 1024
 _SAFE_CHARS = MAX_RECORD_BYTES // 4 - 1000
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+#: A stored row as a plain tuple: position, event_id, type, schema, recorded_at, data, hash.
+RowValues = tuple[int, str, str, int, str, str, str]
 FastDecoder = Callable[[Any, Any], Event | None]
 
 
@@ -297,33 +300,47 @@ class Codec:
 
     def decode_event(self, row: StoredRow, *, line: int | None = None) -> Event:
         """The event of a stored row, as decode gives it, without building the Recorded."""
-        fast = self._decode_fast(row)
+        fast = self._decode_fast(
+            row.event_id, row.type, row.schema, row.recorded_at, row.data, row.hash
+        )
         return fast[0] if fast is not None else self._decode_checked(row, line).event
+
+    def decode_values(self, values: RowValues, *, line: int | None = None) -> Event:
+        """decode_event of a row given as the tuple of its fields (Store.scan)."""
+        _, event_id, kind, schema, recorded_at, data, digest = values
+        fast = self._decode_fast(event_id, kind, schema, recorded_at, data, digest)
+        if fast is not None:
+            return fast[0]
+        return self._decode_checked(StoredRow(*values), line).event
 
     def decode(self, row: StoredRow, *, line: int | None = None) -> Recorded:
         """The Recorded for a stored row; CorruptLog names the position on any fault."""
-        fast = self._decode_fast(row)
+        fast = self._decode_fast(
+            row.event_id, row.type, row.schema, row.recorded_at, row.data, row.hash
+        )
         if fast is None:
             return self._decode_checked(row, line)
         event, recorded_at, digest = fast
         return Recorded(row.position, row.event_id, recorded_at, event, digest)
 
-    def _decode_fast(self, row: StoredRow) -> tuple[Event, datetime, bytes] | None:
+    def _decode_fast(
+        self, event_id: Any, kind: Any, schema: Any, recorded_at: Any, data: Any, digest: Any
+    ) -> tuple[Event, datetime, bytes] | None:
         # The replay's hot path: a well-formed, current-schema record of a
         # common type. None sends anything else down the checked path.
-        fast = self._fast.get((row.type, row.schema)) if type(row.schema) is int else None
-        if fast is None or len(row.data) >= _SAFE_CHARS or type(row.hash) is not str:
+        fast = self._fast.get((kind, schema)) if type(schema) is int else None
+        if fast is None or type(data) is not str or len(data) >= _SAFE_CHARS:
+            return None
+        if type(digest) is not str:
             return None
         try:
-            data = orjson.loads(row.data)
-            digest = bytes.fromhex(row.hash)
+            values = orjson.loads(data)
+            hashed = bytes.fromhex(digest)
         except (orjson.JSONDecodeError, ValueError):
             return None
-        if type(data) is not dict:
-            return None
-        recorded_at = fast_timestamp(row.recorded_at)
-        event = fast(data, row.event_id) if recorded_at is not None else None
-        return None if event is None or recorded_at is None else (event, recorded_at, digest)
+        stamp = fast_timestamp(recorded_at)
+        event = fast(values, event_id) if stamp is not None else None
+        return None if event is None or stamp is None else (event, stamp, hashed)
 
     def _decode_checked(self, row: StoredRow, line: int | None) -> Recorded:
         where = {"line": line, "position": row.position}

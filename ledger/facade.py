@@ -394,10 +394,11 @@ class Ledger(LedgerView):
     def _catch_up(self) -> None:
         start = self._state.position
         with _long_fold() as folded:
-            state, decode = self._state, self.codec.decode_event
+            state, decode = self._state, self.codec.decode_values
             numbered = self.store.numbered_lines
-            for row in self.store.read(state.position):
-                state.apply(row.position, decode(row, line=row.position if numbered else None))
+            for values in self.store.scan(state.position):
+                position = values[0]
+                state.apply(position, decode(values, line=position if numbered else None))
                 folded[0] += 1
                 if state.tracked is not None and len(state.tracked) >= _FLUSH_ROWS:
                     assert self._snapshot is not None

@@ -177,14 +177,12 @@ class SnapshotFile:
 
     def events(self, upto: int) -> Iterator[tuple[int, Event]]:
         """Every event of the log up to a position, in position order."""
-        numbered = self._store.numbered_lines
-        for row in self._store.read(0):
-            if row.position > upto:
+        numbered, decode = self._store.numbered_lines, self._codec.decode_values
+        for values in self._store.scan(0):
+            position = values[0]
+            if position > upto:
                 return
-            yield (
-                row.position,
-                self._codec.decode_event(row, line=row.position if numbered else None),
-            )
+            yield position, decode(values, line=position if numbered else None)
 
     def _positions(self, topic: str) -> list[int]:
         query = (

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ledger.codec import MAX_RECORD_BYTES, StoredRow, oversize
+from ledger.codec import MAX_RECORD_BYTES, RowValues, StoredRow, oversize
 from ledger.errors import (
     ConcurrencyError,
     CorruptLog,
@@ -103,6 +103,10 @@ class SQLiteStore(Store):
             return _head(conn)
 
     def read(self, after: int = 0) -> Iterator[StoredRow]:
+        for values in self.scan(after):
+            yield StoredRow(*values)
+
+    def scan(self, after: int = 0) -> Iterator[RowValues]:
         # Keyset pages, each a finished query: nothing stays open between
         # yields, so a slow consumer never pins a read snapshot or the lock.
         expected = max(after, 0) + 1
@@ -112,13 +116,23 @@ class SQLiteStore(Store):
             if not page:
                 return
             for raw in page:
-                row = _row(raw)
-                if row.position != expected:
+                position, event_id, type_, schema, recorded_at, data, hash_ = raw
+                if not (
+                    type(position) is int
+                    and type(schema) is int
+                    and type(event_id) is str
+                    and type(type_) is str
+                    and type(recorded_at) is str
+                    and type(data) is str
+                    and type(hash_) is str
+                ):
+                    _row(raw)  # raises the CorruptLog that names the column
+                if position != expected:
                     raise CorruptLog(
-                        f"position {expected} is missing (the next row is {row.position})",
+                        f"position {expected} is missing (the next row is {position})",
                         position=expected,
                     )
-                yield row
+                yield raw
                 expected += 1
 
     def read_positions(self, positions: Sequence[int]) -> Iterator[StoredRow]:
@@ -315,17 +329,6 @@ def _head(conn: sqlite3.Connection) -> int:
 def _row(raw: Any) -> StoredRow:
     """A StoredRow from a fetched tuple, refusing columns of the wrong type."""
     position, event_id, type_, schema, recorded_at, data, hash_ = raw
-    if (
-        type(position) is int
-        and type(schema) is int
-        and type(event_id) is str
-        and type(type_) is str
-        and type(recorded_at) is str
-        and type(data) is str
-        and type(hash_) is str
-    ):
-        return StoredRow(position, event_id, type_, schema, recorded_at, data, hash_)
-    # Something is off: say which column.
     if type(position) is not int:
         raise CorruptLog(f"position {position!r} is not an integer")
     values = {
