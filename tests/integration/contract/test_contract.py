@@ -60,6 +60,15 @@ def test_appends_get_gapless_positions_from_one(store: StoreUnderTest) -> None:
     assert [r.event for r in lg.records()] == [r.event for r in recorded]
 
 
+def test_scan_gives_the_rows_of_read_as_plain_tuples(store: StoreUnderTest) -> None:
+    lg = store.ledger
+    lg.extend([topic(), figure(1), claim(2), figure(3, source="src/b")])
+    for after in (0, 1, 3, 4, 9):
+        rows = [attrs.astuple(r) for r in lg.store.read(after)]
+        assert list(lg.store.scan(after)) == rows
+        assert [r[0] for r in rows] == list(range(after + 1, 5))
+
+
 def test_extend_lands_a_batch_at_consecutive_positions(store: StoreUnderTest) -> None:
     lg = store.ledger
     lg.append(topic())
