@@ -126,9 +126,11 @@ class Ledger(LedgerView):
         self._every = snapshot_every if snapshot_every and snapshot_every > 0 else None
         path = store.snapshot_path if self._every else None
         self._snapshot = SnapshotFile(path, store, self.codec) if path else None
-        self._frozen_at = 0  # the position when the collector was last frozen (see _settle)
         super().__init__(self._restore())
         self._run(lambda _: self._catch_up())
+        # Where _settle counts from: what the open folded is the catch-up's
+        # business (it freezes a long one itself), not the first append's.
+        self._frozen_at = self._state.position
         self._save_snapshot(force=False)
 
     @classmethod
@@ -404,7 +406,7 @@ class Ledger(LedgerView):
                     assert self._snapshot is not None
                     self._snapshot.flush(state)
         if self._state.position - start >= _FREEZE_AFTER:
-            self._frozen_at = self._state.position
+            self._frozen_at = self._state.position  # frozen by _long_fold
 
     def _settle(self) -> None:
         """After appends have folded many records, take them out of the collector's sight.

@@ -1,0 +1,123 @@
+"""Where a batched append's time goes: ``python -m benchmarks.phases [--size N]``.
+
+Builds a ledger the way the harness does (extends of 1,000 generated events,
+each batch also inserted into a raw sqlite3 table), with wall-clock timers
+around the parts of ``Ledger.extend``: validation, encoding, the store's
+write, the fold, and the snapshot save (only the part the caller waits for,
+since snapshots are written by a thread of their own), plus the time spent
+in full garbage collections. Prints the running totals five times over the
+build. The files go to a temporary directory under benchmarks/data/ and are
+removed at the end.
+
+It is the probe behind the "second round" notes in RESULTS.md; it is not the
+benchmark (``python -m benchmarks.run`` is).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ledger.facade
+from benchmarks.baselines import RawStore
+from benchmarks.generate import LedgerGenerator
+from ledger import Ledger
+
+__all__ = ["main"]
+
+HERE = Path(__file__).resolve().parent
+
+
+class Timers:
+    """Wall-clock totals by name, and the time spent in full collections."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self.collections = 0
+        self.collecting = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self._collected)
+
+    def wrap(self, owner: Any, name: str, key: str) -> None:
+        """Replace owner.name with the same callable, timed under key."""
+        inner: Callable[..., Any] = getattr(owner, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.spent[key] = self.spent.get(key, 0.0) + time.perf_counter() - started
+
+        setattr(owner, name, timed)
+
+    def _collected(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.collecting += time.perf_counter() - self._started
+            self.collections += 1
+
+    def close(self) -> None:
+        """Stop counting collections."""
+        gc.callbacks.remove(self._collected)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build a ledger of --size events and print where the appends spent their time."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.phases")
+    parser.add_argument("--size", type=int, default=400_000, help="events to build")
+    args = parser.parse_args(argv)
+    data = HERE / "data"
+    data.mkdir(exist_ok=True)
+    directory = Path(tempfile.mkdtemp(dir=data))
+    timers = Timers()
+    try:
+        lg = Ledger.open(str(directory / "ledger.db"))
+        raw = RawStore(directory / "raw.db")
+        timers.wrap(lg.store, "write", "write")
+        timers.wrap(lg._state, "apply", "fold")
+        timers.wrap(ledger.facade, "validate", "validate")
+        timers.wrap(lg.codec, "encode_many", "encode")
+        if lg._snapshot is not None:
+            timers.wrap(lg._snapshot, "save", "snapshot")
+        spent_ledger = spent_raw = 0.0
+        events = LedgerGenerator().take(args.size)
+        done = 0
+        while batch := list(itertools.islice(events, 1_000)):
+            head = lg.head
+            started = time.perf_counter()
+            lg.extend(batch)
+            spent_ledger += time.perf_counter() - started
+            rows = list(lg.rows(head))
+            started = time.perf_counter()
+            raw.insert_many(rows)
+            spent_raw += time.perf_counter() - started
+            done += len(batch)
+            if done % max(1_000, args.size // 5) == 0 or done == args.size:
+                parts = ", ".join(f"{k} {v:.1f} s" for k, v in timers.spent.items())
+                print(
+                    f"{done:,}: Ledger.extend {spent_ledger:.1f} s, raw executemany "
+                    f"{spent_raw:.1f} s, ratio {spent_raw / spent_ledger:.3f}x; {parts}; "
+                    f"{timers.collections} full collections, {timers.collecting:.2f} s",
+                    flush=True,
+                )
+        lg.close()
+        raw.close()
+    finally:
+        timers.close()
+        shutil.rmtree(directory, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
