@@ -6,8 +6,8 @@ around the parts of ``Ledger.extend``: validation, encoding, the store's
 write, the fold, and the snapshot save (only the part the caller waits for,
 since snapshots are written by a thread of their own), plus the time spent
 in full garbage collections. Prints the running totals five times over the
-build. The files go to a temporary directory under benchmarks/data/ and are
-removed at the end.
+build. The files go to a temporary directory under benchmarks/data/ (or
+--data) and are removed at the end.
 
 It is the probe behind the "second round" notes in RESULTS.md; it is not the
 benchmark (``python -m benchmarks.run`` is).
@@ -76,9 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     """Build a ledger of --size events and print where the appends spent their time."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.phases")
     parser.add_argument("--size", type=int, default=400_000, help="events to build")
+    parser.add_argument("--data", type=Path, default=HERE / "data", help="where to build")
     args = parser.parse_args(argv)
-    data = HERE / "data"
-    data.mkdir(exist_ok=True)
+    data: Path = args.data
+    data.mkdir(parents=True, exist_ok=True)
     directory = Path(tempfile.mkdtemp(dir=data))
     timers = Timers()
     try:

@@ -59,3 +59,16 @@ def test_generator_is_seeded_valid_and_follows_the_mix() -> None:
     assert share["ClaimMade"] == pytest.approx(0.15, abs=0.02)
     assert share["ClaimDisputed"] == pytest.approx(0.07, abs=0.015)
     assert share["ClaimRetracted"] == pytest.approx(0.03, abs=0.015)
+
+
+def test_the_append_probe_times_each_part_of_a_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import phases
+
+    assert phases.main(["--size", "2000", "--data", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].startswith("2,000: Ledger.extend ")
+    for part in ("raw executemany", "ratio", "validate", "encode", "write", "fold"):
+        assert part in lines[-1], part
+    assert list(tmp_path.iterdir()) == []  # the build is removed
