@@ -12,6 +12,7 @@ whole.
 
 from __future__ import annotations
 
+import os
 import random
 import selectors
 import subprocess
@@ -55,9 +56,27 @@ class Writer:
         self.proc.stdin.write(b"go\n")
         self.proc.stdin.flush()
 
+    def wait_for_ack(self, timeout: float = 60.0) -> None:
+        """Block until the child has acknowledged its first batch (kept for acknowledged())."""
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        early = b""
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while b"\n" not in early:
+                if not selector.select(timeout):
+                    raise AssertionError(f"writer acknowledged nothing in {timeout}s")
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break  # the child ended
+                early += chunk
+        # Read from the pipe itself (as communicate() does), nothing left in a buffer.
+        self._early = early
+
     def acknowledged(self, timeout: float = 120.0) -> list[list[tuple[int, str]]]:
         """Wait for the child to end; its acknowledged batches as (position, event_id)."""
         out, _ = self.proc.communicate(timeout=timeout)
+        out = getattr(self, "_early", b"") + out
         batches = []
         # A last line without its newline was cut by the kill: not acknowledged.
         for line in out.split(b"\n")[:-1]:
