@@ -85,37 +85,6 @@ def _slug(value: Any) -> str:
     return value
 
 
-# Topics and sources repeat across millions of records: check each text
-# once and keep one copy of it.
-_names: dict[str, str] = {}
-
-
-def _name(value: Any) -> str:
-    found = _names.get(value) if type(value) is str else None
-    if found is not None:
-        return found
-    found = sys.intern(_slug(value))
-    if len(_names) > 100_000:
-        _names.clear()
-    _names[found] = found
-    return found
-
-
-_units: dict[str, str] = {}
-
-
-def _unit(value: Any) -> str:
-    # Units repeat on every figure: check each text once, keep one copy of it.
-    found = _units.get(value) if type(value) is str else None
-    if found is not None:
-        return found
-    found = sys.intern(_text(value))
-    if len(_units) > 10_000:
-        _units.clear()
-    _units[found] = found
-    return found
-
-
 def _text(value: Any) -> str:
     if type(value) is not str or not value.strip():
         raise _Unusual
@@ -126,6 +95,28 @@ def _optional(value: Any) -> str | None:
     if value is not None and type(value) is not str:
         raise _Unusual
     return value
+
+
+def _checked_once(check: Callable[[Any], str], limit: int) -> Callable[[Any], str]:
+    """check, for texts that repeat: each one checked once, and one copy of it kept."""
+    seen: dict[str, str] = {}
+
+    def checked(value: Any) -> str:
+        found = seen.get(value) if type(value) is str else None
+        if found is not None:
+            return found
+        found = sys.intern(check(value))
+        if len(seen) > limit:
+            seen.clear()
+        seen[found] = found
+        return found
+
+    return checked
+
+
+# Topics and sources repeat across millions of records, units on every figure.
+_name = _checked_once(_slug, 100_000)
+_unit = _checked_once(_text, 10_000)
 
 
 def _via(value: Any) -> tuple[str, ...]:
