@@ -60,6 +60,14 @@ figure_rows = st.tuples(
 )
 
 
+def altered(event: Event) -> Event:
+    """The same event_id with another payload: one text field changed."""
+    for field in ("quote", "reason", "title", "name"):
+        if hasattr(event, field):
+            return attrs.evolve(event, **{field: (getattr(event, field) or "") + " (edited)"})
+    raise AssertionError(f"no text field to alter on {type(event).__name__}")
+
+
 class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -297,6 +305,31 @@ class LedgerMachine(RuleBasedStateMachine):
         events.insert(min(at, len(events)), bad)
         with pytest.raises(ValidationError):
             self.lg.extend(events)
+
+    # -- batches that repeat stored events ---------------------------------------------
+
+    @rule(data=st.data(), row=figure_rows, when=hours)
+    def re_extend_stored_events_around_a_new_one(
+        self, data: st.DataObject, row: tuple[str, str, Any], when: datetime
+    ) -> None:
+        picks = data.draw(
+            st.lists(st.integers(0, len(self.model) - 1), min_size=1, max_size=3, unique=True)
+        )
+        new = self.figure_event(*row, when)
+        batch = [self.model[picks[0]], new, *(self.model[i] for i in picks[1:])]
+        records = self.lg.extend(batch)
+        # Stored events come back as stored; only the new one is written.
+        expected = [picks[0] + 1, len(self.model) + 1, *(i + 1 for i in picks[1:])]
+        assert [r.position for r in records] == expected
+        assert [r.event for r in records] == batch
+        self.stored(new)
+
+    @rule(data=st.data(), row=figure_rows, when=hours)
+    def a_stored_event_id_with_another_payload_spoils_its_batch(
+        self, data: st.DataObject, row: tuple[str, str, Any], when: datetime
+    ) -> None:
+        stored = self.model[data.draw(st.integers(0, len(self.model) - 1))]
+        self.refused(DuplicateEvent, self.figure_event(*row, when), altered(stored))
 
     # -- what must always hold ---------------------------------------------------------
 
