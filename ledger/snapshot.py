@@ -220,14 +220,18 @@ class SnapshotFile:
         job = _Save(self, state, edge)
         state.tracked, state.tracked_claims = [], []
         self._job, self.position = job, edge.size
-        job.thread.start()
+        try:
+            job.thread.start()
+        except RuntimeError:  # no thread to be had: write it on the caller's
+            self._write(job)
 
     def wait(self) -> None:
         """Wait until the snapshot being written (if any) is written, or has failed."""
         job, self._job = self._job, None
         if job is None:
             return
-        job.thread.join()
+        if job.thread.ident is not None:  # started (else it was written in place)
+            job.thread.join()
         if job.written:
             self._flushed_rows = self._flushed_claims = 0
             return

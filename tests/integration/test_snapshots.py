@@ -261,3 +261,19 @@ def test_a_pass_that_meets_a_corrupt_record_leaves_the_state_as_it_was(tmp_path:
         assert caught.value.position == 20
         assert lg._state.known == before
         assert lg._state._parts == {}
+
+
+def test_a_save_is_written_in_place_when_no_thread_can_be_started(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    def refused(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    with Ledger.open(str(path), snapshot_every=5) as lg:
+        lg.extend([figure(n) for n in range(6)])
+        assert meta(path)["position"] == "6"  # written before extend returned
+        lg.extend([figure(n) for n in range(6, 8)])
+    assert meta(path)["position"] == "8"
