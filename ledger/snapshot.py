@@ -118,7 +118,8 @@ class SnapshotFile:
         position, rows, claims = int(meta["position"]), int(meta["rows"]), int(meta["claims"])
         hashes = [bytes.fromhex(h) for h in meta["edge"].split(",") if h]
         edge = CompactRange(position, hashes)
-        if not self._matches(edge):
+        # The root it says it covers must be its edge's, and its edge must be the log's.
+        if meta.get("root") != edge.root().hex() or not self._matches(edge):
             return None
         counted = conn.execute("SELECT count(*) FROM topic_events").fetchone()[0]
         claimed = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
@@ -266,6 +267,7 @@ class SnapshotFile:
                     "format": FORMAT,
                     "position": str(job.edge.size),
                     "edge": ",".join(h.hex() for h in job.edge.hashes),
+                    "root": job.edge.root().hex(),
                     "rows": str(rows),
                     "claims": str(count),
                 }
