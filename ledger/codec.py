@@ -300,17 +300,28 @@ class Codec:
 
     def decode_event(self, row: StoredRow, *, line: int | None = None) -> Event:
         """The event of a stored row, as decode gives it, without building the Recorded."""
-        fast = self._decode_fast(
-            row.event_id, row.type, row.schema, row.recorded_at, row.data, row.hash
-        )
-        return fast[0] if fast is not None else self._decode_checked(row, line).event
+        values = (row.position, row.event_id, row.type, row.schema, row.recorded_at, row.data)
+        return self.decode_values((*values, row.hash), line=line)
 
     def decode_values(self, values: RowValues, *, line: int | None = None) -> Event:
         """decode_event of a row given as the tuple of its fields (Store.scan)."""
+        # _decode_fast written out: this runs once per record of a replay.
         _, event_id, kind, schema, recorded_at, data, digest = values
-        fast = self._decode_fast(event_id, kind, schema, recorded_at, data, digest)
-        if fast is not None:
-            return fast[0]
+        fast = self._fast.get((kind, schema)) if type(schema) is int else None
+        if (
+            fast is not None
+            and type(data) is str
+            and len(data) < _SAFE_CHARS
+            and type(digest) is str
+            and fast_timestamp(recorded_at) is not None
+        ):
+            try:
+                bytes.fromhex(digest)
+                event = fast(orjson.loads(data), event_id)
+            except (orjson.JSONDecodeError, ValueError):
+                event = None
+            if event is not None:
+                return event
         return self._decode_checked(StoredRow(*values), line).event
 
     def decode(self, row: StoredRow, *, line: int | None = None) -> Recorded:
