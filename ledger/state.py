@@ -144,6 +144,11 @@ class LedgerState:
         self.parents: dict[str, set[str]] = defaultdict(set)
         self._backing = backing
         self._parts: dict[str, _Topic] = {}
+        # A backed state folds records of a partition it has not loaded only
+        # when the partition is loaded: (position, event) by topic, and the
+        # topic of each claim among them.
+        self._deferred: dict[str, list[tuple[int, Event]]] = {}
+        self._deferred_claims: dict[str, str] = {}
         #: Every claim folded so far (all of them, unless backed by a snapshot).
         self.known: dict[str, Claim] = {}
         # Disputes and retractions whose claim the fold has not seen (yet).
@@ -177,11 +182,16 @@ class LedgerState:
                 self._backing is not None and self._backing.claim_topic(claim_id) is not None
             ):
                 return
-            part = self.part(topic)
-            self._fold(part, position, event)
             if self.tracked_claims is not None:
                 self.tracked_claims.append((claim_id, topic))
-            self._adopt(topic, part, claim_id)
+            if self._defers(topic) and claim_id not in self._orphans:
+                self._deferred.setdefault(topic, []).append((position, event))
+                self._deferred_claims[claim_id] = topic
+                self.mentioned.add(topic)
+            else:
+                part = self.part(topic)
+                self._fold(part, position, event)
+                self._adopt(topic, part, claim_id)
         elif kind is ClaimDisputed or kind is ClaimRetracted:
             target = event.target  # type: ignore[union-attr]
             found = self.claim_topic(target)
@@ -190,12 +200,18 @@ class LedgerState:
                 self._orphans.setdefault(target, []).append(orphan)  # type: ignore[arg-type]
                 return
             topic = found
-            self._fold(self.part(topic), position, event)
+            if self._defers(topic):
+                self._deferred.setdefault(topic, []).append((position, event))
+            else:
+                self._fold(self.part(topic), position, event)
         elif kind is TopicDefined:
             assert isinstance(event, TopicDefined)
             topic = event.topic
             self._define(event)
-            self.part(topic)
+            if self._defers(topic):
+                self.mentioned.add(topic)
+            else:
+                self.part(topic)
             self._track(GLOBAL, position)
         else:
             assert isinstance(event, SourceDescribed)
@@ -256,16 +272,27 @@ class LedgerState:
             self._fold(part, position, event)
             self._track(topic, position)
 
+    def _defers(self, topic: str) -> bool:
+        # Opening a backed state folds the records written since its snapshot;
+        # loading every partition they touch would cost most of a full replay.
+        return self._backing is not None and topic not in self._parts
+
     def part(self, topic: str) -> _Topic:
         """The partition of a topic, folded from the backing snapshot on first use."""
         found = self._parts.get(topic)
         if found is not None:
             return found
-        found = self._parts[topic] = _Topic()
-        self.mentioned.add(topic)
+        found = _Topic()
         if self._backing is not None:
             for position, event in self._backing.topic_events(topic):
                 self._fold(found, position, event)
+        # Then what came after the snapshot, in log order.
+        for position, event in self._deferred.pop(topic, ()):
+            self._fold(found, position, event)
+            if isinstance(event, ClaimMade | FigureReported):
+                del self._deferred_claims[event.claim_id]
+        self._parts[topic] = found
+        self.mentioned.add(topic)
         return found
 
     def fold_all(self) -> int:
@@ -312,6 +339,9 @@ class LedgerState:
                 del self.known[claim_id]
             raise
         self._parts.update(pending)
+        # The pass read the records written since the snapshot too.
+        self._deferred.clear()
+        self._deferred_claims.clear()
         return read
 
     def claim_topic(self, claim_id: str) -> str | None:
@@ -319,7 +349,7 @@ class LedgerState:
         claim = self.known.get(claim_id)
         topic = None if claim is None else claim.topic
         if topic is None and self._backing is not None:
-            topic = self._backing.claim_topic(claim_id)
+            topic = self._deferred_claims.get(claim_id) or self._backing.claim_topic(claim_id)
         return topic
 
     def _touch(self, topic: str) -> None:
