@@ -18,12 +18,12 @@ import itertools
 import pstats
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.generate import LedgerGenerator
+from benchmarks.generate import LedgerGenerator, continuation
 from benchmarks.replay import full_replay
-from ledger import Event, Ledger
+from ledger import Ledger
 
 __all__ = ["main"]
 
@@ -40,25 +40,13 @@ def _copy(path: Path, directory: Path) -> Ledger:
     return lg
 
 
-def _continuation(head: int) -> tuple[LedgerGenerator, Iterator[Event]]:
-    """The generator past a file's head, so that what follows is valid.
-
-    Exact for files the harness built before its single appends (its data
-    files hold the build plus the appends, which continue the same stream).
-    """
-    gen = LedgerGenerator()
-    for _ in gen.take(head):
-        pass
-    return gen, gen.body()
-
-
 def _extend(size: int, path: Path | None, directory: Path) -> Callable[[], object]:
     if path is None:
         events = list(LedgerGenerator().take(size))
         lg = Ledger.open(str(directory / "profile.db"))
     else:
         lg = _copy(path, directory)
-        _, body = _continuation(lg.head)
+        _, body = continuation(lg.head)
         events = list(itertools.islice(body, size))
 
     def run() -> object:
@@ -71,7 +59,7 @@ def _extend(size: int, path: Path | None, directory: Path) -> Callable[[], objec
 
 def _append(path: Path, count: int, directory: Path) -> Callable[[], object]:
     lg = _copy(path, directory)
-    gen, body = _continuation(lg.head)
+    gen, body = continuation(lg.head)
     events = list(itertools.islice(body, count))
 
     def run() -> object:

@@ -72,3 +72,23 @@ def test_the_append_probe_times_each_part_of_a_build(
     for part in ("raw executemany", "ratio", "validate", "encode", "write", "fold"):
         assert part in lines[-1], part
     assert list(tmp_path.iterdir()) == []  # the build is removed
+
+
+def test_the_replay_probe_times_each_stage_and_the_grow_probe_outgrows_the_snapshot(
+    tmp_path: Path,
+) -> None:
+    from benchmarks.generate import LedgerGenerator
+    from benchmarks.grow import grow
+    from benchmarks.stages import stages
+    from ledger import Ledger
+
+    path = tmp_path / "ledger.db"
+    with Ledger.open(str(path), snapshot_every=1_000) as lg:
+        lg.extend(list(LedgerGenerator().take(2_000)))
+    costs = stages(path, repeat=1)
+    assert set(costs) == {"read", "decode", "fold", "render"}
+    assert all(us > 0 for us in costs.values())
+    assert grow(path, 500) == 2_500
+    with Ledger.open(str(path)) as lg:
+        assert lg._snapshot is not None
+        assert lg._snapshot.position == 2_000  # the grown records are not in it
