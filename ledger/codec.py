@@ -305,53 +305,38 @@ class Codec:
 
     def decode_values(self, values: RowValues, *, line: int | None = None) -> Event:
         """decode_event of a row given as the tuple of its fields (Store.scan)."""
-        # _decode_fast written out: this runs once per record of a replay.
-        _, event_id, kind, schema, recorded_at, data, digest = values
-        fast = self._fast.get((kind, schema)) if type(schema) is int else None
-        if (
-            fast is not None
-            and type(data) is str
-            and len(data) < _SAFE_CHARS
-            and type(digest) is str
-            and fast_timestamp(recorded_at) is not None
-        ):
-            try:
-                bytes.fromhex(digest)
-                event = fast(orjson.loads(data), event_id)
-            except (orjson.JSONDecodeError, ValueError):
-                event = None
-            if event is not None:
-                return event
-        return self._decode_checked(StoredRow(*values), line).event
+        event = self._decode_fast(values)
+        return event if event is not None else self._decode_checked(StoredRow(*values), line).event
 
     def decode(self, row: StoredRow, *, line: int | None = None) -> Recorded:
         """The Recorded for a stored row; CorruptLog names the position on any fault."""
-        fast = self._decode_fast(
-            row.event_id, row.type, row.schema, row.recorded_at, row.data, row.hash
-        )
-        if fast is None:
+        values = (row.position, row.event_id, row.type, row.schema, row.recorded_at, row.data)
+        event = self._decode_fast((*values, row.hash))
+        if event is None:
             return self._decode_checked(row, line)
-        event, recorded_at, digest = fast
-        return Recorded(row.position, row.event_id, recorded_at, event, digest)
+        # Both were checked by the fast path (the timestamp is parsed once per text).
+        recorded_at = fast_timestamp(row.recorded_at)
+        assert recorded_at is not None
+        return Recorded(row.position, row.event_id, recorded_at, event, bytes.fromhex(row.hash))
 
-    def _decode_fast(
-        self, event_id: Any, kind: Any, schema: Any, recorded_at: Any, data: Any, digest: Any
-    ) -> tuple[Event, datetime, bytes] | None:
+    def _decode_fast(self, values: RowValues) -> Event | None:
         # The replay's hot path: a well-formed, current-schema record of a
         # common type. None sends anything else down the checked path.
+        _, event_id, kind, schema, recorded_at, data, digest = values
         fast = self._fast.get((kind, schema)) if type(schema) is int else None
-        if fast is None or type(data) is not str or len(data) >= _SAFE_CHARS:
-            return None
-        if type(digest) is not str:
+        if (
+            fast is None
+            or type(data) is not str
+            or len(data) >= _SAFE_CHARS
+            or type(digest) is not str
+            or fast_timestamp(recorded_at) is None
+        ):
             return None
         try:
-            values = orjson.loads(data)
-            hashed = bytes.fromhex(digest)
+            bytes.fromhex(digest)
+            return fast(orjson.loads(data), event_id)
         except (orjson.JSONDecodeError, ValueError):
             return None
-        stamp = fast_timestamp(recorded_at)
-        event = fast(values, event_id) if stamp is not None else None
-        return None if event is None or stamp is None else (event, stamp, hashed)
 
     def _decode_checked(self, row: StoredRow, line: int | None) -> Recorded:
         where = {"line": line, "position": row.position}
