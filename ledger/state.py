@@ -184,8 +184,7 @@ class LedgerState:
                 return
             if self.tracked_claims is not None:
                 self.tracked_claims.append((claim_id, topic))
-            # (_defers, written out: this runs once per claim of a replay.)
-            if self._backing is not None and topic not in self._parts and not self._orphans:
+            if self._defers(topic) and not self._orphans:
                 self._deferred.setdefault(topic, []).append((position, event))
                 self._deferred_claims[claim_id] = topic
                 self.mentioned.add(topic)
