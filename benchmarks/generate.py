@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from ledger.events import (
+from ledger.domain.events import (
     SOURCE_KINDS,
     ClaimDisputed,
     ClaimMade,
@@ -38,7 +38,7 @@ from ledger.events import (
     SourceDescribed,
     TopicDefined,
 )
-from ledger.figures import Figure
+from ledger.domain.figures import Figure
 
 __all__ = ["MIX", "LedgerGenerator", "continuation", "generate"]
 

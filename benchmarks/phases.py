@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import ledger.facade
+import ledger.facade.ledger
 from benchmarks.baselines import RawStore
 from benchmarks.generate import LedgerGenerator
 from ledger import Ledger
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         raw = RawStore(directory / "raw.db")
         timers.wrap(lg.store, "write", "write")
         timers.wrap(lg._state, "apply", "fold")
-        timers.wrap(ledger.facade, "validate", "validate")
+        timers.wrap(ledger.facade.ledger, "validate", "validate")
         timers.wrap(lg.codec, "encode_many", "encode")
         if lg._snapshot is not None:
             timers.wrap(lg._snapshot, "save", "snapshot")

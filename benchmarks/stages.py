@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.codec import make_codec
-from ledger.state import LedgerState
+from ledger.projections.state import LedgerState
 from ledger.stores import open_store
 
 __all__ = ["main", "stages"]

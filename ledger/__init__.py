@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from ledger.codec import Recorded
+from ledger.domain.events import (
+    ClaimDisputed,
+    ClaimMade,
+    ClaimRetracted,
+    Event,
+    FigureReported,
+    SourceDescribed,
+    TopicDefined,
+)
+from ledger.domain.figures import Figure, Interval
+from ledger.domain.phrases import parse_figure
+from ledger.domain.records import Recorded
+from ledger.domain.views import Consensus, CurrentFigure, Dispute, PropositionView, TopicView
 from ledger.errors import (
     CompositeCycle,
     ConcurrencyError,
@@ -28,22 +40,9 @@ from ledger.errors import (
     UnsupportedRecord,
     ValidationError,
 )
-from ledger.events import (
-    ClaimDisputed,
-    ClaimMade,
-    ClaimRetracted,
-    Event,
-    FigureReported,
-    SourceDescribed,
-    TopicDefined,
-)
 from ledger.facade import Ledger, LedgerView
-from ledger.figures import Figure, Interval
-from ledger.phrases import parse_figure
 from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
-from ledger.views import Consensus, CurrentFigure, Dispute, PropositionView, TopicView
-
-__version__ = "0.1.0"
+from ledger.version import __version__ as __version__
 
 __all__ = [
     "Checkpoint",

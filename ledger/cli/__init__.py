@@ -11,8 +11,8 @@ import importlib
 
 import click
 
-from ledger import __version__
 from ledger.cli._common import LedgerGroup
+from ledger.version import __version__
 
 __all__ = ["cli", "main"]
 

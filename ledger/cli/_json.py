@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 from ledger.codec import Recorded, format_timestamp
-from ledger.events import FigureReported
+from ledger.domain.events import FigureReported
+from ledger.domain.figures import Interval
+from ledger.domain.views import Consensus, CurrentFigure, Dispute, PropositionView, TopicView
 from ledger.facade import Ledger, LedgerView
-from ledger.figures import Interval
-from ledger.report import proposition_disputes
-from ledger.timeline import Step
-from ledger.views import Consensus, CurrentFigure, Dispute, PropositionView, TopicView
+from ledger.present.report import proposition_disputes
+from ledger.projections.timeline import Step
 
 __all__ = [
     "consensus_json",

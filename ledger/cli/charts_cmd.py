@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ledger.charts import MissingMatplotlib, plot_timeline, plot_topic, topic_chart
 from ledger.cli import cli
 from ledger.cli._common import (
     AsOf,
@@ -20,9 +19,10 @@ from ledger.cli._common import (
     view_of,
 )
 from ledger.cli.read import in_view
-from ledger.events import ClaimMade
-from ledger.report import write_report
-from ledger.timeline import topic_timeline
+from ledger.domain.events import ClaimMade
+from ledger.present.charts import MissingMatplotlib, plot_timeline, plot_topic, topic_chart
+from ledger.present.report import write_report
+from ledger.projections.timeline import topic_timeline
 
 
 def _image_path(ctx: click.Context, param: click.Parameter, value: str) -> Path:

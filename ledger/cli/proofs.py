@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from ledger import signing, tamper
+from ledger import tamper
 from ledger.cli import cli
 from ledger.cli._common import CliError, emit_json, json_option, open_ledger, store_argument
 from ledger.errors import InvalidProof
-from ledger.tamper import Checkpoint, Receipt
+from ledger.tamper import Checkpoint, Receipt, signing
 
 _FILE = click.Path(exists=True, dir_okay=False)
 
@@ -62,7 +62,7 @@ def checkpoint(store: str, key: str | None, origin: str | None, output: str | No
         # C2SP: the log's key name SHOULD match the origin line.
         origin = signing.key_name(private)
     with open_ledger(store) as lg:
-        found = tamper.checkpoint(lg, origin)
+        found = tamper.checkpoint(lg.store, origin)
     _output(found.to_note() if private is None else signing.sign(found, private), output)
 
 

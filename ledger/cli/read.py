@@ -8,7 +8,6 @@ from datetime import datetime
 import click
 from rich.text import Text
 
-from ledger.charts import fmt_number, words_of
 from ledger.cli import cli
 from ledger.cli._common import (
     AsOf,
@@ -31,7 +30,7 @@ from ledger.cli._json import (
 )
 from ledger.cli._tables import Grid
 from ledger.codec import Recorded, format_timestamp
-from ledger.events import (
+from ledger.domain.events import (
     ClaimDisputed,
     ClaimMade,
     ClaimRetracted,
@@ -40,10 +39,11 @@ from ledger.events import (
     SourceDescribed,
     TopicDefined,
 )
+from ledger.domain.figures import Interval
+from ledger.domain.views import Consensus, PropositionView, TopicView
 from ledger.facade import LedgerView
-from ledger.figures import Interval
-from ledger.timeline import topic_timeline
-from ledger.views import Consensus, PropositionView, TopicView
+from ledger.present.charts import fmt_number, words_of
+from ledger.projections.timeline import topic_timeline
 
 
 def _interval(value: Interval | None) -> str:

@@ -14,8 +14,7 @@ import click
 from ledger.cli import cli
 from ledger.cli._common import CliError, Moment, open_ledger, shown, store_argument
 from ledger.codec import Recorded
-from ledger.errors import UnknownTopic
-from ledger.events import (
+from ledger.domain.events import (
     RELIABILITY_GRADES,
     SOURCE_KINDS,
     ClaimDisputed,
@@ -26,9 +25,10 @@ from ledger.events import (
     SourceDescribed,
     TopicDefined,
 )
+from ledger.domain.figures import Figure
+from ledger.domain.phrases import CONVENTIONS, parse_figure
+from ledger.errors import UnknownTopic
 from ledger.facade import Ledger
-from ledger.figures import Figure
-from ledger.phrases import CONVENTIONS, parse_figure
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -19,7 +19,7 @@ from ledger.cli._common import (
     store_argument,
 )
 from ledger.errors import StoreUnavailable
-from ledger.transfer import copy_ledger
+from ledger.facade.transfer import copy_ledger
 
 #: Files with at least this many lines (or ledgers with this many records) get a progress bar.
 LONG = 2_000

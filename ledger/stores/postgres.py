@@ -38,9 +38,9 @@ from ledger.errors import (
     StoreError,
     StoreUnavailable,
 )
-from ledger.follow import check_follow_args
 from ledger.merkle import HASH_SIZE, CompactRange
 from ledger.stores.base import Clock, Store, utc_now
+from ledger.stores.follow import check_follow_args
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "split_url"]
 

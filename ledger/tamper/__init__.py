@@ -15,7 +15,8 @@ The modules, each importing only those above it:
 - ``receipts``: ``Receipt``, ``ConsistencyProof``, their JSON and checking them;
 - ``ranges``: proofs as leaf ranges, folded while the rows stream past;
 - ``proving``: ``checkpoint``, ``prove`` and ``prove_consistency`` from a ledger;
-- ``verification``: ``verify``, ``verify_url``, ``verify_store`` and ``VerifyReport``.
+- ``verification``: ``verify_url``, ``verify_store`` and ``VerifyReport``;
+- ``signing``: Ed25519 signed notes (the ``signing`` extra).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from ledger.tamper.receipts import (
     verify_consistency_proof,
     verify_receipt,
 )
-from ledger.tamper.verification import VerifyReport, verify, verify_store, verify_url
+from ledger.tamper.verification import VerifyReport, verify_store, verify_url
 
 __all__ = [
     "CONSISTENCY_FORMAT",
@@ -49,7 +50,6 @@ __all__ = [
     "prove",
     "prove_consistency",
     "split_note",
-    "verify",
     "verify_consistency_proof",
     "verify_receipt",
     "verify_store",

@@ -2,7 +2,7 @@
 
 A ``Checkpoint`` (size, root, origin) prints as an unsigned note; ``split_note``
 separates a note's text from its signature lines, checked for syntax only
-(``ledger.signing`` checks the signatures themselves).
+(``ledger.tamper.signing`` checks the signatures themselves).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Checkpoints, inclusion receipts and consistency proofs made from a ledger's store.
+"""Checkpoints, inclusion receipts and consistency proofs made from a store.
 
 Each proof is folded from one pass over the first rows (``ledger.tamper.ranges``)
 and its root checked against the store's right edge, so a proof is never built
@@ -8,34 +8,30 @@ from rows that disagree with what the store publishes.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from ledger import merkle
 from ledger.codec import StoredRow
 from ledger.errors import CorruptLog, InvalidEvent
 from ledger.merkle import CompactRange
+from ledger.stores.base import Store
 from ledger.tamper.notes import Checkpoint, origin_for
 from ledger.tamper.ranges import _consistency_ranges, _Fold, _inclusion_ranges
 from ledger.tamper.receipts import ConsistencyProof, Receipt
-
-if TYPE_CHECKING:
-    from ledger.facade import Ledger
-    from ledger.stores.base import Store
 
 __all__ = ["checkpoint", "prove", "prove_consistency"]
 
 _EMPTY_ROOT = merkle.root([])
 
 
-def checkpoint(lg: Ledger, origin: str | None = None) -> Checkpoint:
-    """The ledger's checkpoint now, from the store's right edge: O(log n), no rescan."""
-    tree = lg.store.tree()
-    return Checkpoint(tree.size, tree.root(), origin or origin_for(lg.url))
+def checkpoint(store: Store, origin: str | None = None) -> Checkpoint:
+    """The log's checkpoint now, from the store's right edge: O(log n), no rescan."""
+    tree = store.tree()
+    return Checkpoint(tree.size, tree.root(), origin or origin_for(store.url))
 
 
-def prove(lg: Ledger, position: int, size: int | None = None) -> Receipt:
+def prove(store: Store, position: int, size: int | None = None) -> Receipt:
     """An inclusion receipt for the record at position in the tree of size (default: head)."""
-    size = _size_arg(lg, size, "size")
+    size = _size_arg(store, size, "size")
     _int_arg(position, "position")
     if not 1 <= position <= size:
         raise InvalidEvent(f"{position} is not in 1..{size}", field="position")
@@ -43,7 +39,7 @@ def prove(lg: Ledger, position: int, size: int | None = None) -> Receipt:
     fold = _Fold(_inclusion_ranges(index, size))
     edge = CompactRange()
     target: StoredRow | None = None
-    for i, row in _prefix(lg.store, size):
+    for i, row in _prefix(store, size):
         digest = _stored_hash(row)
         fold.add(i, digest)
         edge.append(digest)
@@ -56,27 +52,27 @@ def prove(lg: Ledger, position: int, size: int | None = None) -> Receipt:
         raise CorruptLog(
             "the record's bytes do not match its hash: run ledger verify", position=position
         )
-    root = _checked_root(lg.store, size, edge)
-    return Receipt(position, size, leaf_hash, fold.proof(), root, origin_for(lg.url), leaf)
+    root = _checked_root(store, size, edge)
+    return Receipt(position, size, leaf_hash, fold.proof(), root, origin_for(store.url), leaf)
 
 
-def prove_consistency(lg: Ledger, old_size: int, new_size: int | None = None) -> ConsistencyProof:
+def prove_consistency(store: Store, old_size: int, new_size: int | None = None) -> ConsistencyProof:
     """A proof that the log of old_size is a prefix of the log of new_size (default: head)."""
-    new_size = _size_arg(lg, new_size, "new_size")
+    new_size = _size_arg(store, new_size, "new_size")
     _int_arg(old_size, "old_size")
     if not 1 <= old_size <= new_size:
         raise InvalidEvent(f"{old_size} is not in 1..{new_size}", field="old_size")
     fold = _Fold(_consistency_ranges(old_size, new_size))
     edge = CompactRange()
     old_root = _EMPTY_ROOT
-    for i, row in _prefix(lg.store, new_size):
+    for i, row in _prefix(store, new_size):
         digest = _stored_hash(row)
         fold.add(i, digest)
         edge.append(digest)
         if i == old_size - 1:
             old_root = edge.root()
-    root = _checked_root(lg.store, new_size, edge)
-    return ConsistencyProof(old_size, new_size, old_root, root, fold.proof(), origin_for(lg.url))
+    root = _checked_root(store, new_size, edge)
+    return ConsistencyProof(old_size, new_size, old_root, root, fold.proof(), origin_for(store.url))
 
 
 def _int_arg(value: object, name: str) -> None:
@@ -84,8 +80,8 @@ def _int_arg(value: object, name: str) -> None:
         raise InvalidEvent(f"must be an integer, not {value!r}", field=name)
 
 
-def _size_arg(lg: Ledger, size: int | None, name: str) -> int:
-    head = lg.head
+def _size_arg(store: Store, size: int | None, name: str) -> int:
+    head = store.head()
     if size is None:
         return head
     _int_arg(size, name)

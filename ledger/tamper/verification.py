@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -19,14 +19,11 @@ from ledger.codec import Codec, StoredRow, make_codec
 from ledger.errors import CorruptLog, InvalidProof, LedgerError, StoreUnavailable
 from ledger.merkle import CompactRange
 from ledger.stores import open_store
+from ledger.stores.base import Store
 from ledger.tamper.notes import Checkpoint, _b64
 from ledger.tamper.ranges import _consistency_ranges, _Fold
 
-if TYPE_CHECKING:
-    from ledger.facade import Ledger
-    from ledger.stores.base import Store
-
-__all__ = ["VerifyReport", "verify", "verify_store", "verify_url"]
+__all__ = ["VerifyReport", "verify_store", "verify_url"]
 
 _EMPTY_ROOT = merkle.root([])
 _WHERE = re.compile(r"(line \d+, position \d+|line \d+|position \d+): ")
@@ -63,11 +60,6 @@ class VerifyReport:
             "line": self.line,
             "reason": self.reason,
         }
-
-
-def verify(lg: Ledger, checkpoint: Checkpoint | None = None) -> VerifyReport:
-    """Recompute every leaf and the root of a ledger; report the first fault, never raise on it."""
-    return verify_store(lg.store, checkpoint, codec=lg.codec)
 
 
 def verify_url(url: str, checkpoint: Checkpoint | None = None, **options: Any) -> VerifyReport:

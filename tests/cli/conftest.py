@@ -63,7 +63,7 @@ def seed_db(seed_master: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def seed_jsonl(seed_master: Path, tmp_path: Path) -> Path:
     """The seed ledger as JSON Lines."""
-    from ledger.transfer import copy_ledger
+    from ledger.facade.transfer import copy_ledger
 
     target = tmp_path / "kursk.jsonl"
     copy_ledger(str(seed_master), str(target))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.transfer import copy_ledger
+from ledger.facade.transfer import copy_ledger
 from tests.cli.conftest import ROOT
 
 

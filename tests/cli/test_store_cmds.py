@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ledger import Ledger, ValidationError
-from ledger.transfer import copy_ledger
+from ledger.facade.transfer import copy_ledger
 from tests.cli.conftest import SEED_EVENTS, Run, run_json
 
 

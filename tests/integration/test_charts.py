@@ -14,9 +14,9 @@ from ledger import (
     TopicDefined,
     parse_figure,
 )
-from ledger.charts import fmt_number, nice_ticks, plot_timeline, plot_topic, topic_chart
+from ledger.present.charts import fmt_number, nice_ticks, plot_timeline, plot_topic, topic_chart
+from ledger.projections.timeline import topic_timeline
 from ledger.stores.memory import MemoryStore
-from ledger.timeline import topic_timeline
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_EVENTS = ROOT / "seeds" / "kursk-north-korean-pows.events.jsonl"

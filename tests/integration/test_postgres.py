@@ -31,9 +31,9 @@ from ledger import (
     ValidationError,
 )
 from ledger.codec import StoredRow, make_codec
-from ledger.follow import follow
 from ledger.merkle import leaf_hash, root
 from ledger.stores import open_store
+from ledger.stores.follow import follow
 from ledger.stores.memory import MemoryStore
 from ledger.stores.postgres import PostgresStore, split_url
 from tests.pg_server import PostgresServer, with_ledger

@@ -18,8 +18,8 @@ import pytest
 
 from ledger import ClaimMade, Ledger, StoreUnavailable
 from ledger.codec import StoredRow, make_codec
-from ledger.follow import follow
 from ledger.merkle import CompactRange, leaf_hash
+from ledger.stores.follow import follow
 from ledger.stores.postgres import PostgresStore, split_url
 from tests.pg_server import PostgresServer, with_ledger
 
@@ -62,7 +62,7 @@ def check_log(url: str, expected: int) -> list[StoredRow]:
 
 
 class Follower:
-    """ledger.follow.follow in a thread, collecting rows until stopped."""
+    """ledger.stores.follow.follow in a thread, collecting rows until stopped."""
 
     def __init__(self, url: str, *, poll_interval: float, per_row: float = 0.0) -> None:
         self.rows: list[StoredRow] = []

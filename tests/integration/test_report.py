@@ -17,7 +17,7 @@ from ledger import (
     TopicDefined,
     parse_figure,
 )
-from ledger.report import render_report, write_report
+from ledger.present.report import render_report, write_report
 from ledger.stores.memory import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[2]

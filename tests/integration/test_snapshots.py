@@ -114,13 +114,13 @@ def test_a_bad_snapshot_setting_is_refused(path: Path) -> None:
 def test_a_long_replay_writes_the_index_as_it_goes_and_still_matches(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ledger.facade
+    import ledger.facade.ledger
 
     events = [figure(n, topic=f"t/{n % 4}") for n in range(40)]
     with Ledger.open(str(path), snapshot_every=None) as lg:
         lg.extend(events)
         expected = lg.topics()
-    monkeypatch.setattr(ledger.facade, "_FLUSH_ROWS", 3)
+    monkeypatch.setattr(ledger.facade.ledger, "_FLUSH_ROWS", 3)
     with Ledger.open(str(path), snapshot_every=10) as lg:
         assert lg._state.tracked is not None
         assert len(lg._state.tracked) < 10
@@ -186,9 +186,9 @@ def test_a_claim_whose_topic_number_is_gone_is_found_by_a_rebuild(tmp_path: Path
 def test_a_save_that_fails_in_its_thread_leaves_its_rows_to_the_next_one(
     path: Path, monkeypatch: pytest.MonkeyPatch, error: str
 ) -> None:
-    import ledger.snapshot
+    import ledger.facade.snapshot
 
-    insert = ledger.snapshot._insert
+    insert = ledger.facade.snapshot._insert
     failures = [sqlite3.OperationalError(error)]
 
     def failing(*args: Any) -> tuple[int, int]:
@@ -199,7 +199,7 @@ def test_a_save_that_fails_in_its_thread_leaves_its_rows_to_the_next_one(
     with Ledger.open(str(path), snapshot_every=5) as lg:
         lg.extend([figure(n) for n in range(5)])
         lg._snapshot.wait()
-        monkeypatch.setattr(ledger.snapshot, "_insert", failing)
+        monkeypatch.setattr(ledger.facade.snapshot, "_insert", failing)
         lg.extend([figure(n) for n in range(5, 10)])  # this save fails in its thread
         assert lg._snapshot is not None
         lg._snapshot.wait()
@@ -219,7 +219,7 @@ def test_a_save_that_fails_in_its_thread_leaves_its_rows_to_the_next_one(
 def test_asked_for_every_topic_a_cold_open_reads_the_log_once_in_order(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ledger.snapshot
+    import ledger.facade.snapshot
 
     events = [figure(n, topic=f"t/{n % 6}") for n in range(30)]
     with Ledger.open(str(path), snapshot_every=10) as lg:
@@ -229,7 +229,7 @@ def test_asked_for_every_topic_a_cold_open_reads_the_log_once_in_order(
     def one_by_one(self: object, topic: str) -> None:
         raise AssertionError(f"{topic} looked up on its own")
 
-    monkeypatch.setattr(ledger.snapshot.SnapshotFile, "topic_events", one_by_one)
+    monkeypatch.setattr(ledger.facade.snapshot.SnapshotFile, "topic_events", one_by_one)
     with Ledger.open(str(path), snapshot_every=10) as lg:
         assert lg._state._parts == {}
         assert lg.topics() == expected[0]

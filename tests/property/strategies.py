@@ -16,7 +16,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ledger.events import (
+from ledger.domain.events import (
     SOURCE_KINDS,
     ClaimDisputed,
     ClaimMade,
@@ -26,7 +26,7 @@ from ledger.events import (
     SourceDescribed,
     TopicDefined,
 )
-from ledger.figures import Figure, Interval, Number
+from ledger.domain.figures import Figure, Interval, Number
 
 # -- slugs and text -------------------------------------------------------
 

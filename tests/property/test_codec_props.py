@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from ledger import ClaimMade, Figure, FigureReported, Ledger, SourceDescribed, TopicDefined
 from ledger.codec import StoredRow, format_timestamp, make_codec, parse_timestamp
-from ledger.events import Event
+from ledger.domain.events import Event
 from tests.property.strategies import EVENT_STRATEGIES, figures, numbers, timestamps
 
 CODEC = make_codec()

@@ -1,6 +1,6 @@
 """The fast encoding and decoding paths agree with the cattrs converter, record for record.
 
-The converter is the definition of decoding; ``ledger.codec_fast`` may only
+The converter is the definition of decoding; ``ledger.codec.fast`` may only
 return the very event the converter would build, or step aside (None).
 """
 
@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.codec import make_codec, make_converter
-from ledger.codec_fast import ENCODE_OPTIONS, FAST_DECODERS, FAST_ENCODERS
-from ledger.events import Event
+from ledger.codec.fast import ENCODE_OPTIONS, FAST_DECODERS, FAST_ENCODERS
+from ledger.domain.events import Event
 
 from .strategies import claims_disputed, claims_made, claims_retracted, figures_reported
 

@@ -40,7 +40,7 @@ from ledger import (
     UnknownClaim,
     ValidationError,
 )
-from ledger.state import LedgerState
+from ledger.projections.state import LedgerState
 from tests.property.strategies import (
     NUMERIC_TOPICS,
     PROPOSITIONS,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.domain.figures import Interval
+from ledger.domain.phrases import parse_figure
 from ledger.errors import InvalidFigure
-from ledger.figures import Interval
-from ledger.phrases import parse_figure
 
 MULTIPLIERS = {"": 1, " thousand": 10**3, " million": 10**6, " billion": 10**9}
 

@@ -18,10 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger import Consensus, Figure, Interval, Ledger, LedgerView, TopicDefined
-from ledger.consensus import find_consensus, hull
-from ledger.events import Event
-from ledger.figures import Number
-from ledger.state import LedgerState
+from ledger.domain.consensus import find_consensus, hull
+from ledger.domain.events import Event
+from ledger.domain.figures import Number
+from ledger.projections.state import LedgerState
 from tests.property.strategies import (
     definitions,
     event_sequences,
@@ -36,7 +36,7 @@ from tests.property.strategies import (
 wide_numbers = st.integers(-(2**62), 2**62) | st.floats(-1e15, 1e15)
 
 
-# -- interval arithmetic, written independently of ledger.consensus -----------
+# -- interval arithmetic, written independently of ledger.domain.consensus -----------
 
 
 def subset(inner: Interval, outer: Figure | Interval) -> bool:

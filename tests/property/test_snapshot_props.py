@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger import Ledger
-from ledger.events import Event
+from ledger.domain.events import Event
 
 from .strategies import event_sequences
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ledger import Consensus, Figure, Interval
-from ledger.consensus import find_consensus, hull, median
+from ledger.domain.consensus import find_consensus, hull, median
 
 
 def fig(

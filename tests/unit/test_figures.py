@@ -16,7 +16,7 @@ from ledger import (
     Ledger,
     ValidationError,
 )
-from ledger.figures import Figure, Interval, default_best
+from ledger.domain.figures import Figure, Interval, default_best
 
 
 def fig(*args: Any, **kwargs: Any) -> Figure:

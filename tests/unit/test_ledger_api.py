@@ -398,7 +398,7 @@ def test_appends_freeze_what_they_folded_once_enough_has_come_and_free_garbage_f
     import gc
     import weakref
 
-    from ledger.facade import _SETTLE_EVERY
+    from ledger.facade.ledger import _SETTLE_EVERY
 
     class Node:
         def __init__(self) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ledger.domain.figures import Figure
+from ledger.domain.phrases import CONVENTIONS, parse_figure
 from ledger.errors import InvalidFigure, UnparseableFigure
-from ledger.figures import Figure
-from ledger.phrases import CONVENTIONS, parse_figure
 
 W = "wikimpacts-2024"
 

@@ -27,7 +27,7 @@ from ledger import (
     TopicDefined,
     UnknownTopic,
 )
-from ledger.state import LedgerState
+from ledger.projections.state import LedgerState
 
 T0 = datetime(2024, 8, 6, tzinfo=UTC)
 TOPIC = "kursk/casualties"

@@ -14,7 +14,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from ledger import InvalidEvent, InvalidProof, Ledger, SignatureError, TopicDefined, merkle, signing
+from ledger import InvalidEvent, InvalidProof, Ledger, SignatureError, TopicDefined, merkle
 from ledger.codec import StoredRow
 from ledger.stores.memory import MemoryStore
 from ledger.tamper import (
@@ -25,6 +25,7 @@ from ledger.tamper import (
     _Fold,
     _inclusion_ranges,
     origin_for,
+    signing,
     verify_consistency_proof,
     verify_receipt,
     verify_store,

@@ -18,7 +18,7 @@ from ledger import (
 )
 from ledger.facade import LedgerView
 from ledger.merkle import root
-from ledger.state import LedgerState
+from ledger.projections.state import LedgerState
 
 from .builders import claim, describe, dispute, figure, retract, topic, unknown_dispute
 from .conftest import NewStore, StoreUnderTest

@@ -25,7 +25,7 @@ from ledger import (
     ValidationError,
 )
 from ledger.facade import LedgerView
-from ledger.state import LedgerState
+from ledger.projections.state import LedgerState
 
 from .builders import claim, dispute, figure, retract, unknown_dispute
 from .conftest import NewStore, StoreUnderTest

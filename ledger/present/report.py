@@ -1,7 +1,7 @@
 """One self-contained HTML report: every topic's table and chart, every proposition.
 
 No network, no scripts, no matplotlib: the CSS and the SVG charts are inline,
-drawn from the same `ledger.charts.topic_chart` model the PNG charts use. All
+drawn from the same `ledger.present.charts.topic_chart` model the PNG charts use. All
 text goes through html.escape. The page is deterministic (no clock), so a
 report of the same ledger is the same file.
 """
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import attrs
 
-from ledger import __version__
-from ledger.charts import COLORS, TopicChart, fmt_number, topic_chart, words_of
-from ledger.events import ClaimMade
+from ledger.domain.events import ClaimMade
+from ledger.domain.views import CurrentFigure, Dispute, PropositionView, TopicView
 from ledger.facade import LedgerView
-from ledger.views import CurrentFigure, Dispute, PropositionView, TopicView
+from ledger.present.charts import COLORS, TopicChart, fmt_number, topic_chart, words_of
+from ledger.version import __version__
 
 __all__ = ["ReportInfo", "proposition_disputes", "render_report", "topic_svg", "write_report"]
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 import attrs
 
-from ledger.figures import Figure, Interval, Number
+from ledger.domain.figures import Figure, Interval, Number
 
 __all__ = [
     "Consensus",

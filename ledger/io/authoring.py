@@ -7,7 +7,7 @@ fields as keys. It is kinder to write than the wire format:
   timestamps with an offset;
 - a figure may be written as words, ``{"phrase": "more than 3,000",
   "unit": "people"}`` (optionally with ``"convention"``), resolved at import
-  with :func:`ledger.phrases.parse_figure` so the stored figure keeps both the
+  with :func:`ledger.domain.phrases.parse_figure` so the stored figure keeps both the
   numbers and the words; or as numbers, ``{"low": 200, "high": 400, "best":
   300, "unit": "people"}``;
 - ``event_id`` may be left out: it is then derived from the line's content,
@@ -28,12 +28,12 @@ from typing import Any
 import orjson
 
 from ledger.codec import parse_timestamp
+from ledger.domain.events import EVENT_TYPES, Event, FigureReported
+from ledger.domain.figures import Figure
+from ledger.domain.phrases import parse_figure
 from ledger.errors import ImportFailed, LedgerError
-from ledger.events import EVENT_TYPES, Event, FigureReported
-from ledger.figures import Figure
-from ledger.phrases import parse_figure
-from ledger.state import LedgerState
-from ledger.validation import check_each
+from ledger.projections.state import LedgerState
+from ledger.projections.validation import check_each
 
 __all__ = ["MAX_LISTED", "event_from_mapping", "read_events"]
 

@@ -15,11 +15,11 @@ from typing import Literal
 import attrs
 
 from ledger.codec import Recorded
+from ledger.domain.events import Event, to_timestamp
+from ledger.domain.figures import Interval
+from ledger.domain.views import Consensus
 from ledger.errors import UnknownTopic
-from ledger.events import Event, to_timestamp
-from ledger.figures import Interval
-from ledger.state import LedgerState
-from ledger.views import Consensus
+from ledger.projections.state import LedgerState
 
 __all__ = ["Order", "Step", "topic_timeline"]
 

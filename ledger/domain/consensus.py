@@ -14,8 +14,8 @@ import math
 from collections.abc import Sequence
 from fractions import Fraction
 
-from ledger.figures import Figure, Interval, Number, default_best
-from ledger.views import Consensus, ConsensusLevel
+from ledger.domain.figures import Figure, Interval, Number, default_best
+from ledger.domain.views import Consensus, ConsensusLevel
 
 __all__ = ["find_consensus", "hull", "median"]
 

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ledger.domain.events import (
+    ClaimDisputed,
+    ClaimMade,
+    ClaimRetracted,
+    Event,
+    FigureReported,
+    TopicDefined,
+)
 from ledger.errors import (
     CompositeCycle,
     DuplicateClaim,
@@ -19,15 +27,7 @@ from ledger.errors import (
     UnknownClaim,
     ValidationError,
 )
-from ledger.events import (
-    ClaimDisputed,
-    ClaimMade,
-    ClaimRetracted,
-    Event,
-    FigureReported,
-    TopicDefined,
-)
-from ledger.state import LedgerState
+from ledger.projections.state import LedgerState
 
 __all__ = ["check_each", "validate"]
 

@@ -25,10 +25,10 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 
 from ledger.codec import Codec
+from ledger.domain.events import ClaimMade, Event, FigureReported, SourceDescribed, TopicDefined
 from ledger.errors import LedgerError
-from ledger.events import ClaimMade, Event, FigureReported, SourceDescribed, TopicDefined
 from ledger.merkle import CompactRange
-from ledger.state import GLOBAL, LedgerState, SnapshotDamaged
+from ledger.projections.state import GLOBAL, LedgerState, SnapshotDamaged
 from ledger.stores.base import Store
 from ledger.stores.sqlite import is_busy
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import NamedTuple
 
+from ledger.domain.figures import Figure, Number
 from ledger.errors import InvalidFigure, UnparseableFigure
-from ledger.figures import Figure, Number
 
 __all__ = ["CONVENTIONS", "parse_figure"]
 

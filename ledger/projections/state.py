@@ -8,7 +8,7 @@ O(1) here and a query re-renders only the topics that changed. Because the
 facts are kept by key rather than by arrival, the fold does not depend on the
 order of events with distinct ``stated_at``.
 
-A state may be *backed*: a persisted snapshot (see ``ledger.snapshot``) knows
+A state may be *backed*: a persisted snapshot (see ``ledger.facade.snapshot``) knows
 which positions of the log make each topic's partition, and the state folds
 a partition only when something asks for it. The result is the same fold.
 """
@@ -20,9 +20,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Protocol
 
-from ledger.consensus import find_consensus, hull
-from ledger.errors import InvalidFigure, LedgerError, UnknownTopic
-from ledger.events import (
+from ledger.domain.consensus import find_consensus, hull
+from ledger.domain.events import (
     ClaimDisputed,
     ClaimMade,
     ClaimRetracted,
@@ -31,8 +30,15 @@ from ledger.events import (
     SourceDescribed,
     TopicDefined,
 )
-from ledger.figures import Figure, Interval, Number
-from ledger.views import CurrentFigure, Dispute, PropositionStatus, PropositionView, TopicView
+from ledger.domain.figures import Figure, Interval, Number
+from ledger.domain.views import (
+    CurrentFigure,
+    Dispute,
+    PropositionStatus,
+    PropositionView,
+    TopicView,
+)
+from ledger.errors import InvalidFigure, LedgerError, UnknownTopic
 
 __all__ = ["GLOBAL", "Backing", "Claim", "LedgerState", "SnapshotDamaged"]
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import attrs
 
-from ledger.figures import Interval, Number
-from ledger.timeline import Step
-from ledger.views import Consensus, CurrentFigure, TopicView
+from ledger.domain.figures import Interval, Number
+from ledger.domain.views import Consensus, CurrentFigure, TopicView
+from ledger.projections.timeline import Step
 
 __all__ = [
     "COLORS",

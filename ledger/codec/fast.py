@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from ledger.events import (
+from ledger.domain.events import (
     STANCES,
     ClaimDisputed,
     ClaimMade,
@@ -28,7 +28,7 @@ from ledger.events import (
     Event,
     FigureReported,
 )
-from ledger.figures import Figure
+from ledger.domain.figures import Figure
 
 __all__ = ["ENCODE_OPTIONS", "FAST_DECODERS", "FAST_ENCODERS", "fast_timestamp"]
 

@@ -18,18 +18,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from ledger.authoring import read_events
+from ledger import tamper
 from ledger.codec import Codec, Recorded, StoredRow, make_codec, parse_timestamp
-from ledger.errors import (
-    ConcurrencyError,
-    DuplicateEvent,
-    InvalidEvent,
-    LedgerError,
-    ValidationError,
-)
-from ledger.events import (
+from ledger.domain.events import (
     EVENT_TYPES,
     ClaimMade,
     Event,
@@ -38,15 +31,22 @@ from ledger.events import (
     TopicDefined,
     to_timestamp,
 )
-from ledger.snapshot import DEFAULT_EVERY, SnapshotDamaged, SnapshotFile
-from ledger.state import LedgerState
+from ledger.domain.views import Dispute, PropositionView, TopicView
+from ledger.errors import (
+    ConcurrencyError,
+    DuplicateEvent,
+    InvalidEvent,
+    LedgerError,
+    ValidationError,
+)
+from ledger.facade.snapshot import DEFAULT_EVERY, SnapshotDamaged, SnapshotFile
+from ledger.io.authoring import read_events
+from ledger.projections.state import LedgerState
+from ledger.projections.validation import validate
 from ledger.stores import open_store
 from ledger.stores.base import Clock, Store
-from ledger.validation import validate
-from ledger.views import Dispute, PropositionView, TopicView
-
-if TYPE_CHECKING:
-    from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
+from ledger.stores.follow import follow as follow_store
+from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
 
 __all__ = ["Ledger", "LedgerView"]
 
@@ -344,36 +344,26 @@ class Ledger(LedgerView):
         stop: Callable[[], bool] | None = None,
     ) -> Iterator[Recorded]:
         """Every record after a position, then each new one as it lands, exactly once, in order."""
-        from ledger.follow import follow
-
-        for row in follow(self.store, after, poll_interval=poll_interval, stop=stop):
+        for row in follow_store(self.store, after, poll_interval=poll_interval, stop=stop):
             yield self._decode(row)
 
     # -- tamper evidence (ledger.tamper holds the logic) -------------------
 
     def checkpoint(self) -> Checkpoint:
         """The tree size and Merkle root of the log now, from the store's right edge."""
-        from ledger import tamper
-
-        return tamper.checkpoint(self)
+        return tamper.checkpoint(self.store)
 
     def prove(self, position: int, size: int | None = None) -> Receipt:
         """An inclusion receipt for the record at position in the tree of size (default: head)."""
-        from ledger import tamper
-
-        return tamper.prove(self, position, size)
+        return tamper.prove(self.store, position, size)
 
     def prove_consistency(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
         """A proof that the log of old_size is a prefix of the log of new_size (default: head)."""
-        from ledger import tamper
-
-        return tamper.prove_consistency(self, old_size, new_size)
+        return tamper.prove_consistency(self.store, old_size, new_size)
 
     def verify(self, checkpoint: Checkpoint | None = None) -> VerifyReport:
         """Recompute every leaf and the root; report the first fault, never raise on tampering."""
-        from ledger import tamper
-
-        return tamper.verify(self, checkpoint)
+        return tamper.verify_store(self.store, checkpoint, codec=self.codec)
 
     def close(self) -> None:
         """Close the store, saving the snapshot first if records were added since."""

@@ -5,26 +5,25 @@ A record on the wire is one JSON object::
     {"position":1,"event_id":"…","type":"FigureReported","schema":1,
      "recorded_at":"2025-01-13T09:00:00Z","data":{…},"hash":"<hex>"}
 
-The leaf bytes are the canonical JSON of the record without ``hash`` (keys
-sorted, no insignificant whitespace, UTF-8) and ``hash = SHA-256(0x00 ‖ leaf)``.
-Every store keeps ``data`` as the exact canonical text, so any store can
-rebuild the leaf bytes, and so the hash, byte for byte.
+``ledger.codec.rows`` holds the stored row and its leaf bytes; this module
+turns events into rows and rows back into events.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import attrs
 import cattrs
 import orjson
 
-from ledger.codec_fast import ENCODE_OPTIONS, FAST_DECODERS, FAST_ENCODERS, fast_timestamp
-from ledger.errors import CorruptLog, InvalidEvent, RecordTooLarge, UnsupportedRecord
-from ledger.events import (
+from ledger.codec.fast import ENCODE_OPTIONS, FAST_DECODERS, FAST_ENCODERS, fast_timestamp
+from ledger.codec.rows import MAX_RECORD_BYTES, RowValues, StoredRow, leaf_bytes, oversize
+from ledger.codec.timestamps import format_timestamp, parse_timestamp
+from ledger.domain.events import (
     ClaimDisputed,
     ClaimMade,
     ClaimRetracted,
@@ -33,147 +32,16 @@ from ledger.events import (
     SourceDescribed,
     TopicDefined,
 )
+from ledger.domain.records import Recorded
+from ledger.errors import CorruptLog, InvalidEvent, RecordTooLarge, UnsupportedRecord
 
-__all__ = [
-    "MAX_RECORD_BYTES",
-    "Codec",
-    "Recorded",
-    "RowValues",
-    "StoredRow",
-    "format_timestamp",
-    "make_codec",
-    "make_converter",
-    "oversize",
-    "parse_timestamp",
-]
+__all__ = ["Codec", "EventType", "make_codec", "make_converter"]
 
-#: Records whose leaf bytes exceed this are refused at append and reported on read.
-MAX_RECORD_BYTES = 1024 * 1024
 # Data this short cannot make a record over the limit, whatever its characters.
 _SAFE_CHARS = MAX_RECORD_BYTES // 4 - 1000
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-#: A stored row as a plain tuple: position, event_id, type, schema, recorded_at, data, hash.
-RowValues = tuple[int, str, str, int, str, str, str]
 FastDecoder = Callable[[Any, Any], Event | None]
-
-
-@attrs.frozen
-class Recorded:
-    """One event as stored in the log, at its position, with its leaf hash."""
-
-    position: int
-    event_id: str
-    recorded_at: datetime
-    event: Event
-    hash: bytes
-
-    @property
-    def type(self) -> str:
-        """The event's stable type tag."""
-        return type(self.event).__name__
-
-
-@attrs.frozen
-class StoredRow:
-    """A record as stores keep it: the wire format's columns, data as canonical text."""
-
-    position: int
-    event_id: str
-    type: str
-    schema: int
-    recorded_at: str
-    data: str
-    hash: str
-
-    def leaf_bytes(self) -> bytes:
-        """The canonical JSON of the record without its hash: the Merkle leaf."""
-        return _leaf(
-            self.data.encode(),
-            orjson.dumps(self.event_id),
-            self.position,
-            orjson.dumps(self.recorded_at),
-            self.schema,
-            orjson.dumps(self.type),
-        )
-
-    def to_line(self) -> bytes:
-        """The record as one JSON Lines line, without the newline."""
-        return b"".join(
-            (
-                b'{"position":',
-                str(self.position).encode(),
-                b',"event_id":',
-                orjson.dumps(self.event_id),
-                b',"type":',
-                orjson.dumps(self.type),
-                b',"schema":',
-                str(self.schema).encode(),
-                b',"recorded_at":',
-                orjson.dumps(self.recorded_at),
-                b',"data":',
-                self.data.encode(),
-                b',"hash":',
-                orjson.dumps(self.hash),
-                b"}",
-            )
-        )
-
-
-def _leaf(
-    data: bytes, event_id: bytes, position: int, recorded_at: bytes, schema: int, kind: bytes
-) -> bytes:
-    # Keys in sorted order; data is already canonical text, spliced as is so
-    # that the hash covers exactly the bytes the store holds. The other
-    # arguments are JSON already (orjson.dumps of the strings).
-    return b"".join(
-        (
-            b'{"data":',
-            data,
-            b',"event_id":',
-            event_id,
-            b',"position":',
-            str(position).encode(),
-            b',"recorded_at":',
-            recorded_at,
-            b',"schema":',
-            str(schema).encode(),
-            b',"type":',
-            kind,
-            b"}",
-        )
-    )
-
-
-def format_timestamp(value: datetime) -> str:
-    """A UTC timestamp as ISO 8601 with a Z suffix; microseconds only when present."""
-    # isoformat pads the year to four digits and writes microseconds only when
-    # there are some, which is the canonical form; it is also much faster than strftime.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
-
-
-def oversize(row: StoredRow) -> int | None:
-    """The leaf size of a row over MAX_RECORD_BYTES, else None."""
-    # A character is at most 4 bytes in UTF-8: only long rows need the exact count.
-    if 4 * (len(row.data) + len(row.event_id)) + 200 <= MAX_RECORD_BYTES:
-        return None
-    size = len(row.leaf_bytes())
-    return size if size > MAX_RECORD_BYTES else None
-
-
-def parse_timestamp(text: str) -> datetime:
-    """The inverse of format_timestamp; also accepts offsets and plain dates."""
-    if not isinstance(text, str):
-        raise ValueError(f"expected a timestamp string, not {type(text).__name__}")
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an ISO 8601 timestamp") from None
-    if value.tzinfo is None:
-        if "T" in text or " " in text:
-            raise ValueError(f"timestamp {text!r} has no timezone")
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def _strict(kind: type, name: str) -> Callable[[Any, Any], Any]:
@@ -289,7 +157,7 @@ class Codec:
             kind = self.tag_of(event)
             data = self.event_data(event)
             event_id = event.event_id
-            leaf = _leaf(
+            leaf = leaf_bytes(
                 data.encode(), dumps(event_id), position, stamp_json, kind.schema, kind.json
             )
             if len(leaf) > MAX_RECORD_BYTES:

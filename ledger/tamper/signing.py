@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ledger.errors import InvalidProof, SignatureError
-from ledger.tamper import Checkpoint, split_note
+from ledger.tamper.notes import Checkpoint, split_note
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (

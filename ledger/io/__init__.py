@@ -1,0 +1,1 @@
+"""Reading events from the files people write: the authoring format (JSON Lines)."""

@@ -1,0 +1,1 @@
+"""Presenting views: charts, the HTML report and number formatting."""
