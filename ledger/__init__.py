@@ -14,7 +14,15 @@ from ledger.domain.events import (
 from ledger.domain.figures import Figure, Interval
 from ledger.domain.phrases import parse_figure
 from ledger.domain.records import Recorded
-from ledger.domain.views import Consensus, CurrentFigure, Dispute, PropositionView, TopicView
+from ledger.domain.views import (
+    Camp,
+    Consensus,
+    CurrentFigure,
+    Dispute,
+    HistoryEntry,
+    PropositionView,
+    TopicView,
+)
 from ledger.errors import (
     CompositeCycle,
     ConcurrencyError,
@@ -45,6 +53,7 @@ from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
 from ledger.version import __version__ as __version__
 
 __all__ = [
+    "Camp",
     "Checkpoint",
     "ClaimDisputed",
     "ClaimMade",
@@ -61,6 +70,7 @@ __all__ = [
     "Event",
     "Figure",
     "FigureReported",
+    "HistoryEntry",
     "ForeignRetraction",
     "ImportFailed",
     "Interval",
