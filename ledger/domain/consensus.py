@@ -1,28 +1,50 @@
-"""Range and consensus over a topic's current figures: pure functions.
+"""Range, agreement and consensus over a topic's fresh figures (DESIGN §4): pure functions.
 
-Consensus is a sweep over sorted endpoints, O(n log n). Each bound becomes a
-key on the reals extended with infinitesimals, so that open and closed ends
-compare correctly: a closed low ``l`` starts at ``l``, an open one just after
-it; a closed high ``h`` ends at ``h``, an open one just before it. A set of
-intervals then meets exactly when its largest start key is at most its
-smallest end key, and ``[a, 3000]`` and ``(3000, b]`` do not meet.
+Each bound becomes a key on the reals extended with infinitesimals, so that
+open and closed ends compare correctly: a closed low ``l`` starts at ``l``,
+an open one just after it; a closed high ``h`` ends at ``h``, an open one
+just before it. A figure covers an extended point ``k`` when its start key
+is at most ``k`` and its end key at least ``k``.
+
+The sets that may be the consensus are the *maximal agreeing sets*. A set
+agrees when its common intersection has positive width, or is one value that
+a figure of the set states as a point. Between two neighbouring endpoint
+values every point is covered by the same figures, so the candidates are:
+the figures covering each open gap between neighbouring endpoints (and the
+unbounded gaps at either end), and the figures covering each value some
+figure states as a point. A sweep over the sorted keys counts, at each such
+point, the figures and the voices covering it: O(n log n).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 
 from ledger.domain.figures import Figure, Interval, Number, default_best
-from ledger.domain.views import Consensus, ConsensusLevel
+from ledger.domain.views import Camp, Consensus, ConsensusLevel, CurrentFigure
 
-__all__ = ["find_consensus", "hull", "median"]
+__all__ = ["BOUND_RULES", "estimate", "find_consensus", "hull", "is_bound", "median"]
+
+#: The rows of the vocabulary that state a limit, not an estimate (``<convention>:<row>``).
+BOUND_RULES = frozenset(("over", "at-least", "under", "at-most"))
 
 # (rank, value, nudge): rank 0 is -inf, 2 is +inf; nudge -1/0/+1 is x-ε, x, x+ε.
 Key = tuple[int, Number, int]
 _MINUS_INF: Key = (0, 0, 0)
 _PLUS_INF: Key = (2, 0, 0)
+# Sweep order at one key: figures start, then the point is counted, then figures end.
+_START, _QUERY, _END = 0, 1, 2
+
+
+def is_bound(figure: Figure) -> bool:
+    """Whether a figure states a limit: an unbounded end, or a bound row of the vocabulary."""
+    if figure.low is None or figure.high is None:
+        return True
+    rule = figure.rule
+    return rule is not None and rule.rpartition(":")[2] in BOUND_RULES
 
 
 def _start(f: Figure | Interval) -> Key:
@@ -49,47 +71,6 @@ def hull(figures: Sequence[Figure | Interval]) -> Interval | None:
     return Interval(low, high, low_open, high_open)
 
 
-def _width(start: Key, end: Key) -> Fraction | float:
-    if start[0] != 1 or end[0] != 1:
-        return math.inf
-    # Exact: float subtraction can round two different widths to one value.
-    return Fraction(end[1]) - Fraction(start[1])
-
-
-def _best_region(keys: Sequence[tuple[Key, Key]]) -> tuple[int, Key, Key]:
-    """The largest depth and, among regions of that depth, the tie-broken one."""
-    sweep = sorted([(s, 0) for s, _ in keys] + [(e, 1) for _, e in keys])
-    depth = top = 0
-    for _, kind in sweep:
-        depth += 1 if kind == 0 else -1
-        top = max(top, depth)
-    # At the largest depth no interval can start before one ends, so each
-    # region opens at the start that reaches the depth and closes at the next end.
-    best: tuple[Fraction | float, Key, Key] | None = None
-    opened: Key | None = None
-    depth = 0
-    for key, kind in sweep:
-        if kind == 0:
-            depth += 1
-            if depth == top:
-                opened = key
-        else:
-            if opened is not None:
-                candidate = (_width(opened, key), opened, key)
-                if best is None or candidate < best:
-                    best = candidate
-                opened = None
-            depth -= 1
-    assert best is not None
-    return top, best[1], best[2]
-
-
-def _interval(start: Key, end: Key) -> Interval:
-    low = None if start[0] == 0 else start[1]
-    high = None if end[0] == 2 else end[1]
-    return Interval(low, high, start[2] == 1, end[2] == -1)
-
-
 def median(values: Sequence[Number]) -> Number | None:
     """The median; the mean of the two middle values for an even count."""
     if not values:
@@ -101,6 +82,60 @@ def median(values: Sequence[Number]) -> Number | None:
     return default_best(ordered[mid - 1], ordered[mid])
 
 
+def _points(keys: Sequence[tuple[Key, Key]], figures: Sequence[Figure]) -> list[Key]:
+    """The extended points whose covering sets are the maximal agreeing sets."""
+    values = sorted({v for f in figures for v in (f.low, f.high) if v is not None})
+    points: list[Key] = [(1, a, 1) for a in values[:-1]]  # each open gap (a, next)
+    points += sorted({(1, f.low, 0) for f in figures if f.low is not None and f.low == f.high})
+    if not values:
+        return [(1, 0, 0)]  # every figure is unbounded on both sides
+    if any(s == _MINUS_INF for s, _ in keys):
+        points.append((1, values[0], -1))  # the gap below every endpoint
+    if any(e == _PLUS_INF for _, e in keys):
+        points.append((1, values[-1], 1))  # the gap above every endpoint
+    return points
+
+
+def _sweep(
+    keys: Sequence[tuple[Key, Key]], voices: Sequence[str], points: Sequence[Key]
+) -> list[tuple[int, int, Key]]:
+    """(voices, figures, point) covering each point, by one sweep over the sorted keys."""
+    marks: list[tuple[Key, int, int]] = []
+    for i, (start, end) in enumerate(keys):
+        marks.append((start, _START, i))
+        marks.append((end, _END, i))
+    marks += [(p, _QUERY, -1) for p in points]
+    marks.sort(key=lambda m: (m[0], m[1]))
+    count: Counter[str] = Counter()
+    covered = 0
+    found: list[tuple[int, int, Key]] = []
+    for key, kind, i in marks:
+        if kind == _START:
+            count[voices[i]] += 1
+            covered += 1
+        elif kind == _END:
+            count[voices[i]] -= 1
+            if not count[voices[i]]:
+                del count[voices[i]]
+            covered -= 1
+        else:
+            found.append((len(count), covered, key))
+    return found
+
+
+def _width(start: Key, end: Key) -> Fraction | float:
+    if start[0] != 1 or end[0] != 1:
+        return math.inf
+    # Exact: float subtraction can round two different widths to one value.
+    return Fraction(end[1]) - Fraction(start[1])
+
+
+def _interval(start: Key, end: Key) -> Interval:
+    low = None if start[0] == 0 else start[1]
+    high = None if end[0] == 2 else end[1]
+    return Interval(low, high, start[2] == 1, end[2] == -1)
+
+
 def _clamp(x: Number, interval: Interval) -> Number:
     if interval.low is not None and x < interval.low:
         return interval.low
@@ -109,39 +144,107 @@ def _clamp(x: Number, interval: Interval) -> Number:
     return x
 
 
-def _level(n: int, size: int) -> ConsensusLevel:
-    if n == 1:
+def _clamp_exact(x: Fraction, interval: Interval) -> Fraction:
+    if interval.low is not None and x < interval.low:
+        return Fraction(interval.low)
+    if interval.high is not None and x > interval.high:
+        return Fraction(interval.high)
+    return x
+
+
+def _whole(figures: Sequence[CurrentFigure]) -> bool:
+    """Whether every finite bound of every figure is an int (people are counted whole)."""
+    return all(
+        type(v) is int for f in figures for v in (f.figure.low, f.figure.high) if v is not None
+    )
+
+
+def estimate(figures: Sequence[CurrentFigure], interval: Interval) -> Number | None:
+    """The median of the figures' bests, clamped into the interval; an int for whole counts."""
+    bests = [b for b in (f.best for f in figures) if b is not None]
+    mid = median(bests)
+    if mid is None:
+        return None
+    if not _whole(figures):
+        return _clamp(mid, interval)
+    # Exactly: the mean of two large integers is not always a float's worth.
+    ordered = sorted(Fraction(b) for b in bests)
+    half = len(ordered) // 2
+    exact = ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
+    return round(_clamp_exact(exact, interval))
+
+
+class _Set:
+    """One maximal agreeing set: its members (indexes), voices and common intersection."""
+
+    __slots__ = ("end", "members", "start", "voices")
+
+    def __init__(self, members: frozenset[int], voices: int, start: Key, end: Key) -> None:
+        self.members = members
+        self.voices = voices
+        self.start = start
+        self.end = end
+
+    def order(self) -> tuple[Fraction | float, Key, Key]:
+        """Narrowest intersection first, then lowest low, then lowest high."""
+        return (_width(self.start, self.end), self.start, self.end)
+
+
+def _tied_sets(
+    figures: Sequence[CurrentFigure], keys: Sequence[tuple[Key, Key]]
+) -> tuple[int, list[_Set]]:
+    """The largest voice count and the distinct sets attaining the maximum (voices, figures)."""
+    voices = [f.voice for f in figures]
+    found = _sweep(keys, voices, _points(keys, [f.figure for f in figures]))
+    top = max((g, size) for g, size, _ in found)
+    sets: dict[frozenset[int], _Set] = {}
+    for g, size, point in found:
+        if (g, size) != top:
+            continue
+        members = frozenset(i for i, (s, e) in enumerate(keys) if s <= point <= e)
+        if members not in sets:
+            start = max(keys[i][0] for i in members)
+            end = min(keys[i][1] for i in members)
+            sets[members] = _Set(members, g, start, end)
+    return top[0], sorted(sets.values(), key=_Set.order)
+
+
+def _level(voices: int, top: int, tied: int, size: int, total: int) -> ConsensusLevel:
+    if voices == 1:
         return "single"
-    if size == n:
-        return "unanimous"
-    if size == 1:
+    if top == 1:
         return "none"
-    return "majority" if 2 * size > n else "plurality"
+    if tied > 1:
+        return "split"
+    if size == total:
+        return "unanimous"
+    return "majority" if 2 * top > voices else "plurality"
 
 
-def find_consensus(figures: Sequence[tuple[str, Figure]]) -> Consensus | None:
-    """The consensus of (source, figure) pairs as DESIGN.md §4 defines it."""
+def find_consensus(figures: Sequence[CurrentFigure]) -> Consensus | None:
+    """The consensus of a topic's fresh current figures as DESIGN.md §4 defines it."""
     if not figures:
         return None
-    keys = [(_start(f), _end(f)) for _, f in figures]
-    size, start, end = _best_region(keys)
-    level = _level(len(figures), size)
-    if level == "none":
-        return Consensus(None, (), tuple(sorted(s for s, _ in figures)), None, "none")
-    interval = _interval(start, end)
-    supporters: list[str] = []
-    dissenters: list[str] = []
-    bests: list[Number] = []
-    for (source, figure), (s, e) in zip(figures, keys, strict=True):
-        if s <= start and e >= end:
-            supporters.append(source)
-            best = figure.effective_best
-            if best is not None:
-                bests.append(best)
-        else:
-            dissenters.append(source)
-    mid = median(bests)
-    estimate = None if mid is None else _clamp(mid, interval)
-    return Consensus(
-        interval, tuple(sorted(supporters)), tuple(sorted(dissenters)), estimate, level
-    )
+    keys = [(_start(f.figure), _end(f.figure)) for f in figures]
+    voices = len({f.voice for f in figures})
+    top, tied = _tied_sets(figures, keys)
+    best = tied[0]
+    level = _level(voices, top, len(tied), len(best.members), len(figures))
+    everyone = tuple(sorted(f.source for f in figures))
+    if level in ("none", "split"):
+        camps: tuple[Camp, ...] = ()
+        if level == "split":
+            camps = tuple(_camp(figures, s) for s in tied)
+        return Consensus(None, (), everyone, None, level, camps)
+    interval = _interval(best.start, best.end)
+    members = [figures[i] for i in sorted(best.members)]
+    supporters = tuple(sorted(f.source for f in members))
+    dissenters = tuple(sorted({f.source for f in figures} - set(supporters)))
+    return Consensus(interval, supporters, dissenters, estimate(members, interval), level)
+
+
+def _camp(figures: Sequence[CurrentFigure], found: _Set) -> Camp:
+    interval = _interval(found.start, found.end)
+    members = [figures[i] for i in sorted(found.members)]
+    supporters = tuple(sorted(f.source for f in members))
+    return Camp(interval, supporters, estimate(members, interval))

@@ -16,7 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +31,8 @@ from ledger.domain.events import (
     TopicDefined,
     to_timestamp,
 )
-from ledger.domain.views import Dispute, PropositionView, TopicView
+from ledger.domain.freshness import check_window
+from ledger.domain.views import Dispute, HistoryEntry, PropositionView, TopicView
 from ledger.errors import (
     ConcurrencyError,
     DuplicateEvent,
@@ -77,13 +78,23 @@ class LedgerView:
     def _run(self, query: Callable[[LedgerState], T]) -> T:
         return query(self._state)
 
-    def topic(self, topic: str) -> TopicView:
-        """One topic's current figures, range and consensus; UnknownTopic if never mentioned."""
-        return self._run(lambda s: s.topic(topic))
+    def topic(self, topic: str, *, window: timedelta | None = None) -> TopicView:
+        """One topic's current figures, range and consensus; UnknownTopic if never mentioned.
 
-    def topics(self) -> list[TopicView]:
-        """Every topic mentioned, sorted by topic."""
-        return self._run(lambda s: [s.topic(t) for t in _all(s).topic_names()])
+        ``window`` overrides the topic's own freshness window (``timedelta.max``
+        sets it aside: every current figure counts).
+        """
+        in_force = check_window(window)
+        return self._run(lambda s: s.topic(topic, in_force))
+
+    def topics(self, *, window: timedelta | None = None) -> list[TopicView]:
+        """Every topic mentioned, sorted by topic, each under ``window`` or its own."""
+        in_force = check_window(window)
+        return self._run(lambda s: [s.topic(t, in_force) for t in _all(s).topic_names()])
+
+    def history(self, topic: str, source: str | None = None) -> list[HistoryEntry]:
+        """Every FigureReported on a topic (of one source), by (stated_at, position)."""
+        return self._run(lambda s: s.history(topic, source))
 
     def propositions(self, topic: str | None = None) -> list[PropositionView]:
         """Every proposition with claims, sorted by (topic, proposition)."""

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from ledger.domain.consensus import find_consensus, hull
+import attrs
+
+from ledger.domain.consensus import is_bound
 from ledger.domain.events import (
     ClaimDisputed,
     ClaimMade,
@@ -31,9 +33,11 @@ from ledger.domain.events import (
     TopicDefined,
 )
 from ledger.domain.figures import Figure, Interval, Number
+from ledger.domain.freshness import assess
 from ledger.domain.views import (
     CurrentFigure,
     Dispute,
+    HistoryEntry,
     PropositionStatus,
     PropositionView,
     TopicView,
@@ -113,10 +117,11 @@ class Backing(Protocol):
 class _Topic:
     """One topic's partition of the facts."""
 
-    __slots__ = ("definition", "disputes", "figures", "first_unit", "props", "retracts")
+    __slots__ = ("definition", "disputes", "figures", "first_unit", "history", "props", "retracts")
 
     def __init__(self) -> None:
         self.figures: dict[str, str] = {}  # source -> claim_id of its most recent figure
+        self.history: list[str] = []  # every figure's claim_id, in the order folded
         self.props: dict[str, dict[str, str]] = {}  # proposition -> source -> claim_id
         self.disputes: dict[str, list[tuple[int, ClaimDisputed]]] = {}
         self.retracts: dict[str, set[str]] = {}
@@ -159,7 +164,9 @@ class LedgerState:
         self.known: dict[str, Claim] = {}
         # Disputes and retractions whose claim the fold has not seen (yet).
         self._orphans: dict[str, list[tuple[int, ClaimDisputed | ClaimRetracted]]] = {}
-        self._views: dict[str, TopicView] = {}
+        # Each topic's current figures (window aside), and its views by window in force.
+        self._figures: dict[str, tuple[CurrentFigure, ...]] = {}
+        self._views: dict[str, dict[timedelta | None, TopicView]] = {}
         self.mentioned: set[str] = set(backing.topics()) if backing else set()
         #: (topic, position) of every event folded since tracking began, for
         #: snapshots; definitions and source descriptions under GLOBAL.
@@ -222,6 +229,9 @@ class LedgerState:
         else:
             assert isinstance(event, SourceDescribed)
             self.sources[event.source] = event
+            # A new affiliation changes the voices of every topic the source speaks on.
+            self._figures.clear()
+            self._views.clear()
             self._track(GLOBAL, position)
             return
         self._touch(topic)
@@ -253,6 +263,7 @@ class LedgerState:
             if claim_id in self.known:
                 return  # only a fold that skips validation sees a claim_id twice
             self.known[claim_id] = Claim(position, event)
+            part.history.append(claim_id)
             if part.first_unit is None:
                 part.first_unit = event.figure.unit
             source = event.source
@@ -360,6 +371,7 @@ class LedgerState:
 
     def _touch(self, topic: str) -> None:
         # A composite's view depends on its parts, so invalidate upwards.
+        self._figures.pop(topic, None)
         self._views.pop(topic, None)
         above = self.parents.get(topic)
         if not above:
@@ -371,6 +383,7 @@ class LedgerState:
             if t in seen:
                 continue
             seen.add(t)
+            self._figures.pop(t, None)
             self._views.pop(t, None)
             stack.extend(self.parents.get(t, ()))
 
@@ -412,29 +425,63 @@ class LedgerState:
         """Every topic mentioned so far, sorted."""
         return sorted(self.mentioned)
 
-    def topic(self, topic: str) -> TopicView:
-        """The view of one topic; UnknownTopic if no event mentions it."""
+    def window_of(self, topic: str, window: timedelta | None = None) -> timedelta | None:
+        """The window in force: the query's, else the topic's latest TopicDefined window."""
+        if window is not None:
+            return window
+        defined = self.definitions.get(topic)
+        # TopicDefined gains its window field in the codec's schema 2.
+        found: timedelta | None = getattr(defined, "window", None)
+        return found
+
+    def topic(self, topic: str, window: timedelta | None = None) -> TopicView:
+        """One topic under a window (None: the topic's own); UnknownTopic if never mentioned."""
         if not isinstance(topic, str) or topic not in self.mentioned:
             raise UnknownTopic(topic)
-        view = self._views.get(topic)
+        in_force = self.window_of(topic, window)
+        views = self._views.setdefault(topic, {})
+        view = views.get(in_force)
         if view is None:
-            view = self._render(topic)
-            self._views[topic] = view
+            unit = self.unit_of(topic)
+            figures = self._current(topic, {})
+            if unit is None and figures:
+                unit = figures[0].figure.unit
+            view = views[in_force] = assess(topic, unit, figures, in_force)
         return view
 
-    def _render(self, topic: str) -> TopicView:
-        figures = self._current(topic, {})
-        pairs = [(f.source, f.figure) for f in figures]
-        unit = self.unit_of(topic)
-        if unit is None and figures:
-            unit = figures[0].figure.unit
-        return TopicView(
-            topic=topic,
-            unit=unit,
-            figures=figures,
-            range=hull([f for _, f in pairs]),
-            consensus=find_consensus(pairs),
-        )
+    def history(self, topic: str, source: str | None = None) -> list[HistoryEntry]:
+        """Every figure reported on a topic (of one source), by (stated_at, position)."""
+        if not isinstance(topic, str) or topic not in self.mentioned:
+            raise UnknownTopic(topic)
+        part = self.part(topic)
+        entries = []
+        for claim_id in part.history:
+            claim = self.known[claim_id]
+            event = claim.event
+            assert isinstance(event, FigureReported)
+            if source is not None and event.source != source:
+                continue
+            entries.append(
+                HistoryEntry(
+                    position=claim.position,
+                    source=event.source,
+                    claim_id=claim_id,
+                    figure=event.figure,
+                    stated_at=event.stated_at,
+                    reference_time=event.as_of,
+                    retracted=event.source in part.retracts.get(claim_id, ()),
+                    current=self._is_current(part, claim),
+                )
+            )
+        entries.sort(key=lambda e: (e.stated_at, e.position))
+        return entries
+
+    def voice_of(self, source: str) -> str:
+        """A source's voice: its latest affiliation, else its own slug."""
+        described = self.sources.get(source)
+        if described is None or described.affiliation is None:
+            return source
+        return described.affiliation
 
     def _direct(self, topic: str) -> dict[str, CurrentFigure | None]:
         found: dict[str, CurrentFigure | None] = {}
@@ -449,7 +496,16 @@ class LedgerState:
             # The figure's claim is on this topic, so its disputes are here too.
             against = disputes.get(claim_id) if disputes else None
             disputers = tuple(sorted({d.source for _, d in against} - {source})) if against else ()
-            found[source] = CurrentFigure(source, event.figure, claim_id, False, disputers)
+            found[source] = CurrentFigure(
+                source,
+                event.figure,
+                claim_id,
+                False,
+                disputers,
+                voice=self.voice_of(source),
+                reference_time=event.as_of,
+                bound=is_bound(event.figure),
+            )
         return found
 
     def _current(
@@ -458,10 +514,10 @@ class LedgerState:
         if topic in memo:
             return memo[topic]
         memo[topic] = ()  # a guard: validated logs have no cycles
-        cached = self._views.get(topic)
+        cached = self._figures.get(topic)
         if cached is not None:
-            memo[topic] = cached.figures
-            return cached.figures
+            memo[topic] = cached
+            return cached
         if topic not in self.mentioned:
             return ()
         direct = self._direct(topic)
@@ -475,9 +531,10 @@ class LedgerState:
             )
             for source in sorted(common):
                 if current.get(source) is None and unit is not None:
-                    current[source] = _derive(source, [p[source] for p in by_part], unit)
+                    derived = _derive(source, [p[source] for p in by_part], unit)
+                    current[source] = attrs.evolve(derived, voice=self.voice_of(source))
         result = tuple(current[s] for s in sorted(current))
-        memo[topic] = result
+        memo[topic] = self._figures[topic] = result
         return result
 
     def propositions(self, topic: str | None = None) -> list[PropositionView]:
@@ -548,7 +605,7 @@ class LedgerState:
 def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure:
     lows = [p.figure.low for p in parts]
     highs = [p.figure.high for p in parts]
-    bests = [p.figure.effective_best for p in parts]
+    bests = [p.best for p in parts]
     low = _bound(lows)
     high = _bound(highs)
     best = None if any(x is None for x in bests) else _sum(bests)
@@ -562,7 +619,16 @@ def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure
         # Float rounding can put a sum of bests a hair outside the summed bounds.
         figure = Figure(low, high, low_open, high_open, unit=unit)
     disputed = sorted({s for p in parts for s in p.disputed_by})
-    return CurrentFigure(source, figure, None, True, tuple(disputed))
+    times = [p.reference_time for p in parts if p.reference_time is not None]
+    return CurrentFigure(
+        source,
+        figure,
+        None,
+        True,
+        tuple(disputed),
+        reference_time=min(times) if len(times) == len(parts) else None,
+        bound=any(p.bound for p in parts) or low is None or high is None,
+    )
 
 
 def _bound(values: list[Number | None]) -> Number | None:
