@@ -18,10 +18,11 @@ from ledger.cli._common import (
     store_argument,
     view_of,
 )
+from ledger.cli._output import check_output, output_file, write_output
 from ledger.cli.read import in_view
 from ledger.domain.events import ClaimMade
 from ledger.present.charts import MissingMatplotlib, plot_timeline, plot_topic, topic_chart
-from ledger.present.report import write_report
+from ledger.present.report import render_report
 from ledger.projections.timeline import topic_timeline
 
 
@@ -63,7 +64,9 @@ def plot(
     consensus and dissenters have distinct colours. Needs matplotlib (the
     `charts` extra).
     """
-    with open_ledger(store) as lg:
+    check_output(output, stores=[store])
+    fmt = output.suffix.lower().lstrip(".")
+    with open_ledger(store) as lg, output_file(output, stores=[store]) as file:
         try:
             if timeline:
                 position, stated = cutoffs(lg, as_of)
@@ -75,7 +78,7 @@ def plot(
                 definition = lg.definition(topic)
                 title = definition.title if definition else topic
                 unit = lg.as_of(position=position, stated=stated).topic(topic).unit
-                info = plot_timeline(steps, output, title=title, unit=unit, dpi=dpi)
+                info = plot_timeline(steps, file, title=title, unit=unit, dpi=dpi, fmt=fmt)
                 what = f"{info.bars} step(s)"
             else:
                 view = view_of(lg, as_of)
@@ -84,7 +87,7 @@ def plot(
                     raise CliError(f"topic {topic!r} has no current figures to draw")
                 definition = view.definition(topic)
                 chart = topic_chart(current, definition.title if definition else None)
-                info = plot_topic(chart, output, dpi=dpi)
+                info = plot_topic(chart, file, dpi=dpi, fmt=fmt)
                 what = f"{info.bars} bar(s)"
         except MissingMatplotlib as exc:
             raise CliError(str(exc)) from None
@@ -112,6 +115,7 @@ def report(store: str, output: Path, title: str | None, as_of: AsOf | None) -> N
 
     Inline SVG and CSS, no scripts, no network; readable on a phone.
     """
+    check_output(output, stores=[store])
     with open_ledger(store) as lg:
         view = view_of(lg, as_of)
         position, stated = cutoffs(lg, as_of)
@@ -121,13 +125,10 @@ def report(store: str, output: Path, title: str | None, as_of: AsOf | None) -> N
             if isinstance(r.event, ClaimMade)
         ]
         note = describe_as_of(as_of)
-        info = write_report(
-            view,
-            output,
-            title=title or _default_title(store),
-            claims=claims,
-            note=note,
+        page, info = render_report(
+            view, title=title or _default_title(store), claims=claims, note=note
         )
+    write_output(output, page, stores=[store])
     click.echo(
         f"wrote {output} ({info.topics} topics, {info.charts} charts, "
         f"{info.propositions} propositions)"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 import click
@@ -11,7 +10,9 @@ import click
 from ledger import tamper
 from ledger.cli import cli
 from ledger.cli._common import CliError, emit_json, json_option, open_ledger, store_argument
+from ledger.cli._output import check_output, write_output
 from ledger.errors import InvalidProof
+from ledger.present.text import terminal
 from ledger.tamper import Checkpoint, Receipt, signing
 
 _FILE = click.Path(exists=True, dir_okay=False)
@@ -27,11 +28,11 @@ def _read(path: str) -> str:
         return file.read()
 
 
-def _output(text: str, path: str | None) -> None:
+def _output(text: str, path: str | None, store: str, *inputs: str | None) -> None:
     if path is None:
-        click.echo(text, nl=False)
+        click.echo(terminal(text), nl=False)
     else:
-        Path(path).write_text(text, encoding="utf-8")
+        write_output(path, text, stores=[store], inputs=inputs)
 
 
 def _checkpoint_file(path: str | None, key: str | None) -> Checkpoint | None:
@@ -57,13 +58,17 @@ def _checkpoint_file(path: str | None, key: str | None) -> Checkpoint | None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the note here.")
 def checkpoint(store: str, key: str | None, origin: str | None, output: str | None) -> None:
     """Print STORE's checkpoint: a C2SP note of its origin, size and Merkle root."""
+    if output is not None:
+        check_output(output, stores=[store], inputs=[key])
     private = None if key is None else _read(key)
     if origin is None and private is not None:
         # C2SP: the log's key name SHOULD match the origin line.
         origin = signing.key_name(private)
     with open_ledger(store) as lg:
         found = tamper.checkpoint(lg.store, origin)
-    _output(found.to_note() if private is None else signing.sign(found, private), output)
+    _output(
+        found.to_note() if private is None else signing.sign(found, private), output, store, key
+    )
 
 
 @cli.command()
@@ -102,9 +107,11 @@ def verify(store: str, note: str | None, key: str | None, as_json: bool) -> None
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the receipt here.")
 def prove(store: str, position: int, size: int | None, output: str | None) -> None:
     """Print an inclusion receipt (JSON) for the record at POSITION of STORE."""
+    if output is not None:
+        check_output(output, stores=[store])
     with open_ledger(store) as lg:
         receipt = lg.prove(position, size)
-    _output(receipt.to_json(), output)
+    _output(receipt.to_json(), output, store)
 
 
 @cli.command("verify-receipt")
@@ -139,11 +146,20 @@ def keygen(name: str, prefix: str) -> None:
     private, public = signing.generate_key(name)
     key_path, pub_path = Path(prefix + ".key"), Path(prefix + ".pub")
     for path in (key_path, pub_path):
+        check_output(path)
         if path.exists():
-            raise CliError(f"{path} exists: refusing to overwrite a key")
-    # Create the private key 0600 from the start: a chmod after writing leaves a window.
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(private + "\n")
-    pub_path.write_text(public + "\n", encoding="utf-8")
-    click.echo(f"wrote {key_path} (private, keep it secret) and {pub_path}:\n{public}")
+            raise CliError(terminal(f"{path} exists: refusing to overwrite a key"))
+    # Created 0600 from the start (a chmod after writing leaves a window), linked into
+    # place only once whole, and never over an existing file.
+    try:
+        write_output(key_path, private + "\n", mode=0o600, exclusive=True)
+        try:
+            write_output(pub_path, public + "\n", exclusive=True)
+        except BaseException:
+            key_path.unlink()  # half a key pair is no use: the next keygen starts afresh
+            raise
+    except FileExistsError as exc:
+        raise CliError(
+            terminal(f"{exc.filename or prefix}: exists: refusing to overwrite a key")
+        ) from None
+    click.echo(terminal(f"wrote {key_path} (private, keep it secret) and {pub_path}:\n{public}"))

@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
@@ -239,37 +239,54 @@ def _mpl(module: str = "matplotlib") -> Any:
         raise MissingMatplotlib() from None
 
 
-def _save(fig: Any, path: Path, dpi: int) -> ChartInfo:
+def _save(fig: Any, target: Path | IO[bytes], dpi: int, fmt: str | None) -> ChartInfo:
     matplotlib = _mpl()
     _mpl("matplotlib.backends.backend_agg").FigureCanvasAgg(
         fig
     )  # the Agg canvas: no display, no GUI toolkit
-    suffix = path.suffix.lower().lstrip(".")
+    name = getattr(target, "name", None)
+    path = target if isinstance(target, Path) else Path(name if isinstance(name, str) else "")
+    suffix = (fmt or path.suffix).lower().lstrip(".")
     if suffix not in ("png", "svg"):
         raise ValueError(f"{path}: write a .png or .svg file")
     # Text stays text in SVG, and ids are stable, so the output can be searched and diffed.
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "claims-ledger"}):
         meta = {"Date": None} if suffix == "svg" else {"Software": None}
-        fig.savefig(path, format=suffix, dpi=dpi, metadata=meta)
+        fig.savefig(target, format=suffix, dpi=dpi, metadata=meta)
     width, height = fig.get_size_inches()
     return ChartInfo(path, 0, round(width * dpi), round(height * dpi))
 
 
-def plot_topic(chart: TopicChart, path: str | Path, *, dpi: int = 120) -> ChartInfo:
-    """Draw a topic's bars to a .png or .svg file: one bar per source's current figure."""
+def _target(path: str | Path | IO[bytes]) -> Path | IO[bytes]:
+    return Path(path) if isinstance(path, str | Path) else path
+
+
+def plot_topic(
+    chart: TopicChart, path: str | Path | IO[bytes], *, dpi: int = 120, fmt: str | None = None
+) -> ChartInfo:
+    """Draw a topic's bars to a .png or .svg file: one bar per source's current figure.
+
+    ``path`` may be a binary file, with ``fmt`` ("png" or "svg") naming the format.
+    """
     fig, bars = _draw_topic(chart)
-    info = _save(fig, Path(path), dpi)
+    info = _save(fig, _target(path), dpi, fmt)
     return attrs.evolve(info, bars=bars)
 
 
 def plot_timeline(
-    steps: Sequence[Step], path: str | Path, *, title: str, unit: str | None, dpi: int = 120
+    steps: Sequence[Step],
+    path: str | Path | IO[bytes],
+    *,
+    title: str,
+    unit: str | None,
+    dpi: int = 120,
+    fmt: str | None = None,
 ) -> ChartInfo:
     """Draw a topic's range and consensus over stated time to a .png or .svg file."""
     if not steps:
         raise ValueError(f"{title}: no figures yet, so no timeline to draw")
     fig = _draw_timeline(steps, title=title, unit=unit)
-    info = _save(fig, Path(path), dpi)
+    info = _save(fig, _target(path), dpi, fmt)
     return attrs.evolve(info, bars=len(steps))
 
 
