@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := dev,charts,signing,postgres,bench
+EXTRAS := dev,charts,signing,postgres,bench,pandas
 
 .PHONY: demo test lint typecheck unit nightly bench clean
 
