@@ -13,19 +13,26 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from ledger.domain.figures import Figure, Number
-from ledger.errors import InvalidFigure, UnparseableFigure
+from ledger.domain.numbers import (
+    DIGIT_WORDS,
+    HYPHENS,
+    MULTIPLIERS,
+    NUMBER,
+    NUMBER_WORDS,
+    Written,
+    read_number,
+)
+from ledger.errors import InvalidFigure, UnitMismatch, UnparseableFigure
 
 __all__ = ["CONVENTIONS", "parse_figure"]
 
 CONVENTIONS = ("wikimpacts-2024", "strict")
+# The unit of a percentage ("28%", "28 percent"): words in any other unit raise UnitMismatch.
+_PERCENT = "%"
 
-# Digits only in ASCII: "\d" would also take Arabic-Indic and other digits.
-_NUM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?: (?:thousand|million|billion))?"
-_NUM_PARTS = re.compile(r"([0-9,]+)(?:\.([0-9]+))?(?: (thousand|million|billion))?")
-_MULTIPLIERS = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
-_UNIT_WORDS = {"dozen": 12, "hundred": 100, **_MULTIPLIERS}
+_UNIT_WORDS = {"dozen": 12, "hundred": 100, **MULTIPLIERS}
 _ORDERS = {"tens": 10, "dozens": 12, "hundreds": 100}
-_ORDERS |= {word + "s": value for word, value in _MULTIPLIERS.items()}
+_ORDERS |= {word + "s": value for word, value in MULTIPLIERS.items()}
 # "several hundred thousand", "a couple of dozen": a unit word, then larger multipliers.
 _UNITS = r"(?:dozen|hundred|thousand|million|billion)(?: (?:thousand|million|billion))*"
 # "tens of thousands": an order word, then "of" and larger orders.
@@ -41,10 +48,11 @@ _TRAIL = rf"(?P<trail>(?: {_WORD})*)"
 _REFUSED_WORDS = (
     "and or to plus minus odd ish times upwards above below up over under exceeding greater"
     " lower less fewer more least most minimum maximum about around approximately roughly"
-    " nearly almost some estimated few several couple many numerous none tens dozen dozens"
-    " hundred hundreds thousand thousands million millions billion billions trillion k m mn bn"
+    " nearly almost some estimated few several couple many numerous none tens dozens"
+    " hundreds thousands millions billions trillion k m mn bn percent cent pct"
 )
-_REFUSED = frozenset(_REFUSED_WORDS.split())
+# Number words too: "three hundred dead, twenty injured" is two figures, not one.
+_REFUSED = frozenset(_REFUSED_WORDS.split()) | NUMBER_WORDS
 _DASH = "-–—‐‑−"
 # A phrase is a few words; the cap also keeps numbers far below Python's int-parsing limit.
 _MAX_LENGTH = 1_000
@@ -62,22 +70,14 @@ class _NoFigure(Exception):
     """Words that parse but leave no possible figure; reported as InvalidFigure."""
 
 
-def _number(text: str) -> tuple[Fraction, int]:
-    """The value of a number expression without its multiplier word, and that multiplier."""
-    match = _NUM_PARTS.fullmatch(text)
-    assert match is not None  # _NUM only captures text that _NUM_PARTS reads
-    whole, decimals, word = match.groups()
-    value = Fraction(int(whole.replace(",", "")))
-    if decimals:
-        value += Fraction(int(decimals), 10 ** len(decimals))
-    multiplier = _MULTIPLIERS[word] if word else 1
-    _check_float(value * multiplier)  # the words' own numbers, not only the bounds
-    return value, multiplier
+def _number(text: str) -> Written:
+    written = read_number(text)
+    _check_float(written.value)  # the words' own numbers, not only the bounds
+    return written
 
 
 def _value(text: str) -> Fraction:
-    mantissa, multiplier = _number(text)
-    return mantissa * multiplier
+    return _number(text).value
 
 
 def _scale(n: Fraction) -> Fraction:
@@ -197,7 +197,7 @@ def _none(m: re.Match[str], strict: bool) -> _Bounds:
 
 
 def _range(m: re.Match[str], strict: bool) -> _Bounds:
-    (a_bare, a_mult), (b_bare, b_mult) = _number(m["a"]), _number(m["b"])
+    (a_bare, a_mult, _), (b_bare, b_mult, _) = _number(m["a"]), _number(m["b"])
     # "2-3 million" is 2 to 3 million, but "500 to 2 million" starts at 500.
     if a_mult == 1 and a_bare <= b_bare:
         a_mult = b_mult
@@ -211,29 +211,43 @@ def _rule(name: str, pattern: str, reader: _Reader) -> tuple[str, re.Pattern[str
     return name, re.compile(pattern + _TRAIL), reader
 
 
-_N = rf"(?P<n>{_NUM})"
+_N = rf"(?P<n>{NUMBER})"
+# A hyphen between a tens word and a unit word joins one number ("twenty-five"); any
+# other dash between two numbers is a range ("20-25", "five-six").
+_RANGE_DASH = rf"(?!(?<=ty)[{HYPHENS}](?:{'|'.join(DIGIT_WORDS)})(?![a-z])) ?[{_DASH}] ?"
 # Tried in order; the first rule whose pattern matches the whole phrase and whose
 # trailing words are all acceptable wins. More specific wordings come first.
 _RULES = (
     _rule("none", r"(?:none|no(?= ))", _none),
     _rule("at-least", rf"(?:at least|a minimum of) {_N}", _at_least),
-    _rule("over", rf"(?:more than|over|greater than|exceeding) {_N}", _over),
+    _rule(
+        "over",
+        rf"(?:more than|over|greater than|exceeding|upwards of|in excess of) {_N}",
+        _over,
+    ),
     _rule("over", rf"{_N} ?\+", _over),
     _rule("under", rf"(?:less than|fewer than|under|lower than) {_N}", _under),
-    _rule("at-most", rf"(?:at most|up to|no more than) {_N}", _at_most),
+    _rule(
+        "at-most",
+        rf"(?:at most|up to|no more than|a maximum of|as many as|as high as) {_N}",
+        _at_most,
+    ),
     _rule(
         "about",
-        rf"(?:(?:about|around|approximately|roughly|nearly|almost|some|an estimated) |~ ?){_N}",
+        r"(?:(?:about|around|approximately|roughly|nearly|almost|some|an estimated"
+        rf"|closer to|nearer to) |~ ?){_N}",
         _about,
     ),
-    _rule("range", rf"between (?P<a>{_NUM}) and (?P<b>{_NUM})", _range),
-    _rule("range", rf"(?:from )?(?P<a>{_NUM})(?: ?[{_DASH}] ?| to )(?P<b>{_NUM})", _range),
+    _rule("range", rf"between (?P<a>{NUMBER}) and (?P<b>{NUMBER})", _range),
+    _rule("range", rf"(?:from )?(?P<a>{NUMBER})(?:{_RANGE_DASH}| to )(?P<b>{NUMBER})", _range),
     _rule("few-multiplier", rf"(?:a few|several) (?P<s>{_UNITS})", _few_multiplier),
     _rule("couple", rf"(?:a )?couple(?: of)?(?: (?P<s>{_UNITS}))?", _couple),
     _rule("order-of-magnitude", rf"(?P<s>{_ORDER_CHAIN})(?: of)?", _order),
     _rule("few", r"(?P<w>a few|several|a number of|a group of|numerous)", _few),
     _rule("many", r"many", _many),
-    _rule("plain", _N, _plain),
+    _rule("plain", rf"(?:a mere )?{_N}", _plain),
+    # "a 10,000-strong force": the size of a unit, read as the plain number.
+    _rule("plain", rf"(?:a )?{_N}[{HYPHENS}]strong", _plain),
 )
 
 
@@ -277,7 +291,7 @@ def parse_figure(text: str, unit: str, convention: str = "wikimpacts-2024") -> F
         except OverflowError:
             raise InvalidFigure(f"{text!r} is too large for a float", field="phrase") from None
         low, high, best = bounds
-        return Figure(
+        figure = Figure(
             low,
             high,
             b.low_open,
@@ -287,4 +301,19 @@ def parse_figure(text: str, unit: str, convention: str = "wikimpacts-2024") -> F
             phrase=text,
             rule=f"{convention}:{name}",
         )
+        if unit != _PERCENT and _is_percentage(match):
+            raise _percentage_mismatch(text, unit)
+        return figure
     raise UnparseableFigure(text, convention)
+
+
+def _is_percentage(match: re.Match[str]) -> bool:
+    numbers = (match[g] for g in ("n", "a", "b") if g in match.re.groupindex)
+    return any(read_number(n).percent for n in numbers if n is not None)
+
+
+def _percentage_mismatch(text: str, unit: str) -> UnitMismatch:
+    error = UnitMismatch(text, unit, _PERCENT)
+    # UnitMismatch's own message speaks of a topic's unit; here the words carry the unit.
+    error.args = (f"unit: {text!r} is a percentage, so its unit is {_PERCENT!r}, not {unit!r}",)
+    return error

@@ -6,7 +6,7 @@ import pytest
 
 from ledger.domain.figures import Figure
 from ledger.domain.phrases import CONVENTIONS, parse_figure
-from ledger.errors import InvalidFigure, UnparseableFigure
+from ledger.errors import InvalidFigure, UnitMismatch, UnparseableFigure
 
 W = "wikimpacts-2024"
 
@@ -168,6 +168,215 @@ def test_strict_keeps_only_what_the_words_imply(
     assert figure.rule == f"strict:{rule}"
 
 
+# phrase, rule name, wikimpacts (low, high, best), strict (low, high, low_open, high_open, best):
+# the rows and number forms that real stories use, beyond the guideline's own examples.
+NEW_WORDS = [
+    # at most / up to / no more than / a maximum of / as many as / as high as
+    ("a maximum of 500", "at-most", (400, 500, None), (0, 500, False, False, None)),
+    ("as many as 40", "at-most", (30, 40, None), (0, 40, False, False, None)),
+    ("as high as 3,000 dead", "at-most", (2000, 3000, None), (0, 3000, False, False, None)),
+    # more than … / upwards of / in excess of
+    ("upwards of 300", "over", (301, 401, None), (300, None, True, False, None)),
+    ("in excess of 2,000", "over", (2001, 3001, None), (2000, None, True, False, None)),
+    # about … / closer to / nearer to
+    ("closer to 500", "about", (400, 600, 500), (400, 600, False, False, 500)),
+    ("nearer to 60", "about", (50, 70, 60), (50, 70, False, False, 60)),
+    ("nearer to 1", "about", (1, 2, 1), (0, 2, False, False, 1)),
+    # plain N, a mere N, N-strong
+    ("a mere 300", "plain", (300, 300, None), (300, 300, False, False, None)),
+    ("10,000-strong", "plain", (10000, 10000, None), (10000, 10000, False, False, None)),
+    ("a 10,000-strong force", "plain", (10000, 10000, None), (10000, 10000, False, False, None)),
+    ("a 300\u2011strong unit", "plain", (300, 300, None), (300, 300, False, False, None)),
+    # numbers in words, plain
+    ("nine", "plain", (9, 9, None), (9, 9, False, False, None)),
+    ("seventeen soldiers", "plain", (17, 17, None), (17, 17, False, False, None)),
+    ("twenty-five", "plain", (25, 25, None), (25, 25, False, False, None)),
+    ("twenty five", "plain", (25, 25, None), (25, 25, False, False, None)),
+    ("a hundred", "plain", (100, 100, None), (100, 100, False, False, None)),
+    ("three hundred", "plain", (300, 300, None), (300, 300, False, False, None)),
+    ("one hundred and fifty", "plain", (150, 150, None), (150, 150, False, False, None)),
+    ("two thousand", "plain", (2000, 2000, None), (2000, 2000, False, False, None)),
+    ("a thousand and one", "plain", (1001, 1001, None), (1001, 1001, False, False, None)),
+    ("twenty-five thousand", "plain", (25000, 25000, None), (25000, 25000, False, False, None)),
+    ("a million", "plain", (10**6, 10**6, None), (10**6, 10**6, False, False, None)),
+    (
+        "three million",
+        "plain",
+        (3 * 10**6, 3 * 10**6, None),
+        (3 * 10**6, 3 * 10**6, False, False, None),
+    ),
+    ("half a million", "plain", (500_000, 500_000, None), (500_000, 500_000, False, False, None)),
+    (
+        "two million three hundred thousand",
+        "plain",
+        (2_300_000, 2_300_000, None),
+        (2_300_000, 2_300_000, False, False, None),
+    ),
+    ("a dozen", "plain", (12, 12, None), (12, 12, False, False, None)),
+    ("half a dozen", "plain", (6, 6, None), (6, 6, False, False, None)),
+    ("zero", "plain", (0, 0, None), (0, 0, False, False, None)),
+    # numbers in words in every row that takes N; their scale is that of their digits
+    ("more than nine", "over", (10, 11, None), (9, None, True, False, None)),
+    ("nine+", "over", (10, 11, None), (9, None, True, False, None)),
+    ("at least twenty", "at-least", (20, 30, None), (20, None, False, False, None)),
+    ("fewer than twelve", "under", (10, 11, None), (0, 12, False, True, None)),
+    ("up to half a million", "at-most", (400_000, 500_000, None), (0, 500_000, False, False, None)),
+    ("about a hundred", "about", (1, 200, 100), (0, 200, False, False, 100)),
+    (
+        "about three million",
+        "about",
+        (2_000_000, 4_000_000, 3_000_000),
+        (2_000_000, 4_000_000, False, False, 3_000_000),
+    ),
+    ("between five and ten", "range", (5, 10, None), (5, 10, False, False, None)),
+    ("five-six", "range", (5, 6, None), (5, 6, False, False, None)),
+    ("twenty-five-thirty", "range", (25, 30, None), (25, 30, False, False, None)),
+    ("from a dozen to twenty", "range", (12, 20, None), (12, 20, False, False, None)),
+    ("two to three hundred", "range", (200, 300, None), (200, 300, False, False, None)),
+    (
+        "between two and three million",
+        "range",
+        (2_000_000, 3_000_000, None),
+        (2_000_000, 3_000_000, False, False, None),
+    ),
+    ("between one and a hundred", "range", (1, 100, None), (1, 100, False, False, None)),
+    # k / m / bn glued to the digits
+    ("110k", "plain", (110_000, 110_000, None), (110_000, 110_000, False, False, None)),
+    ("3.5m", "plain", (3_500_000, 3_500_000, None), (3_500_000, 3_500_000, False, False, None)),
+    ("1.2M", "plain", (1_200_000, 1_200_000, None), (1_200_000, 1_200_000, False, False, None)),
+    (
+        "1.5bn",
+        "plain",
+        (15 * 10**8, 15 * 10**8, None),
+        (15 * 10**8, 15 * 10**8, False, False, None),
+    ),
+    ("300K+", "over", (300_001, 400_001, None), (300_000, None, True, False, None)),
+    (
+        "about 1.2m",
+        "about",
+        (1_100_000, 1_300_000, 1_200_000),
+        (1_100_000, 1_300_000, False, False, 1_200_000),
+    ),
+    ("110k to 150k", "range", (110_000, 150_000, None), (110_000, 150_000, False, False, None)),
+    ("110 to 150k", "range", (110_000, 150_000, None), (110_000, 150_000, False, False, None)),
+    # thousands separated by a space, a no-break space or a narrow no-break space
+    ("3 000", "plain", (3000, 3000, None), (3000, 3000, False, False, None)),
+    ("11\u00a0000", "plain", (11000, 11000, None), (11000, 11000, False, False, None)),
+    ("11\u202f000 troops", "plain", (11000, 11000, None), (11000, 11000, False, False, None)),
+    (
+        "1 250 000",
+        "plain",
+        (1_250_000, 1_250_000, None),
+        (1_250_000, 1_250_000, False, False, None),
+    ),
+    ("more than 3 000", "over", (3001, 4001, None), (3000, None, True, False, None)),
+    (
+        "about 1 250 000",
+        "about",
+        (1_240_000, 1_260_000, 1_250_000),
+        (1_240_000, 1_260_000, False, False, 1_250_000),
+    ),
+    ("between 3 000 and 4 000", "range", (3000, 4000, None), (3000, 4000, False, False, None)),
+    ("3 000–4 000", "range", (3000, 4000, None), (3000, 4000, False, False, None)),
+    ("3 000 - 4 000", "range", (3000, 4000, None), (3000, 4000, False, False, None)),
+]
+
+
+@pytest.mark.parametrize(("phrase", "rule", "wikimpacts", "strict"), NEW_WORDS)
+def test_reads_the_words_real_stories_use_under_both_conventions(
+    phrase: str,
+    rule: str,
+    wikimpacts: tuple[int | None, ...],
+    strict: tuple[int | bool | None, ...],
+) -> None:
+    low, high, best = wikimpacts
+    figure = parse_figure(phrase, "soldiers")
+    assert (bounds(figure), figure.rule) == ((low, high, False, False, best), f"{W}:{rule}")
+    figure = parse_figure(phrase, "soldiers", "strict")
+    assert (bounds(figure), figure.rule) == (strict, f"strict:{rule}")
+
+
+# phrase, rule name, wikimpacts (low, high, best), strict (low, high, low_open, high_open, best).
+PERCENTAGES = [
+    ("28%", "plain", (28, 28, None), (28, 28, False, False, None)),
+    ("28 %", "plain", (28, 28, None), (28, 28, False, False, None)),
+    ("28 percent", "plain", (28, 28, None), (28, 28, False, False, None)),
+    ("28 per cent of voters", "plain", (28, 28, None), (28, 28, False, False, None)),
+    ("28 pct", "plain", (28, 28, None), (28, 28, False, False, None)),
+    ("28", "plain", (28, 28, None), (28, 28, False, False, None)),  # the sign is not required
+    ("12.5%", "plain", (12.5, 12.5, None), (12.5, 12.5, False, False, None)),
+    ("twenty percent", "plain", (20, 20, None), (20, 20, False, False, None)),
+    ("about 28%", "about", (27, 29, 28), (27, 29, False, False, 28)),
+    ("more than 28 percent", "over", (29, 30, None), (28, None, True, False, None)),
+    ("less than 30%", "under", (19, 29, None), (0, 30, False, True, None)),
+    ("28%+", "over", (29, 30, None), (28, None, True, False, None)),
+    ("between 20 and 30 percent", "range", (20, 30, None), (20, 30, False, False, None)),
+    ("20-30%", "range", (20, 30, None), (20, 30, False, False, None)),
+    ("20% to 30%", "range", (20, 30, None), (20, 30, False, False, None)),
+]
+
+
+@pytest.mark.parametrize(("phrase", "rule", "wikimpacts", "strict"), PERCENTAGES)
+def test_reads_a_percentage_like_a_number_when_the_unit_is_percent(
+    phrase: str,
+    rule: str,
+    wikimpacts: tuple[float | None, ...],
+    strict: tuple[float | bool | None, ...],
+) -> None:
+    low, high, best = wikimpacts
+    figure = parse_figure(phrase, "%")
+    assert (bounds(figure), figure.rule, figure.unit) == (
+        (low, high, False, False, best),
+        f"{W}:{rule}",
+        "%",
+    )
+    figure = parse_figure(phrase, "%", "strict")
+    assert (bounds(figure), figure.rule) == (strict, f"strict:{rule}")
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS)
+@pytest.mark.parametrize(
+    "phrase",
+    ["28%", "about 28 percent", "more than 28 per cent", "20-30%", "between 20 and 30 pct"],
+)
+def test_a_percentage_in_another_unit_is_a_unit_mismatch(phrase: str, convention: str) -> None:
+    with pytest.raises(UnitMismatch) as caught:
+        parse_figure(phrase, "soldiers", convention)
+    assert (caught.value.topic, caught.value.expected, caught.value.got) == (
+        phrase,
+        "soldiers",
+        "%",
+    )
+
+
+def test_the_unit_mismatch_message_names_the_phrase_and_both_units() -> None:
+    with pytest.raises(UnitMismatch) as caught:
+        parse_figure("about 28%", "soldiers")
+    message = str(caught.value)
+    assert "'about 28%'" in message
+    assert "'soldiers'" in message
+    assert "'%'" in message
+
+
+@pytest.mark.parametrize(
+    ("phrase", "low", "high"),
+    [
+        ("two to three hundred", 200, 300),  # a count and scale words lend them to a bare start
+        ("ten to twenty thousand", 10_000, 20_000),
+        ("two to three dozen", 24, 36),
+        ("between ninety and a hundred", 90, 100),  # "a hundred" is one whole: nothing to lend
+        ("between five and three hundred", 5, 300),  # as "500 to 2 million" starts at 500
+        ("between twenty and half a million", 20, 500_000),
+        ("between 2 and 3 thousand", 2000, 3000),  # the digits' own rule, for comparison
+    ],
+)
+def test_a_range_s_bare_start_takes_the_scale_words_of_its_end_as_digits_do(
+    phrase: str, low: int, high: int
+) -> None:
+    figure = parse_figure(phrase, "soldiers")
+    assert (figure.low, figure.high) == (low, high)
+
+
 @pytest.mark.parametrize(
     ("phrase", "low", "high"),
     [
@@ -272,13 +481,11 @@ def test_reads_the_kursk_article(
         "300 soldiers or fewer",
         "300-odd",
         "3 hundred",
-        "2.7m",
         "300 at least",
         "300 dead, 2,700 injured",  # two figures
         "300 dead and 2,700 injured",
         "about 300.",  # punctuation is never a trailing word
         "11,00",  # a malformed separator
-        "3 000",
         ".5",
         "no",
         "few",
@@ -289,6 +496,27 @@ def test_reads_the_kursk_article(
         "-5",
         "٣٠٠",  # digits other than ASCII
         "1" * 1001,
+        # numbers the new forms must not misread
+        "300 2,700",  # two numbers, not one glued by a space
+        "3 00",  # a space separator takes exactly three digits
+        "3000 000",  # and a first group of one to three
+        "1,250 000",  # separators all alike
+        "300 m",  # metres: a suffix is glued to its digits
+        "3.5 m",
+        "300km",
+        "2b",  # "b" is not a suffix; "bn" is
+        "5mn",
+        "3k thousand",
+        "nine nine",
+        "hundred",
+        "a a hundred",
+        "two thousand million",  # scale words descend
+        "one and a half million",
+        "nine soldiers five",  # a number word after the figure is a second figure
+        "three hundred dead, twenty injured",
+        "more than 3,000 in one week",
+        "28% 30%",
+        "28 soldiers percent",
     ],
 )
 @pytest.mark.parametrize("convention", CONVENTIONS)
