@@ -26,10 +26,9 @@ _SUFFIXES = {"k": 10**3, "m": 10**6, "bn": 10**9}
 
 #: The words for one to nine.
 DIGIT_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_TEEN_WORDS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen")
-_TEEN_WORDS += ("seventeen", "eighteen", "nineteen")
+_TEEN_WORDS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen"
 _TENS_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_SMALL = {word: i for i, word in enumerate(("zero", *DIGIT_WORDS, *_TEEN_WORDS))}
+_SMALL = {word: i for i, word in enumerate(("zero", *DIGIT_WORDS, *_TEEN_WORDS.split()))}
 _SMALL |= {word: 10 * i for i, word in enumerate(_TENS_WORDS, start=2)}
 _SCALES = {"hundred": 100, "dozen": 12, **MULTIPLIERS}
 #: Every word a number in words is made of; a phrase refuses them as trailing words.
@@ -50,7 +49,7 @@ _UNIT = "|".join(DIGIT_WORDS)
 # Longer words first, so "seventeen" is never tried as "seven" and a stray "teen".
 _BELOW_100 = (
     rf"(?:(?:{'|'.join(_TENS_WORDS)})(?:[ {HYPHENS}](?:{_UNIT}))?"
-    rf"|{'|'.join(_TEEN_WORDS)}|{_UNIT})"
+    rf"|{_TEEN_WORDS.replace(' ', '|')}|{_UNIT})"
 )
 # "three hundred and fifty": "and" is taken only before a last part below a hundred.
 _BELOW_1000 = rf"(?:(?:{_BELOW_100}|a) hundred(?: (?:and )?{_BELOW_100})?|{_BELOW_100})"
