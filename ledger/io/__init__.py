@@ -1,1 +1,7 @@
-"""Reading events from the files people write: the authoring format (JSON Lines)."""
+"""Reading events from the files people write: JSON Lines (``authoring``) and spreadsheets.
+
+``importing`` holds what both share (problems with their line, column and
+value; stable content-derived ids; the checking pass against the ledger's
+state); ``authoring`` the JSON Lines reader and the entry points, which take
+either format by the file's suffix; ``spreadsheet`` the CSV/TSV reader.
+"""

@@ -16,12 +16,16 @@ fields as keys. It is kinder to write than the wire format:
 Blank lines are skipped. The whole file is checked before anything is
 appended; a file with bad lines appends nothing and :class:`ImportFailed`
 lists up to 20 of them with their reasons.
+
+The same format flattened to columns is a spreadsheet (``.csv``, ``.tsv``;
+see :mod:`ledger.io.spreadsheet`). The entry points here take either, by the
+file's suffix: ``check_events`` (the checking pass, streamed),
+``iter_events`` (the events, streamed) and ``read_events`` (both, as a list).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +35,26 @@ from ledger.codec import parse_timestamp
 from ledger.domain.events import EVENT_TYPES, Event, FigureReported
 from ledger.domain.figures import Figure
 from ledger.domain.phrases import parse_figure
-from ledger.errors import ImportFailed, LedgerError
+from ledger.errors import ImportFailed, InvalidEvent, LedgerError
+from ledger.io import spreadsheet
+from ledger.io.importing import MAX_LISTED, Parsed, Problem, Stored, check, content_id, first_event
 from ledger.projections.state import LedgerState
-from ledger.projections.validation import check_each
 
-__all__ = ["MAX_LISTED", "event_from_mapping", "read_events"]
+__all__ = [
+    "MAX_LISTED",
+    "SPREADSHEET_SUFFIXES",
+    "check_events",
+    "event_from_mapping",
+    "iter_events",
+    "parse_file",
+    "read_events",
+    "read_lines",
+]
 
-#: How many bad lines ImportFailed lists.
-MAX_LISTED = 20
+#: Files read as spreadsheets; any other file is JSON Lines.
+SPREADSHEET_SUFFIXES = (".csv", ".tsv")
+
+Progress = Callable[[int, int], None]
 
 _TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in EVENT_TYPES}
 _TIMESTAMPS = ("stated_at", "as_of")
@@ -71,8 +87,7 @@ def event_from_mapping(obj: Any) -> Event:
     if cls is None:
         raise ValueError(f"type: {tag!r} is not one of {', '.join(sorted(_TYPES))}")
     if "event_id" not in fields:
-        canonical = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
-        fields["event_id"] = hashlib.sha256(canonical).hexdigest()[:32]
+        fields["event_id"] = content_id(obj)
     for name in _TIMESTAMPS:
         if name in fields:
             try:
@@ -89,54 +104,144 @@ def event_from_mapping(obj: Any) -> Event:
         raise ValueError(f"{tag}: {message}") from None
 
 
+def read_lines(
+    path: str | Path, *, progress: Progress | None = None, total: int = 0
+) -> Iterator[Parsed]:
+    """Each non-blank line of a JSON Lines file as (line, event or problem), streamed."""
+    label = str(path)
+    try:
+        file = open(path, "rb")  # noqa: SIM115 - closed by the generator's finally
+    except OSError as exc:
+        raise ImportFailed(
+            label, [Problem(0, f"cannot read the file: {exc.strerror}")], 1
+        ) from None
+    with file:
+        for number, raw in enumerate(file, 1):
+            if progress is not None:
+                progress(number, total)
+            if not raw.strip():
+                continue
+            try:
+                event = event_from_mapping(orjson.loads(raw))
+            except orjson.JSONDecodeError as exc:
+                yield number, Problem(number, f"not JSON: {exc}")
+            except (ValueError, LedgerError) as exc:
+                yield number, Problem(number, str(exc), column=getattr(exc, "field", None))
+            else:
+                yield number, event
+
+
+def _count_lines(path: str | Path) -> int:
+    """How many lines a file has (a last line without its newline counts), read in blocks."""
+    count = 0
+    last = b"\n"
+    try:
+        with open(path, "rb") as file:
+            while block := file.read(1 << 20):
+                count += block.count(b"\n")
+                last = block[-1:]
+    except OSError:
+        return 0  # the reader itself says why the file cannot be read
+    return count + (last != b"\n")
+
+
+def parse_file(
+    path: str | Path,
+    *,
+    delimiter: str | None = None,
+    date_format: str | None = None,
+    ignore_columns: bool = False,
+    progress: Progress | None = None,
+) -> Iterator[Parsed]:
+    """A file's stream of (line, event or problem): a spreadsheet by its suffix, else JSON Lines.
+
+    The spreadsheet options (``delimiter``: ``","``, ``";"`` or ``"tab"``,
+    None to detect it; ``date_format``: a strptime format for dates that are
+    not ISO; ``ignore_columns``: set unknown columns aside) are refused for
+    JSON Lines. ``progress(lines_read, total_lines)`` follows the reading.
+    """
+    total = _count_lines(path) if progress is not None else 0
+    if Path(path).suffix.lower() in SPREADSHEET_SUFFIXES:
+        chosen = spreadsheet.check_options(delimiter, date_format)
+        return spreadsheet.read_rows(
+            path,
+            delimiter=chosen,
+            date_format=date_format,
+            ignore_columns=ignore_columns,
+            progress=progress,
+            total=total,
+        )
+    given = {"delimiter": delimiter, "date_format": date_format, "ignore_columns": ignore_columns}
+    for option, value in given.items():
+        if value:
+            raise InvalidEvent(
+                f"applies to spreadsheets ({', '.join(SPREADSHEET_SUFFIXES)}), not to {path}",
+                field=option,
+            )
+    return read_lines(path, progress=progress, total=total)
+
+
+def check_events(
+    path: str | Path,
+    state: LedgerState,
+    *,
+    stored: Stored | None = None,
+    progress: Progress | None = None,
+    delimiter: str | None = None,
+    date_format: str | None = None,
+    ignore_columns: bool = False,
+) -> int:
+    """Check a whole file against state, streamed; ImportFailed lists up to 20 bad lines.
+
+    Returns how many events the file holds. ``stored`` tells which events
+    the log already holds (event_id -> same payload); those are not checked
+    again, so re-importing a file is a no-op.
+    """
+    items = parse_file(
+        path,
+        delimiter=delimiter,
+        date_format=date_format,
+        ignore_columns=ignore_columns,
+        progress=progress,
+    )
+    return check(str(path), items, state, stored=stored)
+
+
+def iter_events(
+    path: str | Path,
+    *,
+    delimiter: str | None = None,
+    date_format: str | None = None,
+    ignore_columns: bool = False,
+) -> Iterator[Event]:
+    """Every event of a file, in order, read as it streams; ImportFailed at the first bad line.
+
+    Run :func:`check_events` first to hear of every bad line at once, and of
+    what the ledger would refuse.
+    """
+    label = str(path)
+    items = parse_file(
+        path, delimiter=delimiter, date_format=date_format, ignore_columns=ignore_columns
+    )
+    for parsed in items:
+        yield first_event(label, parsed)
+
+
 def read_events(
     path: str | Path,
     state: LedgerState,
     *,
-    stored: Callable[[list[Event]], dict[str, bool]] | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    stored: Stored | None = None,
+    progress: Progress | None = None,
+    delimiter: str | None = None,
+    date_format: str | None = None,
+    ignore_columns: bool = False,
 ) -> list[Event]:
-    """Every event of an authoring file, checked against state; ImportFailed lists bad lines.
-
-    ``stored`` tells which events the log already holds (event_id -> same
-    payload); those are not checked again, so re-importing a file is a no-op.
-    """
-    try:
-        lines = Path(path).read_bytes().split(b"\n")
-    except OSError as exc:
-        raise ImportFailed(str(path), [(0, f"cannot read the file: {exc.strerror}")], 1) from None
-    problems: list[tuple[int, str]] = []
-    events: list[Event] = []
-    numbers: list[int] = []
-    seen: dict[str, int] = {}
-    for number, raw in enumerate(lines, 1):
-        if progress is not None:
-            progress(number, len(lines))
-        if not raw.strip():
-            continue
-        try:
-            event = event_from_mapping(orjson.loads(raw))
-        except orjson.JSONDecodeError as exc:
-            problems.append((number, f"not JSON: {exc}"))
-        except (ValueError, LedgerError) as exc:
-            problems.append((number, str(exc)))
-        else:
-            first = seen.setdefault(event.event_id, number)
-            if first != number:
-                problems.append((number, f"event_id {event.event_id!r} repeats line {first}"))
-                continue
-            events.append(event)
-            numbers.append(number)
-    known = stored(events) if stored is not None else {}
-    for index, event in enumerate(events):
-        if known.get(event.event_id) is False:
-            problems.append(
-                (numbers[index], f"event_id {event.event_id!r} is stored with another payload")
-            )
-    fresh = [i for i, e in enumerate(events) if e.event_id not in known]
-    for index, error in check_each(state, [events[i] for i in fresh]):
-        problems.append((numbers[fresh[index]], str(error)))
-    if problems:
-        problems.sort()
-        raise ImportFailed(str(path), problems[:MAX_LISTED], len(problems))
-    return events
+    """Every event of a file, checked against state first; ImportFailed lists bad lines."""
+    options: dict[str, Any] = {
+        "delimiter": delimiter,
+        "date_format": date_format,
+        "ignore_columns": ignore_columns,
+    }
+    check_events(path, state, stored=stored, progress=progress, **options)
+    return list(iter_events(path, **options))

@@ -1,0 +1,213 @@
+"""What every authoring format shares: problems, stable ids and the checking pass.
+
+A format reader turns a file into a stream of ``(line, Event | Problem)``,
+one item per event-bearing line or row, read as it goes. ``check`` runs that
+stream against the ledger's state and keeps only what the check needs: the
+event_ids seen so far (to refuse a repeat), the line of each new event (an
+8-byte slot), the validation overlay of :func:`check_each`, and the first
+``MAX_LISTED`` problems with a count of the rest. The events themselves are
+not kept: the caller reads the file again to append them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import itertools
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
+
+import orjson
+
+from ledger.domain.events import Event
+from ledger.errors import (
+    CompositeCycle,
+    DuplicateClaim,
+    ForeignRetraction,
+    ImportFailed,
+    InvalidEvent,
+    RetractedClaim,
+    SelfDispute,
+    UnitMismatch,
+    UnknownClaim,
+    ValidationError,
+)
+from ledger.projections.state import LedgerState
+from ledger.projections.validation import check_each
+
+__all__ = [
+    "MAX_LISTED",
+    "Parsed",
+    "Problem",
+    "Problems",
+    "Stored",
+    "check",
+    "content_id",
+    "first_event",
+]
+
+#: How many bad lines ImportFailed lists.
+MAX_LISTED = 20
+#: How many events are looked up in the store at once.
+_CHUNK = 1_000
+
+#: Which events the log already holds: event_id -> whether with the same payload.
+Stored = Callable[[list[Event]], dict[str, bool]]
+
+
+class Problem(tuple[int, str]):
+    """One bad line: ``(line, reason)``, with the column (or field) and the value at fault.
+
+    It unpacks as the ``(line, reason)`` pair :class:`ImportFailed` lists;
+    ``column`` and ``value`` say where in the line, when a single cell or
+    field is at fault.
+    """
+
+    column: str | None
+    value: str | None
+
+    def __new__(
+        cls, line: int, reason: str, *, column: str | None = None, value: Any = None
+    ) -> Problem:
+        made = super().__new__(cls, (line, reason))
+        made.column = column
+        made.value = None if value is None else str(value)
+        return made
+
+    @property
+    def line(self) -> int:
+        """The line the bad event starts on (1-based)."""
+        return self[0]
+
+    @property
+    def reason(self) -> str:
+        """What is wrong, naming the column and its value where one is at fault."""
+        return self[1]
+
+
+#: One item of a format reader's stream: the line an event starts on, and the
+#: event or what is wrong with it.
+Parsed = tuple[int, Event | Problem]
+
+
+class Problems:
+    """The first MAX_LISTED problems by line, and how many there were in all."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.first: list[Problem] = []
+        self.total = 0
+
+    def add(self, problem: Problem) -> None:
+        """Count a problem; keep it if it is among the first MAX_LISTED lines."""
+        self.total += 1
+        if len(self.first) < MAX_LISTED or problem < self.first[-1]:
+            bisect.insort(self.first, problem)
+            del self.first[MAX_LISTED:]
+
+    def raise_if_any(self) -> None:
+        """ImportFailed listing the problems, if there are any."""
+        if self.total:
+            raise ImportFailed(self.label, self.first, self.total)
+
+
+def content_id(content: Mapping[str, Any]) -> str:
+    """A stable event_id from what a line says: the SHA-256 of its canonical JSON, 32 hex digits."""
+    canonical = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()[:32]
+
+
+def check(
+    label: str,
+    items: Iterable[Parsed],
+    state: LedgerState,
+    *,
+    stored: Stored | None = None,
+) -> int:
+    """Check a reader's stream against state; ImportFailed lists the bad lines. Returns the events.
+
+    ``stored`` tells which events the log already holds; those are not
+    checked again, so re-importing a file is a no-op, and one stored with
+    another payload is a problem.
+    """
+    problems = Problems(label)
+    seen: dict[str, int] = {}
+    lines = array("Q")  # the line of each event handed to validation, by index
+    count = 0
+
+    def fresh() -> Iterator[Event]:
+        nonlocal count
+        for chunk in _chunks(items):
+            events: list[tuple[int, Event]] = []
+            for line, parsed in chunk:
+                if isinstance(parsed, Problem):
+                    problems.add(parsed)
+                    continue
+                event_id = parsed.event_id
+                first = seen.setdefault(event_id, line)
+                if first != line:
+                    problems.add(
+                        Problem(
+                            line,
+                            f"event_id {event_id!r} repeats line {first}",
+                            column="event_id",
+                            value=event_id,
+                        )
+                    )
+                    continue
+                events.append((line, parsed))
+            count += len(events)
+            known = stored([e for _, e in events]) if stored is not None and events else {}
+            for line, event in events:
+                same = known.get(event.event_id)
+                if same is None:
+                    lines.append(line)
+                    yield event
+                elif not same:
+                    problems.add(
+                        Problem(
+                            line,
+                            f"event_id {event.event_id!r} is stored with another payload",
+                            column="event_id",
+                            value=event.event_id,
+                        )
+                    )
+
+    # check_each only iterates over what it is given; the stream is never held whole.
+    for index, error in check_each(state, cast(Sequence[Event], fresh())):
+        column, value = _at_fault(error)
+        problems.add(Problem(lines[index], str(error), column=column, value=value))
+    problems.raise_if_any()
+    return count
+
+
+def first_event(label: str, parsed: Parsed) -> Event:
+    """The event of one parsed item; ImportFailed naming its line when it is a problem."""
+    _, found = parsed
+    if isinstance(found, Problem):
+        raise ImportFailed(label, [found], 1)
+    return found
+
+
+def _chunks(items: Iterable[Parsed]) -> Iterator[list[Parsed]]:
+    it = iter(items)
+    while chunk := list(itertools.islice(it, _CHUNK)):
+        yield chunk
+
+
+def _at_fault(error: ValidationError) -> tuple[str | None, str | None]:
+    """The field a validation rule names, and its value, for a Problem's column."""
+    if isinstance(error, DuplicateClaim):
+        return "claim_id", error.claim_id
+    if isinstance(error, UnknownClaim | RetractedClaim):
+        return "target", error.claim_id
+    if isinstance(error, SelfDispute | ForeignRetraction):
+        return "source", error.source
+    if isinstance(error, UnitMismatch):
+        return "unit", error.got
+    if isinstance(error, CompositeCycle):
+        return "parts", ";".join(error.path[1:-1]) or None
+    if isinstance(error, InvalidEvent):
+        return error.field, None
+    return None, None

@@ -1,0 +1,537 @@
+"""Spreadsheets in: the authoring format flattened to columns, one event a row.
+
+A CSV or TSV file with a header row. Every column is an event field by its
+DESIGN.md name; a figure's fields are columns of their own (``phrase``,
+``convention``, ``low``, ``high``, ``best``, ``low_open``, ``high_open``,
+``unit``, ``rule``); ``type`` names the event, and may be left out where the
+row makes it obvious; list fields (``via``, ``parts``) separate items with
+``;``; an empty cell is "not given". docs/spreadsheets.md is the reference.
+
+The file is read line by line, never whole: bytes are decoded one line at a
+time (so an undecodable byte is reported on its own line) and fed to the
+``csv`` module, which joins the lines of a quoted cell that spans several.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import types
+import typing
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import attrs
+
+from ledger.codec import format_timestamp, parse_timestamp
+from ledger.domain.events import EVENT_TYPES, ClaimMade, Event, FigureReported, is_slug
+from ledger.domain.figures import Figure, Number
+from ledger.domain.phrases import parse_figure
+from ledger.errors import ImportFailed, InvalidEvent, LedgerError, UnitMismatch
+from ledger.io.importing import Parsed, Problem, content_id
+
+__all__ = [
+    "COLUMNS",
+    "DELIMITERS",
+    "FIGURE_COLUMNS",
+    "VIEW_COLUMNS",
+    "check_options",
+    "read_rows",
+    "restore_text",
+]
+
+#: What --delimiter accepts, and the character each means.
+DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "\\t": "\t"}
+#: A figure's fields, flattened: the words, or the numbers (with the words kept).
+FIGURE_COLUMNS = (
+    "phrase",
+    "convention",
+    "low",
+    "high",
+    "best",
+    "low_open",
+    "high_open",
+    "unit",
+    "rule",
+)
+#: Columns the ledger's own exports write that it computes rather than records:
+#: accepted and set aside; a row whose ``derived`` is true is skipped whole.
+VIEW_COLUMNS = ("derived", "stale", "disputed_by")
+#: Any of these, given, makes a row's figure numbers rather than words.
+_NUMBER_COLUMNS = ("low", "high", "low_open", "high_open", "rule")
+#: Cells kept exactly as written, surrounding spaces included: free text.
+_PROSE = frozenset({"statement", "quote", "reason", "description", "title", "name", "phrase"})
+_TYPES: dict[str, type[Event]] = {cls.__name__.casefold(): cls for cls in EVENT_TYPES}
+_TIME_DIRECTIVES = re.compile(r"%[HIMSfpXcTRr]")
+# Digits in groups of three with one kind of separator, as parse_figure reads them.
+_NUMBER = re.compile(
+    r"([+-]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+|[0-9]+)"
+    r"(\.[0-9]+)?([eE][+-]?[0-9]+)?"
+)
+# A text cell that a spreadsheet would read as a formula, or that starts with
+# apostrophes before such a character: the export puts one more apostrophe in
+# front (ledger.export), and reading takes one away, so the two are inverses.
+_NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+
+
+class _CellError(ValueError):
+    """A cell whose text is not a value of its column's kind."""
+
+
+def restore_text(cell: str) -> str:
+    """A cell as stored: one apostrophe that neutralised a formula character removed."""
+    return cell[1:] if _NEUTRALISED.match(cell) else cell
+
+
+# -- what the columns are, from the event classes --------------------------------
+
+
+def _kind(annotation: Any) -> str:
+    """How a cell of a field of this type is read: stamp, list, duration, bool, number, text."""
+    args = set(typing.get_args(annotation)) if isinstance(annotation, types.UnionType) else set()
+    if annotation is datetime:
+        return "stamp"
+    if annotation == tuple[str, ...]:
+        return "list"
+    if annotation is timedelta or timedelta in args:
+        return "duration"
+    if annotation is bool:
+        return "bool"
+    if float in args:
+        return "number"
+    return "text"
+
+
+def _fields(cls: type[Any]) -> dict[str, str]:
+    return {a.name: _kind(a.type) for a in attrs.fields(attrs.resolve_types(cls))}
+
+
+_EVENT_FIELDS = {cls: _fields(cls) for cls in EVENT_TYPES}
+_FIGURE_FIELDS = _fields(Figure) | {"convention": "text"}
+_KINDS = {name: kind for fields in _EVENT_FIELDS.values() for name, kind in fields.items()}
+_KINDS |= _FIGURE_FIELDS | {"type": "text", "derived": "bool", "stale": "bool"}
+_KINDS["disputed_by"] = "list"
+del _KINDS["figure"]
+#: Every column a spreadsheet may have.
+COLUMNS = frozenset(_KINDS)
+_REQUIRED = {
+    cls: tuple(a.name for a in attrs.fields(cls) if a.default is attrs.NOTHING)
+    for cls in EVENT_TYPES
+}
+_ALLOWED = {
+    cls: frozenset(fields) - {"figure"} | {"type", *VIEW_COLUMNS}
+    for cls, fields in _EVENT_FIELDS.items()
+}
+_ALLOWED[FigureReported] |= set(FIGURE_COLUMNS)
+
+
+# -- options ----------------------------------------------------------------------
+
+
+def check_options(delimiter: str | None, date_format: str | None) -> str | None:
+    """The delimiter an option names (None: detect it); InvalidEvent naming a bad option."""
+    if date_format is not None:
+        if not isinstance(date_format, str) or "%" not in date_format:
+            raise InvalidEvent(
+                f"{date_format!r} is not a strptime format such as %d/%m/%Y", field="date_format"
+            )
+        if _TIME_DIRECTIVES.search(date_format) and "%z" not in date_format:
+            raise InvalidEvent(
+                f"{date_format!r} reads times without a timezone; add %z, or read dates only",
+                field="date_format",
+            )
+    if delimiter is None:
+        return None
+    found = DELIMITERS.get(delimiter) if isinstance(delimiter, str) else None
+    if found is None:
+        raise InvalidEvent(f"{delimiter!r} is not one of ',', ';' or 'tab'", field="delimiter")
+    return found
+
+
+# -- cells ------------------------------------------------------------------------
+
+
+def _number(text: str) -> Number:
+    flat = " ".join(text.split())  # no-break and narrow no-break spaces become spaces
+    match = _NUMBER.fullmatch(flat)
+    if match is None:
+        raise _CellError("not a number")
+    sign, whole, decimals, exponent = match.groups()
+    digits = sign + re.sub("[, ]", "", whole)
+    if not decimals and not exponent:
+        return int(digits)
+    literal = digits + (decimals or "") + (exponent or "")
+    value = float(literal)
+    if value in (float("inf"), float("-inf")):
+        raise _CellError("too large for a float")
+    if Fraction(repr(value)) != Fraction(literal):
+        # As parse_figure: a bound the float cannot hold would silently move.
+        raise _CellError("has more significant digits than a float holds (about 15)")
+    return value
+
+
+def _boolean(text: str) -> bool:
+    word = text.strip().casefold()
+    if word in ("true", "yes", "1"):
+        return True
+    if word in ("false", "no", "0"):
+        return False
+    raise _CellError("not true or false")
+
+
+def _stamp(text: str, date_format: str | None) -> datetime:
+    text = text.strip()
+    if date_format is not None:
+        try:
+            value = datetime.strptime(text, date_format)
+        except ValueError:
+            pass
+        else:
+            if value.tzinfo is None:
+                return value.replace(tzinfo=UTC)  # a date: midnight UTC
+            return value.astimezone(UTC)
+    try:
+        return parse_timestamp(text)
+    except ValueError as exc:
+        if "timezone" in str(exc):
+            raise _CellError("a timestamp needs a timezone (…Z or …+01:00)") from None
+        other = f"nor a date in {date_format!r}" if date_format else "give --date-format for others"
+        raise _CellError(
+            f"not an ISO date (2025-01-13) or timestamp (2025-01-13T09:00:00Z); {other}"
+        ) from None
+
+
+_DURATION = re.compile(
+    r"P(?:(?P<d>[0-9]+)D)?(?:T(?:(?P<h>[0-9]+)H)?(?:(?P<m>[0-9]+)M)?(?:(?P<s>[0-9]+(?:\.[0-9]+)?)S)?)?"
+)
+
+
+def _duration(text: str) -> timedelta:
+    # ISO 8601 durations in days and smaller units, as the wire writes a window.
+    match = _DURATION.fullmatch(text.strip().upper())
+    if match is None or text.strip().upper() in ("P", "PT") or text.strip().endswith("T"):
+        raise _CellError("not an ISO 8601 duration such as P3D or PT12H")
+    d, h, m, s = (match[k] or "0" for k in "dhms")
+    try:
+        return timedelta(days=int(d), hours=int(h), minutes=int(m), seconds=float(s))
+    except OverflowError:
+        raise _CellError("too long a duration") from None
+
+
+def _cell(kind: str, text: str, date_format: str | None) -> Any:
+    if kind == "text":
+        return text
+    if kind == "number":
+        return _number(text)
+    if kind == "bool":
+        return _boolean(text)
+    if kind == "stamp":
+        return _stamp(text, date_format)
+    if kind == "list":
+        return tuple(item.strip() for item in text.split(";") if item.strip())
+    return _duration(text)
+
+
+def _canonical(value: Any) -> Any:
+    """A parsed cell as JSON, for a row's content id."""
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+# -- rows -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Header:
+    """Which column holds which name, and the columns set aside."""
+
+    index: dict[str, int]
+    unnamed: frozenset[int]
+    width: int
+    ignore: bool
+
+
+class _Row:
+    """One row read into an event (or a Problem), cell by cell."""
+
+    def __init__(self, line: int, cells: dict[str, str], date_format: str | None) -> None:
+        self.line = line
+        self.cells = cells
+        self.date_format = date_format
+        self.values: dict[str, Any] = {}
+
+    def problem(self, column: str | None, message: str) -> Problem:
+        if column is None:
+            return Problem(self.line, message)
+        if column not in self.cells:
+            return Problem(self.line, f"{column}: {message}", column=column, value="")
+        value = self.cells[column]
+        return Problem(self.line, f"{column} {value!r}: {message}", column=column, value=value)
+
+    def read(self) -> Event | Problem | None:
+        for name, text in self.cells.items():
+            try:
+                self.values[name] = _cell(_KINDS[name], text, self.date_format)
+            except _CellError as exc:
+                return self.problem(name, str(exc))
+        if self.values.get("derived"):
+            return None  # a sum the ledger derives again from the parts
+        cls = self._type()
+        if isinstance(cls, Problem):
+            return cls
+        extra = sorted(set(self.values) - _ALLOWED[cls])
+        if extra:
+            return self.problem(extra[0], f"not a field of {cls.__name__}")
+        return self._event(cls)
+
+    def _type(self) -> type[Event] | Problem:
+        tag = self.values.get("type")
+        if tag is not None:
+            found = _TYPES.get(tag.casefold())
+            if found is None:
+                names = ", ".join(cls.__name__ for cls in EVENT_TYPES)
+                return self.problem("type", f"not one of {names}")
+            return found
+        figure = any(name in self.values for name in FIGURE_COLUMNS if name != "unit")
+        statement = "statement" in self.values
+        if figure and statement:
+            return self.problem("type", "not given, and the row has both a figure and a statement")
+        if figure:
+            return FigureReported
+        if statement:
+            return ClaimMade
+        return self.problem(
+            "type", "not given, and neither figure columns nor a statement say which event"
+        )
+
+    def _event(self, cls: type[Event]) -> Event | Problem:
+        fields = {k: v for k, v in self.values.items() if k not in ("type", *VIEW_COLUMNS)}
+        content = {"type": cls.__name__} | {k: _canonical(v) for k, v in fields.items()}
+        if cls is FigureReported:
+            figure = self._figure(fields)
+            if isinstance(figure, Problem):
+                return figure
+            fields = {k: v for k, v in fields.items() if k not in FIGURE_COLUMNS}
+            fields["figure"] = figure
+        digest = content_id(content)
+        if "claim_id" in _REQUIRED[cls] and "claim_id" not in fields:
+            source = fields.get("source")
+            fields["claim_id"] = f"{source if is_slug(source) else 'claim'}-{digest[:16]}"
+        fields.setdefault("event_id", digest)
+        for name in _REQUIRED[cls]:
+            if name not in fields:
+                return self.problem(name, f"not given ({cls.__name__} needs it)")
+        try:
+            return cls(**fields)
+        except InvalidEvent as exc:
+            return self._refused(exc, exc.field)
+
+    def _figure(self, fields: dict[str, Any]) -> Figure | Problem:
+        unit = fields.get("unit", "")
+        try:
+            if any(name in fields for name in _NUMBER_COLUMNS):
+                if "convention" in fields:
+                    return self.problem("convention", "applies to words; this row gives numbers")
+                return Figure(
+                    fields.get("low"),
+                    fields.get("high"),
+                    fields.get("low_open", False),
+                    fields.get("high_open", False),
+                    best=fields.get("best"),
+                    unit=unit,
+                    phrase=fields.get("phrase"),
+                    rule=fields.get("rule"),
+                )
+            if "phrase" not in fields:
+                return self.problem("phrase", "give the figure's words, or low and/or high")
+            convention = fields.get("convention", "wikimpacts-2024")
+            figure = parse_figure(fields["phrase"], unit, convention)
+            if "best" in fields:
+                figure = attrs.evolve(figure, best=fields["best"])
+            return figure
+        except UnitMismatch as exc:
+            return self._refused(exc, "unit")
+        except InvalidEvent as exc:
+            return self._refused(exc, exc.field or "phrase")
+
+    def _refused(self, exc: LedgerError, column: str | None) -> Problem:
+        message = str(exc)
+        if column is not None and message.startswith(f"{column}: "):
+            message = message[len(column) + 2 :]
+        return self.problem(column, message)
+
+
+# -- the file ---------------------------------------------------------------------
+
+
+class _Lines:
+    """A binary file's lines as text, counted, the BOM removed; _Undecodable on bad bytes."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.number = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self.file:
+            self.number += 1
+            if self.number == 1:
+                if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    raise _Undecodable(self.number, "the file is UTF-16; save it as CSV UTF-8")
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad = raw[exc.start : exc.start + 1].hex()
+                raise _Undecodable(
+                    self.number, f"not UTF-8: byte 0x{bad} at column {exc.start + 1}"
+                ) from None
+
+
+class _Undecodable(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        self.line = line
+        self.message = message
+
+
+def _sniff(first: str, suffix: str) -> str:
+    """The delimiter the header line uses most: ',', ';' or a tab; by the suffix if none."""
+    bare = re.sub(r'"[^"]*"', "", first)
+    order = ("\t", ",", ";") if suffix == ".tsv" else (",", ";", "\t")
+    counts = {d: bare.count(d) for d in order}
+    best = max(order, key=lambda d: counts[d])  # the first of equals wins
+    return best if counts[best] else order[0]
+
+
+def _header(label: str, cells: list[str], ignore: bool) -> _Header:
+    index: dict[str, int] = {}
+    unnamed: set[int] = set()
+    problems: list[Problem] = []
+    for i, cell in enumerate(cells):
+        name = restore_text(cell).strip().casefold()
+        if not name:
+            unnamed.add(i)
+        elif name in index:
+            problems.append(Problem(1, f"column {name!r} appears twice", column=name))
+        elif name in COLUMNS:
+            index[name] = i
+        elif ignore:
+            unnamed.add(i)
+        else:
+            problems.append(
+                Problem(
+                    1,
+                    f"column {cell.strip()!r} is not an event field "
+                    "(see docs/spreadsheets.md; --ignore-columns sets unknown columns aside)",
+                    column=cell.strip(),
+                )
+            )
+    if not index and not problems:
+        problems.append(Problem(1, "no header row: the first row names no columns"))
+    if problems:
+        raise ImportFailed(label, problems[:20], len(problems))
+    return _Header(index, frozenset(unnamed), len(cells), ignore)
+
+
+def _cells(header: _Header, line: int, row: list[str]) -> dict[str, str] | Problem | None:
+    """The row's non-empty cells by column name; None for a blank row."""
+    if not any(cell.strip() for cell in row):
+        return None
+    for i in range(len(row)):
+        if (i >= header.width or i in header.unnamed) and row[i].strip() and not header.ignore:
+            where = "past the last column" if i >= header.width else "under no column name"
+            return Problem(line, f"cell {i + 1} {row[i]!r} is {where}", value=row[i])
+    found = {}
+    for name, i in header.index.items():
+        if i < len(row):
+            cell = restore_text(row[i])
+            # Free text is kept as written; any other cell without its surrounding spaces.
+            cell = cell if name in _PROSE else cell.strip()
+            if cell:
+                found[name] = cell
+    return found
+
+
+def read_rows(
+    path: str | Path,
+    *,
+    delimiter: str | None = None,
+    date_format: str | None = None,
+    ignore_columns: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    total: int = 0,
+) -> Iterator[Parsed]:
+    """Each row of a CSV/TSV file as (line, event or problem), streamed; ImportFailed if unreadable.
+
+    ``delimiter`` is a character of DELIMITERS (None: detected from the
+    header line); ``progress(lines_read, total)`` is called after each row.
+    """
+    label = str(path)
+    try:
+        file = open(path, "rb")  # noqa: SIM115 - closed by the generator's finally
+    except OSError as exc:
+        raise ImportFailed(
+            label, [Problem(0, f"cannot read the file: {exc.strerror}")], 1
+        ) from None
+    try:
+        yield from _rows(label, file, delimiter, date_format, ignore_columns, progress, total)
+    except _Undecodable as exc:
+        yield exc.line, Problem(exc.line, exc.message)
+    finally:
+        file.close()
+
+
+def _rows(
+    label: str,
+    file: BinaryIO,
+    delimiter: str | None,
+    date_format: str | None,
+    ignore: bool,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> Iterator[Parsed]:
+    lines = _Lines(file)
+    text = iter(lines)
+    first = next(text, None)
+    if first is None:
+        raise ImportFailed(label, [Problem(1, "no header row: the file is empty")], 1)
+    chosen = delimiter or _sniff(first, Path(label).suffix.lower())
+    reader = csv.reader(_chain(first, text), delimiter=chosen, strict=True)
+    header = _header(label, _next_row(label, reader, 1), ignore)
+    while True:
+        start = lines.number + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, Problem(start, f"not CSV: {exc}")
+            continue
+        if progress is not None:
+            progress(lines.number, total)
+        cells = _cells(header, start, row)
+        if cells is None:
+            continue
+        parsed = cells if isinstance(cells, Problem) else _Row(start, cells, date_format).read()
+        if parsed is not None:
+            yield start, parsed
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _next_row(label: str, reader: Any, line: int) -> list[str]:
+    try:
+        row: list[str] = next(reader)
+    except csv.Error as exc:
+        raise ImportFailed(label, [Problem(line, f"not CSV: {exc}")], 1) from None
+    return row
