@@ -2,7 +2,9 @@
 
 The default convention is the Wikimpacts 2024 annotation guideline (VUB-HYDR,
 "DataTable Annotation Guidelines ImpactDB V1 2024-08-28", rule 14); "strict"
-keeps only what the words logically imply. docs/figures.md is the reference.
+keeps only what the words logically imply. The numbers inside the words ("11 000",
+"110k", "twenty-five", "28%") are read by ``ledger.domain.numbers``.
+docs/figures.md is the reference.
 """
 
 from __future__ import annotations
