@@ -1,321 +1,365 @@
-"""A fast path for encoding and decoding the common event types.
+"""Fast decoders and encoders, generated from the attrs field definitions and their rules.
 
-The cattrs converter in ``ledger.codec`` is the definition of decoding. This
-module only speeds up the records that are well formed: one table names each
-field with the check that decodes it (every rule the attrs validators check)
-and the function that writes it back. Decoding builds the objects without
-running the validators a second time and returns None the moment anything is
-unusual, so the converter decodes the record again and raises the error it
-would have raised. Property tests hold both paths equal to the converter.
+The cattrs converter (``ledger.codec.registry``) is the definition of the
+wire format. For speed, this module writes a decoder and an encoder for each
+event type by walking ``attrs.fields(cls)``, as attrs writes ``__init__`` and
+cattrs its hooks; it restates no rule:
+
+- a field's wire form follows from its type: ``str``, ``bool`` and numbers
+  are JSON scalars of exactly that type, a ``datetime`` is a timestamp text,
+  a ``timedelta`` an ISO 8601 duration, a ``tuple`` a list, an attrs class
+  (``Figure``) an object decoded the same way;
+- a field's check is its validator, a ``ledger.domain.figures.Rule``: its
+  test runs on the value the wire form gives;
+- the checks across fields are the class's own ``__attrs_post_init__``.
+
+A decoder builds the object without calling ``__init__`` and returns None
+the moment anything is unusual (a value it does not vouch for, a missing or
+extra key, a timestamp with an offset), so that the converter decodes the
+record again and raises the error it would have raised. Property tests hold
+both paths equal to the converter for every event type.
 """
 
 from __future__ import annotations
 
-import math
-import re
 import sys
+import types
+import typing
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any, Literal, get_args, get_origin
 
+import attrs
 import orjson
 
-from ledger.domain.events import (
-    STANCES,
-    ClaimDisputed,
-    ClaimMade,
-    ClaimRetracted,
-    Event,
-    FigureReported,
-)
-from ledger.domain.figures import Figure
+from ledger.codec.timestamps import format_timestamp
+from ledger.domain.durations import format_duration, parse_duration
+from ledger.domain.figures import Rule
 
-__all__ = ["ENCODE_OPTIONS", "FAST_DECODERS", "FAST_ENCODERS", "fast_timestamp"]
+__all__ = ["ENCODE_OPTIONS", "FastDecoder", "FastEncoder", "decoder", "encoder", "fast_timestamp"]
 
-_SLUG = re.compile(r"[a-z0-9._-]+(?:/[a-z0-9._-]+)*").fullmatch
-_INT_MIN, _INT_MAX = -(2**63), 2**63
+#: decode(data, event_id): the event of a record's parsed data, or None when unsure.
+FastDecoder = Callable[[Any, Any], Any]
+#: encode(event): the event's fields as the converter unstructures them, event_id left out.
+FastEncoder = Callable[[Any], dict[str, Any]]
+
+#: How event data is written: sorted keys, and UTC datetimes with a Z suffix.
+ENCODE_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+
+#: A field metadata key: the field's values repeat across the log (names,
+#: units), so a decoder checks each distinct value once and keeps one copy.
+REPEATS = "repeats"
+#: Fields given to a decoder beside the data, not inside it.
+OUTSIDE = ("event_id",)
+
+_SCALARS = (str, bool, int, float)
+_NONE = type(None)
 _new = object.__new__
-_set = object.__setattr__
-
-
-def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
-    # The slot's own descriptor: faster than object.__setattr__, which looks it up.
-    slot = getattr(cls, name)
-    assert type(slot).__name__ == "member_descriptor", f"{cls.__name__}.{name} is not a slot"
-    return slot.__set__  # type: ignore[no-any-return]
-
-
-# Timestamps repeat (a day's reports share a date); parse each text once.
-_stamps: dict[str, datetime] = {}
 
 
 class _Unusual(Exception):
     """Anything the fast path does not vouch for: let the converter decide."""
 
 
-def _stamp(text: Any) -> datetime:
-    found = _stamps.get(text) if type(text) is str else None
-    if found is not None:
-        return found
-    if type(text) is not str or not text.endswith("Z"):
-        raise _Unusual
-    try:
-        value = datetime.fromisoformat(text)  # reads the Z itself, as UTC
-    except ValueError:
-        raise _Unusual from None
-    if value.tzinfo is not UTC:
-        raise _Unusual
-    if len(_stamps) > 100_000:
-        _stamps.clear()
-    _stamps[text] = value
-    return value
+# -- timestamps ---------------------------------------------------------------
+
+
+def _timestamp_reader() -> Callable[[Any], datetime]:
+    """A reader of canonical 'Z' timestamps that remembers the last one it read.
+
+    Neighbouring records share timestamps (a batch's recorded_at, a figure's
+    as_of and stated_at); most others are distinct, so a larger cache costs
+    more than parsing.
+    """
+    last: tuple[object, datetime] = ("", datetime.min)
+    fromisoformat = datetime.fromisoformat
+
+    def read(text: Any) -> datetime:
+        nonlocal last
+        seen = last  # one read of the pair: threads may share the reader
+        if text == seen[0]:
+            return seen[1]
+        if type(text) is not str or not text.endswith("Z"):
+            raise _Unusual
+        try:
+            value = fromisoformat(text)  # reads the Z itself, as UTC
+        except ValueError:
+            raise _Unusual from None
+        if value.tzinfo is not UTC:
+            raise _Unusual
+        last = (text, value)
+        return value
+
+    return read
+
+
+_recorded_at = _timestamp_reader()
+# A figure's as_of is its stated_at, most of the time: one reader for both.
+_stated_at = _timestamp_reader()
 
 
 def fast_timestamp(text: Any) -> datetime | None:
-    """A canonical 'Z' timestamp, parsed once per distinct text; None when unusual."""
+    """A canonical 'Z' timestamp (recorded_at), parsed quickly; None when unusual."""
     try:
-        return _stamp(text)
+        return _recorded_at(text)
     except _Unusual:
         return None
 
 
-def _slug(value: Any) -> str:
-    if type(value) is not str or _SLUG(value) is None:
-        raise _Unusual
-    return value
-
-
-def _text(value: Any) -> str:
-    if type(value) is not str or not value.strip():
-        raise _Unusual
-    return value
-
-
-def _optional(value: Any) -> str | None:
-    if value is not None and type(value) is not str:
-        raise _Unusual
-    return value
-
-
-def _checked_once(check: Callable[[Any], str], limit: int) -> Callable[[Any], str]:
-    """check, for texts that repeat: each one checked once, and one copy of it kept."""
-    seen: dict[str, str] = {}
-
-    def checked(value: Any) -> str:
-        found = seen.get(value) if type(value) is str else None
-        if found is not None:
-            return found
-        found = sys.intern(check(value))
-        if len(seen) > limit:
-            seen.clear()
-        seen[found] = found
-        return found
-
-    return checked
-
-
-# Topics and sources repeat across millions of records, units on every figure.
-_name = _checked_once(_slug, 100_000)
-_unit = _checked_once(_text, 10_000)
-
-
-def _via(value: Any) -> tuple[str, ...]:
-    if type(value) is not list:
-        raise _Unusual
-    for item in value:
-        _slug(item)
-    return tuple(value)
-
-
-def _number(value: Any) -> int | float | None:
-    kind = type(value)
-    if value is None or (kind is float and math.isfinite(value)):
-        return value  # type: ignore[no-any-return]
-    if kind is int and _INT_MIN <= value < _INT_MAX:
-        return value  # type: ignore[no-any-return]
-    raise _Unusual
-
-
-def _inside(x: float, low: Any, high: Any, low_open: bool, high_open: bool) -> bool:
-    if low is not None and (x < low or (low_open and x == low)):
-        return False
-    return not (high is not None and (x > high or (high_open and x == high)))
-
-
-def _figure(d: Any) -> Figure:
-    # Eight keys, each read below (a missing one is a KeyError): exactly these.
-    if type(d) is not dict or len(d) != 8:
-        raise _Unusual
-    low, high, best = d["low"], d["high"], d["best"]
-    # Nearly every bound is a plain int: test that inline, the rest in _number.
-    if type(low) is not int or not _INT_MIN <= low < _INT_MAX:
-        low = _number(low)
-    if type(high) is not int or not _INT_MIN <= high < _INT_MAX:
-        high = _number(high)
-    if best is not None:
-        best = _number(best)
-    low_open, high_open = d["low_open"], d["high_open"]
-    if type(low_open) is not bool or type(high_open) is not bool:
-        raise _Unusual
-    if (
-        low is not None
-        and high is not None
-        and (low > high or (low == high and (low_open or high_open)))
-    ):
-        raise _Unusual
-    if (low is None and low_open) or (high is None and high_open):
-        raise _Unusual
-    if best is not None and not _inside(best, low, high, low_open, high_open):
-        raise _Unusual
-    figure = _new(Figure)
-    _set_low(figure, low)
-    _set_high(figure, high)
-    _set_low_open(figure, low_open)
-    _set_high_open(figure, high_open)
-    _set_best(figure, best)
-    # Units and rule names repeat on every figure: keep one copy of each.
-    _set_unit(figure, _unit(d["unit"]))
-    _set_phrase(figure, _optional(d["phrase"]))
-    rule = _optional(d["rule"])
-    _set_rule(figure, rule if rule is None else sys.intern(rule))
-    return figure
-
-
-_set_low, _set_high = _setter(Figure, "low"), _setter(Figure, "high")
-_set_low_open, _set_high_open = _setter(Figure, "low_open"), _setter(Figure, "high_open")
-_set_best, _set_unit = _setter(Figure, "best"), _setter(Figure, "unit")
-_set_phrase, _set_rule = _setter(Figure, "phrase"), _setter(Figure, "rule")
-
-
-# -- encoding ---------------------------------------------------------------
-
-#: How event data is written: sorted keys, and UTC datetimes with a Z suffix.
-ENCODE_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
-
-
 def _stamp_out(value: datetime) -> datetime | str:
-    # Events carry UTC datetimes (their converters normalise them), which
-    # orjson writes exactly as format_timestamp does under OPT_UTC_Z, in C.
-    if value.tzinfo is UTC:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+    # orjson writes a UTC datetime under OPT_UTC_Z exactly as format_timestamp
+    # does, in C; events hold UTC datetimes (their converters make them so).
+    return value if value.tzinfo is UTC else format_timestamp(value)
 
 
-def _figure_data(f: Figure) -> dict[str, Any]:
-    return {
-        "low": f.low,
-        "high": f.high,
-        "low_open": f.low_open,
-        "high_open": f.high_open,
-        "best": f.best,
-        "unit": f.unit,
-        "phrase": f.phrase,
-        "rule": f.rule,
-    }
+# -- what a field looks like on the wire ----------------------------------------
 
 
-def _stance(value: Any) -> str:
-    if value not in STANCES:
-        raise _Unusual
-    return value  # type: ignore[no-any-return]
+@attrs.frozen
+class _Wire:
+    """A field's wire form: its type without None, whether None may stand, its rule."""
+
+    name: str
+    kind: Any
+    nullable: bool
+    rule: Rule | None
+    repeats: bool
+
+    @property
+    def scalars(self) -> tuple[type, ...]:
+        """The exact JSON types of a scalar field, () for a structured one."""
+        kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
+        if get_origin(self.kind) is Literal:
+            kinds = tuple({type(a) for a in get_args(self.kind)})
+        return kinds if all(k in _SCALARS for k in kinds) else ()
 
 
-def _same(value: Any) -> Any:
-    return value
+def _wire(cls: type, field: attrs.Attribute[Any]) -> _Wire:
+    kind: Any = field.type
+    nullable = False
+    if isinstance(kind, types.UnionType) or get_origin(kind) is typing.Union:
+        args = get_args(kind)
+        rest = tuple(a for a in args if a is not _NONE)
+        kind, nullable = (rest[0] if len(rest) == 1 else rest), len(rest) < len(args)
+    rule = field.validator
+    if rule is not None and not isinstance(rule, Rule):
+        raise TypeError(f"{cls.__name__}.{field.name}: a fast path needs a Rule as validator")
+    if not field.init or field.alias != field.name:
+        raise TypeError(f"{cls.__name__}.{field.name}: a fast path needs a plain init field")
+    nullable = nullable and (rule is None or rule.optional)
+    return _Wire(field.name, kind, nullable, rule, bool(field.metadata.get(REPEATS)))
 
 
-# Each common event type's fields in the converter's order: the check that
-# decodes a field, and how the field is written back. event_id is separate.
-Field = tuple[str, Callable[[Any], Any], Callable[[Any], Any]]
-_FIELDS: dict[type, tuple[Field, ...]] = {
-    FigureReported: (
-        ("claim_id", _slug, _same),
-        ("topic", _name, _same),
-        ("source", _name, _same),
-        ("figure", _figure, _figure_data),
-        ("stated_at", _stamp, _stamp_out),
-        ("as_of", _stamp, _stamp_out),
-        ("via", _via, list),
-        ("quote", _optional, _same),
-        ("url", _optional, _same),
-    ),
-    ClaimMade: (
-        ("claim_id", _slug, _same),
-        ("topic", _name, _same),
-        ("source", _name, _same),
-        ("statement", _text, _same),
-        ("proposition", _slug, _same),
-        ("stance", _stance, _same),
-        ("stated_at", _stamp, _stamp_out),
-        ("via", _via, list),
-        ("quote", _optional, _same),
-        ("url", _optional, _same),
-    ),
-    ClaimDisputed: (
-        ("target", _slug, _same),
-        ("source", _name, _same),
-        ("reason", _optional, _same),
-        ("stated_at", _stamp, _stamp_out),
-        ("via", _via, list),
-        ("quote", _optional, _same),
-        ("url", _optional, _same),
-    ),
-    ClaimRetracted: (
-        ("target", _slug, _same),
-        ("source", _name, _same),
-        ("reason", _optional, _same),
-        ("stated_at", _stamp, _stamp_out),
-    ),
-}
+def _fields(cls: type) -> tuple[attrs.Attribute[Any], ...]:
+    attrs.resolve_types(cls)
+    return tuple(attrs.fields(cls))
 
 
-def _decoder(cls: type[Event]) -> Callable[[Any, Any], Event | None]:
-    # Written out field by field (no loop, no lookups), as attrs writes its __init__:
-    # this runs once per record of a replay.
-    fields = _FIELDS[cls]
-    scope: dict[str, Any] = {
-        "cls": cls,
-        "new": _new,
-        "Unusual": _Unusual,
-        "set_event_id": _setter(cls, "event_id"),
-    }
-    lines = [
-        "def decode(data, event_id):",
-        "    if type(data) is not dict or type(event_id) is not str or not event_id.strip():",
-        "        return None",
-        "    # As many keys as fields, each read below: exactly the fields.",
-        f"    if len(data) != {len(fields)}:",
-        "        return None",
-        "    event = new(cls)",
-        "    try:",
-    ]
-    for i, (name, check, _) in enumerate(fields):
-        scope[f"check_{i}"] = check
-        scope[f"set_{i}"] = _setter(cls, name)
-        lines.append(f"        set_{i}(event, check_{i}(data[{name!r}]))")
-    lines += [
-        "    except (Unusual, KeyError, TypeError, ValueError):",
-        "        return None",
-        "    set_event_id(event, event_id)",
-        "    return event",
-    ]
-    exec(compile("\n".join(lines), f"<fast decoder of {cls.__name__}>", "exec"), scope)
-    return scope["decode"]  # type: ignore[no-any-return]
+# -- decoders -------------------------------------------------------------------
 
 
-def _encoder(cls: type[Event]) -> Callable[[Any], dict[str, Any]]:
-    fields = _FIELDS[cls]
+class _Writer:
+    """The source of one generated function and the names it uses."""
 
-    def encode(event: Any) -> dict[str, Any]:
-        return {name: write(getattr(event, name)) for name, _, write in fields}
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.scope: dict[str, Any] = {"Unusual": _Unusual, "new": _new}
 
-    return encode
+    def name(self, prefix: str, value: Any) -> str:
+        name = f"{prefix}_{len(self.scope)}"
+        self.scope[name] = value
+        return name
+
+    def add(self, indent: int, *lines: str) -> None:
+        self.lines += ["    " * indent + line for line in lines]
+
+    def compile(self, label: str, function: str) -> Any:
+        code = compile("\n".join(self.lines), f"<fast {label}>", "exec")
+        exec(code, self.scope)
+        return self.scope[function]
 
 
-#: (type tag, schema) -> decode(data, event_id), returning None when unsure.
-FAST_DECODERS: dict[tuple[str, int], Callable[[Any, Any], Event | None]] = {
-    (cls.__name__, 1): _decoder(cls) for cls in _FIELDS
-}
+def _check_scalar(out: _Writer, wire: _Wire, kinds: tuple[type, ...], var: str = "v") -> str:
+    """The condition under which a scalar breaks its wire type or its rule."""
+    rule = wire.rule
+    if len(kinds) == 1:
+        test = f"type({var}) is not {out.name('kind', kinds[0])}"
+    else:
+        test = f"type({var}) not in {out.name('kinds', kinds)}"
+    if rule is not None:
+        _covers(wire, rule, kinds)
+        if rule.test is not None:
+            test += f" or not {out.name('test', rule.test)}({var})"
+    return test
 
-#: event class -> its fields as the converter unstructures them, event_id left out.
-FAST_ENCODERS: dict[type, Callable[[Any], dict[str, Any]]] = {cls: _encoder(cls) for cls in _FIELDS}
+
+def _first_seen(wire: _Wire, seen: dict[str, str]) -> Callable[[Any], str]:
+    """The check of a repeating text, run once per distinct value, which it keeps one copy of."""
+    rule = wire.rule
+    if rule is not None:
+        _covers(wire, rule, (str,))
+
+    def first(value: Any) -> str:
+        if type(value) is not str or (rule is not None and not rule.keeps(value)):
+            raise _Unusual
+        kept = sys.intern(value)
+        if len(seen) > 100_000:
+            seen.clear()
+        seen[kept] = kept
+        return kept
+
+    return first
+
+
+def _field_lines(out: _Writer, wire: _Wire, indent: int) -> None:
+    """Lines that turn the wire value v into the field's value v, or raise."""
+    rule, kind, kinds = wire.rule, wire.kind, wire.scalars
+    if kinds == (str,) and wire.repeats:
+        seen: dict[str, str] = {}
+        first = out.name("first", _first_seen(wire, seen))
+        seen_name = out.name("seen", seen)
+        out.add(indent, f"w = {seen_name}.get(v)", f"v = {first}(v) if w is None else w")
+        return
+    if kinds:
+        out.add(indent, f"if {_check_scalar(out, wire, kinds)}:", "    raise Unusual")
+        return
+    if kind is datetime:
+        out.add(indent, f"v = {out.name('stamp', _stated_at)}(v)")
+    elif kind is timedelta:
+        out.add(indent, f"v = {out.name('duration', parse_duration)}(v)")
+    elif get_origin(kind) is tuple and get_args(kind)[1:] == (Ellipsis,):
+        item = get_args(kind)[0]
+        if item not in _SCALARS:
+            raise TypeError(f"{wire.name}: no fast path for tuples of {item!r}")
+        each = _Wire(wire.name, item, False, rule.item if rule else None, False)
+        out.add(
+            indent,
+            "if type(v) is not list:",
+            "    raise Unusual",
+            "for item in v:",
+            f"    if {_check_scalar(out, each, (item,), 'item')}:",
+            "        raise Unusual",
+            "v = tuple(v)",
+        )
+        kind = tuple
+    elif attrs.has(kind):
+        out.add(indent, f"v = {out.name('build', _builder(kind))}(v)")
+    else:
+        raise TypeError(f"{wire.name}: no fast path for fields of type {kind!r}")
+    if rule is not None:
+        _covers(wire, rule, (kind,))
+        if rule.test is not None:
+            out.add(indent, f"if not {out.name('test', rule.test)}(v):", "    raise Unusual")
+
+
+def _covers(wire: _Wire, rule: Rule, kinds: tuple[type, ...]) -> None:
+    # What the wire gives must be of the rule's kind, or the fast path would
+    # skip a check the validator makes.
+    allowed = rule.kind if isinstance(rule.kind, tuple) else (rule.kind,)
+    ok = all(k in allowed if rule.exact else issubclass(k, allowed) for k in kinds)
+    if not ok or (rule.item is not None and kinds != (tuple,)):
+        raise TypeError(f"{wire.name}: the wire gives {kinds}, the rule wants {rule.kind}")
+
+
+def _body(out: _Writer, cls: type, indent: int) -> None:
+    fields = _fields(cls)
+    inside = [f for f in fields if f.name not in OUTSIDE]
+    out.scope["cls"] = cls
+    out.add(
+        indent,
+        f"if type(data) is not dict or len(data) != {len(inside)}:",
+        "    raise Unusual",
+        "obj = new(cls)",
+    )
+    for field in fields:
+        wire = _wire(cls, field)
+        source = field.name if field.name in OUTSIDE else f"data[{field.name!r}]"
+        out.add(indent, f"v = {source}")
+        if wire.nullable:
+            out.add(indent, "if v is not None:")
+            _field_lines(out, wire, indent + 1)
+        else:
+            _field_lines(out, wire, indent)
+        out.add(indent, f"{out.name('set', _setter(cls, field.name))}(obj, v)")
+    post = getattr(cls, "__attrs_post_init__", None)
+    if post is not None:
+        out.add(indent, f"{out.name('post', post)}(obj)")
+
+
+def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    # The slot's own descriptor: faster than object.__setattr__, which looks it up.
+    slot = cls.__dict__.get(name)
+    if type(slot).__name__ != "member_descriptor":
+        raise TypeError(f"{cls.__name__}.{name} is not a slot")
+    return slot.__set__  # type: ignore[no-any-return, union-attr]
+
+
+@cache
+def _builder(cls: type) -> Callable[[Any], Any]:
+    """build(data) -> an instance of an attrs class held in a field; raises when unusual."""
+    out = _Writer()
+    out.add(0, "def build(data):")
+    _body(out, cls, 1)
+    out.add(1, "return obj")
+    return out.compile(f"builder of {cls.__name__}", "build")  # type: ignore[no-any-return]
+
+
+def decoder(cls: type) -> FastDecoder:
+    """decode(data, event_id): the event of a record's parsed data, or None when unsure."""
+    return _decoder(cls)
+
+
+def encoder(cls: type) -> FastEncoder:
+    """encode(obj): its fields as the converter unstructures them, event_id left out."""
+    return _encoder(cls)
+
+
+@cache
+def _decoder(cls: type) -> FastDecoder:
+    out = _Writer()
+    out.add(0, f"def decode(data, {', '.join(OUTSIDE)}):", "    try:")
+    _body(out, cls, 2)
+    out.add(2, "return obj")
+    # InvalidEvent is a ValueError: a check across fields that the record breaks.
+    out.add(1, "except (Unusual, KeyError, TypeError, ValueError):", "    return None")
+    return out.compile(f"decoder of {cls.__name__}", "decode")  # type: ignore[no-any-return]
+
+
+# -- encoders -------------------------------------------------------------------
+
+
+def _write(kind: Any) -> Callable[[Any], Any] | None:
+    """How a value of a field type is written, None when orjson writes it as it is."""
+    if kind is datetime:
+        return _stamp_out
+    if kind is timedelta:
+        return format_duration
+    if get_origin(kind) is tuple:
+        return list
+    if attrs.has(kind):
+        return encoder(kind)
+    return None
+
+
+@cache
+def _encoder(cls: type) -> FastEncoder:
+    out = _Writer()
+    items = []
+    out.add(0, "def encode(obj):")
+    for field in _fields(cls):
+        if field.name in OUTSIDE:
+            continue
+        wire = _wire(cls, field)
+        write = _write(wire.kind)
+        value = f"obj.{field.name}"
+        if write is not None:
+            name = out.name("write", write)
+            if wire.nullable:
+                out.add(1, f"v_{field.name} = {value}")
+                value = f"None if v_{field.name} is None else {name}(v_{field.name})"
+            else:
+                value = f"{name}({value})"
+        items.append(f"{field.name!r}: {value}")
+    out.add(1, "return {" + ", ".join(items) + "}")
+    return out.compile(f"encoder of {cls.__name__}", "encode")  # type: ignore[no-any-return]

@@ -1,47 +1,155 @@
-"""Intervals over the reals and the figures sources give: pure values."""
+"""Intervals over the reals and the figures sources give: pure values.
+
+Also the field rules they and the events declare. A ``Rule`` is declared once
+and is the field's attrs validator; the codec builds its fast decoders from
+the same objects (``ledger.codec.fast``), so no rule is written twice.
+"""
 
 from __future__ import annotations
 
 import math
+import numbers
+import operator
+import re
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
-from ledger.errors import InvalidFigure
+from ledger.errors import InvalidEvent, InvalidFigure
 
-__all__ = ["Figure", "Interval", "Number", "default_best"]
+__all__ = [
+    "OPTIONAL_TEXT",
+    "TEXT",
+    "Figure",
+    "Interval",
+    "Number",
+    "Rule",
+    "check_bounds",
+    "default_best",
+    "plain_number",
+    "surrogate_in",
+]
 
 Number = int | float
 
 
-def _check_number(name: str, value: Any, *, optional: bool) -> None:
-    if value is None:
-        if optional:
-            return
-        raise InvalidFigure("must be a number", field=name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidFigure(f"must be an int or a float, not {type(value).__name__}", field=name)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidFigure(f"must be finite, not {value!r}", field=name)
-    if isinstance(value, int) and not -(2**63) <= value < 2**63:
-        # Wider integers do not survive every JSON reader the log is meant for.
-        raise InvalidFigure(f"{value} does not fit in 64 bits", field=name)
+@attrs.frozen
+class Rule:
+    """A field's rule, declared once: its attrs validator and its codec fast-path check.
+
+    A value keeps the rule when it is an instance of ``kind`` (exactly, with
+    ``exact``), each item keeps ``item`` (for tuples), and ``test`` is truthy
+    on it; None keeps it when ``optional``. ``why`` says, for a value that
+    breaks it, what is wrong; the error (``error``) names the field.
+    """
+
+    kind: type | tuple[type, ...]
+    why: Callable[[Any], str]
+    test: Callable[[Any], object] | None = None
+    optional: bool = False
+    exact: bool = False
+    item: Rule | None = None
+    error: type[InvalidEvent] = InvalidEvent
+
+    def keeps(self, value: object) -> bool:
+        """Whether value keeps the rule."""
+        if value is None:
+            return self.optional
+        kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
+        if not (type(value) in kinds if self.exact else isinstance(value, kinds)):
+            return False
+        if self.item is not None and not all(self.item.keeps(x) for x in value):  # type: ignore[attr-defined]
+            return False
+        return self.test is None or bool(self.test(value))
+
+    def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not self.keeps(value):
+            raise self.error(self.why(value), field=attribute.name)
 
 
-def _check_bounds(low: Number | None, high: Number | None, low_open: bool, high_open: bool) -> None:
-    _check_number("low", low, optional=True)
-    _check_number("high", high, optional=True)
-    for name, flag in (("low_open", low_open), ("high_open", high_open)):
-        if not isinstance(flag, bool):
-            raise InvalidFigure("must be a bool", field=name)
-    if low is not None and high is not None and low > high:
-        raise InvalidFigure(f"low {low!r} is above high {high!r}", field="low")
-    if low is None and low_open:
-        raise InvalidFigure("an unbounded low cannot be open", field="low_open")
-    if high is None and high_open:
-        raise InvalidFigure("an unbounded high cannot be open", field="high_open")
-    if low is not None and low == high and (low_open or high_open):
-        raise InvalidFigure(f"the single point {low!r} cannot have an open end", field="low_open")
+# -- text ---------------------------------------------------------------------
+
+# A lone surrogate (a byte that was not UTF-8, passed through surrogateescape)
+# is not text: it cannot be written as UTF-8, so the log could not hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]").search
+
+
+def _is_utf8(text: str) -> bool:
+    return text.isascii() or _SURROGATE(text) is None
+
+
+def _is_text(text: str) -> bool:
+    return bool(text) and not text.isspace() and _is_utf8(text)
+
+
+def surrogate_in(value: object) -> str | None:
+    """What is wrong with a string holding a lone surrogate; None for anything else."""
+    found = _SURROGATE(value) if isinstance(value, str) else None
+    if found is None:
+        return None
+    return f"holds {found.group()!r} at index {found.start()}, which is not text (not UTF-8)"
+
+
+def _why_text(value: object) -> str:
+    return surrogate_in(value) or "must be a non-empty string"
+
+
+def _why_optional_text(value: object) -> str:
+    return surrogate_in(value) or "must be a string or None"
+
+
+#: A non-empty, non-blank string of UTF-8 text.
+TEXT = Rule(str, _why_text, _is_text)
+#: A string of UTF-8 text, or None.
+OPTIONAL_TEXT = Rule(str, _why_optional_text, _is_utf8, optional=True)
+
+
+# -- numbers ------------------------------------------------------------------
+
+_INT_MIN, _INT_MAX = -(2**63), 2**63
+
+
+def _fits(value: Number) -> bool:
+    # Wider integers do not survive every JSON reader the log is meant for.
+    return _INT_MIN <= value < _INT_MAX if type(value) is int else math.isfinite(value)
+
+
+def _why_number(value: object) -> str:
+    if type(value) not in (int, float):
+        return f"must be an int or a float, not {type(value).__name__}"
+    if type(value) is float:
+        return f"must be finite, not {value!r}"
+    return f"{value} does not fit in 64 bits"
+
+
+def plain_number(value: Number | None) -> Number | None:
+    """A number as a plain int or float, by value; anything else unchanged, for the rule to refuse.
+
+    int and float subclasses (numpy.float64, IntEnum members) and other
+    integers (numpy.int64: anything ``operator.index`` takes) become a plain
+    int or float of the same value. bool is not a number here; other reals
+    (Decimal, Fraction, numpy.float32) stay as given, and the rule refuses them.
+    """
+    given: object = value  # what callers pass, whatever the annotation says
+    kind = type(given)
+    if kind is int or kind is float or given is None or isinstance(given, bool):
+        return value
+    if isinstance(given, float):
+        return float(given)
+    if isinstance(given, numbers.Integral):
+        try:
+            return operator.index(given)
+        except TypeError:
+            return value
+    return value
+
+
+_NUMBER = Rule((int, float), _why_number, _fits, optional=True, exact=True, error=InvalidFigure)
+_FLAG = Rule(bool, lambda _: "must be a bool", exact=True, error=InvalidFigure)
+
+
+# -- intervals and figures ----------------------------------------------------
 
 
 def _contains(
@@ -52,17 +160,38 @@ def _contains(
     return not (high is not None and (x > high or (high_open and x == high)))
 
 
+def check_bounds(
+    low: Number | None,
+    high: Number | None,
+    low_open: bool,
+    high_open: bool,
+    best: Number | None = None,
+) -> None:
+    """The invariants across an interval's fields, and a best inside it (InvalidFigure)."""
+    if low is not None and high is not None and low > high:
+        raise InvalidFigure(f"low {low!r} is above high {high!r}", field="low")
+    if low is None and low_open:
+        raise InvalidFigure("an unbounded low cannot be open", field="low_open")
+    if high is None and high_open:
+        raise InvalidFigure("an unbounded high cannot be open", field="high_open")
+    if low is not None and low == high and (low_open or high_open):
+        raise InvalidFigure(f"the single point {low!r} cannot have an open end", field="low_open")
+    if best is not None and not _contains(low, high, low_open, high_open, best):
+        shown = _render(low, high, low_open, high_open)
+        raise InvalidFigure(f"best {best!r} lies outside {shown}", field="best")
+
+
 @attrs.frozen
 class Interval:
     """An interval over the reals; None on a side means unbounded there."""
 
-    low: Number | None
-    high: Number | None
-    low_open: bool = False
-    high_open: bool = False
+    low: Number | None = attrs.field(converter=plain_number, validator=_NUMBER)
+    high: Number | None = attrs.field(converter=plain_number, validator=_NUMBER)
+    low_open: bool = attrs.field(default=False, validator=_FLAG)
+    high_open: bool = attrs.field(default=False, validator=_FLAG)
 
     def __attrs_post_init__(self) -> None:
-        _check_bounds(self.low, self.high, self.low_open, self.high_open)
+        check_bounds(self.low, self.high, self.low_open, self.high_open)
 
     def __contains__(self, x: Number) -> bool:
         return _contains(self.low, self.high, self.low_open, self.high_open, x)
@@ -75,28 +204,29 @@ class Interval:
 class Figure:
     """A figure a source gave: an interval, a best value, a unit and the words."""
 
-    low: Number | None
-    high: Number | None
-    low_open: bool = False
-    high_open: bool = False
-    best: Number | None = attrs.field(default=None, kw_only=True)
-    unit: str = attrs.field(kw_only=True)
-    phrase: str | None = attrs.field(default=None, kw_only=True)
-    rule: str | None = attrs.field(default=None, kw_only=True)
+    low: Number | None = attrs.field(converter=plain_number, validator=_NUMBER)
+    high: Number | None = attrs.field(converter=plain_number, validator=_NUMBER)
+    low_open: bool = attrs.field(default=False, validator=_FLAG)
+    high_open: bool = attrs.field(default=False, validator=_FLAG)
+    best: Number | None = attrs.field(
+        default=None, kw_only=True, converter=plain_number, validator=_NUMBER
+    )
+    # Units and rule names repeat on every figure: a decoder may keep one copy of each.
+    unit: str = attrs.field(
+        kw_only=True, validator=attrs.evolve(TEXT, error=InvalidFigure), metadata={"repeats": True}
+    )
+    phrase: str | None = attrs.field(
+        default=None, kw_only=True, validator=attrs.evolve(OPTIONAL_TEXT, error=InvalidFigure)
+    )
+    rule: str | None = attrs.field(
+        default=None,
+        kw_only=True,
+        validator=attrs.evolve(OPTIONAL_TEXT, error=InvalidFigure),
+        metadata={"repeats": True},
+    )
 
     def __attrs_post_init__(self) -> None:
-        _check_bounds(self.low, self.high, self.low_open, self.high_open)
-        _check_number("best", self.best, optional=True)
-        if self.best is not None and not _contains(
-            self.low, self.high, self.low_open, self.high_open, self.best
-        ):
-            raise InvalidFigure(f"best {self.best!r} lies outside {self.interval}", field="best")
-        if not isinstance(self.unit, str) or not self.unit.strip():
-            raise InvalidFigure("must be a non-empty string", field="unit")
-        for name in ("phrase", "rule"):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, str):
-                raise InvalidFigure("must be a string or None", field=name)
+        check_bounds(self.low, self.high, self.low_open, self.high_open, self.best)
 
     @property
     def interval(self) -> Interval:
