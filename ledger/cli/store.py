@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -75,24 +77,61 @@ def init(store: str) -> None:
     click.echo(f"{shown(store)}: {'already an' if existed else 'created an'} empty ledger")
 
 
+#: Files `import` reads as spreadsheets (ledger.io.authoring reads any other as JSON Lines).
+SPREADSHEETS = (".csv", ".tsv")
+
+
 @cli.command("import")
 @store_argument()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-def import_(store: str, file: str) -> None:
-    """Import an authoring-format FILE into STORE, all or nothing.
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--delimiter",
+    type=click.Choice([",", ";", "tab"]),
+    default=None,
+    help="A spreadsheet's delimiter; by default the one its header line uses most.",
+)
+@click.option(
+    "--date-format",
+    metavar="FORMAT",
+    default=None,
+    help="Also read a spreadsheet's dates in this strptime format, e.g. %d/%m/%Y "
+    "(ISO dates and timestamps are always read).",
+)
+@click.option(
+    "--ignore-columns",
+    is_flag=True,
+    help="Set a spreadsheet's unknown columns aside instead of refusing the file.",
+)
+def import_(
+    store: str, file: str, delimiter: str | None, date_format: str | None, ignore_columns: bool
+) -> None:
+    """Import an authoring FILE into STORE, all or nothing: JSON Lines, or a .csv/.tsv spreadsheet.
 
     Every line is checked first; if any is bad, nothing is stored and each bad
-    line is listed. Importing the same file again stores nothing new.
+    line is listed (for a spreadsheet, with the column and value at fault).
+    Importing the same file again stores nothing new. docs/spreadsheets.md
+    describes the columns of a spreadsheet.
     """
+    if _suffix(store) in SPREADSHEETS and _suffix(file) not in SPREADSHEETS:
+        store, file = file, store  # `ledger import FILE.csv STORE`: a .csv is never a store
+    if not Path(file).is_file():
+        raise click.BadParameter(f"Path {file!r} does not exist.", param_hint="'FILE'")
+    # Only the options given, so a JSON Lines import reads as it always has.
+    given = {"delimiter": delimiter, "date_format": date_format, "ignore_columns": ignore_columns}
+    options: dict[str, Any] = {name: value for name, value in given.items() if value}
     with open_ledger(store, create=True) as lg, progress_bar(f"importing {file}") as progress:
-        before = lg.head
-        records = lg.import_events(file, progress=progress)
+        imported = lg.import_events(file, progress=progress, **options)
         head = lg.head
-    added = head - before
-    if added:
-        click.echo(f"{shown(store)}: imported {added} new record(s) from {file}; head is {head}")
+    if imported.added:
+        click.echo(
+            f"{shown(store)}: imported {imported.added} new record(s) from {file}; head is {head}"
+        )
     else:
-        click.echo(f"{shown(store)}: all {len(records)} event(s) of {file} were already stored")
+        click.echo(f"{shown(store)}: all {imported.events} event(s) of {file} were already stored")
+
+
+def _suffix(name: str) -> str:
+    return Path(name).suffix.lower()
 
 
 @cli.command()
