@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+import numbers
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger import (
     FigureReported,
@@ -16,12 +21,34 @@ from ledger import (
     Ledger,
     ValidationError,
 )
+from ledger.codec import make_codec
 from ledger.domain.figures import Figure, Interval, default_best
 
 
 def fig(*args: Any, **kwargs: Any) -> Figure:
     kwargs.setdefault("unit", "people")
     return Figure(*args, **kwargs)
+
+
+class Reading(float):
+    """A float subclass, as numpy.float64 is one."""
+
+
+class Count(int):
+    """An int subclass, as IntEnum members are."""
+
+
+class Tally:
+    """An integer type that is not an int (numpy.int64 is one): it has __index__."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+numbers.Integral.register(Tally)
 
 
 def test_an_interval_defaults_to_closed_ends() -> None:
@@ -158,6 +185,12 @@ BAD_FIGURES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("non-str unit", (1, 3), {"unit": 5}, "unit"),
     ("non-str phrase", (1, 3), {"phrase": 5}, "phrase"),
     ("non-str rule", (1, 3), {"rule": b"x"}, "rule"),
+    ("a lone surrogate in the unit", (1, 3), {"unit": "people\udcff"}, "unit"),
+    ("a lone surrogate in the phrase", (1, 3), {"phrase": "\ud800 3,000"}, "phrase"),
+    ("a lone surrogate in the rule", (1, 3), {"rule": "x:\udfff"}, "rule"),
+    ("a Fraction", (Fraction(1, 3), 3), {}, "low"),
+    ("a Decimal", (1, Decimal("2.5")), {}, "high"),
+    ("a float subclass that is not finite", (1, 3), {"best": Reading("nan")}, "best"),
 ]
 
 
@@ -199,6 +232,39 @@ def test_a_figure_reported_without_a_figure_object_is_an_invalid_event() -> None
         )
     assert caught.value.field == "figure"
     assert not isinstance(caught.value, InvalidFigure)
+
+
+@given(low=st.floats(allow_nan=False, allow_infinity=False), width=st.integers(0, 10**6))
+def test_a_float_subclass_is_kept_by_value_as_a_plain_float(low: float, width: int) -> None:
+    high = low + width
+    figure = fig(Reading(low), Reading(high), best=Reading(low))
+    assert (type(figure.low), type(figure.high), type(figure.best)) == (float, float, float)
+    assert figure == fig(low, high, best=low)
+    assert Interval(Reading(low), high) == Interval(low, high)
+
+
+@given(low=st.integers(-(2**62), 2**62), width=st.integers(0, 2**62))
+def test_an_int_subclass_or_integer_type_is_kept_by_value_as_a_plain_int(
+    low: int, width: int
+) -> None:
+    figure = fig(Count(low), Tally(low + width), best=Count(low))  # type: ignore[arg-type]
+    assert (type(figure.low), type(figure.high), type(figure.best)) == (int, int, int)
+    assert figure == fig(low, low + width, best=low)
+
+
+def test_a_figure_of_subclasses_is_written_as_the_plain_figure_is() -> None:
+    codec = make_codec()
+    plain = FigureReported(
+        claim_id="c", topic="t", source="s", figure=fig(1.5, 3), stated_at=date(2024, 1, 1)
+    )
+    sub = attrs.evolve(plain, figure=fig(Reading(1.5), Count(3)))
+    assert codec.event_data(sub) == codec.event_data(plain)
+
+
+def test_a_bool_is_not_a_number_even_as_an_int_subclass() -> None:
+    with pytest.raises(InvalidFigure) as caught:
+        fig(True, 3)
+    assert caught.value.field == "low"
 
 
 def test_invalid_figure_is_an_invalid_event_and_a_validation_error() -> None:
