@@ -15,7 +15,11 @@ def format_timestamp(value: datetime) -> str:
 
 
 def parse_timestamp(text: str) -> datetime:
-    """The inverse of format_timestamp; also accepts offsets and plain dates."""
+    """The inverse of format_timestamp; also accepts offsets and plain dates.
+
+    Raises ValueError (never OverflowError) for anything else, and for an
+    instant that falls outside the calendar in UTC.
+    """
     if not isinstance(text, str):
         raise ValueError(f"expected a timestamp string, not {type(text).__name__}")
     try:
@@ -26,4 +30,7 @@ def parse_timestamp(text: str) -> datetime:
         if "T" in text or " " in text:
             raise ValueError(f"timestamp {text!r} has no timezone")
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"timestamp {text!r} is out of range in UTC") from None

@@ -21,6 +21,8 @@ from ledger import (
     SourceDescribed,
     TopicDefined,
 )
+from ledger.domain.durations import parse_window
+from ledger.events import to_timestamp
 
 WHEN = datetime(2024, 1, 1, 12, tzinfo=UTC)
 FIGURE = Figure(1, 2, unit="people")
@@ -183,6 +185,29 @@ BAD_EVENTS: list[tuple[str, type[Any], dict[str, Any], str]] = [
     ("lowercase reliability", SourceDescribed, {"reliability": "a"}, "reliability"),
     ("affiliation not a slug", SourceDescribed, {"affiliation": "Kremlin"}, "affiliation"),
     ("figure not a Figure", FigureReported, {"figure": {"low": 1}}, "figure"),
+    ("negative window", TopicDefined, {"window": timedelta(microseconds=-1)}, "window"),
+    ("window in seconds", TopicDefined, {"window": 3600}, "window"),
+    ("window as text", TopicDefined, {"window": "P3D"}, "window"),
+    ("window as a date", TopicDefined, {"window": date(2024, 1, 1)}, "window"),
+    # A byte that was not UTF-8, passed through surrogateescape (click does this).
+    *[
+        (f"lone surrogate in {field}", cls, {field: f"x{char}y"}, field)
+        for char in ("\udcff", "\ud800", "\udfff")
+        for cls, field in [
+            (ClaimMade, "statement"),
+            (ClaimMade, "quote"),
+            (FigureReported, "url"),
+            (ClaimDisputed, "reason"),
+            (ClaimRetracted, "reason"),
+            (TopicDefined, "title"),
+            (TopicDefined, "unit"),
+            (TopicDefined, "description"),
+            (SourceDescribed, "name"),
+            (ClaimMade, "event_id"),
+            (ClaimMade, "topic"),
+        ]
+    ],
+    ("lone surrogate in via", FigureReported, {"via": ("a", "b\udcff")}, "via"),
 ]
 
 
@@ -219,6 +244,100 @@ def test_every_admiralty_grade_is_a_reliability(grade: str) -> None:
 @pytest.mark.parametrize("stance", ["affirms", "denies"])
 def test_a_claim_affirms_or_denies(stance: str) -> None:
     assert make(ClaimMade, stance=stance).stance == stance
+
+
+def test_a_topic_has_no_window_unless_given_one() -> None:
+    assert make(TopicDefined).window is None
+    assert make(TopicDefined, window=timedelta(days=3)).window == timedelta(days=3)
+    assert make(TopicDefined, window=timedelta(0)).window == timedelta(0)
+    assert make(TopicDefined, window=timedelta.max).window == timedelta.max
+
+
+def test_the_window_is_a_keyword_field_after_the_description() -> None:
+    names = [f.name for f in attrs.fields(TopicDefined)]
+    assert names[names.index("description") + 1] == "window"
+    assert attrs.fields(TopicDefined).window.kw_only
+
+
+class Span(timedelta):
+    """A timedelta subclass, as pandas.Timedelta is one."""
+
+
+def test_a_window_of_a_timedelta_subclass_is_kept_by_value() -> None:
+    window = make(TopicDefined, window=Span(hours=12)).window
+    assert type(window) is timedelta
+    assert window == timedelta(hours=12)
+
+
+def test_a_negative_window_is_refused_with_what_is_wrong() -> None:
+    with pytest.raises(InvalidEvent, match="negative") as caught:
+        make(TopicDefined, window=timedelta(days=-3))
+    assert caught.value.field == "window"
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("3d", timedelta(days=3)),
+        ("12h", timedelta(hours=12)),
+        ("90m", timedelta(minutes=90)),
+        ("45s", timedelta(seconds=45)),
+        ("1d12h", timedelta(days=1, hours=12)),
+        ("1d 12h", timedelta(days=1, hours=12)),
+        ("2w", timedelta(weeks=2)),
+        ("P3D", timedelta(days=3)),
+        ("PT12H", timedelta(hours=12)),
+        ("p1dt6h", timedelta(days=1, hours=6)),
+        ("0s", timedelta(0)),
+    ],
+)
+def test_a_window_as_people_write_it(text: str, window: timedelta) -> None:
+    assert parse_window(text) == window
+
+
+@pytest.mark.parametrize("text", ["", "3", "3 days", "P1M", "P1Y", "-3d", "1.5d", "soon"])
+def test_a_window_that_names_no_fixed_length_is_refused_naming_the_field(text: str) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        parse_window(text)
+    assert caught.value.field == "window"
+    assert str(caught.value).startswith("window:")
+
+
+def test_a_surrogate_is_named_in_the_error_as_an_escape() -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        make(ClaimMade, statement="K\udcffrsk")
+    assert "'\\udcff' at index 1" in str(caught.value)
+    assert "not UTF-8" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "stated_at",
+    [
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),
+        datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-14))),
+        datetime.max.replace(tzinfo=timezone(-timedelta(hours=23, minutes=59))),
+    ],
+)
+def test_an_instant_outside_the_calendar_in_utc_is_a_value_error_never_an_overflow(
+    stated_at: datetime,
+) -> None:
+    with pytest.raises(ValueError, match="out of range in UTC"):
+        to_timestamp(stated_at)
+    with pytest.raises(InvalidEvent) as caught:
+        make(ClaimMade, stated_at=stated_at)
+    assert caught.value.field == "stated_at"
+
+
+class Moment(datetime):
+    """A datetime subclass, as pandas.Timestamp is one."""
+
+
+def test_a_datetime_subclass_becomes_a_plain_utc_datetime_of_the_same_instant() -> None:
+    kyiv = timezone(timedelta(hours=3))
+    stamp = to_timestamp(Moment(2024, 8, 6, 9, 30, 0, 5, tzinfo=kyiv))
+    assert type(stamp) is datetime
+    assert stamp.tzinfo is UTC
+    assert stamp == datetime(2024, 8, 6, 6, 30, 0, 5, tzinfo=UTC)
 
 
 def test_optional_text_fields_accept_unicode() -> None:
