@@ -124,16 +124,23 @@ class EventType:
     )
 
 
-def _source_described_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
-    # Schema 1 of SourceDescribed predates Admiralty grades; such sources
-    # "cannot be judged", which is grade F.
-    return {**data, "reliability": "F"}
+def _adding(key: str, value: object) -> Upcaster:
+    """An upcaster that adds a field the older schema did not have (ValueError if present)."""
+
+    def upcast(data: dict[str, Any]) -> dict[str, Any]:
+        if key in data:
+            raise ValueError(f"the field {key!r} did not exist in this schema")
+        return {**data, key: value}
+
+    return upcast
 
 
-def _topic_defined_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
-    # Schema 1 of TopicDefined predates freshness windows: no window, every
-    # current figure counts.
-    return {**data, "window": None}
+# Schema 1 of SourceDescribed predates Admiralty grades; such sources
+# "cannot be judged", which is grade F.
+_source_described_v1_to_v2 = _adding("reliability", "F")
+# Schema 1 of TopicDefined predates freshness windows: no window, every
+# current figure counts.
+_topic_defined_v1_to_v2 = _adding("window", None)
 
 
 class Codec:
@@ -172,7 +179,11 @@ class Codec:
         return self._fast.get((tag, schema))
 
     def register_upcaster(self, tag: str, from_schema: int, upcaster: Upcaster) -> None:
-        """Register how data of schema from_schema of tag becomes from_schema + 1."""
+        """Register how data of schema from_schema of tag becomes from_schema + 1.
+
+        An upcaster raises ValueError for data the old schema could not hold;
+        the record is then reported as CorruptLog at its position.
+        """
         self._upcasters[(tag, from_schema)] = upcaster
 
     def tag_of(self, event: Event) -> EventType:
@@ -311,7 +322,10 @@ class Codec:
                 raise UnsupportedRecord(
                     f"no upcaster for {kind.tag} schema {version} -> {version + 1}", **where
                 )
-            data = upcaster(data)
+            try:
+                data = upcaster(data)
+            except ValueError as exc:
+                raise CorruptLog(f"{kind.tag} schema {version}: {exc}", **where) from None
         return data
 
 

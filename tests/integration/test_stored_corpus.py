@@ -30,6 +30,7 @@ from ledger import (
     LedgerError,
     RecordTooLarge,
     StoreUnavailable,
+    TopicDefined,
     UnsupportedRecord,
 )
 from ledger.codec import StoredRow, make_codec
@@ -43,6 +44,43 @@ NOW = datetime(2025, 1, 13, 9, 0, tzinfo=UTC)
 CODEC = make_codec()
 EVENTS = [topic(), figure(1), claim(2), describe()]
 BIG = "x" * (10 * 1024 * 1024)
+
+
+#: A TopicDefined as schema 1 stored it: no window.
+V1_TOPIC = (
+    '{"description":null,"parts":[],"title":"Casualties","topic":"kursk/casualties",'
+    '"unit":"people"}'
+)
+#: The current schema's TopicDefined data, with its window to replace.
+TOPIC_DATA = CODEC.event_data(topic())
+
+
+def v1_topic(data: str) -> dict[str, Any]:
+    """Changes that make a row a schema-1 TopicDefined with this data."""
+    return {"type": "TopicDefined", "schema": 1, "data": data}
+
+
+def with_window(window: str) -> dict[str, Any]:
+    """Changes that make a row a schema-2 TopicDefined whose window is the JSON text window."""
+    data = TOPIC_DATA.replace('"window":null', f'"window":{window}')
+    return {"type": "TopicDefined", "schema": 2, "data": data}
+
+
+def repeated_key(data: str) -> str:
+    """Canonical-looking data with its first key given twice (orjson keeps the last)."""
+    key = next(iter(orjson.loads(data)))
+    return '{"' + key + '":"first",' + data[1:]
+
+
+def spaced(data: str) -> str:
+    """The same data with a space after each separator."""
+    return json.dumps(orjson.loads(data), ensure_ascii=False)
+
+
+def reversed_keys(data: str) -> str:
+    """The same data with its keys in reverse order, no spaces."""
+    fields = orjson.loads(data)
+    return json.dumps(dict(reversed(fields.items())), separators=(",", ":"), ensure_ascii=False)
 
 
 def row(position: int, **changes: Any) -> StoredRow:
@@ -118,6 +156,23 @@ JSONL_CORPUS: list[tuple[str, list[bytes], type[LedgerError], int]] = [
     ("a field of the wrong type", [line(2), line(3, data='{"claim_id":5}')], CorruptLog, 3),
     ("a bad recorded_at", [line(2, recorded_at="yesterday")], CorruptLog, 2),
     ("a naive recorded_at", [line(2, recorded_at="2025-01-13T09:00:00")], CorruptLog, 2),
+    # Data that is not the canonical JSON of its content.
+    ("a repeated key", [line(2, data=repeated_key(row(2).data))], CorruptLog, 2),
+    ("data with spaces", [line(2, data=spaced(row(2).data))], CorruptLog, 2),
+    ("data keys out of order", [line(2, data=reversed_keys(row(2).data))], CorruptLog, 2),
+    ("a repeated key in a v1 record", [line(2, **v1_topic(repeated_key(V1_TOPIC)))], CorruptLog, 2),
+    # Windows that are no duration of fixed length, or negative.
+    ("a negative window", [line(2, **with_window('"-P1D"'))], CorruptLog, 2),
+    ("a window in months", [line(2, **with_window('"P1M"'))], CorruptLog, 2),
+    ("a window in seconds", [line(2, **with_window("86400"))], CorruptLog, 2),
+    ("a malformed window", [line(2, **with_window('"P1DT"'))], CorruptLog, 2),
+    ("a window past timedelta.max", [line(2, **with_window('"P1000000000D"'))], CorruptLog, 2),
+    (
+        "a window in a v1 record",
+        [line(2, **v1_topic(V1_TOPIC[:-1] + ',"window":"P3D"}'))],
+        CorruptLog,
+        2,
+    ),
 ]
 
 
@@ -229,6 +284,30 @@ def test_a_log_replaced_while_open_refuses_appends_that_would_be_lost(tmp_path: 
         assert lg.head == 1
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".db"])
+def test_a_schema_1_topic_reads_with_no_window_and_its_hash_still_verifies(
+    tmp_path: Path, suffix: str
+) -> None:
+    old = rehashed(row(1, event_id="v1-topic", **v1_topic(V1_TOPIC)))
+    path = str(tmp_path / f"old{suffix}")
+    store = open_store(path)
+    try:
+        store.write([old, row(2)], 0)
+    finally:
+        store.close()
+    with Ledger.open(path) as lg:
+        first, second = lg.records()
+        assert first.event == TopicDefined(
+            topic="kursk/casualties", title="Casualties", unit="people", event_id="v1-topic"
+        )
+        assert first.event.window is None  # type: ignore[union-attr]
+        assert first.hash == bytes.fromhex(old.hash)
+        assert second.event == EVENTS[1]
+        assert lg.verify().ok
+        # The stored bytes, which say schema 1, are never rewritten.
+        assert list(lg.rows()) == [old, row(2)]
+
+
 # -- SQLite ---------------------------------------------------------------
 
 
@@ -276,6 +355,18 @@ SQLITE_CORPUS: list[tuple[str, tuple[Any, ...], bool, type[LedgerError], int]] =
     ("hash as a blob", _raw(hash=b"\x01" * 32), True, CorruptLog, 2),
     ("hash not hex", _raw(hash="zz" * 32), False, CorruptLog, 2),
     ("a missing position", _raw(3), False, CorruptLog, 2),
+    ("a repeated key", _raw(data=repeated_key(row(2).data)), False, CorruptLog, 2),
+    ("data with spaces", _raw(data=spaced(row(2).data)), False, CorruptLog, 2),
+    ("data keys out of order", _raw(data=reversed_keys(row(2).data)), False, CorruptLog, 2),
+    ("a negative window", _raw(**with_window('"-PT1S"')), False, CorruptLog, 2),
+    ("a window in years", _raw(**with_window('"P1Y"')), False, CorruptLog, 2),
+    (
+        "a repeated key in a v1 record",
+        _raw(**v1_topic(repeated_key(V1_TOPIC))),
+        False,
+        CorruptLog,
+        2,
+    ),
 ]
 
 
@@ -350,7 +441,7 @@ def data_texts(draw: st.DrawFn) -> str:
     """Arbitrary JSON, or a real event's data with one field set to an arbitrary value."""
     if draw(st.booleans()):
         return json.dumps(draw(json_values))  # NaN and Infinity included
-    base = orjson.loads(CODEC.event_data(draw(st.sampled_from(EVENTS))))
+    base = orjson.loads(draw(st.sampled_from([*map(CODEC.event_data, EVENTS), V1_TOPIC])))
     key = draw(st.sampled_from([*base, "extra"]))
     return json.dumps({**base, key: draw(json_values)})
 
