@@ -25,7 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import ledger.facade.keeper
 import ledger.facade.ledger
+import ledger.projections.facts
 from benchmarks.baselines import RawStore
 from benchmarks.generate import LedgerGenerator
 from ledger import Ledger
@@ -86,11 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         lg = Ledger.open(str(directory / "ledger.db"))
         raw = RawStore(directory / "raw.db")
         timers.wrap(lg.store, "write", "write")
-        timers.wrap(lg._state, "apply", "fold")
+        timers.wrap(ledger.projections.facts.Facts, "apply", "fold")
+        timers.wrap(ledger.projections.facts.Facts, "prefetch", "prefetch")
         timers.wrap(ledger.facade.ledger, "validate", "validate")
         timers.wrap(lg.codec, "encode_many", "encode")
-        if lg._snapshot is not None:
-            timers.wrap(lg._snapshot, "save", "snapshot")
+        timers.wrap(ledger.facade.keeper.Keeper, "write", "model changes")
         spent_ledger = spent_raw = 0.0
         events = LedgerGenerator().take(args.size)
         done = 0

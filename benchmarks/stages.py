@@ -1,7 +1,7 @@
 """What a full replay costs per record, stage by stage: ``python -m benchmarks.stages PATH``.
 
 Reads every row of a ledger file (``Store.scan``), decodes them
-(``Codec.decode_values``), folds them (``LedgerState.apply``) and renders
+(``Codec.decode_values``), folds them (``Facts.apply``) and renders
 every TopicView, timing each stage apart in process CPU time with the
 collector paused, and prints microseconds per record. Stages that keep
 nothing between runs are the best of ``--repeat``. It is the probe behind
@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ledger.codec import make_codec
-from ledger.projections.state import LedgerState
+from ledger.projections.protocol import LedgerProjection
+from ledger.projections.reader import Reader
 from ledger.stores import open_store
 
 __all__ = ["main", "stages"]
@@ -44,16 +45,15 @@ def stages(path: Path, repeat: int = 3) -> dict[str, float]:
         read, rows = _best(lambda: list(store.scan(0)), repeat)
         decode, events = _best(lambda: [codec.decode_values(v) for v in rows], repeat)
 
-        def fold() -> LedgerState:
-            state = LedgerState()
+        def fold() -> Reader:
+            reader = LedgerProjection().initial()
             for values, event in zip(rows, events, strict=True):
-                state.apply(values[0], event)
-            return state
+                reader.facts.apply(values[0], event)
+            return reader
 
-        folded, state = _best(fold, repeat)
+        folded, reader = _best(fold, repeat)
         started = time.process_time()
-        for topic in state.topic_names():
-            state.topic(topic)
+        reader.topics()
         render = time.process_time() - started
     finally:
         store.close()

@@ -166,7 +166,8 @@ def estimate(figures: Sequence[CurrentFigure], interval: Interval) -> Number | N
     if mid is None:
         return None
     if not _whole(figures):
-        return _clamp(mid, interval)
+        # Not counted in whole numbers: an estimate is an int exactly when the rule says.
+        return float(_clamp(mid, interval))
     # Exactly: the mean of two large integers is not always a float's worth.
     ordered = sorted(Fraction(b) for b in bests)
     half = len(ordered) // 2

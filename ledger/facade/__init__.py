@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ledger.facade.ledger import Ledger, LedgerView
+from ledger.facade.ledger import Imported, Ledger, LedgerView
 
-__all__ = ["Ledger", "LedgerView"]
+__all__ = ["Imported", "Ledger", "LedgerView"]

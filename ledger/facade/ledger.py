@@ -1,11 +1,15 @@
 """The Ledger: one object that validates, stores, folds and answers queries.
 
-It composes the codec, a store, the validation rules and the projection
-state. Each write first catches up with what other writers stored, checks
+It composes the codec, a store, the validation rules and the built-in
+projection kept current by a ``Keeper``. Each write first makes the
+projection stand at the log's head (what other writers stored), checks
 idempotency and the caller's expected position, validates the batch against
-the caught-up state, and asks the store to write at exactly the head it
-validated against; if another writer got there first, it catches up and
-tries again.
+the facts, folds it, and asks the store to write the records and the read
+model's changes at exactly the head it validated against; if another writer
+got there first, it forgets what it folded, catches up and tries again.
+
+Nothing here touches the user's process: the garbage-collector tuning that
+speeds up very long folds is opt-in (``tune_gc=True``).
 """
 
 from __future__ import annotations
@@ -16,133 +20,61 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
+
 from ledger import tamper
-from ledger.codec import Codec, Recorded, StoredRow, make_codec, parse_timestamp
-from ledger.domain.events import (
-    EVENT_TYPES,
-    ClaimMade,
-    Event,
-    FigureReported,
-    SourceDescribed,
-    TopicDefined,
-    to_timestamp,
-)
-from ledger.domain.freshness import check_window
-from ledger.domain.views import Dispute, HistoryEntry, PropositionView, TopicView
-from ledger.errors import (
-    ConcurrencyError,
-    DuplicateEvent,
-    InvalidEvent,
-    LedgerError,
-    ValidationError,
-)
-from ledger.facade.snapshot import DEFAULT_EVERY, SnapshotDamaged, SnapshotFile
-from ledger.io.authoring import read_events
-from ledger.projections.state import LedgerState
+from ledger.codec import Codec, StoredRow, make_codec, parse_timestamp
+from ledger.domain.events import EVENT_TYPES, Event, to_timestamp
+from ledger.domain.records import Recorded
+from ledger.errors import ConcurrencyError, DuplicateEvent, InvalidEvent, ValidationError
+from ledger.facade.keeper import Keeper
+from ledger.facade.tracking import Tracked
+from ledger.facade.view import LedgerView
+from ledger.io.authoring import check_events, iter_events
+from ledger.projections.protocol import LedgerProjection, Projection, fold, in_view
+from ledger.projections.reader import Reader
 from ledger.projections.validation import validate
 from ledger.stores import open_store
 from ledger.stores.base import Clock, Store
 from ledger.stores.follow import follow as follow_store
+from ledger.stores.readmodel import ModelDamaged
 from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
 
-__all__ = ["Ledger", "LedgerView"]
+__all__ = ["Imported", "Ledger", "LedgerView"]
 
 T = TypeVar("T")
+S = TypeVar("S")
 log = logging.getLogger(__name__)
 
-#: How many snapshot index rows a replay holds in memory before writing them.
-_FLUSH_ROWS = 200_000
-#: A replay at least this long freezes what it built (see _catch_up).
-_FREEZE_AFTER = 100_000
-#: Appends freeze what they folded once this many records have come since the last freeze.
-_SETTLE_EVERY = 10_000
 #: How long a writer keeps retrying when other writers keep moving the head.
 _RETRY_SECONDS = 120.0
+#: Events an import appends per batch.
+_IMPORT_BATCH = 10_000
 
 
-class LedgerView:
-    """Read-only queries over a folded state: the ledger now, or as of a moment."""
+@attrs.frozen
+class Imported:
+    """What an import did: how many events the file held, and how many were new to the ledger."""
 
-    def __init__(self, state: LedgerState) -> None:
-        self._state = state
-
-    @property
-    def position(self) -> int:
-        """The last position folded into this view."""
-        return self._state.position
-
-    def _run(self, query: Callable[[LedgerState], T]) -> T:
-        return query(self._state)
-
-    def topic(self, topic: str, *, window: timedelta | None = None) -> TopicView:
-        """One topic's current figures, range and consensus; UnknownTopic if never mentioned.
-
-        ``window`` overrides the topic's own freshness window (``timedelta.max``
-        sets it aside: every current figure counts).
-        """
-        in_force = check_window(window)
-        return self._run(lambda s: s.topic(topic, in_force))
-
-    def topics(self, *, window: timedelta | None = None) -> list[TopicView]:
-        """Every topic mentioned, sorted by topic, each under ``window`` or its own."""
-        in_force = check_window(window)
-        return self._run(lambda s: [s.topic(t, in_force) for t in _all(s).topic_names()])
-
-    def history(self, topic: str, source: str | None = None) -> list[HistoryEntry]:
-        """Every FigureReported on a topic (of one source), by (stated_at, position)."""
-        return self._run(lambda s: s.history(topic, source))
-
-    def propositions(self, topic: str | None = None) -> list[PropositionView]:
-        """Every proposition with claims, sorted by (topic, proposition)."""
-        return self._run(lambda s: (s if topic is not None else _all(s)).propositions(topic))
-
-    def disputes(self, topic: str | None = None) -> list[Dispute]:
-        """Every dispute of a claim in the view, in log order."""
-        return self._run(lambda s: (s if topic is not None else _all(s)).dispute_list(topic))
-
-    def claim(self, claim_id: str) -> ClaimMade | FigureReported | None:
-        """The ClaimMade or FigureReported with this claim_id, or None."""
-        found = self._run(lambda s: s.claims.get(claim_id))
-        return found.event if found else None
-
-    def source(self, source: str) -> SourceDescribed | None:
-        """The latest description of a source, or None."""
-        return self._state.sources.get(source)
-
-    def definition(self, topic: str) -> TopicDefined | None:
-        """The latest TopicDefined of a topic, or None."""
-        return self._state.definitions.get(topic)
+    events: int
+    added: int
 
 
 class Ledger(LedgerView):
     """An append-only, tamper-evident log of claims with its projections."""
 
-    def __init__(
-        self,
-        store: Store,
-        codec: Codec | None = None,
-        *,
-        snapshot_every: int | None = DEFAULT_EVERY,
-    ) -> None:
+    def __init__(self, store: Store, codec: Codec | None = None, *, tune_gc: bool = False) -> None:
         self.store = store
         self.codec = codec or make_codec()
-        if snapshot_every is not None and (
-            isinstance(snapshot_every, bool) or not isinstance(snapshot_every, int)
-        ):
-            raise InvalidEvent("must be a positive integer or None", field="snapshot_every")
-        self._every = snapshot_every if snapshot_every and snapshot_every > 0 else None
-        path = store.snapshot_path if self._every else None
-        self._snapshot = SnapshotFile(path, store, self.codec) if path else None
-        super().__init__(self._restore())
-        self._run(lambda _: self._catch_up())
-        # Where _settle counts from: what the open folded is the catch-up's
-        # business (it freezes a long one itself), not the first append's.
-        self._frozen_at = self._state.position
-        self._save_snapshot(force=False)
+        self._tune_gc = tune_gc
+        self._keeper = Keeper(store, self.codec)
+        super().__init__(self._keeper.reader)
+        with self._collector():
+            self._current()
 
     @classmethod
     def open(
@@ -150,53 +82,69 @@ class Ledger(LedgerView):
         url: str,
         *,
         clock: Clock | None = None,
-        snapshot_every: int | None = DEFAULT_EVERY,
+        tune_gc: bool = False,
         **options: Any,
     ) -> Ledger:
         """Open (creating if needed) the ledger at url: memory://, *.jsonl, *.db, sqlite://, postgresql://.
 
-        File stores keep a projection snapshot beside the log, refreshed every
-        ``snapshot_every`` records (None or 0: no snapshot).
+        ``tune_gc=True`` lets long folds (building a read model, ``as_of``)
+        pause the garbage collector and freeze what they built; without it
+        the ledger never touches the collector.
         """
         store = open_store(url, clock=clock, **options)
         try:
-            return cls(store, snapshot_every=snapshot_every)
+            return cls(store, tune_gc=tune_gc)
         except BaseException:
             store.close()
             raise
 
-    # -- snapshots ----------------------------------------------------------
+    # -- the projection, current --------------------------------------------
 
-    def _restore(self) -> LedgerState:
-        """The state a snapshot gives, else an empty one; tracked for the next snapshot."""
-        state = self._snapshot.load() if self._snapshot else None
-        state = state or LedgerState()
-        if self._snapshot is not None:
-            state.tracked, state.tracked_claims = [], []
-        return state
+    def _current(self) -> None:
+        """Make the facts stand at the log's head, repairing the read model if it must."""
+        for _ in range(3):
+            with self.store.reading():
+                if self._keeper.current():
+                    return
+            self._keeper.repair()
+        with self.store.reading():
+            if self._keeper.current():
+                return
+        raise ModelDamaged(f"{self.url}: the read model cannot be brought to the log's head")
 
-    def _save_snapshot(self, *, force: bool) -> None:
-        snapshot = self._snapshot
-        if snapshot is None or self._every is None:
+    def _ask(self, query: Callable[[Reader], T]) -> T:
+        """Answer a query from the projection at the log's head, in one read snapshot."""
+        for attempt in (1, 2, 3):
+            self._current()
+            with self.store.reading():
+                if self._keeper.current():
+                    try:
+                        return query(self._keeper.reader)
+                    except ModelDamaged as exc:
+                        if attempt == 3:
+                            raise
+                        log.warning("%s: %s: rebuilding the read model", self.url, exc)
+                        self._keeper.forget()
+                        broken = True
+                else:
+                    broken = False
+            self._keeper.repair(rebuild=broken)
+        raise ModelDamaged(f"{self.url}: the read model cannot be read")
+
+    @contextlib.contextmanager
+    def _collector(self) -> Iterator[None]:
+        """With tune_gc, pause the collector over a long fold and freeze what it built."""
+        if not self._tune_gc or not gc.isenabled():
+            yield
             return
-        pending = self._state.position - snapshot.position
-        # Small logs replay in no time: they get no snapshot file beside them.
-        large = self._state.position >= self._every
-        if pending >= self._every or (force and large and pending > 0):
-            snapshot.save(self._state, self.store.tree())
-
-    def _run(self, query: Callable[[LedgerState], T]) -> T:
+        gc.disable()
         try:
-            return query(self._state)
-        except SnapshotDamaged as exc:
-            # The snapshot disagrees with the log: forget it, replay the log, answer.
-            log.warning("%s: %s; rebuilding the projections", self.url, exc)
-            assert self._snapshot is not None
-            self._snapshot.discard()
-            self._state = self._restore()
-            self._catch_up()
-            self._save_snapshot(force=True)
-            return query(self._state)
+            yield
+        finally:
+            gc.freeze()
+            gc.enable()
+
+    # -- the log ------------------------------------------------------------
 
     @property
     def url(self) -> str:
@@ -224,6 +172,8 @@ class Ledger(LedgerView):
         _check_position("after", after)
         return self.store.read(after)
 
+    # -- writing --------------------------------------------------------------
+
     def append(self, event: Event, *, expected_position: int | None = None) -> Recorded:
         """Validate and store one event; idempotent for the same event_id and payload."""
         return self.extend([event], expected_position=expected_position)[0]
@@ -246,10 +196,7 @@ class Ledger(LedgerView):
                     f"item {i}: {type(event).__name__} is not an event", field="event"
                 )
         with self.store.writing():
-            done = self._run(lambda _: self._extend(batch, expected_position))
-        self._save_snapshot(force=False)
-        self._settle()
-        return done
+            return self._extend(batch, expected_position)
 
     def _extend(self, batch: list[Event], expected_position: int | None) -> list[Recorded]:
         deadline = time.monotonic() + _RETRY_SECONDS
@@ -259,9 +206,11 @@ class Ledger(LedgerView):
         # error, an event_id the store already holds, another expected head)
         # sends the batch down the careful path, which looks them up first.
         careful = False
+        keeper = self._keeper
         while True:
-            self._catch_up()
-            head = self._state.position
+            self._current()
+            facts = keeper.facts
+            head = facts.position
             careful = careful or (expected_position is not None and expected_position != head)
             stored = self._stored(batch) if careful else _no_repeats(batch)
             fresh = [e for e in batch if e.event_id not in stored]
@@ -269,8 +218,9 @@ class Ledger(LedgerView):
                 return [self._decode(stored[e.event_id]) for e in batch]
             if expected_position is not None and expected_position != head:
                 raise ConcurrencyError(expected_position, head)
+            facts.prefetch(fresh)
             try:
-                validate(self._state, fresh)
+                validate(facts, fresh)
             except ValidationError:
                 if careful:
                     raise
@@ -279,7 +229,7 @@ class Ledger(LedgerView):
             now = _checked_clock(self.store.clock())
             rows = self.codec.encode_many(head, fresh, now)
             try:
-                self.store.write(rows, head)
+                self._write(rows, fresh, head)
             except DuplicateEvent:
                 if careful:
                     raise
@@ -296,22 +246,75 @@ class Ledger(LedgerView):
                     time.sleep(random.uniform(0, min(0.001 * 2 ** (conflicts - 3), 0.05)))
                 continue
             recorded_at = parse_timestamp(rows[0].recorded_at)
-            made = {}
-            for row, event in zip(rows, fresh, strict=True):
-                self._state.apply(row.position, event)
-                made[event.event_id] = Recorded(
-                    row.position, row.event_id, recorded_at, event, bytes.fromhex(row.hash)
+            made = {
+                e.event_id: Recorded(
+                    row.position, row.event_id, recorded_at, e, bytes.fromhex(row.hash)
                 )
+                for row, e in zip(rows, fresh, strict=True)
+            }
             # Events stored before are returned as stored; new ones as just written.
             return [made.get(e.event_id) or self._decode(stored[e.event_id]) for e in batch]
 
+    def _write(self, rows: list[StoredRow], events: list[Event], head: int) -> None:
+        """Store rows at head with the projection's changes; fold them into the facts."""
+        keeper = self._keeper
+        facts = keeper.facts
+        if keeper.in_memory:
+            # Whole facts in memory cannot be taken back: fold only what is stored.
+            self.store.write(rows, head)
+            for row, event in zip(rows, events, strict=True):
+                facts.apply(row.position, event)
+            return
+        # A read model is written with the records, so the fold comes first;
+        # if the write fails, what was folded is forgotten and read again.
+        try:
+            for row, event in zip(rows, events, strict=True):
+                facts.apply(row.position, event)
+            written = self.store.write(rows, head, keeper.write(head))
+        except BaseException:
+            keeper.forget()
+            raise
+        if written:
+            keeper.settle()
+        else:
+            keeper.forget()
+
     def import_events(
-        self, path: str | Path, *, progress: Callable[[int, int], None] | None = None
-    ) -> list[Recorded]:
-        """Import an authoring-format file whole, or nothing: ImportFailed lists bad lines."""
-        self._catch_up()
-        events = read_events(path, self._state, stored=self._already_stored, progress=progress)
-        return self.extend(events)
+        self,
+        path: str | Path,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        delimiter: str | None = None,
+        date_format: str | None = None,
+        ignore_columns: bool = False,
+    ) -> Imported:
+        """Import an authoring file (JSON Lines, CSV or TSV): events held, and how many were new.
+
+        Every line is checked first, streamed, against the ledger: a file with
+        bad lines imports nothing and ImportFailed lists up to 20 of them.
+        Then the events are appended in batches. Events already stored are
+        skipped, so importing a file again (or again after an interruption)
+        adds nothing twice.
+        """
+        options: dict[str, Any] = {
+            "delimiter": delimiter,
+            "date_format": date_format,
+            "ignore_columns": ignore_columns,
+        }
+        self._current()
+        total = check_events(
+            path, self._keeper.facts, stored=self._already_stored, progress=progress, **options
+        )
+        before = self.head
+        chunk: list[Event] = []
+        for event in iter_events(path, **options):
+            chunk.append(event)
+            if len(chunk) == _IMPORT_BATCH:
+                self.extend(chunk)
+                chunk = []
+        if chunk:
+            self.extend(chunk)
+        return Imported(total, self.head - before)
 
     def _already_stored(self, events: list[Event]) -> dict[str, bool]:
         found = self.store.find([e.event_id for e in events])
@@ -324,10 +327,42 @@ class Ledger(LedgerView):
         same_type = type(known) is type(event)
         return same_type and self.codec.event_data(known) == self.codec.event_data(event)
 
+    def _stored(self, batch: Sequence[Event]) -> dict[str, StoredRow]:
+        _no_repeats(batch)
+        stored = self.store.find([e.event_id for e in batch])
+        for event in batch:
+            row = stored.get(event.event_id)
+            if row is not None and not self._same(event, row):
+                raise DuplicateEvent(event.event_id, row.position)
+        return stored
+
+    # -- projections ----------------------------------------------------------
+
+    def project(
+        self,
+        projection: Projection[S],
+        *,
+        position: int | None = None,
+        stated: datetime | date | None = None,
+    ) -> S:
+        """Run a projection over the log (as of a position and/or a stated time); its state."""
+        limit, cutoff = self._cutoffs(position, stated)
+        with self._collector():
+            return fold(projection, in_view(self.records(), limit, cutoff))
+
+    def track(self, projection: Projection[S]) -> Tracked[S]:
+        """A projection kept current: its ``state`` folds what was appended since, on each read."""
+        return Tracked(projection, self.records)
+
     def as_of(
         self, position: int | None = None, stated: datetime | date | None = None
     ) -> LedgerView:
         """A read-only view of the events up to a position and/or stated up to a time."""
+        return LedgerView(self.project(LedgerProjection(), position=position, stated=stated))
+
+    def _cutoffs(
+        self, position: int | None, stated: datetime | date | None
+    ) -> tuple[int, datetime | None]:
         if position is not None and (isinstance(position, bool) or not isinstance(position, int)):
             raise InvalidEvent("must be an integer", field="position")
         if position is not None and position < 0:
@@ -336,16 +371,7 @@ class Ledger(LedgerView):
             cutoff = None if stated is None else to_timestamp(stated)
         except ValueError as exc:
             raise InvalidEvent(str(exc), field="stated") from None
-        limit = self.head if position is None else position
-        state = LedgerState()
-        for record in self.records():
-            if record.position > limit:
-                break
-            stated_at = getattr(record.event, "stated_at", None)
-            if cutoff is not None and stated_at is not None and stated_at > cutoff:
-                continue
-            state.apply(record.position, record.event)
-        return LedgerView(state)
+        return (self.head if position is None else position), cutoff
 
     def follow(
         self,
@@ -377,61 +403,14 @@ class Ledger(LedgerView):
         return tamper.verify_store(self.store, checkpoint, codec=self.codec)
 
     def close(self) -> None:
-        """Close the store, saving the snapshot first if records were added since."""
-        try:
-            self._save_snapshot(force=True)
-        except LedgerError as exc:
-            # Closing must not fail for a cache: the next open rebuilds what it needs.
-            log.warning("%s: snapshot not saved on close: %s", self.url, exc)
-        finally:
-            if self._snapshot is not None:
-                self._snapshot.close()
-            self.store.close()
+        """Close the store."""
+        self.store.close()
 
     def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def _catch_up(self) -> None:
-        start = self._state.position
-        with _long_fold() as folded:
-            state, decode = self._state, self.codec.decode_values
-            numbered = self.store.numbered_lines
-            for values in self.store.scan(state.position):
-                position = values[0]
-                state.apply(position, decode(values, line=position if numbered else None))
-                folded[0] += 1
-                if state.tracked is not None and len(state.tracked) >= _FLUSH_ROWS:
-                    assert self._snapshot is not None
-                    self._snapshot.flush(state)
-        if self._state.position - start >= _FREEZE_AFTER:
-            self._frozen_at = self._state.position  # frozen by _long_fold
-
-    def _settle(self) -> None:
-        """After appends have folded many records, take them out of the collector's sight.
-
-        Each full collection scans every tracked object, and the collector runs
-        one each time the heap has grown by a quarter: a ledger built by appends
-        would spend a sixth of its time rescanning its own fold. The fold holds
-        no reference cycles, so frozen it is still freed by reference counting;
-        a collection first frees what is garbage now, and it only scans what
-        was allocated since the last freeze.
-        """
-        if self._state.position - self._frozen_at >= _SETTLE_EVERY and gc.isenabled():
-            gc.collect()
-            gc.freeze()
-            self._frozen_at = self._state.position
-
-    def _stored(self, batch: Sequence[Event]) -> dict[str, StoredRow]:
-        _no_repeats(batch)
-        stored = self.store.find([e.event_id for e in batch])
-        for event in batch:
-            row = stored.get(event.event_id)
-            if row is not None and not self._same(event, row):
-                raise DuplicateEvent(event.event_id, row.position)
-        return stored
 
 
 def _no_repeats(batch: Sequence[Event]) -> dict[str, StoredRow]:
@@ -446,36 +425,6 @@ def _no_repeats(batch: Sequence[Event]) -> dict[str, StoredRow]:
                 )
             seen.add(event_id)
     return {}
-
-
-def _all(state: LedgerState) -> LedgerState:
-    """The state, with every partition folded (in one pass over the log if many are not)."""
-    with _long_fold() as folded:
-        folded[0] = state.fold_all()
-    return state
-
-
-@contextlib.contextmanager
-def _long_fold() -> Iterator[list[int]]:
-    """Pause the cyclic collector while a fold builds what may be millions of objects.
-
-    The caller counts the records it folds in the list it is given. The fold
-    holds no reference cycles, so the collector would only rescan it again
-    and again; after _FREEZE_AFTER records or more, what was built is moved
-    out of its sight for good with gc.freeze() (still freed by reference
-    counting; see docs/storage.md), which spares the first full collection
-    a fifth of a large replay's time.
-    """
-    folded = [0]
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield folded
-    finally:
-        if paused:
-            if folded[0] >= _FREEZE_AFTER:
-                gc.freeze()
-            gc.enable()
 
 
 def _check_position(field: str, value: object) -> None:

@@ -8,6 +8,7 @@ until the batch is stored.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import assert_never
 
 from ledger.domain.events import (
     ClaimDisputed,
@@ -15,6 +16,7 @@ from ledger.domain.events import (
     ClaimRetracted,
     Event,
     FigureReported,
+    SourceDescribed,
     TopicDefined,
 )
 from ledger.errors import (
@@ -27,12 +29,12 @@ from ledger.errors import (
     UnknownClaim,
     ValidationError,
 )
-from ledger.projections.state import LedgerState
+from ledger.projections.facts import Facts
 
 __all__ = ["check_each", "validate"]
 
 
-def validate(state: LedgerState, events: Sequence[Event]) -> None:
+def validate(state: Facts, events: Sequence[Event]) -> None:
     """Raise the ValidationError of the first event that breaks a rule of §4."""
     check = _Overlay(state)
     for event in events:
@@ -40,7 +42,7 @@ def validate(state: LedgerState, events: Sequence[Event]) -> None:
 
 
 class _Overlay:
-    def __init__(self, state: LedgerState) -> None:
+    def __init__(self, state: Facts) -> None:
         self.state = state
         self.claims: dict[str, str] = {}  # claim_id -> source, pending in this batch
         self.retracted: set[str] = set()
@@ -48,30 +50,35 @@ class _Overlay:
         self.definitions: dict[str, TopicDefined] = {}
 
     def accept(self, event: Event) -> None:
-        if isinstance(event, ClaimMade | FigureReported):
-            if event.claim_id in self.claims or event.claim_id in self.state.claims:
-                raise DuplicateClaim(event.claim_id)
-            if isinstance(event, FigureReported):
-                self._check_figure_unit(event.topic, event.figure.unit)
-                self.units.setdefault(event.topic, event.figure.unit)
-            self.claims[event.claim_id] = event.source
-        elif isinstance(event, ClaimDisputed):
-            owner = self._live_owner(event.target)
-            if owner == event.source:
-                raise SelfDispute(event.target, event.source)
-        elif isinstance(event, ClaimRetracted):
-            owner = self._live_owner(event.target)
-            if owner != event.source:
-                raise ForeignRetraction(event.target, event.source, owner)
-            self.retracted.add(event.target)
-        elif isinstance(event, TopicDefined):
-            self._check_definition(event)
-            self.definitions[event.topic] = event
+        match event:
+            case ClaimMade() | FigureReported():
+                if event.claim_id in self.claims or self.state.claim(event.claim_id) is not None:
+                    raise DuplicateClaim(event.claim_id)
+                if isinstance(event, FigureReported):
+                    self._check_figure_unit(event.topic, event.figure.unit)
+                    self.units.setdefault(event.topic, event.figure.unit)
+                self.claims[event.claim_id] = event.source
+            case ClaimDisputed():
+                owner = self._live_owner(event.target)
+                if owner == event.source:
+                    raise SelfDispute(event.target, event.source)
+            case ClaimRetracted():
+                owner = self._live_owner(event.target)
+                if owner != event.source:
+                    raise ForeignRetraction(event.target, event.source, owner)
+                self.retracted.add(event.target)
+            case TopicDefined():
+                self._check_definition(event)
+                self.definitions[event.topic] = event
+            case SourceDescribed():
+                pass
+            case _:
+                assert_never(event)
 
     def _live_owner(self, claim_id: str) -> str:
         owner = self.claims.get(claim_id)
         if owner is None:
-            claim = self.state.claims.get(claim_id)
+            claim = self.state.claim(claim_id)
             if claim is None:
                 raise UnknownClaim(claim_id)
             owner = claim.source
@@ -90,7 +97,7 @@ class _Overlay:
         return defined.parts if defined is not None else self.state.parts_of(topic)
 
     def _parents(self, topic: str) -> Iterable[str]:
-        yield from (p for p in self.state.parents.get(topic, ()) if p not in self.definitions)
+        yield from (p for p in self.state.parents_of(topic) if p not in self.definitions)
         yield from (t for t, d in self.definitions.items() if topic in d.parts)
 
     def _component_units(self, start: Iterable[str]) -> dict[str, str]:
@@ -149,7 +156,7 @@ class _Overlay:
         return None
 
 
-def check_each(state: LedgerState, events: Sequence[Event]) -> list[tuple[int, ValidationError]]:
+def check_each(state: Facts, events: Sequence[Event]) -> list[tuple[int, ValidationError]]:
     """Every event that breaks a rule, by index; a bad event is left out of what follows."""
     check = _Overlay(state)
     found: list[tuple[int, ValidationError]] = []

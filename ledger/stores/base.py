@@ -18,6 +18,7 @@ from typing import Self
 from ledger.codec import RowValues, StoredRow
 from ledger.errors import CorruptLog
 from ledger.merkle import CompactRange
+from ledger.stores.readmodel import ModelWrite, ReadModel
 
 __all__ = ["Clock", "Store", "utc_now"]
 
@@ -74,9 +75,8 @@ class Store(abc.ABC):
                     return
         raise CorruptLog(f"position {target} is missing", position=target)
 
-    @property
-    def snapshot_path(self) -> str | None:
-        """Where a projection snapshot of this log may be kept; None: nowhere."""
+    def model(self, name: str) -> ReadModel | None:
+        """The read model of the projection called name, kept beside the log; None: not kept."""
         return None
 
     @abc.abstractmethod
@@ -84,8 +84,17 @@ class Store(abc.ABC):
         """The stored rows among these event_ids, by event_id."""
 
     @abc.abstractmethod
-    def write(self, rows: Sequence[StoredRow], expected_head: int) -> None:
-        """Store rows atomically at expected_head + 1..; ConcurrencyError if the head moved."""
+    def write(
+        self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
+    ) -> bool:
+        """Store rows atomically at expected_head + 1..; ConcurrencyError if the head moved.
+
+        With ``model``, also store the read-model rows the records changed
+        (in the same transaction where the store has them). Whether the model
+        changes were stored (True when there were none): a store may leave
+        its read model behind the log, to be caught up later, never the
+        other way round.
+        """
 
     @abc.abstractmethod
     def tree(self) -> CompactRange:
@@ -93,6 +102,14 @@ class Store(abc.ABC):
 
     def writing(self) -> contextlib.AbstractContextManager[None]:
         """Hold the log's writer turn across catch-up, validation and write; optional."""
+        return contextlib.nullcontext()
+
+    def reading(self) -> contextlib.AbstractContextManager[None]:
+        """Read one consistent state of the log and its read models for the block's duration.
+
+        No write may happen inside the block. Stores whose every read is
+        consistent (memory://) need not do anything.
+        """
         return contextlib.nullcontext()
 
     def close(self) -> None:  # noqa: B027 - nothing to release by default

@@ -25,6 +25,7 @@ import fcntl
 import logging
 import os
 import re
+import sqlite3
 import stat
 import threading
 from array import array
@@ -45,6 +46,13 @@ from ledger.errors import (
 )
 from ledger.merkle import HASH_SIZE, CompactRange
 from ledger.stores.base import Clock, Store, utc_now
+from ledger.stores.readmodel import (
+    MODEL_TABLES,
+    ModelWrite,
+    ReadModel,
+    SQLiteModel,
+    store_model_write,
+)
 
 __all__ = ["JsonlStore"]
 
@@ -80,6 +88,9 @@ class JsonlStore(Store):
             raise StoreUnavailable(f"{self.url}: unknown JSON Lines option(s) {sorted(options)}")
         self._torn_path = self._path + ".torn"
         self._pending_path = self._path + ".pending"
+        self._side_path = self._path + ".readmodel"
+        self._side: sqlite3.Connection | None = None
+        self._reading = False
         self._mutex = threading.RLock()
         # _offsets[n] is where line n + 1 starts, so _offsets[-1] is the end
         # of the last complete line and len(_offsets) - 1 the head.
@@ -119,9 +130,44 @@ class JsonlStore(Store):
             rows = [self._line(p) for p in positions]
         yield from rows
 
-    @property
-    def snapshot_path(self) -> str | None:
-        return self._path + ".snapshot"
+    def model(self, name: str) -> ReadModel | None:
+        return SQLiteModel(
+            name,
+            self._side_session,
+            _side_transaction,
+            lambda: self._side is not None or os.path.exists(self._side_path),
+        )
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        # A shared lock for the block: writers wait, so the log and its read
+        # model beside it stay one consistent state while the caller reads.
+        with self._mutex:
+            if self._reading:
+                yield
+                return
+            with self._io("read the head"):
+                self._refresh()
+                fcntl.flock(self._fd, fcntl.LOCK_SH)
+            self._reading = True
+            try:
+                yield
+            finally:
+                self._reading = False
+                if self._fd >= 0:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def _side_session(self, what: str) -> Iterator[sqlite3.Connection]:
+        """The read model's SQLite file beside the log, opened (and made) on first use."""
+        with self._mutex:
+            self._check_open()
+            try:
+                if self._side is None:
+                    self._side = _open_side(self._side_path)
+                yield self._side
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"{self._side_path}: cannot {what}: {exc}") from exc
 
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
         found: dict[str, StoredRow] = {}
@@ -133,14 +179,27 @@ class JsonlStore(Store):
                     found[event_id] = self._line(position)
         return found
 
-    def write(self, rows: Sequence[StoredRow], expected_head: int) -> None:
+    def write(
+        self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
+    ) -> bool:
         if not rows:
-            return
+            return True
         lines = [row.to_line() for row in rows]
         with self._mutex, self._io("append"):
             self._check_open()
             with self._flock(fcntl.LOCK_EX):
                 self._append(rows, lines, expected_head)
+                return model is None or self._write_model(model)
+
+    def _write_model(self, model: ModelWrite) -> bool:
+        """The read model's changes, stored beside the log while the writer still holds it."""
+        try:
+            with self._side_session("write the read model") as conn, _side_transaction(conn):
+                return store_model_write(conn, model, self._edge)
+        except StoreError as exc:
+            # The records are stored: a read model left behind is caught up on the next open.
+            log.warning("%s: read model not updated: %s", self.url, exc)
+            return False
 
     def _append(self, rows: Sequence[StoredRow], lines: list[bytes], expected_head: int) -> None:
         """The write itself, under the exclusive lock."""
@@ -180,6 +239,10 @@ class JsonlStore(Store):
     def close(self) -> None:
         with self._mutex:
             fd, self._fd = self._fd, -1
+            side, self._side = self._side, None
+            if side is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    side.close()
             if fd >= 0:
                 os.close(fd)
 
@@ -461,6 +524,34 @@ def _data_text(line: bytes, obj: dict[str, Any]) -> str:
         return line[len(prefix) : len(line) - len(suffix)].decode()
     # A line laid out by hand: keep the canonical form of its data.
     return orjson.dumps(obj["data"], option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _open_side(path: str) -> sqlite3.Connection:
+    """The read model's SQLite file: WAL, tables made if missing."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    try:
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # A cache of the log: a power cut costs a catch-up, never a record.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        for statement in MODEL_TABLES:
+            conn.execute(statement)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextlib.contextmanager
+def _side_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _pwrite_all(fd: int, data: bytes, offset: int | None) -> None:

@@ -9,6 +9,7 @@ from ledger.codec import StoredRow
 from ledger.errors import ConcurrencyError, DuplicateEvent
 from ledger.merkle import CompactRange
 from ledger.stores.base import Clock, Store, utc_now
+from ledger.stores.readmodel import ModelWrite
 
 __all__ = ["MemoryStore"]
 
@@ -38,7 +39,9 @@ class MemoryStore(Store):
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
         return {i: self._ids[i] for i in event_ids if i in self._ids}
 
-    def write(self, rows: Sequence[StoredRow], expected_head: int) -> None:
+    def write(
+        self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
+    ) -> bool:
         with self._lock:
             if len(self._rows) != expected_head:
                 raise ConcurrencyError(expected_head, len(self._rows))
@@ -48,6 +51,8 @@ class MemoryStore(Store):
             self._rows.extend(rows)
             self._ids.update((r.event_id, r) for r in rows)
             self._tree.extend([bytes.fromhex(r.hash) for r in rows])
+        # No read model: a memory ledger folds everything in memory.
+        return model is None
 
     def tree(self) -> CompactRange:
         return self._tree.copy()

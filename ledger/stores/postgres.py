@@ -18,7 +18,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 from urllib.parse import unquote
@@ -41,13 +41,21 @@ from ledger.errors import (
 from ledger.merkle import HASH_SIZE, CompactRange
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.follow import check_follow_args
+from ledger.stores.readmodel import (
+    Change,
+    ModelCheckpoint,
+    ModelDamaged,
+    ModelReadOnly,
+    ModelWrite,
+    ReadModel,
+)
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "split_url"]
 
 log = logging.getLogger(__name__)
 
 #: The version of the tables below; stored in ledger_meta.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 #: First key of every advisory lock the store takes ("LEDG"), so ours collide with no one's.
 _LOCK_CLASS = 0x4C454447
 _PAGE = 500
@@ -110,6 +118,41 @@ CREATE TRIGGER ledger_tree_grows
     BEFORE UPDATE ON ledger_tree
     FOR EACH ROW EXECUTE FUNCTION ledger_tree_only_grows();
 """
+
+# Schema 2: the read models beside the log (ledger.stores.readmodel), scoped by ledger.
+_MODEL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ledger_model_meta (
+    ledger   text    NOT NULL,
+    name     text    NOT NULL,
+    version  integer NOT NULL,
+    position bigint  NOT NULL,
+    edge     bytea   NOT NULL,
+    PRIMARY KEY (ledger, name)
+);
+CREATE TABLE IF NOT EXISTS ledger_model_rows (
+    ledger text NOT NULL,
+    name   text NOT NULL,
+    tbl    text NOT NULL,
+    part   text NOT NULL,
+    item   text NOT NULL,
+    value  text NOT NULL,
+    PRIMARY KEY (ledger, name, tbl, part, item)
+);
+"""
+_MODEL_UPSERT = (
+    "INSERT INTO ledger_model_rows (ledger, name, tbl, part, item, value)"
+    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (ledger, name, tbl, part, item)"
+    " DO UPDATE SET value = excluded.value"
+)
+_MODEL_DELETE = (
+    "DELETE FROM ledger_model_rows WHERE ledger = %s AND name = %s AND tbl = %s"
+    " AND part = %s AND item = %s"
+)
+_MODEL_SAVE_META = (
+    "INSERT INTO ledger_model_meta (ledger, name, version, position, edge)"
+    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (ledger, name) DO UPDATE SET"
+    " version = excluded.version, position = excluded.position, edge = excluded.edge"
+)
 
 _COLUMNS = "position, event_id, type, schema, recorded_at_text, data, hash"
 _SELECT = f"SELECT {_COLUMNS} FROM ledger_events WHERE ledger = %s"
@@ -178,6 +221,7 @@ class PostgresStore(Store):
         self._lock = threading.RLock()
         self._conn: Connection | None = None
         self._closed = False
+        self._reading = False
         try:
             self._run(lambda conn: self._prepare_schema(conn, create_schema))
         except BaseException:
@@ -224,12 +268,14 @@ class PostgresStore(Store):
 
         return self._run(work)
 
-    def write(self, rows: Sequence[StoredRow], expected_head: int) -> None:
+    def write(
+        self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
+    ) -> bool:
         params = _insert_params(self.ledger, rows, expected_head)
         try:
             # A retry after a lost connection is safe: if the first attempt
             # committed, the head has moved and the retry is refused.
-            self._run(lambda conn: self._write(conn, params, expected_head))
+            return self._run(lambda conn: self._write(conn, params, expected_head, model))
         except StoreError as exc:
             if not isinstance(exc.__cause__, psycopg.errors.UniqueViolation):
                 raise
@@ -241,6 +287,31 @@ class PostgresStore(Store):
 
     def tree(self) -> CompactRange:
         return self._run(self._edge)
+
+    def model(self, name: str) -> ReadModel | None:
+        return _PostgresModel(self, name)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        # One REPEATABLE READ transaction: every query inside sees one snapshot.
+        with self._lock:
+            if self._reading:
+                yield
+                return
+            conn = self._run(lambda c: c)
+            try:
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            except psycopg.Error as exc:
+                with suppress(psycopg.Error):
+                    conn.rollback()
+                raise self._translate(exc) from exc
+            self._reading = True
+            try:
+                yield
+            finally:
+                self._reading = False
+                with suppress(psycopg.Error):
+                    conn.rollback()
 
     def close(self) -> None:
         with self._lock:
@@ -350,8 +421,16 @@ class PostgresStore(Store):
     # -- transactions --------------------------------------------------------
 
     def _run(self, work: Callable[[Connection], _T]) -> _T:
-        """work(conn) then commit; one transparent retry on a connection the server dropped."""
+        """work(conn) then commit; one transparent retry on a connection the server dropped.
+
+        Inside ``reading()`` the work joins its read transaction instead.
+        """
         with self._lock:
+            if self._reading:
+                try:
+                    return work(self._connection())
+                except psycopg.Error as exc:
+                    raise self._translate(exc) from exc
             for attempt in (1, 2):
                 conn = self._connection()
                 try:
@@ -420,13 +499,19 @@ class PostgresStore(Store):
                 "UTF-8 text byte for byte: create the database with ENCODING 'UTF8'"
             )
         version = self._schema_version(conn)
-        if version is None and create:
+        if version != SCHEMA_VERSION and create:
             conn.execute("SELECT pg_advisory_xact_lock(%s, 0)", (_LOCK_CLASS,))
             version = self._schema_version(conn)
             if version is None:
                 conn.execute(_SCHEMA)
                 conn.execute(
                     "INSERT INTO ledger_meta (key, value) VALUES ('schema', %s)", (SCHEMA_VERSION,)
+                )
+            if version in (None, "1"):
+                # Schema 1 had no read models; adding their tables is the whole migration.
+                conn.execute(_MODEL_SCHEMA)
+                conn.execute(
+                    "UPDATE ledger_meta SET value = %s WHERE key = 'schema'", (SCHEMA_VERSION,)
                 )
                 version = SCHEMA_VERSION
         if version is None:
@@ -438,6 +523,11 @@ class PostgresStore(Store):
             raise StoreUnavailable(
                 f"{self._where} holds ledger tables of schema {version}; this version of "
                 f"claims-ledger knows schema {SCHEMA_VERSION}"
+                + (
+                    " (open it once as a role that may create tables to upgrade it)"
+                    if version == "1"
+                    else ""
+                )
             )
 
     @staticmethod
@@ -498,7 +588,13 @@ class PostgresStore(Store):
         )
         return [_row(r) for r in cur.fetchall()]
 
-    def _write(self, conn: Connection, params: list[tuple[Any, ...]], expected_head: int) -> None:
+    def _write(
+        self,
+        conn: Connection,
+        params: list[tuple[Any, ...]],
+        expected_head: int,
+        model: ModelWrite | None,
+    ) -> bool:
         # The lock serializes this ledger's writers until commit; only after
         # taking it may the head be read, by a statement with a fresh snapshot.
         conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.ledger))
@@ -507,16 +603,153 @@ class PostgresStore(Store):
         if head != expected_head:
             raise ConcurrencyError(expected_head, head)
         if not params:
-            return
+            return True
         edge.extend(p[-1] for p in params)
+        stored = model is None or self._model_ready(conn, model)
         with conn.pipeline(), conn.cursor() as cur:
             cur.executemany(_INSERT, params)
             cur.execute(_SAVE_TREE, (self.ledger, edge.size, list(edge.hashes)))
+            if model is not None and stored:
+                self._store_model(cur, model.name, model.changes)
+                cur.execute(
+                    _MODEL_SAVE_META,
+                    (self.ledger, model.name, model.version, edge.size, b"".join(edge.hashes)),
+                )
             self._notify(cur, edge.size)
+        return stored
+
+    def _model_ready(self, conn: Connection, model: ModelWrite) -> bool:
+        """Whether the read model stands where the batch was folded from."""
+        found = conn.execute(
+            "SELECT version, position FROM ledger_model_meta WHERE ledger = %s AND name = %s",
+            (self.ledger, model.name),
+        ).fetchone()
+        # No checkpoint at all is the read model of the empty log.
+        stands = (model.version, 0) if found is None else (found[0], found[1])
+        return stands == (model.version, model.since)
+
+    def _store_model(self, cur: psycopg.Cursor[Any], name: str, changes: Sequence[Change]) -> None:
+        deletes = [(self.ledger, name, t, p, i) for t, p, i, v in changes if v is None]
+        upserts = [(self.ledger, name, t, p, i, v) for t, p, i, v in changes if v is not None]
+        if deletes:
+            cur.executemany(_MODEL_DELETE, deletes)
+        if upserts:
+            cur.executemany(_MODEL_UPSERT, upserts)
 
     def _notify(self, cur: psycopg.Cursor[Any], head: int) -> None:
         # Delivered at commit, and only if the batch commits.
         cur.execute("SELECT pg_notify(%s, %s)", (self.channel, str(head)))
+
+
+class _PostgresModel(ReadModel):
+    """A read model in the ledger's database, scoped to the ledger like its log."""
+
+    def __init__(self, store: PostgresStore, name: str) -> None:
+        self.name = name
+        self._store = store
+        self._scope = (store.ledger, name)
+
+    def _read(self, work: Callable[[Connection], _T]) -> _T:
+        try:
+            return self._store._run(work)
+        except StoreUnavailable:
+            raise
+        except StoreError as exc:
+            raise ModelDamaged(f"cannot read the read model: {exc}") from exc
+
+    def checkpoint(self) -> ModelCheckpoint | None:
+        found = self._read(
+            lambda conn: conn.execute(
+                "SELECT version, position, edge FROM ledger_model_meta"
+                " WHERE ledger = %s AND name = %s",
+                self._scope,
+            ).fetchone()
+        )
+        if found is None:
+            return None
+        version, position, blob = found
+        blob = bytes(blob)
+        if len(blob) % HASH_SIZE:
+            raise ModelDamaged("the read model's checkpoint is damaged")
+        hashes = [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
+        try:
+            return ModelCheckpoint(int(version), CompactRange(int(position), hashes))
+        except InvalidProof as exc:
+            raise ModelDamaged(f"the read model's checkpoint is damaged: {exc}") from None
+
+    def load(self, table: str, parts: Collection[str]) -> dict[str, dict[str, str]]:
+        wanted = list(parts)
+
+        def work(conn: Connection) -> dict[str, dict[str, str]]:
+            found: dict[str, dict[str, str]] = {}
+            rows = conn.execute(
+                "SELECT part, item, value FROM ledger_model_rows"
+                " WHERE ledger = %s AND name = %s AND tbl = %s AND part = ANY(%s)",
+                (*self._scope, table, wanted),
+            )
+            for part, item, value in rows:
+                found.setdefault(part, {})[item] = value
+            return found
+
+        return self._read(work) if wanted else {}
+
+    def load_all(self, table: str) -> dict[str, dict[str, str]]:
+        def work(conn: Connection) -> dict[str, dict[str, str]]:
+            found: dict[str, dict[str, str]] = {}
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT part, item, value FROM ledger_model_rows"
+                    " WHERE ledger = %s AND name = %s AND tbl = %s",
+                    (*self._scope, table),
+                )
+                for part, item, value in cur:
+                    found.setdefault(part, {})[item] = value
+            return found
+
+        return self._read(work)
+
+    def replace(
+        self,
+        version: int,
+        changes: Sequence[Change],
+        edge: CompactRange,
+        *,
+        expected: int | None,
+        reset: bool = False,
+    ) -> bool:
+        store = self._store
+
+        def work(conn: Connection) -> bool:
+            # The writers' lock: a catch-up never interleaves with an append.
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, store.ledger)
+            )
+            found = conn.execute(
+                "SELECT position FROM ledger_model_meta WHERE ledger = %s AND name = %s",
+                self._scope,
+            ).fetchone()
+            if not reset and (None if found is None else found[0]) != expected:
+                return False
+            with conn.pipeline(), conn.cursor() as cur:
+                if reset:
+                    cur.execute(
+                        "DELETE FROM ledger_model_rows WHERE ledger = %s AND name = %s",
+                        self._scope,
+                    )
+                store._store_model(cur, self.name, changes)
+                cur.execute(
+                    _MODEL_SAVE_META,
+                    (*self._scope, version, edge.size, b"".join(edge.hashes)),
+                )
+            return True
+
+        try:
+            return store._run(work)
+        except StoreError as exc:
+            refused = (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction)
+            if isinstance(exc.__cause__, refused):
+                raise ModelReadOnly(str(exc)) from exc
+            raise
 
 
 def _insert_params(ledger: str, rows: Sequence[StoredRow], head: int) -> list[tuple[Any, ...]]:

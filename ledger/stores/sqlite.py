@@ -4,7 +4,8 @@ One table mirrors the wire format column for column; ``data`` is the exact
 canonical text and ``hash`` the hex digest, so rows round-trip byte for byte.
 Beside it, ``tree`` holds the Merkle right edge (one row: size and the
 concatenated perfect-subtree roots), updated in the same transaction as every
-append. (The Ledger's projection snapshot is a separate file beside this one.) Appends run
+append, and the read-model tables (``ledger.stores.readmodel``) hold the
+projections, written in that transaction too. Appends run
 under ``BEGIN IMMEDIATE`` so that several processes can write one file: the
 head is read and checked inside the write lock, which makes positions gapless
 and each acknowledged once. Every sqlite3 error is translated here, at the
@@ -35,6 +36,13 @@ from ledger.errors import (
 )
 from ledger.merkle import HASH_SIZE, CompactRange
 from ledger.stores.base import Clock, Store, utc_now
+from ledger.stores.readmodel import (
+    MODEL_TABLES,
+    ModelWrite,
+    ReadModel,
+    SQLiteModel,
+    store_model_write,
+)
 
 __all__ = ["SQLiteStore", "is_busy"]
 
@@ -66,6 +74,7 @@ _TABLES = (
     """CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
        BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END""",
     "INSERT OR IGNORE INTO tree (id, size, hashes) VALUES (1, 0, x'')",
+    *MODEL_TABLES,
 )
 _READ_CHUNK = 1000
 _FIND_CHUNK = 500
@@ -88,6 +97,7 @@ class SQLiteStore(Store):
         self.clock = clock
         self._path = path
         self._lock = threading.RLock()
+        self._reading = False
         if options:
             raise StoreUnavailable(f"{self.url}: unknown SQLite option(s) {sorted(options)}")
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
@@ -149,9 +159,26 @@ class SQLiteStore(Store):
                 raise CorruptLog(f"position {missing} is missing", position=missing)
             yield from rows
 
-    @property
-    def snapshot_path(self) -> str | None:
-        return None if self._path == ":memory:" else self._path + ".snapshot"
+    def model(self, name: str) -> ReadModel | None:
+        return SQLiteModel(name, self._session, _transaction)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        # One read transaction: every query inside sees the same snapshot of the file.
+        with self._lock:
+            if self._reading:
+                yield
+                return
+            with self._session("begin reading") as conn:
+                conn.execute("BEGIN")
+            self._reading = True
+            try:
+                yield
+            finally:
+                self._reading = False
+                if self._conn is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("COMMIT")
 
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
         wanted = list(dict.fromkeys(event_ids))
@@ -166,9 +193,11 @@ class SQLiteStore(Store):
                     found[row.event_id] = row
         return found
 
-    def write(self, rows: Sequence[StoredRow], expected_head: int) -> None:
+    def write(
+        self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
+    ) -> bool:
         if not rows:
-            return
+            return True
         leaves = _leaf_hashes(rows, expected_head)
         values = [
             (r.position, r.event_id, r.type, r.schema, r.recorded_at, r.data, r.hash) for r in rows
@@ -189,6 +218,8 @@ class SQLiteStore(Store):
                 raise _duplicate(conn, rows, exc) from exc
             edge.extend(leaves)
             _save_edge(conn, edge)
+            # The read model moves with the records, in the same transaction.
+            return model is None or store_model_write(conn, model, edge)
 
     def tree(self) -> CompactRange:
         with self._session("read the Merkle tree") as conn:

@@ -40,7 +40,6 @@ from ledger import (
     UnknownClaim,
     ValidationError,
 )
-from ledger.projections.state import LedgerState
 from tests.property.strategies import (
     NUMERIC_TOPICS,
     PROPOSITIONS,
@@ -343,10 +342,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_views_are_a_replay_of_the_model(self) -> None:
-        state = LedgerState()
-        for position, event in enumerate(self.model, 1):
-            state.apply(position, event)
-        replay = LedgerView(state)
+        replay = LedgerView.replay(self.model)
         assert self.lg.topics() == replay.topics()
         assert self.lg.propositions() == replay.propositions()
 

@@ -379,53 +379,49 @@ def test_a_closed_ledger_and_its_projections_are_freed_without_the_cycle_collect
     lg.append(ClaimDisputed(target="c1", source="s2", stated_at=WHEN))
     assert lg.topics()
     assert lg.disputes()
-    state, ledger_ref = weakref.ref(lg._state), weakref.ref(lg)
+    view, ledger_ref = weakref.ref(lg.topics()[0]), weakref.ref(lg)
     collecting = gc.isenabled()
     gc.disable()
     try:
         lg.close()
         del lg
-        assert state() is None
         assert ledger_ref() is None
+        assert view() is None
     finally:
         if collecting:
             gc.enable()
 
 
-def test_appends_freeze_what_they_folded_once_enough_has_come_and_free_garbage_first(
+def test_reading_and_appending_leave_the_garbage_collector_as_they_found_it(
     tmp_path: Path,
 ) -> None:
     import gc
-    import weakref
 
-    from ledger.facade.ledger import _SETTLE_EVERY
-
-    class Node:
-        def __init__(self) -> None:
-            self.me = self
-
-    lg = Ledger.open(str(tmp_path / "settle.db"), snapshot_every=None)
-    frozen = gc.get_freeze_count()
-    try:
-        batch = [
+    before = (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count())
+    with Ledger.open(str(tmp_path / "quiet.db")) as lg:
+        lg.extend(
             ClaimMade(claim_id=f"c{n}", topic=TOPIC, source="ua", statement="x", stated_at=WHEN)
-            for n in range(_SETTLE_EVERY - 1)
-        ]
-        lg.extend(batch)
-        assert gc.get_freeze_count() == frozen  # not enough yet
-        thresholds = gc.get_threshold()
-        gc.set_threshold(1_000_000)  # no automatic collection from here on
+            for n in range(2_000)
+        )
+        assert len(lg.propositions()) == 2_000
+        assert lg.as_of(position=1_000).propositions()
+    with Ledger.open(str(tmp_path / "quiet.db")) as again:
+        assert again.topics()
+    assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == before
+
+
+def test_tune_gc_is_an_opt_in_that_freezes_what_a_long_fold_built(tmp_path: Path) -> None:
+    import gc
+
+    with Ledger.open("memory://", tune_gc=True) as lg:
+        lg.extend(
+            ClaimMade(claim_id=f"c{n}", topic=TOPIC, source="ua", statement="x", stated_at=WHEN)
+            for n in range(100)
+        )
+        frozen = gc.get_freeze_count()
         try:
-            cycle = Node()
-            garbage = weakref.ref(cycle)
-            del cycle
-            lg.append(said("one-more"))
+            assert len(lg.as_of(position=100).propositions()) == 100
+            assert gc.get_freeze_count() > frozen
+            assert gc.isenabled()
         finally:
-            gc.set_threshold(*thresholds)
-        # The cycle was garbage when the ledger froze: collected, not frozen with the rest.
-        assert garbage() is None
-        assert gc.get_freeze_count() > frozen
-        assert len(lg.propositions()) == _SETTLE_EVERY
-    finally:
-        lg.close()
-        gc.unfreeze()
+            gc.unfreeze()

@@ -18,7 +18,6 @@ from ledger import (
 )
 from ledger.facade import LedgerView
 from ledger.merkle import root
-from ledger.projections.state import LedgerState
 
 from .builders import claim, describe, dispute, figure, retract, topic, unknown_dispute
 from .conftest import NewStore, StoreUnderTest
@@ -39,10 +38,7 @@ def snapshot_of(lg: Ledger) -> tuple[object, ...]:
 
 def replayed(lg: Ledger) -> LedgerView:
     """A fresh fold of the ledger's records, as a reader that starts from scratch."""
-    state = LedgerState()
-    for record in lg.records():
-        state.apply(record.position, record.event)
-    return LedgerView(state)
+    return LedgerView.replay(record.event for record in lg.records())
 
 
 def test_an_empty_store_has_head_zero_and_no_records(store: StoreUnderTest) -> None:

@@ -25,7 +25,6 @@ from ledger import (
     ValidationError,
 )
 from ledger.facade import LedgerView
-from ledger.projections.state import LedgerState
 
 from .builders import claim, dispute, figure, retract, unknown_dispute
 from .conftest import NewStore, StoreUnderTest
@@ -165,10 +164,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def views_equal_a_fresh_replay(self) -> None:
-        state = LedgerState()
-        for position, event in enumerate(self.model, 1):
-            state.apply(position, event)
-        fresh = LedgerView(state)
+        fresh = LedgerView.replay(self.model)
         lg = self.store.ledger
         assert lg.topics() == fresh.topics()
         assert lg.propositions() == fresh.propositions()

@@ -1,0 +1,400 @@
+"""The built-in projection's facts (DESIGN §4) and the fold that keeps them: pure.
+
+The fold keeps facts, not conclusions, each in a table partitioned by topic
+(or by claim, source or part for the lookups the rules need):
+
+========== ============ ========================================================
+table      partition    rows
+========== ============ ========================================================
+meta       topic        "" -> first figure's unit: every topic mentioned
+definition topic        "" -> its latest TopicDefined (position, unit, parts, window)
+parent     part topic   composite -> True: the composites that sum it
+source     source       "" -> its latest SourceDescribed (position, affiliation)
+claim      claim_id     "" -> topic, source, kind, position, stated_at, proposition
+figure     topic        source -> its most recent figure (claim, position, times, figure)
+history    topic        claim_id -> every figure reported (source, position, stated_at)
+proposition topic       "proposition|source" -> the source's most recent claim on it
+dispute    topic        position -> a dispute of one of the topic's claims
+retraction topic        claim_id -> the source that retracted it (its own)
+orphan     claim_id     position -> a dispute or retraction folded before its claim
+========== ============ ========================================================
+
+Because facts are kept by key rather than by arrival, the fold does not
+depend on the order of events with distinct ``stated_at``, and a table can
+be loaded partition by partition from a store (``ledger.projections.tables``)
+with the same result as a fold from the first record. Views are rendered
+from the facts by ``ledger.projections.reader``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import NamedTuple, assert_never
+
+from ledger.domain.events import (
+    ClaimDisputed,
+    ClaimMade,
+    ClaimRetracted,
+    Event,
+    FigureReported,
+    SourceDescribed,
+    TopicDefined,
+)
+from ledger.domain.figures import Figure
+from ledger.projections.tables import Loader, Table
+
+__all__ = [
+    "CLAIM",
+    "FIGURE",
+    "ClaimFact",
+    "DefinitionFact",
+    "DisputeFact",
+    "Facts",
+    "FigureFact",
+    "HistoryFact",
+    "PropositionFact",
+    "SourceFact",
+    "supersedes",
+]
+
+#: The kinds of claim: a FigureReported or a ClaimMade.
+FIGURE, CLAIM = "F", "C"
+
+
+class ClaimFact(NamedTuple):
+    """What the fold remembers of every claim: where it is and whose it is."""
+
+    topic: str
+    source: str
+    kind: str
+    position: int
+    stated_at: datetime
+    proposition: str | None
+
+
+class FigureFact(NamedTuple):
+    """A source's most recent figure on a topic."""
+
+    claim_id: str
+    position: int
+    stated_at: datetime
+    as_of: datetime
+    figure: Figure
+
+
+class HistoryFact(NamedTuple):
+    """One figure reported on a topic."""
+
+    source: str
+    position: int
+    stated_at: datetime
+
+
+class PropositionFact(NamedTuple):
+    """A source's most recent claim on a proposition."""
+
+    claim_id: str
+    position: int
+    stated_at: datetime
+    stance: str
+
+
+class DisputeFact(NamedTuple):
+    """A dispute of a claim on the topic."""
+
+    target: str
+    source: str
+    position: int
+    reason: str | None
+
+
+class DefinitionFact(NamedTuple):
+    """A topic's latest TopicDefined, as the projections use it."""
+
+    position: int
+    unit: str | None
+    parts: tuple[str, ...]
+    window: timedelta | None
+
+
+class SourceFact(NamedTuple):
+    """A source's latest SourceDescribed, as the projections use it."""
+
+    position: int
+    affiliation: str | None
+
+
+def supersedes(
+    stated_at: datetime, position: int, current: FigureFact | PropositionFact | None
+) -> bool:
+    """Whether a claim at (stated_at, position) comes after the current one (DESIGN §4 order)."""
+    if current is None:
+        return True
+    other = current.stated_at
+    return other < stated_at or (other == stated_at and current.position < position)
+
+
+class Facts:
+    """Everything the built-in views need, folded from events one at a time.
+
+    Without a loader every table is whole: the facts of a fold from the first
+    record. With one, partitions are loaded from a store's read model when
+    first needed, and ``events`` is a cache of the events read back by
+    position; every change is pending until the facade stores it.
+    """
+
+    def __init__(self, loader: Loader | None = None) -> None:
+        self.position = 0
+        self.meta = Table("meta", loader)
+        self.definitions = Table("definition", loader)
+        self.parents = Table("parent", loader)
+        self.sources = Table("source", loader)
+        self.claims = Table("claim", loader)
+        self.figures = Table("figure", loader)
+        self.history = Table("history", loader)
+        self.propositions = Table("proposition", loader)
+        self.disputes = Table("dispute", loader)
+        self.retractions = Table("retraction", loader)
+        self.orphans = Table("orphan", loader)
+        #: Events by position: every claim, definition and description folded
+        #: (a fold from the first record), or those read back so far.
+        self.events: dict[int, Event] = {}
+        self.keeps_events = loader is None
+        #: The topics whose views fold steps changed since a reader last
+        #: looked ("" when every view may change, as a new affiliation does).
+        self.dirty: set[str] = set()
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        """Every table, in a fixed order."""
+        return (
+            self.meta,
+            self.definitions,
+            self.parents,
+            self.sources,
+            self.claims,
+            self.figures,
+            self.history,
+            self.propositions,
+            self.disputes,
+            self.retractions,
+            self.orphans,
+        )
+
+    # -- the fold ---------------------------------------------------------
+
+    def apply(self, position: int, event: Event) -> None:
+        """Fold one event, recorded at position."""
+        if position > self.position:
+            self.position = position
+        match event:
+            case FigureReported():
+                self._figure(position, event)
+            case ClaimMade():
+                self._claim(position, event)
+            case ClaimDisputed():
+                self._dispute(position, event)
+            case ClaimRetracted():
+                self._retract(position, event)
+            case TopicDefined():
+                self._define(position, event)
+            case SourceDescribed():
+                self._describe(position, event)
+            case _:
+                assert_never(event)
+
+    def _keep(self, position: int, event: Event) -> None:
+        if self.keeps_events:
+            self.events[position] = event
+
+    def _mention(self, topic: str, unit: str | None) -> None:
+        rows = self.meta.part(topic)
+        if "" not in rows or (unit is not None and rows[""] is None):
+            # The topic's first figure gives the unit a definition may not.
+            first = rows.get("")
+            self.meta.put(topic, "", first if first is not None else unit)
+
+    def _figure(self, position: int, event: FigureReported) -> None:
+        claim_id, topic, source = event.claim_id, event.topic, event.source
+        # A claim_id seen twice can only come from a fold that skips
+        # validation; the first one stands, as it would have in the log.
+        if self.claims.get(claim_id) is not None:
+            return
+        stated_at = event.stated_at
+        self.claims.put(claim_id, "", ClaimFact(topic, source, FIGURE, position, stated_at, None))
+        self._keep(position, event)
+        self._mention(topic, event.figure.unit)
+        self.history.put(topic, claim_id, HistoryFact(source, position, stated_at))
+        if supersedes(stated_at, position, self.figures.get(topic, source)):
+            fact = FigureFact(claim_id, position, stated_at, event.as_of, event.figure)
+            self.figures.put(topic, source, fact)
+            self.dirty.add(topic)
+        self._adopt(claim_id)
+
+    def _claim(self, position: int, event: ClaimMade) -> None:
+        claim_id, topic, source = event.claim_id, event.topic, event.source
+        if self.claims.get(claim_id) is not None:
+            return
+        stated_at = event.stated_at
+        fact = ClaimFact(topic, source, CLAIM, position, stated_at, event.proposition)
+        self.claims.put(claim_id, "", fact)
+        self._keep(position, event)
+        self._mention(topic, None)
+        key = f"{event.proposition}|{source}"
+        if supersedes(stated_at, position, self.propositions.get(topic, key)):
+            self.propositions.put(
+                topic, key, PropositionFact(claim_id, position, stated_at, event.stance)
+            )
+        self._adopt(claim_id)
+
+    def _dispute(self, position: int, event: ClaimDisputed) -> None:
+        claim = self.claims.get(event.target)
+        if claim is None:
+            self._orphan(position, event)
+            return
+        self._keep(position, event)
+        fact = DisputeFact(event.target, event.source, position, event.reason)
+        self.disputes.put(claim.topic, str(position), fact)
+        self.dirty.add(claim.topic)
+
+    def _retract(self, position: int, event: ClaimRetracted) -> None:
+        claim = self.claims.get(event.target)
+        if claim is None:
+            self._orphan(position, event)
+            return
+        self._keep(position, event)
+        # Only the claim's own source can retract it; validated logs hold no other.
+        if event.source == claim.source:
+            self.retractions.put(claim.topic, event.target, event.source)
+            self.dirty.add(claim.topic)
+
+    def _define(self, position: int, event: TopicDefined) -> None:
+        topic = event.topic
+        old = self.definitions.get(topic)
+        for part in old.parts if old is not None else ():
+            self.parents.delete(part, topic)
+        for part in event.parts:
+            self.parents.put(part, topic, True)
+        window: timedelta | None = getattr(event, "window", None)
+        self.definitions.put(topic, "", DefinitionFact(position, event.unit, event.parts, window))
+        self.events[position] = event
+        self._mention(topic, None)
+        self.dirty.add(topic)
+
+    def _describe(self, position: int, event: SourceDescribed) -> None:
+        self.sources.put(event.source, "", SourceFact(position, event.affiliation))
+        self.events[position] = event
+        self.dirty.add("")
+
+    def _orphan(self, position: int, event: ClaimDisputed | ClaimRetracted) -> None:
+        # A dispute or retraction folded before its claim (a log written
+        # without validation): kept until the claim comes, if it ever does.
+        self.events[position] = event
+        self.orphans.put(event.target, str(position), True)
+
+    def _adopt(self, claim_id: str) -> None:
+        rows = self.orphans.part(claim_id) if self._may_have_orphans() else {}
+        if not rows:
+            return
+        positions = sorted(int(p) for p in rows)
+        for p in positions:
+            self.orphans.delete(claim_id, str(p))
+        for p in positions:
+            event = self.events.get(p)
+            if event is not None:
+                self.apply(p, event)
+
+    def _may_have_orphans(self) -> bool:
+        return not self.orphans.whole or bool(self.orphans.data)
+
+    # -- facts for the rules and views -------------------------------------
+
+    def claim(self, claim_id: str) -> ClaimFact | None:
+        """What the fold knows of a claim, or None."""
+        found: ClaimFact | None = self.claims.get(claim_id)
+        return found
+
+    def is_retracted(self, claim_id: str) -> bool:
+        """Whether the claim's own source retracted it."""
+        claim = self.claim(claim_id)
+        return claim is not None and self.retractions.get(claim.topic, claim_id) is not None
+
+    def mentioned(self, topic: object) -> bool:
+        """Whether any event mentions the topic."""
+        return isinstance(topic, str) and "" in self.meta.part(topic)
+
+    def topic_names(self) -> list[str]:
+        """Every topic mentioned, sorted."""
+        return self.meta.parts()
+
+    def definition(self, topic: str) -> DefinitionFact | None:
+        """The topic's latest definition, or None."""
+        found: DefinitionFact | None = self.definitions.get(topic)
+        return found
+
+    def unit_of(self, topic: str) -> str | None:
+        """The topic's unit: its TopicDefined unit, else its first figure's."""
+        defined = self.definition(topic)
+        if defined is not None and defined.unit is not None:
+            return defined.unit
+        first: str | None = self.meta.get(topic)
+        return first
+
+    def parts_of(self, topic: str) -> tuple[str, ...]:
+        """The parts a composite topic sums; empty for a plain topic."""
+        defined = self.definition(topic)
+        return defined.parts if defined is not None else ()
+
+    def parents_of(self, topic: str) -> list[str]:
+        """The composites that sum the topic, sorted."""
+        return sorted(self.parents.part(topic))
+
+    def voice_of(self, source: str) -> str:
+        """A source's voice: its latest affiliation, else its own slug."""
+        described: SourceFact | None = self.sources.get(source)
+        if described is None or described.affiliation is None:
+            return source
+        return described.affiliation
+
+    # -- loading ahead ------------------------------------------------------
+
+    def prefetch(self, events: Sequence[Event]) -> None:
+        """Load, a few requests in all, every partition folding and checking events will read."""
+        claims: set[str] = set()
+        topics: set[str] = set()
+        for event in events:
+            match event:
+                case FigureReported() | ClaimMade():
+                    claims.add(event.claim_id)
+                    topics.add(event.topic)
+                case ClaimDisputed() | ClaimRetracted():
+                    claims.add(event.target)
+                case TopicDefined():
+                    topics.add(event.topic)
+                    topics.update(event.parts)
+                case SourceDescribed():
+                    pass
+                case _:
+                    assert_never(event)
+        self.claims.fetch(claims)
+        for claim_id in claims:
+            found = self.claims.get(claim_id)
+            if found is not None:
+                topics.add(found.topic)
+        self.fetch_topics(topics)
+        if self._may_have_orphans():
+            self.orphans.fetch(claims)
+
+    def fetch_topics(self, topics: Iterable[str]) -> None:
+        """Load the partitions of these topics that the fold and the rules read."""
+        names = list(topics)
+        for table in (
+            self.meta,
+            self.definitions,
+            self.parents,
+            self.figures,
+            self.propositions,
+            self.retractions,
+        ):
+            table.fetch(names)

@@ -1,0 +1,387 @@
+"""The built-in views, read from the facts: topics, propositions, disputes, history, claims.
+
+Every reader of the ledger asks this one module (the facade, the CLI, the
+report, the charts, the timeline), so each rule is applied in one place:
+the current figure of a source, the current claim of a source on a
+proposition, whether a dispute still bears on a current claim.
+
+Rendered topic views are cached per topic and window until a fold step
+touches the topic or one of its parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+import attrs
+
+from ledger.domain.consensus import is_bound
+from ledger.domain.events import ClaimMade, Event, FigureReported, SourceDescribed, TopicDefined
+from ledger.domain.figures import Figure, Interval, Number
+from ledger.domain.freshness import assess
+from ledger.domain.views import (
+    CurrentFigure,
+    Dispute,
+    HistoryEntry,
+    PropositionStatus,
+    PropositionView,
+    TopicView,
+)
+from ledger.errors import InvalidFigure, UnknownTopic
+from ledger.projections.facts import FIGURE, DisputeFact, Facts, FigureFact, PropositionFact
+
+__all__ = ["EventLoader", "Reader"]
+
+#: Reads events back by position, for what the facts keep only a position of.
+EventLoader = Callable[[Collection[int]], Mapping[int, Event]]
+
+
+class Reader:
+    """Queries over the facts, with the rendered topic views cached."""
+
+    def __init__(self, facts: Facts, events: EventLoader | None = None) -> None:
+        self.facts = facts
+        self._load_events = events
+        self._figures: dict[str, tuple[CurrentFigure, ...]] = {}
+        self._views: dict[str, dict[timedelta | None, TopicView]] = {}
+
+    # -- caches -----------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Forget the views of the topics the fold touched since the last query."""
+        dirty = self.facts.dirty
+        if not dirty:
+            return
+        if "" in dirty:
+            self.forget()
+            return
+        # A composite's view depends on its parts: forget upwards.
+        stack, seen = list(dirty), set()
+        dirty.clear()
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            self._figures.pop(name, None)
+            self._views.pop(name, None)
+            stack.extend(self.facts.parents_of(name))
+
+    def forget(self) -> None:
+        """Forget every rendered view (the facts changed under them)."""
+        self.facts.dirty.clear()
+        self._figures.clear()
+        self._views.clear()
+
+    # -- events -----------------------------------------------------------
+
+    def events(self, positions: Iterable[int]) -> dict[int, Event]:
+        """The events at these positions, read back when the facts keep only positions."""
+        kept = self.facts.events
+        wanted = [p for p in positions if p not in kept]
+        if wanted and self._load_events is not None:
+            kept.update(self._load_events(wanted))
+        return {p: kept[p] for p in positions if p in kept}
+
+    def event(self, position: int) -> Event | None:
+        """The event at a position, or None."""
+        return self.events((position,)).get(position)
+
+    def claim(self, claim_id: str) -> ClaimMade | FigureReported | None:
+        """The ClaimMade or FigureReported with this claim_id, or None."""
+        found = self.facts.claim(claim_id)
+        if found is None:
+            return None
+        event = self.event(found.position)
+        return event if isinstance(event, ClaimMade | FigureReported) else None
+
+    def definition(self, topic: str) -> TopicDefined | None:
+        """The latest TopicDefined of a topic, or None."""
+        found = self.facts.definition(topic)
+        event = None if found is None else self.event(found.position)
+        return event if isinstance(event, TopicDefined) else None
+
+    def source(self, source: str) -> SourceDescribed | None:
+        """The latest description of a source, or None."""
+        found = self.facts.sources.get(source)
+        event = None if found is None else self.event(found.position)
+        return event if isinstance(event, SourceDescribed) else None
+
+    # -- topics -----------------------------------------------------------
+
+    def _known(self, topic: str) -> str:
+        if not self.facts.mentioned(topic):
+            raise UnknownTopic(topic)
+        return topic
+
+    def window_of(self, topic: str, window: timedelta | None = None) -> timedelta | None:
+        """The window in force: the query's, else the topic's latest TopicDefined window."""
+        if window is not None:
+            return window
+        defined = self.facts.definition(topic)
+        return None if defined is None else defined.window
+
+    def topic(self, topic: str, window: timedelta | None = None) -> TopicView:
+        """One topic under a window (None: the topic's own); UnknownTopic if never mentioned."""
+        name = self._known(topic)
+        self.refresh()
+        in_force = self.window_of(name, window)
+        views = self._views.setdefault(name, {})
+        view = views.get(in_force)
+        if view is None:
+            figures = self._current(name, {})
+            unit = self.facts.unit_of(name)
+            if unit is None and figures:
+                unit = figures[0].figure.unit
+            view = views[in_force] = assess(name, unit, figures, in_force)
+        return view
+
+    def topics(self, window: timedelta | None = None) -> list[TopicView]:
+        """Every topic mentioned, sorted, each under window or its own."""
+        facts = self.facts
+        for table in (
+            facts.meta,
+            facts.definitions,
+            facts.parents,
+            facts.sources,
+            facts.figures,
+            facts.retractions,
+            facts.disputes,
+        ):
+            table.fetch_all()
+        return [self.topic(name, window) for name in facts.topic_names()]
+
+    def _current(
+        self, topic: str, memo: dict[str, tuple[CurrentFigure, ...]]
+    ) -> tuple[CurrentFigure, ...]:
+        if topic in memo:
+            return memo[topic]
+        memo[topic] = ()  # a guard: validated logs have no cycles
+        cached = self._figures.get(topic)
+        if cached is not None:
+            memo[topic] = cached
+            return cached
+        current = self._direct(topic)
+        parts = self.facts.parts_of(topic)
+        if parts:
+            by_part = [{f.source: f for f in self._current(p, memo)} for p in parts]
+            common = set.intersection(*(set(p) for p in by_part))
+            unit = self.facts.unit_of(topic) or next(
+                (f.figure.unit for p in by_part for f in p.values()), None
+            )
+            for source in sorted(common - set(current)):
+                if unit is not None:
+                    derived = _derive(source, [p[source] for p in by_part], unit)
+                    current[source] = attrs.evolve(derived, voice=self.facts.voice_of(source))
+        result = tuple(current[s] for s in sorted(current))
+        memo[topic] = self._figures[topic] = result
+        return result
+
+    def _direct(self, topic: str) -> dict[str, CurrentFigure]:
+        facts = self.facts
+        retracted = facts.retractions.part(topic)
+        against = _disputers(facts.disputes.part(topic).values())
+        found: dict[str, CurrentFigure] = {}
+        fact: FigureFact
+        for source, fact in facts.figures.part(topic).items():
+            claim_id = fact.claim_id
+            if claim_id in retracted:
+                continue
+            disputers = against.get(claim_id)
+            found[source] = CurrentFigure(
+                source,
+                fact.figure,
+                claim_id,
+                False,
+                tuple(sorted(disputers - {source})) if disputers else (),
+                voice=facts.voice_of(source),
+                reference_time=fact.as_of,
+                bound=is_bound(fact.figure),
+            )
+        return found
+
+    # -- propositions and disputes ----------------------------------------
+
+    def _topics(self, topic: str | None) -> list[str]:
+        if topic is not None:
+            return [self._known(topic)]
+        for table in (self.facts.meta, self.facts.propositions, self.facts.retractions):
+            table.fetch_all()
+        return self.facts.topic_names()
+
+    def propositions(self, topic: str | None = None) -> list[PropositionView]:
+        """Every (topic, proposition) with claims, sorted; one topic's when given."""
+        if topic is None:
+            self.facts.disputes.fetch_all()
+        found: list[PropositionView] = []
+        for name in self._topics(topic):
+            current = self._current_claims(name)
+            against = _disputers(self.facts.disputes.part(name).values())
+            for proposition in sorted(current):
+                found.append(_proposition(name, proposition, current[proposition], against))
+        return found
+
+    def _current_claims(self, topic: str) -> dict[str, dict[str, PropositionFact]]:
+        """proposition -> source -> the source's current claim (retracted ones left out)."""
+        retracted = self.facts.retractions.part(topic)
+        found: dict[str, dict[str, PropositionFact]] = {}
+        for key, fact in self.facts.propositions.part(topic).items():
+            proposition, _, source = key.rpartition("|")
+            claims = found.setdefault(proposition, {})
+            if fact.claim_id not in retracted:
+                claims[source] = fact
+        return found
+
+    def statements(self, topic: str, proposition: str) -> list[ClaimMade]:
+        """The current claim of each source on a proposition, sorted by source."""
+        current = self._current_claims(self._known(topic)).get(proposition, {})
+        events = self.events(f.position for f in current.values())
+        found = [events[current[s].position] for s in sorted(current)]
+        return [e for e in found if isinstance(e, ClaimMade)]
+
+    def disputes(self, topic: str | None = None, proposition: str | None = None) -> list[Dispute]:
+        """Every dispute of a claim in the view, in log order, marked active when it bears.
+
+        With a proposition, only the disputes of claims on it.
+        """
+        if topic is None:
+            self.facts.disputes.fetch_all()
+            self.facts.figures.fetch_all()
+        found: list[Dispute] = []
+        for name in self._topics(topic):
+            facts = self.facts
+            entries = list(facts.disputes.part(name).values())
+            facts.claims.fetch({d.target for d in entries})
+            retracted = facts.retractions.part(name)
+            for d in entries:
+                claim = facts.claim(d.target)
+                if claim is None or d.source == claim.source:
+                    continue
+                if proposition is not None and claim.proposition != proposition:
+                    continue
+                if claim.kind == FIGURE:
+                    current = facts.figures.get(name, claim.source)
+                else:
+                    current = facts.propositions.get(name, f"{claim.proposition}|{claim.source}")
+                active = (
+                    d.target not in retracted
+                    and current is not None
+                    and current.claim_id == d.target
+                )
+                found.append(Dispute(d.target, name, d.source, d.reason, d.position, active))
+        return sorted(found, key=lambda d: d.position)
+
+    # -- history ------------------------------------------------------------
+
+    def history(self, topic: str, source: str | None = None) -> list[HistoryEntry]:
+        """Every figure reported on a topic (of one source), by (stated_at, position)."""
+        name = self._known(topic)
+        facts = self.facts
+        rows = [(c, h) for c, h in facts.history.part(name).items() if source in (None, h.source)]
+        events = self.events(h.position for _, h in rows)
+        retracted = facts.retractions.part(name)
+        entries = []
+        for claim_id, fact in rows:
+            event = events.get(fact.position)
+            if not isinstance(event, FigureReported):
+                continue
+            current = facts.figures.get(name, fact.source)
+            entries.append(
+                HistoryEntry(
+                    position=fact.position,
+                    source=fact.source,
+                    claim_id=claim_id,
+                    figure=event.figure,
+                    stated_at=event.stated_at,
+                    reference_time=event.as_of,
+                    retracted=claim_id in retracted,
+                    current=current is not None
+                    and current.claim_id == claim_id
+                    and claim_id not in retracted,
+                )
+            )
+        entries.sort(key=lambda e: (e.stated_at, e.position))
+        return entries
+
+
+def _disputers(disputes: Iterable[DisputeFact]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for d in disputes:
+        found.setdefault(d.target, set()).add(d.source)
+    return found
+
+
+def _proposition(
+    topic: str,
+    proposition: str,
+    current: dict[str, PropositionFact],
+    against: dict[str, set[str]],
+) -> PropositionView:
+    affirmed = {s for s, c in current.items() if c.stance == "affirms"}
+    denied = {s for s, c in current.items() if c.stance == "denies"}
+    for source, claim in current.items():
+        for disputer in against.get(claim.claim_id, ()):
+            if disputer == source or disputer in current:
+                continue
+            (denied if claim.stance == "affirms" else affirmed).add(disputer)
+    status: PropositionStatus
+    if affirmed and denied:
+        status = "contested"
+    elif affirmed:
+        status = "agreed"
+    elif denied:
+        status = "denied"
+    else:
+        status = "withdrawn"
+    return PropositionView(
+        topic, proposition, tuple(sorted(affirmed)), tuple(sorted(denied)), status
+    )
+
+
+def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure:
+    """The figure a source gives a composite by its figures on every part (DESIGN §4)."""
+    bests = [p.best for p in parts]
+    low = _total([p.figure.low for p in parts])
+    high = _total([p.figure.high for p in parts])
+    best = None if any(x is None for x in bests) else _sum(bests)
+    # An unbounded side has no end to be open (DESIGN §2), whatever the parts say;
+    # and float rounding can close a sum of open parts down to a single point.
+    low_open = low is not None and low != high and any(p.figure.low_open for p in parts)
+    high_open = high is not None and low != high and any(p.figure.high_open for p in parts)
+    try:
+        figure = Figure(low, high, low_open, high_open, best=best, unit=unit)
+    except InvalidFigure:
+        # Float rounding can put a sum of bests a hair outside the summed bounds.
+        figure = Figure(low, high, low_open, high_open, unit=unit)
+    times = [p.reference_time for p in parts if p.reference_time is not None]
+    return CurrentFigure(
+        source,
+        figure,
+        None,
+        True,
+        tuple(sorted({s for p in parts for s in p.disputed_by})),
+        reference_time=min(times) if len(times) == len(parts) else None,
+        bound=any(p.bound for p in parts) or low is None or high is None,
+    )
+
+
+def _total(values: list[Number | None]) -> Number | None:
+    if any(x is None for x in values):
+        return None
+    total = _sum(values)
+    try:
+        Interval(total, total)
+    except InvalidFigure:
+        # Past what a figure holds (a float overflow, an int beyond 64 bits):
+        # unbounded on that side still contains the true sum.
+        return None
+    return total
+
+
+def _sum(values: list[Any]) -> Number:
+    total: Number = 0
+    for v in values:
+        total += v
+    return total

@@ -1,0 +1,98 @@
+"""The built-in projection's facts as stored rows: one JSON text per value.
+
+A read model keeps each table's rows as ``(table, part, item) -> text``; this
+module is the one place that says how each table's values are written and
+read back. Datetimes are canonical UTC timestamps, figures the list of their
+eight fields, windows ``[days, seconds, microseconds]`` (exact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import orjson
+
+from ledger.codec.timestamps import format_timestamp, parse_timestamp
+from ledger.domain.figures import Figure
+from ledger.projections.facts import (
+    ClaimFact,
+    DefinitionFact,
+    DisputeFact,
+    FigureFact,
+    HistoryFact,
+    PropositionFact,
+    SourceFact,
+)
+
+__all__ = ["decode_value", "encode_value"]
+
+
+def _figure_out(f: Figure) -> list[Any]:
+    return [f.low, f.high, f.low_open, f.high_open, f.best, f.unit, f.phrase, f.rule]
+
+
+def _figure_in(v: list[Any]) -> Figure:
+    low, high, low_open, high_open, best, unit, phrase, rule = v
+    return Figure(low, high, low_open, high_open, best=best, unit=unit, phrase=phrase, rule=rule)
+
+
+def _window_out(w: timedelta | None) -> list[int] | None:
+    return None if w is None else [w.days, w.seconds, w.microseconds]
+
+
+def _window_in(v: list[int] | None) -> timedelta | None:
+    return None if v is None else timedelta(days=v[0], seconds=v[1], microseconds=v[2])
+
+
+_Encode = Callable[[Any], Any]
+_Decode = Callable[[Any], Any]
+_t, _T = format_timestamp, parse_timestamp
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_CODECS: dict[str, tuple[_Encode, _Decode]] = {
+    "meta": (_same, _same),
+    "parent": (_same, _same),
+    "retraction": (_same, _same),
+    "orphan": (_same, _same),
+    "definition": (
+        lambda d: [d.position, d.unit, list(d.parts), _window_out(d.window)],
+        lambda v: DefinitionFact(v[0], v[1], tuple(v[2]), _window_in(v[3])),
+    ),
+    "source": (lambda s: [s.position, s.affiliation], lambda v: SourceFact(v[0], v[1])),
+    "claim": (
+        lambda c: [c.topic, c.source, c.kind, c.position, _t(c.stated_at), c.proposition],
+        lambda v: ClaimFact(v[0], v[1], v[2], v[3], _T(v[4]), v[5]),
+    ),
+    "figure": (
+        lambda f: [f.claim_id, f.position, _t(f.stated_at), _t(f.as_of), _figure_out(f.figure)],
+        lambda v: FigureFact(v[0], v[1], _T(v[2]), _T(v[3]), _figure_in(v[4])),
+    ),
+    "history": (
+        lambda h: [h.source, h.position, _t(h.stated_at)],
+        lambda v: HistoryFact(v[0], v[1], _T(v[2])),
+    ),
+    "proposition": (
+        lambda p: [p.claim_id, p.position, _t(p.stated_at), p.stance],
+        lambda v: PropositionFact(v[0], v[1], _T(v[2]), v[3]),
+    ),
+    "dispute": (
+        lambda d: [d.target, d.source, d.position, d.reason],
+        lambda v: DisputeFact(v[0], v[1], v[2], v[3]),
+    ),
+}
+
+
+def encode_value(table: str, value: Any) -> str:
+    """A fact of a table as the JSON text a read model stores."""
+    return orjson.dumps(_CODECS[table][0](value)).decode()
+
+
+def decode_value(table: str, text: str) -> Any:
+    """A fact of a table read back from its JSON text; ValueError (or a LedgerError) if damaged."""
+    return _CODECS[table][1](orjson.loads(text))

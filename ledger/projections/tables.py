@@ -1,0 +1,152 @@
+"""The tables a projection keeps its facts in: partitioned, loaded lazily, written back as rows.
+
+A table is one namespace of rows ``(part, item) -> value``. Its partitions are
+either all in memory (a table without a loader: a fold from the first record,
+as ``as_of`` and ``memory://`` do) or loaded one by one, the first time the
+fold or a query asks for them, through a ``Loader`` (the read model a store
+keeps beside the log). Every write is also recorded as a pending change, so
+that the facade can store the changes in the same transaction as the records
+that caused them, and forget them if that transaction fails.
+
+The loader is the one callback through which a projection reaches storage:
+the tables never read a file or a connection themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any, Protocol
+
+__all__ = ["DELETED", "Loader", "Table"]
+
+#: A pending change that removes a row.
+DELETED: Any = type("Deleted", (), {"__repr__": lambda self: "DELETED"})()
+
+
+class Loader(Protocol):
+    """Where a table finds the partitions it has not loaded: the store's read model."""
+
+    def load(self, ns: str, parts: Collection[str]) -> Mapping[str, Mapping[str, Any]]:
+        """The rows of these partitions of a namespace, decoded: part -> item -> value."""
+        ...
+
+    def load_all(self, ns: str) -> Mapping[str, Mapping[str, Any]]:
+        """Every row of a namespace, decoded: part -> item -> value."""
+        ...
+
+
+class Table:
+    """One namespace of a projection's facts: part -> item -> value."""
+
+    __slots__ = ("_loader", "data", "ns", "pending", "whole")
+
+    def __init__(self, ns: str, loader: Loader | None = None) -> None:
+        self.ns = ns
+        self._loader = loader
+        #: The partitions in memory, each complete.
+        self.data: dict[str, dict[str, Any]] = {}
+        #: Changes not yet stored (only when there is a loader, i.e. a store to write to).
+        self.pending: dict[str, dict[str, Any]] | None = None if loader is None else {}
+        #: Whether every partition is in memory (absent ones are empty).
+        self.whole = loader is None
+
+    def part(self, part: str) -> dict[str, Any]:
+        """A partition, loaded if needed; a missing one is empty (and not kept)."""
+        found = self.data.get(part)
+        if found is not None:
+            return found
+        if self.whole:
+            return {}
+        self.fetch((part,))
+        return self.data[part]
+
+    def get(self, part: str, item: str = "") -> Any:
+        """One row's value, or None."""
+        found = self.data.get(part)
+        if found is None:
+            if self.whole:
+                return None
+            found = self.part(part)
+        return found.get(item)
+
+    def fetch(self, parts: Collection[str]) -> None:
+        """Load the partitions among parts that are not in memory, in one request."""
+        if self.whole or self._loader is None:
+            return
+        missing = [p for p in dict.fromkeys(parts) if p not in self.data]
+        if not missing:
+            return
+        loaded = self._loader.load(self.ns, missing)
+        for part in missing:
+            self.data[part] = self._merged(part, loaded.get(part))
+
+    def fetch_all(self) -> None:
+        """Load every partition, in one request."""
+        if self.whole or self._loader is None:
+            return
+        loaded = self._loader.load_all(self.ns)
+        for part, rows in loaded.items():
+            if part not in self.data:
+                self.data[part] = self._merged(part, rows)
+        for part in self.pending or ():
+            if part not in self.data:
+                self.data[part] = self._merged(part, None)
+        self.whole = True
+
+    def _merged(self, part: str, rows: Mapping[str, Any] | None) -> dict[str, Any]:
+        # Changes not stored yet stand over what the store holds.
+        found = dict(rows or ())
+        for item, value in (self.pending or {}).get(part, {}).items():
+            if value is DELETED:
+                found.pop(item, None)
+            else:
+                found[item] = value
+        return found
+
+    def put(self, part: str, item: str, value: Any) -> None:
+        """Set a row; the partition need not be in memory."""
+        found = self.data.get(part)
+        if found is not None:
+            found[item] = value
+        elif self.whole:
+            self.data[part] = {item: value}
+        if self.pending is not None:
+            self.pending.setdefault(part, {})[item] = value
+
+    def delete(self, part: str, item: str = "") -> None:
+        """Remove a row, if there is one."""
+        found = self.data.get(part)
+        if found is not None:
+            found.pop(item, None)
+        if self.pending is not None:
+            self.pending.setdefault(part, {})[item] = DELETED
+
+    def parts(self) -> list[str]:
+        """Every partition with rows, sorted."""
+        self.fetch_all()
+        return sorted(p for p, rows in self.data.items() if rows)
+
+    def items(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every partition with rows and its rows, in no particular order."""
+        self.fetch_all()
+        return ((p, rows) for p, rows in self.data.items() if rows)
+
+    def changes(self) -> Iterator[tuple[str, str, Any]]:
+        """The pending changes: (part, item, value or DELETED)."""
+        for part, rows in (self.pending or {}).items():
+            for item, value in rows.items():
+                yield part, item, value
+
+    def settle(self) -> None:
+        """The pending changes are stored: forget them."""
+        if self.pending is not None:
+            self.pending.clear()
+
+    def forget(self) -> None:
+        """Drop what is in memory (the store changed, or a write failed); reload on demand."""
+        if self._loader is None:
+            return
+        self.data.clear()
+        self.whole = False
+        if self.pending is not None:
+            self.pending.clear()

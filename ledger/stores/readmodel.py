@@ -1,0 +1,297 @@
+"""Read models: the tables a store keeps beside the log for a persisted projection.
+
+A projection persisted in a store keeps its facts as rows
+``(table, part, item) -> text`` under its name, and one checkpoint row: the
+projection's version, the log position its rows cover and the Merkle right
+edge of the log at that position. The store never interprets the rows (it
+computes no view); the facade checks the checkpoint against the log and
+reads rows back through the projection's own codec.
+
+SQLite files keep these tables in the ledger's own file, written in the same
+transaction as the records; a JSON Lines ledger keeps them in a SQLite file
+beside it (``<log>.readmodel``), written right after each append under the
+writer's lock; ``ledger.stores.postgres`` keeps them in the ledger's database.
+The SQL for SQLite is here, shared by both file stores.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import sqlite3
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import AbstractContextManager
+
+import attrs
+
+from ledger.errors import InvalidProof, StoreError
+from ledger.merkle import HASH_SIZE, CompactRange
+
+__all__ = [
+    "MODEL_TABLES",
+    "Change",
+    "ModelCheckpoint",
+    "ModelDamaged",
+    "ModelReadOnly",
+    "ModelWrite",
+    "ReadModel",
+    "SQLiteModel",
+    "store_model_write",
+]
+
+#: SQLite's primary result codes for "this process may not write here".
+_READ_ONLY = frozenset(
+    (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_AUTH)
+)
+#: (table, part, item, text); text None removes the row.
+Change = tuple[str, str, str, str | None]
+_CHUNK = 500
+
+#: The SQLite tables of read models, created beside the log's own.
+MODEL_TABLES = (
+    """CREATE TABLE IF NOT EXISTS model_meta (
+        name     TEXT PRIMARY KEY,
+        version  INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        edge     BLOB NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS model_rows (
+        name  TEXT NOT NULL,
+        tbl   TEXT NOT NULL,
+        part  TEXT NOT NULL,
+        item  TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (name, tbl, part, item)
+    ) WITHOUT ROWID""",
+)
+_UPSERT = (
+    "INSERT INTO model_rows (name, tbl, part, item, value) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (name, tbl, part, item) DO UPDATE SET value = excluded.value"
+)
+_DELETE = "DELETE FROM model_rows WHERE name = ? AND tbl = ? AND part = ? AND item = ?"
+_SAVE_META = (
+    "INSERT INTO model_meta (name, version, position, edge) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET version = excluded.version, "
+    "position = excluded.position, edge = excluded.edge"
+)
+
+
+class ModelDamaged(StoreError):
+    """A read model that cannot be read back; the facade rebuilds it (never escapes a Ledger)."""
+
+
+class ModelReadOnly(StoreError):
+    """A read model this process may not write (a read-only file or role); it folds in memory."""
+
+
+@attrs.frozen
+class ModelCheckpoint:
+    """Where a read model stands: its projection's version, and the log prefix it covers."""
+
+    version: int
+    edge: CompactRange
+
+    @property
+    def position(self) -> int:
+        """The last position folded into the rows."""
+        return self.edge.size
+
+
+@attrs.frozen
+class ModelWrite:
+    """The rows a fold changed, to store together with the records that changed them.
+
+    ``since`` is the position the fold started from: the changes only apply
+    on top of a checkpoint there.
+    """
+
+    name: str
+    version: int
+    since: int
+    changes: Sequence[Change]
+
+
+class ReadModel(abc.ABC):
+    """One persisted projection's rows in a store, and its checkpoint."""
+
+    name: str
+
+    @abc.abstractmethod
+    def checkpoint(self) -> ModelCheckpoint | None:
+        """Where the rows stand; None when there are none (ModelDamaged if unreadable)."""
+
+    @abc.abstractmethod
+    def load(self, table: str, parts: Collection[str]) -> dict[str, dict[str, str]]:
+        """The rows of these partitions: part -> item -> text."""
+
+    @abc.abstractmethod
+    def load_all(self, table: str) -> dict[str, dict[str, str]]:
+        """Every row of a table: part -> item -> text."""
+
+    @abc.abstractmethod
+    def replace(
+        self,
+        version: int,
+        changes: Sequence[Change],
+        edge: CompactRange,
+        *,
+        expected: int | None,
+        reset: bool = False,
+    ) -> bool:
+        """Store changes and the checkpoint at edge, in a transaction of its own.
+
+        ``expected`` is the position the stored checkpoint must still have
+        (None: there must be none, unless ``reset``); with ``reset`` every
+        row of the projection goes first. False (nothing written) when
+        another process moved the checkpoint meanwhile.
+        """
+
+
+def _edge_blob(edge: CompactRange) -> bytes:
+    return b"".join(edge.hashes)
+
+
+def _edge(position: object, blob: object) -> CompactRange:
+    if type(position) is not int or not isinstance(blob, bytes) or len(blob) % HASH_SIZE:
+        raise ModelDamaged("the read model's checkpoint is damaged")
+    hashes = [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
+    try:
+        return CompactRange(position, hashes)
+    except InvalidProof as exc:
+        raise ModelDamaged(f"the read model's checkpoint is damaged: {exc}") from None
+
+
+def store_model_write(conn: sqlite3.Connection, write: ModelWrite, edge: CompactRange) -> bool:
+    """Inside the caller's transaction: store a fold's changes and move the checkpoint to edge.
+
+    The rows are only written on top of a checkpoint at the position the
+    batch was folded from (no checkpoint at all is a read model of the empty
+    log); else False, and the read model is left to catch up on the next open.
+    """
+    found = conn.execute(
+        "SELECT version, position FROM model_meta WHERE name = ?", (write.name,)
+    ).fetchone()
+    if (tuple(found) if found is not None else (write.version, 0)) != (write.version, write.since):
+        return False
+    _apply(conn, write.name, write.changes)
+    conn.execute(_SAVE_META, (write.name, write.version, edge.size, _edge_blob(edge)))
+    return True
+
+
+def _apply(conn: sqlite3.Connection, name: str, changes: Sequence[Change]) -> None:
+    upserts = [(name, t, p, i, v) for t, p, i, v in changes if v is not None]
+    deletes = [(name, t, p, i) for t, p, i, v in changes if v is None]
+    if deletes:
+        conn.executemany(_DELETE, deletes)
+    if upserts:
+        conn.executemany(_UPSERT, upserts)
+
+
+class SQLiteModel(ReadModel):
+    """A read model in SQLite: in the ledger's own file, or beside a JSON Lines log."""
+
+    def __init__(
+        self,
+        name: str,
+        session: Callable[[str], AbstractContextManager[sqlite3.Connection]],
+        transaction: Callable[[sqlite3.Connection], AbstractContextManager[None]],
+        exists: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.name = name
+        self._session = session
+        self._transaction = transaction
+        # A side file not made yet holds no rows; reading must not make it.
+        self._exists = exists
+
+    @contextlib.contextmanager
+    def _reading(self, what: str) -> Iterator[sqlite3.Connection]:
+        try:
+            with self._session(what) as conn:
+                yield conn
+        except sqlite3.Error as exc:
+            raise ModelDamaged(f"cannot {what}: {exc}") from exc
+        except StoreError as exc:
+            if isinstance(exc, ModelDamaged):
+                raise
+            raise ModelDamaged(f"cannot {what}: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with self._session("write the read model") as conn:
+                yield conn
+        except sqlite3.Error as exc:
+            if exc.sqlite_errorcode & 0xFF in _READ_ONLY:
+                raise ModelReadOnly(f"cannot write the read model: {exc}") from exc
+            raise
+        except StoreError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, sqlite3.Error) and cause.sqlite_errorcode & 0xFF in _READ_ONLY:
+                raise ModelReadOnly(str(exc)) from exc
+            raise
+
+    def checkpoint(self) -> ModelCheckpoint | None:
+        if not self._exists():
+            return None
+        with self._reading("read the read model's checkpoint") as conn:
+            found = conn.execute(
+                "SELECT version, position, edge FROM model_meta WHERE name = ?", (self.name,)
+            ).fetchone()
+        if found is None:
+            return None
+        version, position, blob = found
+        if type(version) is not int:
+            raise ModelDamaged("the read model's version is damaged")
+        return ModelCheckpoint(version, _edge(position, blob))
+
+    def load(self, table: str, parts: Collection[str]) -> dict[str, dict[str, str]]:
+        wanted = list(parts)
+        found: dict[str, dict[str, str]] = {}
+        if not self._exists():
+            return found
+        with self._reading("read the read model") as conn:
+            for i in range(0, len(wanted), _CHUNK):
+                chunk = wanted[i : i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    "SELECT part, item, value FROM model_rows "
+                    f"WHERE name = ? AND tbl = ? AND part IN ({marks})",
+                    (self.name, table, *chunk),
+                )
+                for part, item, value in rows:
+                    found.setdefault(part, {})[item] = value
+        return found
+
+    def load_all(self, table: str) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        if not self._exists():
+            return found
+        with self._reading("read the read model") as conn:
+            rows = conn.execute(
+                "SELECT part, item, value FROM model_rows WHERE name = ? AND tbl = ?",
+                (self.name, table),
+            )
+            for part, item, value in rows:
+                found.setdefault(part, {})[item] = value
+        return found
+
+    def replace(
+        self,
+        version: int,
+        changes: Sequence[Change],
+        edge: CompactRange,
+        *,
+        expected: int | None,
+        reset: bool = False,
+    ) -> bool:
+        with self._writing() as conn, self._transaction(conn):
+            found = conn.execute(
+                "SELECT position FROM model_meta WHERE name = ?", (self.name,)
+            ).fetchone()
+            if not reset and (None if found is None else found[0]) != expected:
+                return False
+            if reset:
+                conn.execute("DELETE FROM model_rows WHERE name = ?", (self.name,))
+            _apply(conn, self.name, changes)
+            conn.execute(_SAVE_META, (self.name, version, edge.size, _edge_blob(edge)))
+        return True
