@@ -62,8 +62,22 @@ FIGURE_COLUMNS = (
 VIEW_COLUMNS = ("derived", "stale", "disputed_by")
 #: Any of these, given, makes a row's figure numbers rather than words.
 _NUMBER_COLUMNS = ("low", "high", "low_open", "high_open", "rule")
-#: Cells kept exactly as written, surrounding spaces included: free text.
-_PROSE = frozenset({"statement", "quote", "reason", "description", "title", "name", "phrase"})
+#: Cells kept exactly as written, surrounding spaces included: free text. Any
+#: other cell (slugs, names of kinds, numbers, dates, lists) loses its spaces.
+_PROSE = frozenset(
+    {
+        "statement",
+        "quote",
+        "reason",
+        "description",
+        "title",
+        "name",
+        "phrase",
+        "unit",
+        "rule",
+        "url",
+    }
+)
 _TYPES: dict[str, type[Event]] = {cls.__name__.casefold(): cls for cls in EVENT_TYPES}
 _TIME_DIRECTIVES = re.compile(r"%[HIMSfpXcTRr]")
 # Digits in groups of three with one kind of separator, as parse_figure reads them.

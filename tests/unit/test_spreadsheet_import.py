@@ -391,12 +391,12 @@ def test_free_text_keeps_its_spaces_and_other_cells_lose_them(lg: Ledger, tmp_pa
     path = write(
         tmp_path,
         "topic,source,claim_id,phrase,unit,stated_at,quote",
-        "  k/c , a ,f1, 300 , p ,2025-01-13,  said so  ",
+        "  k/c , a ,f1, 300 ,p ,2025-01-13,  said so  ",
     )
     lg.import_events(path)
     f1 = figure(lg, "f1")
-    assert (f1.topic, f1.source, f1.figure.unit) == ("k/c", "a", "p")
-    assert f1.figure.phrase == " 300 "
+    assert (f1.topic, f1.source, f1.stated_at) == ("k/c", "a", datetime(2025, 1, 13, tzinfo=UTC))
+    assert (f1.figure.phrase, f1.figure.unit) == (" 300 ", "p ")
     assert f1.quote == "  said so  "
 
 
