@@ -116,8 +116,9 @@ class Keeper:
         if self.in_memory:
             return
         assert self.model is not None
+        found: ModelCheckpoint | None = None
         try:
-            found: ModelCheckpoint | None = None if rebuild else self.model.checkpoint()
+            found = None if rebuild else self.model.checkpoint()
         except ModelDamaged as exc:
             log.warning("%s: the read model is damaged (%s): rebuilding it", self.store.url, exc)
         tree = self.store.tree()
@@ -132,7 +133,14 @@ class Keeper:
             self._in_memory()
             return
         start = found if found is not None and self._prefix(found, tree) else None
-        if start is None:
+        if start is not None:
+            log.warning(
+                "%s: the read model covers %d of %d records: catching up",
+                self.store.url,
+                start.position,
+                tree.size,
+            )
+        else:
             if found is not None:
                 log.warning(
                     "%s: the read model is of another version or another log: rebuilding it",

@@ -218,18 +218,28 @@ class Ledger(LedgerView):
                 return [self._decode(stored[e.event_id]) for e in batch]
             if expected_position is not None and expected_position != head:
                 raise ConcurrencyError(expected_position, head)
-            facts.prefetch(fresh)
             try:
+                facts.prefetch(fresh)
                 validate(facts, fresh)
             except ValidationError:
                 if careful:
                     raise
                 careful = True
                 continue
+            except ModelDamaged as exc:
+                # Read-model rows that do not read back: rebuild them from the log, retry.
+                log.warning("%s: %s: rebuilding the read model", self.url, exc)
+                keeper.forget()
+                keeper.repair(rebuild=True)
+                continue
             now = _checked_clock(self.store.clock())
             rows = self.codec.encode_many(head, fresh, now)
             try:
                 self._write(rows, fresh, head)
+            except ModelDamaged as exc:
+                log.warning("%s: %s: rebuilding the read model", self.url, exc)
+                keeper.repair(rebuild=True)
+                continue
             except DuplicateEvent:
                 if careful:
                     raise

@@ -51,6 +51,7 @@ from ledger.stores.readmodel import (
     ModelWrite,
     ReadModel,
     SQLiteModel,
+    retire_snapshot,
     store_model_write,
 )
 
@@ -104,6 +105,7 @@ class JsonlStore(Store):
         except BaseException:
             os.close(self._fd)
             raise
+        retire_snapshot(self._path)
 
     # -- the Store interface ---------------------------------------------
 
@@ -136,7 +138,19 @@ class JsonlStore(Store):
             self._side_session,
             _side_transaction,
             lambda: self._side is not None or os.path.exists(self._side_path),
+            self._discard_side,
         )
+
+    def _discard_side(self) -> None:
+        """Remove the read model's file (before a rebuild): it is a cache, and may be damaged."""
+        with self._mutex:
+            side, self._side = self._side, None
+            if side is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    side.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(self._side_path + suffix)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -36,6 +37,7 @@ __all__ = [
     "ModelWrite",
     "ReadModel",
     "SQLiteModel",
+    "retire_snapshot",
     "store_model_write",
 ]
 
@@ -147,6 +149,16 @@ class ReadModel(abc.ABC):
         """
 
 
+def retire_snapshot(log_path: str) -> None:
+    """Remove the projection snapshot an older claims-ledger kept beside a log file.
+
+    Its index is replaced by the read model; the file is a cache, so it goes.
+    """
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError, PermissionError, IsADirectoryError):
+            os.remove(f"{log_path}.snapshot{suffix}")
+
+
 def _edge_blob(edge: CompactRange) -> bytes:
     return b"".join(edge.hashes)
 
@@ -196,12 +208,15 @@ class SQLiteModel(ReadModel):
         session: Callable[[str], AbstractContextManager[sqlite3.Connection]],
         transaction: Callable[[sqlite3.Connection], AbstractContextManager[None]],
         exists: Callable[[], bool] = lambda: True,
+        discard: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self._session = session
         self._transaction = transaction
         # A side file not made yet holds no rows; reading must not make it.
         self._exists = exists
+        # A side file may be removed whole before a rebuild (it may not even be SQLite).
+        self._discard = discard
 
     @contextlib.contextmanager
     def _reading(self, what: str) -> Iterator[sqlite3.Connection]:
@@ -284,6 +299,8 @@ class SQLiteModel(ReadModel):
         expected: int | None,
         reset: bool = False,
     ) -> bool:
+        if reset and self._discard is not None:
+            self._discard()
         with self._writing() as conn, self._transaction(conn):
             found = conn.execute(
                 "SELECT position FROM model_meta WHERE name = ?", (self.name,)

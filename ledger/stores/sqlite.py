@@ -41,6 +41,7 @@ from ledger.stores.readmodel import (
     ModelWrite,
     ReadModel,
     SQLiteModel,
+    retire_snapshot,
     store_model_write,
 )
 
@@ -105,6 +106,8 @@ class SQLiteStore(Store):
         self._timeout = float(timeout)
         self._check_path()
         self._conn: sqlite3.Connection | None = self._connect()
+        if self._path != ":memory:":
+            retire_snapshot(self._path)
 
     # -- the Store interface ---------------------------------------------
 

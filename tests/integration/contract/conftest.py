@@ -7,15 +7,18 @@ adding a parameter here.
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from ledger import Ledger
 from ledger.stores.base import Clock
+from ledger.stores.postgres import split_url
 
 KINDS = ["memory", "jsonl", "sqlite", "postgresql"]
 
@@ -50,6 +53,66 @@ class StoreUnderTest:
     def close(self) -> None:
         """Release the store."""
         self.ledger.close()
+
+    def damage(self, how: str) -> None:
+        """Damage the store's read model as a crash, a disk or a hand would (not its log)."""
+        if self.kind == "memory":
+            return  # no read model: nothing to damage
+        if self.kind == "postgresql":
+            self._damage_postgresql(how)
+            return
+        model = Path(self.url if self.kind == "sqlite" else self.url + ".readmodel")
+        if how in ("remove the file", "garbage file"):
+            if self.kind == "sqlite":
+                how = "drop the checkpoint"  # the read model shares the log's file
+            else:
+                if how == "remove the file":
+                    model.unlink(missing_ok=True)
+                elif model.exists():
+                    model.write_bytes(b"\x00 not a database " * 64)
+                return
+        if not model.exists():
+            return
+        conn = sqlite3.connect(model, isolation_level=None, timeout=30)
+        try:
+            conn.execute(_SQLITE_DAMAGE[how])
+        except sqlite3.DatabaseError:
+            pass  # already damaged past SQL: that is damage too
+        finally:
+            conn.close()
+
+    def _damage_postgresql(self, how: str) -> None:
+        statement = _POSTGRES_DAMAGE.get(how, _POSTGRES_DAMAGE["drop the checkpoint"])
+        ledger = self.url.rsplit("ledger=", 1)[1]
+        with psycopg.connect(split_url(self.url)[0], autocommit=True) as conn:
+            conn.execute(statement, (ledger,))
+
+
+#: Damage a read model can suffer; each must leave the views those of a full replay.
+DAMAGE = (
+    "drop the checkpoint",
+    "another version",
+    "behind the log",
+    "unreadable rows",
+    "remove the file",
+    "garbage file",
+)
+_SQLITE_DAMAGE = {
+    "drop the checkpoint": "DELETE FROM model_meta",
+    "another version": "UPDATE model_meta SET version = version + 1",
+    "behind the log": "UPDATE model_meta SET position = max(position - 1, 0)",
+    "unreadable rows": "UPDATE model_rows SET value = '{' WHERE tbl IN ('figure', 'claim')",
+}
+_POSTGRES_DAMAGE = {
+    "drop the checkpoint": "DELETE FROM ledger_model_meta WHERE ledger = %s",
+    "another version": "UPDATE ledger_model_meta SET version = version + 1 WHERE ledger = %s",
+    "behind the log": (
+        "UPDATE ledger_model_meta SET position = greatest(position - 1, 0) WHERE ledger = %s"
+    ),
+    "unreadable rows": (
+        "UPDATE ledger_model_rows SET value = '{' WHERE ledger = %s AND tbl IN ('figure', 'claim')"
+    ),
+}
 
 
 NewStore = Callable[..., StoreUnderTest]

@@ -1,9 +1,10 @@
 """A hypothesis state machine per store, checked against a plain list of events.
 
 Rules append valid and invalid events, re-append stored ones, append with a
-stale expected position, extend with a poisoned batch, and close and reopen
-the store; after every step the store must hold exactly the model's events
-at positions 1..n, and its views must equal a fresh replay of its records.
+stale expected position, extend with a poisoned batch, let another writer
+append, damage the read model, and close and reopen the store; after every
+step the store must hold exactly the model's events at positions 1..n, and
+its views (read model or not) must equal a fresh replay of its records.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ledger import (
 from ledger.facade import LedgerView
 
 from .builders import claim, dispute, figure, retract, unknown_dispute
-from .conftest import NewStore, StoreUnderTest
+from .conftest import DAMAGE, NewStore, StoreUnderTest
 
 SOURCES = ("src/a", "src/b", "src/c")
 
@@ -149,6 +150,24 @@ class LedgerMachine(RuleBasedStateMachine):
     def close_and_reopen(self) -> None:
         self.store.reopen()
 
+    @rule(data=st.data())
+    def another_writer_appends(self, data: st.DataObject) -> None:
+        # Another process's Ledger on the same store; this one must see its records.
+        event = self._valid(data)
+        other = self.store.open_another()
+        try:
+            other.append(event)
+        finally:
+            if self.store.kind != "memory":
+                other.close()
+        self.model.append(event)
+
+    @rule(how=st.sampled_from(DAMAGE), reopen=st.booleans())
+    def damage_the_read_model(self, how: str, reopen: bool) -> None:
+        self.store.damage(how)
+        if reopen:
+            self.store.reopen()
+
     # -- invariants -----------------------------------------------------
 
     @invariant()
@@ -169,6 +188,8 @@ class LedgerMachine(RuleBasedStateMachine):
         assert lg.topics() == fresh.topics()
         assert lg.propositions() == fresh.propositions()
         assert lg.disputes() == fresh.disputes()
+        for topic in fresh.topics():
+            assert lg.history(topic.topic) == fresh.history(topic.topic)
 
     def teardown(self) -> None:
         self.store.close()

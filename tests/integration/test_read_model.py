@@ -1,0 +1,308 @@
+"""The read model beside the log: where it lives, what a query reads, and everything it survives.
+
+The read model is a cache, never evidence: whatever happens to it (missing,
+stale, foreign, damaged) the views are those of a full replay of the log,
+with a warning, never an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ledger import ClaimDisputed, Ledger, LedgerView, SourceDescribed, TopicDefined
+from ledger.codec import make_codec
+from ledger.stores.postgres import split_url
+from ledger.stores.readmodel import SQLiteModel
+from tests.integration.contract.builders import T0, claim, dispute, figure, retract, topic
+
+FILE_KINDS = [".db", ".jsonl"]
+
+
+def story(offset: int = 0) -> list[object]:
+    """A few topics, a composite, voices, disputes and a retraction."""
+    n = offset
+    return [
+        topic(),
+        TopicDefined(topic="kursk/killed", title="Killed", unit="people"),
+        TopicDefined(topic="kursk/other", title="Other", unit="people"),
+        SourceDescribed(source="src/a", name="A", affiliation="ukraine"),
+        SourceDescribed(source="src/b", name="B", affiliation="ukraine"),
+        figure(n + 1, "src/a", 100, 200),
+        figure(n + 2, "src/b", 150, 250),
+        figure(n + 3, "src/c", 400, 500),
+        claim(n + 4, "src/c"),
+        dispute(n + 5, f"c{n + 1}", "src/c"),
+        retract(n + 6, f"c{n + 2}", "src/b"),
+    ]
+
+
+def views(lg: LedgerView) -> tuple[object, ...]:
+    """Everything the built-in views answer."""
+    return (
+        lg.topics(),
+        lg.propositions(),
+        lg.disputes(),
+        [lg.history(t.topic) for t in lg.topics()],
+        lg.claim("c1"),
+        lg.definition("kursk/casualties"),
+        lg.source("src/a"),
+    )
+
+
+def replayed(lg: Ledger) -> tuple[object, ...]:
+    return views(LedgerView.replay(r.event for r in lg.records()))
+
+
+@pytest.fixture
+def path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    suffix = getattr(request, "param", ".db")
+    return tmp_path / f"log{suffix}"
+
+
+def build(path: Path) -> None:
+    with Ledger.open(str(path)) as lg:
+        lg.extend(story())  # type: ignore[arg-type]
+
+
+def model_file(path: Path) -> Path:
+    return path if path.suffix == ".db" else Path(f"{path}.readmodel")
+
+
+def sql(path: Path, *statements: str) -> None:
+    """Run statements on the SQLite file that holds the read model, as damage would."""
+    conn = sqlite3.connect(model_file(path), isolation_level=None)
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    finally:
+        conn.close()
+
+
+# -- where it lives -----------------------------------------------------------------
+
+
+def test_a_sqlite_ledger_keeps_its_read_model_in_its_own_file_at_the_head(tmp_path: Path) -> None:
+    path = tmp_path / "log.db"
+    build(path)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        "log.db"
+    ]
+    conn = sqlite3.connect(path)
+    try:
+        meta = conn.execute("SELECT name, version, position FROM model_meta").fetchall()
+        rows = conn.execute("SELECT count(*) FROM model_rows").fetchone()[0]
+    finally:
+        conn.close()
+    assert meta == [("ledger", 1, len(story()))]
+    assert rows > 0
+
+
+@pytest.mark.parametrize("path", [".jsonl"], indirect=True)
+def test_a_jsonl_ledger_keeps_its_read_model_beside_it_and_an_empty_one_makes_none(
+    path: Path,
+) -> None:
+    with Ledger.open(str(path)) as lg:
+        assert lg.topics() == []
+    assert not Path(f"{path}.readmodel").exists()
+    build(path)
+    assert Path(f"{path}.readmodel").exists()
+    with Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+
+
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_one_topic_reads_only_the_rows_of_that_topic_and_its_sources(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(path)
+    with Ledger.open(str(path)) as lg:
+        lg.append(figure(50, "src/z", 1, 2))  # on kursk/casualties too
+        lg.append(TopicDefined(topic="far/away", title="Far", unit="people"))
+    asked: list[tuple[str, tuple[str, ...]]] = []
+    whole: list[str] = []
+    load, load_all = SQLiteModel.load, SQLiteModel.load_all
+
+    def counting_load(self: SQLiteModel, table: str, parts: object) -> object:
+        asked.append((table, tuple(parts)))  # type: ignore[arg-type]
+        return load(self, table, parts)  # type: ignore[arg-type]
+
+    def counting_all(self: SQLiteModel, table: str) -> object:
+        whole.append(table)
+        return load_all(self, table)
+
+    monkeypatch.setattr(SQLiteModel, "load", counting_load)
+    monkeypatch.setattr(SQLiteModel, "load_all", counting_all)
+    with Ledger.open(str(path)) as lg:
+        view = lg.topic("kursk/casualties")
+    assert whole == []
+    named = {part for _, parts in asked for part in parts}
+    assert named <= {"kursk/casualties", *(f.source for f in view.figures)}
+
+
+# -- what it survives ---------------------------------------------------------------
+
+
+def damage_cases() -> dict[str, Callable[[Path], None]]:
+    return {
+        "the tables are gone": lambda p: sql(p, "DROP TABLE model_rows", "DROP TABLE model_meta"),
+        "a row does not read back": lambda p: sql(
+            p, "UPDATE model_rows SET value = 'not json' WHERE tbl = 'figure'"
+        ),
+        "a row of the wrong shape": lambda p: sql(
+            p, "UPDATE model_rows SET value = '[1, 2]' WHERE tbl = 'figure'"
+        ),
+        "the checkpoint is of another version": lambda p: sql(
+            p, "UPDATE model_meta SET version = 99"
+        ),
+        "the checkpoint is past the log": lambda p: sql(
+            p, "UPDATE model_meta SET position = position + 5"
+        ),
+        "the checkpoint's edge is garbage": lambda p: sql(p, "UPDATE model_meta SET edge = x'00'"),
+        "the checkpoint's root is another log's": lambda p: sql(
+            p, "UPDATE model_meta SET edge = zeroblob(length(edge))"
+        ),
+    }
+
+
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+@pytest.mark.parametrize("damage", sorted(damage_cases()))
+def test_a_damaged_read_model_gives_the_same_answers_with_a_warning(
+    path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    build(path)
+    damage_cases()[damage](path)
+    with caplog.at_level(logging.WARNING, logger="ledger"), Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+        lg.append(figure(60, "src/d", 1, 1000))
+        assert views(lg) == replayed(lg)
+    assert any("read model" in r.getMessage() for r in caplog.records)
+    with Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+
+
+@pytest.mark.parametrize("path", [".jsonl"], indirect=True)
+@pytest.mark.parametrize(
+    "how",
+    ["missing", "garbage bytes", "empty", "another ledger's", "an older copy of its own"],
+)
+def test_a_side_file_that_is_not_this_log_s_read_model_is_set_aside(
+    path: Path, how: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    side = Path(f"{path}.readmodel")
+    build(path)
+    if how == "an older copy of its own":
+        shutil.copyfile(side, tmp_path / "old")
+        with Ledger.open(str(path)) as lg:
+            lg.extend([figure(70, "src/e", 5, 6), dispute(71, "c3", "src/e")])
+        shutil.copyfile(tmp_path / "old", side)
+    elif how == "another ledger's":
+        other = tmp_path / "other.jsonl"
+        with Ledger.open(str(other)) as lg:
+            lg.extend([topic(), figure(1, "src/q", 1, 2)])
+        shutil.copyfile(f"{other}.readmodel", side)
+    elif how == "missing":
+        side.unlink()
+    else:
+        side.write_bytes(b"" if how == "empty" else b"\x00garbage" * 100)
+    for sibling in (Path(f"{side}-wal"), Path(f"{side}-shm")):
+        sibling.unlink(missing_ok=True)
+    with caplog.at_level(logging.WARNING, logger="ledger"), Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+    assert caplog.records
+
+
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_records_appended_without_the_read_model_are_caught_up_on_open(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    build(path)
+    # An older claims-ledger appends the records and knows nothing of read models.
+    with Ledger.open(str(path)) as lg:
+        head = lg.head
+        events = [
+            figure(80, "src/f", 7, 9),
+            ClaimDisputed(target="c80", source="src/a", stated_at=T0),
+        ]
+        rows = make_codec().encode_many(head, events, lg.store.clock())
+        lg.store.write(rows, head)
+    with caplog.at_level(logging.WARNING, logger="ledger"), Ledger.open(str(path)) as lg:
+        assert lg.topic("kursk/casualties").figure_of("src/f") is not None
+        assert views(lg) == replayed(lg)
+
+
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_an_old_snapshot_file_is_removed_on_open(path: Path) -> None:
+    build(path)
+    old = Path(f"{path}.snapshot")
+    old.write_bytes(b"an index kept by an older claims-ledger")
+    Path(f"{old}-wal").write_bytes(b"")
+    with Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+    assert not old.exists()
+    assert not Path(f"{old}-wal").exists()
+
+
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_another_process_s_appends_are_seen_at_the_next_query(path: Path) -> None:
+    build(path)
+    with Ledger.open(str(path)) as reader, Ledger.open(str(path)) as writer:
+        before = reader.topic("kursk/casualties")
+        writer.append(figure(90, "src/g", 1, 3))
+        after = reader.topic("kursk/casualties")
+        assert after != before
+        assert after.figure_of("src/g") is not None
+        assert views(reader) == replayed(writer)
+
+
+# -- PostgreSQL ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> str:
+    name = f"t{uuid.uuid4().hex[:12]}"
+    return f"{postgres_url}{'&' if '?' in postgres_url else '?'}ledger={name}"
+
+
+def pg(url: str, *statements: str) -> None:
+    ledger = url.rsplit("ledger=", 1)[1]
+    with psycopg.connect(split_url(url)[0], autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement.replace(":ledger", "%s"), (ledger,) * statement.count(":ledger"))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "DELETE FROM ledger_model_meta WHERE ledger = :ledger",
+        "UPDATE ledger_model_rows SET value = 'x' WHERE ledger = :ledger AND tbl = 'figure'",
+        "UPDATE ledger_model_meta SET position = position - 2 WHERE ledger = :ledger",
+        "UPDATE ledger_model_meta SET version = 99 WHERE ledger = :ledger",
+    ],
+)
+def test_a_damaged_postgresql_read_model_gives_the_same_answers(pg_url: str, damage: str) -> None:
+    with Ledger.open(pg_url) as lg:
+        lg.extend(story())  # type: ignore[arg-type]
+    pg(pg_url, damage)
+    with Ledger.open(pg_url) as lg:
+        assert views(lg) == replayed(lg)
+        lg.append(figure(60, "src/d", 1, 1000))
+        assert views(lg) == replayed(lg)
+
+
+@pytest.mark.postgres
+def test_every_process_that_opens_a_postgresql_ledger_reads_its_read_model(pg_url: str) -> None:
+    with Ledger.open(pg_url) as writer:
+        writer.extend(story())  # type: ignore[arg-type]
+        with Ledger.open(pg_url) as reader:
+            assert views(reader) == replayed(writer)
+            writer.append(figure(99, "src/h", 3, 4))
+            assert reader.topic("kursk/casualties").figure_of("src/h") is not None
