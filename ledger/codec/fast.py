@@ -37,7 +37,16 @@ from ledger.codec.timestamps import format_timestamp
 from ledger.domain.durations import format_duration, parse_duration
 from ledger.domain.figures import Rule
 
-__all__ = ["ENCODE_OPTIONS", "FastDecoder", "FastEncoder", "decoder", "encoder", "fast_timestamp"]
+__all__ = [
+    "ENCODE_OPTIONS",
+    "FastDecoder",
+    "FastEncoder",
+    "Unusual",
+    "decoder",
+    "encoder",
+    "fast_timestamp",
+    "read_recorded_at",
+]
 
 #: decode(data, event_id): the event of a record's parsed data, or None when unsure.
 FastDecoder = Callable[[Any, Any], Any]
@@ -58,7 +67,7 @@ _NONE = type(None)
 _new = object.__new__
 
 
-class _Unusual(Exception):
+class Unusual(Exception):
     """Anything the fast path does not vouch for: let the converter decide."""
 
 
@@ -81,20 +90,21 @@ def _timestamp_reader() -> Callable[[Any], datetime]:
         if text == seen[0]:
             return seen[1]
         if type(text) is not str or not text.endswith("Z"):
-            raise _Unusual
+            raise Unusual
         try:
             value = fromisoformat(text)  # reads the Z itself, as UTC
         except ValueError:
-            raise _Unusual from None
+            raise Unusual from None
         if value.tzinfo is not UTC:
-            raise _Unusual
+            raise Unusual
         last = (text, value)
         return value
 
     return read
 
 
-_recorded_at = _timestamp_reader()
+#: read_recorded_at(text): a record's canonical recorded_at; raises Unusual otherwise.
+read_recorded_at = _timestamp_reader()
 # A figure's as_of is its stated_at, most of the time: one reader for both.
 _stated_at = _timestamp_reader()
 
@@ -102,8 +112,8 @@ _stated_at = _timestamp_reader()
 def fast_timestamp(text: Any) -> datetime | None:
     """A canonical 'Z' timestamp (recorded_at), parsed quickly; None when unusual."""
     try:
-        return _recorded_at(text)
-    except _Unusual:
+        return read_recorded_at(text)
+    except Unusual:
         return None
 
 
@@ -164,7 +174,7 @@ class _Writer:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.scope: dict[str, Any] = {"Unusual": _Unusual, "new": _new}
+        self.scope: dict[str, Any] = {"Unusual": Unusual, "new": _new}
 
     def name(self, prefix: str, value: Any) -> str:
         name = f"{prefix}_{len(self.scope)}"
@@ -202,7 +212,7 @@ def _first_seen(wire: _Wire, seen: dict[str, str]) -> Callable[[Any], str]:
 
     def first(value: Any) -> str:
         if type(value) is not str or (rule is not None and not rule.keeps(value)):
-            raise _Unusual
+            raise Unusual
         kept = sys.intern(value)
         if len(seen) > 100_000:
             seen.clear()
@@ -256,8 +266,7 @@ def _field_lines(out: _Writer, wire: _Wire, indent: int) -> None:
 def _covers(wire: _Wire, rule: Rule, kinds: tuple[type, ...]) -> None:
     # What the wire gives must be of the rule's kind, or the fast path would
     # skip a check the validator makes.
-    allowed = rule.kind if isinstance(rule.kind, tuple) else (rule.kind,)
-    ok = all(k in allowed if rule.exact else issubclass(k, allowed) for k in kinds)
+    ok = all(k in rule.kinds if rule.exact else issubclass(k, rule.kinds) for k in kinds)
     if not ok or (rule.item is not None and kinds != (tuple,)):
         raise TypeError(f"{wire.name}: the wire gives {kinds}, the rule wants {rule.kind}")
 

@@ -33,9 +33,11 @@ from ledger.codec.fast import (
     ENCODE_OPTIONS,
     FastDecoder,
     FastEncoder,
+    Unusual,
     decoder,
     encoder,
     fast_timestamp,
+    read_recorded_at,
 )
 from ledger.codec.rows import MAX_RECORD_BYTES, RowValues, StoredRow, leaf_bytes, oversize
 from ledger.codec.timestamps import format_timestamp, parse_timestamp
@@ -150,8 +152,9 @@ class Codec:
         self._converter = make_converter()
         self._by_tag: dict[str, EventType] = {}
         self._by_cls: dict[type, EventType] = {}
-        # Shortcuts for well-formed records of a current schema; the converter stays the definition.
-        self._fast: dict[tuple[str, int], FastDecoder] = {}
+        # Shortcuts for well-formed records of a current schema, by tag: (schema, decoder).
+        # The converter stays the definition.
+        self._fast: dict[str, tuple[int, FastDecoder]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
 
     @property
@@ -171,12 +174,13 @@ class Codec:
             raise ValueError(f"{kind.tag} is registered already")
         self._by_tag[kind.tag] = kind
         self._by_cls[cls] = kind
-        self._fast[(kind.tag, schema)] = kind.fast_decode
+        self._fast[kind.tag] = (schema, kind.fast_decode)
         return kind
 
     def fast_decoder(self, tag: str, schema: int) -> FastDecoder | None:
         """The fast decoder of records of tag at schema; None for older schemas."""
-        return self._fast.get((tag, schema))
+        found = self._fast.get(tag)
+        return found[1] if found is not None and found[0] == schema else None
 
     def register_upcaster(self, tag: str, from_schema: int, upcaster: Upcaster) -> None:
         """Register how data of schema from_schema of tag becomes from_schema + 1.
@@ -249,29 +253,31 @@ class Codec:
         return Recorded(row.position, row.event_id, recorded_at, event, bytes.fromhex(row.hash))
 
     def _decode_fast(self, values: RowValues) -> Event | None:
-        # The replay's hot path: a well-formed, current-schema record of a
-        # common type. None sends anything else down the checked path.
+        # The replay's hot path: a well-formed record of a current schema.
+        # None sends anything else down the checked path.
         _, event_id, kind, schema, recorded_at, data, digest = values
-        fast = self._fast.get((kind, schema)) if type(schema) is int else None
+        found = self._fast.get(kind) if type(kind) is str else None
         if (
-            fast is None
+            found is None
+            or found[0] != schema
+            or type(schema) is not int
             or type(data) is not str
             or len(data) >= _SAFE_CHARS
             or type(digest) is not str
-            or fast_timestamp(recorded_at) is None
         ):
             return None
         try:
+            read_recorded_at(recorded_at)
             fields = orjson.loads(data)
             # Canonical text only: the stored text must be what re-encoding its
             # content gives. A repeated key (which orjson resolves to the last
-            # one) drops bytes from the re-encoding, so this comparison is the
-            # soundest and cheapest check: one C call, no Python per key.
+            # one) drops bytes from the re-encoding, as other layouts change
+            # them, so this one comparison in C is sound and the cheapest check.
             if orjson.dumps(fields, option=_SORTED) != data.encode():
                 return None
             bytes.fromhex(digest)
-            return fast(fields, event_id)  # type: ignore[no-any-return]
-        except (orjson.JSONDecodeError, ValueError, TypeError):
+            return found[1](fields, event_id)  # type: ignore[no-any-return]
+        except (Unusual, orjson.JSONDecodeError, ValueError, TypeError):
             return None
 
     def _decode_checked(self, row: StoredRow, line: int | None) -> Recorded:

@@ -51,21 +51,46 @@ class Rule:
     exact: bool = False
     item: Rule | None = None
     error: type[InvalidEvent] = InvalidEvent
+    #: ``kind`` as a tuple.
+    kinds: tuple[type, ...] = attrs.field(init=False, repr=False, eq=False)
+    #: keeps(value): whether value keeps the rule.
+    keeps: Callable[[object], bool] = attrs.field(init=False, repr=False, eq=False)
 
-    def keeps(self, value: object) -> bool:
-        """Whether value keeps the rule."""
-        if value is None:
-            return self.optional
+    def __attrs_post_init__(self) -> None:
         kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
-        if not (type(value) in kinds if self.exact else isinstance(value, kinds)):
-            return False
-        if self.item is not None and not all(self.item.keeps(x) for x in value):  # type: ignore[attr-defined]
-            return False
-        return self.test is None or bool(self.test(value))
+        object.__setattr__(self, "kinds", kinds)
+        object.__setattr__(self, "keeps", _keeper(self, kinds))
 
     def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not self.keeps(value):
             raise self.error(self.why(value), field=attribute.name)
+
+
+def _keeper(rule: Rule, kinds: tuple[type, ...]) -> Callable[[object], bool]:
+    # Written out per shape: validators run on every event the API builds.
+    test, optional, item = rule.test, rule.optional, rule.item
+    if item is not None:
+        each = item.keeps
+
+        def keeps_items(value: Any) -> bool:
+            if value is None:
+                return optional
+            if not isinstance(value, kinds) or not all(map(each, value)):  # type: ignore[call-overload]
+                return False
+            return test is None or bool(test(value))
+
+        return keeps_items
+    if test is None:
+        if rule.exact:
+            return lambda value: type(value) in kinds or (optional and value is None)
+        return lambda value: isinstance(value, kinds) or (optional and value is None)
+    if rule.exact:
+        return lambda value: (
+            bool(test(value)) if type(value) in kinds else optional and value is None
+        )
+    return lambda value: (
+        bool(test(value)) if isinstance(value, kinds) else optional and value is None
+    )
 
 
 # -- text ---------------------------------------------------------------------
