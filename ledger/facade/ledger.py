@@ -71,7 +71,7 @@ class Ledger(LedgerView):
         self.store = store
         self.codec = codec or make_codec()
         self._tune_gc = tune_gc
-        self._keeper = Keeper(store, self.codec)
+        self._keeper = Keeper(store, self.codec, writable=not store.read_only)
         super().__init__(self._keeper.reader)
         with self._collector():
             self._current()

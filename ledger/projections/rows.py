@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from ledger.codec.timestamps import format_timestamp, parse_timestamp
+from ledger.codec.timestamps import parse_timestamp
 from ledger.domain.figures import Figure
 from ledger.projections.facts import (
     ClaimFact,
@@ -48,7 +48,10 @@ def _window_in(v: list[int] | None) -> timedelta | None:
 
 _Encode = Callable[[Any], Any]
 _Decode = Callable[[Any], Any]
-_t, _T = format_timestamp, parse_timestamp
+# Datetimes go to orjson as they are: with OPT_UTC_Z it writes them as
+# format_timestamp does (UTC, a Z suffix, microseconds only when present), in C.
+_OPTIONS = orjson.OPT_UTC_Z
+_t, _T = (lambda d: d), parse_timestamp
 
 
 def _same(value: Any) -> Any:
@@ -90,7 +93,7 @@ _CODECS: dict[str, tuple[_Encode, _Decode]] = {
 
 def encode_value(table: str, value: Any) -> str:
     """A fact of a table as the JSON text a read model stores."""
-    return orjson.dumps(_CODECS[table][0](value)).decode()
+    return orjson.dumps(_CODECS[table][0](value), option=_OPTIONS).decode()
 
 
 def decode_value(table: str, text: str) -> Any:

@@ -39,6 +39,8 @@ class Store(abc.ABC):
     clock: Clock
     #: Whether positions are line numbers of a file (JSON Lines), for error messages.
     numbered_lines: bool = False
+    #: Whether the store was opened read-only: it refuses writes and never repairs.
+    read_only: bool = False
 
     @abc.abstractmethod
     def head(self) -> int:
