@@ -9,7 +9,7 @@ eight fields, windows ``[days, seconds, microseconds]`` (exact).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -51,7 +51,11 @@ _Decode = Callable[[Any], Any]
 # Datetimes go to orjson as they are: with OPT_UTC_Z it writes them as
 # format_timestamp does (UTC, a Z suffix, microseconds only when present), in C.
 _OPTIONS = orjson.OPT_UTC_Z
-_t, _T = (lambda d: d), parse_timestamp
+_T = parse_timestamp
+
+
+def _t(value: datetime) -> datetime:
+    return value
 
 
 def _same(value: Any) -> Any:
