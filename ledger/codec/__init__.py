@@ -2,8 +2,10 @@
 
 - ``rows``: ``StoredRow``, its leaf bytes and the size limit;
 - ``timestamps``: UTC timestamps as the wire writes them;
-- ``fast``: the fast paths of the common event types;
-- ``registry``: ``Codec``, the event types it knows, their schemas and upcasters.
+- ``fast``: fast decoders and encoders, generated from each event type's
+  attrs fields and their rules;
+- ``registry``: ``Codec``, the event types it knows, their schemas, fast
+  paths and upcasters.
 """
 
 from __future__ import annotations

@@ -81,7 +81,8 @@ def _timestamp_reader() -> Callable[[Any], datetime]:
     as_of and stated_at); most others are distinct, so a larger cache costs
     more than parsing.
     """
-    last: tuple[object, datetime] = ("", datetime.min)
+    # Nothing equals a fresh object(): the first text is always parsed.
+    last: tuple[object, datetime] = (object(), datetime.min)
     fromisoformat = datetime.fromisoformat
 
     def read(text: Any) -> datetime:
@@ -132,9 +133,12 @@ class _Wire:
 
     name: str
     kind: Any
+    #: None may stand on the wire: the type allows it and so does the rule.
     nullable: bool
     rule: Rule | None
     repeats: bool
+    #: The type allows None (what an encoder must write as null).
+    optional: bool = False
 
     @property
     def scalars(self) -> tuple[type, ...]:
@@ -157,8 +161,8 @@ def _wire(cls: type, field: attrs.Attribute[Any]) -> _Wire:
         raise TypeError(f"{cls.__name__}.{field.name}: a fast path needs a Rule as validator")
     if not field.init or field.alias != field.name:
         raise TypeError(f"{cls.__name__}.{field.name}: a fast path needs a plain init field")
-    nullable = nullable and (rule is None or rule.optional)
-    return _Wire(field.name, kind, nullable, rule, bool(field.metadata.get(REPEATS)))
+    allowed = nullable and (rule is None or rule.optional)
+    return _Wire(field.name, kind, allowed, rule, bool(field.metadata.get(REPEATS)), nullable)
 
 
 def _fields(cls: type) -> tuple[attrs.Attribute[Any], ...]:
@@ -364,7 +368,7 @@ def _encoder(cls: type) -> FastEncoder:
         value = f"obj.{field.name}"
         if write is not None:
             name = out.name("write", write)
-            if wire.nullable:
+            if wire.optional:
                 out.add(1, f"v_{field.name} = {value}")
                 value = f"None if v_{field.name} is None else {name}(v_{field.name})"
             else:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -29,6 +31,7 @@ from ledger import (
     TopicDefined,
 )
 from ledger.codec import RowValues, StoredRow, format_timestamp, make_codec, parse_timestamp
+from ledger.codec.fast import fast_timestamp
 from ledger.domain.durations import format_duration, parse_duration, parse_window
 from ledger.domain.events import Event, to_timestamp
 from ledger.merkle import leaf_hash
@@ -141,6 +144,39 @@ def test_any_offset_is_normalised_to_utc_and_keeps_its_microseconds(when: dateti
     assert back.stated_at == when
     assert back.stated_at.tzinfo is UTC
     assert back.stated_at.microsecond == when.astimezone(UTC).microsecond
+
+
+@pytest.mark.parametrize("text", ["", "2025-01-13T09:00:00", "yesterday", None, 5])
+def test_a_recorded_at_that_is_not_a_utc_timestamp_text_never_decodes(text: object) -> None:
+    # Whatever the fast path read before: it remembers the last timestamp it read.
+    good = CODEC.encode(
+        4, ClaimMade(claim_id="c", topic="t", source="s", statement="x", stated_at=BASE), BASE
+    )
+    assert CODEC.decode(good).recorded_at == BASE
+    assert fast_timestamp(text) is None
+    with pytest.raises(CorruptLog) as caught:
+        CODEC.decode(attrs.evolve(good, recorded_at=text))
+    assert caught.value.position == 4
+
+
+def test_a_fresh_process_reads_no_timestamp_from_an_empty_text() -> None:
+    # The fast path remembers the last timestamp it read; before the first, nothing.
+    script = (
+        "from ledger.codec import make_codec\n"
+        "from ledger.codec.fast import fast_timestamp\n"
+        "assert fast_timestamp('') is None\n"
+        "row = (1, 'e', 'ClaimRetracted', 1, '',"
+        ' \'{"reason":null,"source":"s","stated_at":"2025-01-13T00:00:00Z","target":"t"}\','
+        " '00' * 32)\n"
+        "try:\n"
+        "    make_codec().decode_values(row)\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "CorruptLog"
 
 
 @given(when=timestamps)
