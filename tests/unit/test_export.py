@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -555,3 +557,12 @@ def test_to_pandas_without_pandas_is_a_ledger_error(
         to_pandas(lg, "topics")
     assert isinstance(caught.value, LedgerError)
     assert isinstance(caught.value, ImportError)
+
+
+def test_the_python_in_docs_spreadsheets_md_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "spreadsheets.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+    assert blocks
+    monkeypatch.chdir(page.parents[1])
+    for block in blocks:
+        exec(compile(block, str(page), "exec"), {})
