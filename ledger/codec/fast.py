@@ -35,7 +35,7 @@ import orjson
 
 from ledger.codec.timestamps import format_timestamp
 from ledger.domain.durations import format_duration, parse_duration
-from ledger.domain.figures import Rule
+from ledger.domain.figures import REPEATS, Rule
 
 __all__ = [
     "ENCODE_OPTIONS",
@@ -56,9 +56,6 @@ FastEncoder = Callable[[Any], dict[str, Any]]
 #: How event data is written: sorted keys, and UTC datetimes with a Z suffix.
 ENCODE_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
 
-#: A field metadata key: the field's values repeat across the log (names,
-#: units), so a decoder checks each distinct value once and keeps one copy.
-REPEATS = "repeats"
 #: Fields given to a decoder beside the data, not inside it.
 OUTSIDE = ("event_id",)
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ledger.domain.figures import OPTIONAL_TEXT, TEXT, Figure, Rule, surrogate_in
+from ledger.domain.figures import OPTIONAL_TEXT, REPEATS, TEXT, Figure, Rule, surrogate_in
 from ledger.errors import InvalidEvent
 
 __all__ = [
@@ -49,7 +49,7 @@ STANCES = ("affirms", "denies")
 
 def is_slug(value: object) -> bool:
     """Whether value is a slug: lowercase [a-z0-9._-] segments joined by '/'."""
-    return isinstance(value, str) and _SLUG.fullmatch(value) is not None
+    return SLUG.keeps(value)
 
 
 def to_timestamp(value: object) -> datetime:
@@ -139,10 +139,8 @@ def _why_window(value: object) -> str:
 
 
 def _not_negative(value: timedelta) -> bool:
-    return value >= _ZERO
+    return value >= timedelta(0)
 
-
-_ZERO = timedelta(0)
 
 #: A slug: lowercase [a-z0-9._-] segments joined by '/' (ASCII, so always UTF-8).
 SLUG = Rule(str, _why_slug, _SLUG.fullmatch)
@@ -172,7 +170,7 @@ def _slug() -> Any:
 
 def _name() -> Any:
     # Topics and sources repeat across the log: a decoder may keep one copy of each.
-    return attrs.field(validator=SLUG, metadata={"repeats": True})
+    return attrs.field(validator=SLUG, metadata={REPEATS: True})
 
 
 def _text() -> Any:

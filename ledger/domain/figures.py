@@ -20,6 +20,7 @@ from ledger.errors import InvalidEvent, InvalidFigure
 
 __all__ = [
     "OPTIONAL_TEXT",
+    "REPEATS",
     "TEXT",
     "Figure",
     "Interval",
@@ -32,6 +33,10 @@ __all__ = [
 ]
 
 Number = int | float
+
+#: A field metadata key: the field's values repeat across the log (names,
+#: units), so a decoder may check each distinct value once and keep one copy.
+REPEATS = "repeats"
 
 
 @attrs.frozen
@@ -238,7 +243,7 @@ class Figure:
     )
     # Units and rule names repeat on every figure: a decoder may keep one copy of each.
     unit: str = attrs.field(
-        kw_only=True, validator=attrs.evolve(TEXT, error=InvalidFigure), metadata={"repeats": True}
+        kw_only=True, validator=attrs.evolve(TEXT, error=InvalidFigure), metadata={REPEATS: True}
     )
     phrase: str | None = attrs.field(
         default=None, kw_only=True, validator=attrs.evolve(OPTIONAL_TEXT, error=InvalidFigure)
@@ -247,7 +252,7 @@ class Figure:
         default=None,
         kw_only=True,
         validator=attrs.evolve(OPTIONAL_TEXT, error=InvalidFigure),
-        metadata={"repeats": True},
+        metadata={REPEATS: True},
     )
 
     def __attrs_post_init__(self) -> None:
