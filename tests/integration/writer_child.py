@@ -3,7 +3,8 @@
     python writer_child.py URL PREFIX COUNT [MAX_BATCH]
 
 Opens the ledger, prints ``ready``, waits for a line on stdin, then appends
-COUNT batches (forever when COUNT is 0) of 1..MAX_BATCH ClaimMade events and,
+COUNT batches (forever when COUNT is 0) of 1..MAX_BATCH events (ClaimMade and
+FigureReported on a few topics, so that the read model has rows to keep) and,
 after each append returns, prints one line ``position:event_id ...`` for the
 batch: the acknowledgement the parent holds the store to. Event ids are
 ``PREFIX-<batch>-<k>-of-<n>`` so the parent can tell whether a batch landed
@@ -22,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from ledger import ClaimMade, Ledger
+from ledger import ClaimMade, Event, Figure, FigureReported, Ledger, LedgerView
 from ledger.merkle import root
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,10 +87,16 @@ class Writer:
 
 
 def check_log(url: str, acked: dict[str, int]) -> int:
-    """Assert the log after a crash; return its head."""
+    """Assert the log after a crash, and its read model against a replay; return its head."""
     with Ledger.open(url) as lg:
         records = list(lg.records())  # every record decodes
         edge = lg.store.tree()
+        replay = LedgerView.replay(r.event for r in records)
+        # The read model (caught up if a writer died between the log and it) is the replay.
+        assert lg.topics() == replay.topics(), "the read model's topics are not the replay's"
+        assert lg.propositions() == replay.propositions(), "propositions differ from the replay"
+        for topic in replay.topics():
+            assert lg.history(topic.topic) == replay.history(topic.topic)
     assert [r.position for r in records] == list(range(1, len(records) + 1)), "positions gap"
     stored = {r.event_id: r.position for r in records}
     lost = {e: p for e, p in acked.items() if stored.get(e) != p}
@@ -110,18 +117,35 @@ def main(url: str, prefix: str, count: int, max_batch: int) -> None:
     batch = 0
     while count == 0 or batch < count:
         size = rng.randint(1, max_batch)
-        events = [
-            ClaimMade(
-                claim_id=f"{prefix}/b{batch}-{k}",
-                topic="kursk/incursion",
-                source=f"src/{prefix}",
-                # Sizes that cross page boundaries make torn writes possible.
-                statement="troops crossed the border " + "x" * rng.randint(0, 3000),
-                stated_at=datetime(2024, 8, 6, tzinfo=UTC) + timedelta(seconds=batch),
-                event_id=f"{prefix}-{batch}-{k}-of-{size}",
+        stated = datetime(2024, 8, 6, tzinfo=UTC) + timedelta(seconds=batch)
+        events: list[Event] = []
+        for k in range(size):
+            event_id = f"{prefix}-{batch}-{k}-of-{size}"
+            if rng.random() < 0.5:
+                low = rng.randint(0, 1000)
+                events.append(
+                    FigureReported(
+                        claim_id=f"{prefix}/b{batch}-{k}",
+                        topic=f"kursk/casualties/{rng.randint(0, 3)}",
+                        source=f"src/{prefix}",
+                        figure=Figure(low, low + rng.randint(0, 500), unit="people"),
+                        stated_at=stated,
+                        # Sizes that cross page boundaries make torn writes possible.
+                        quote="x" * rng.randint(0, 3000),
+                        event_id=event_id,
+                    )
+                )
+                continue
+            events.append(
+                ClaimMade(
+                    claim_id=f"{prefix}/b{batch}-{k}",
+                    topic="kursk/incursion",
+                    source=f"src/{prefix}",
+                    statement="troops crossed the border " + "x" * rng.randint(0, 3000),
+                    stated_at=stated,
+                    event_id=event_id,
+                )
             )
-            for k in range(size)
-        ]
         recorded = lg.extend(events)
         print(" ".join(f"{r.position}:{r.event_id}" for r in recorded), flush=True)
         batch += 1
