@@ -18,6 +18,7 @@ import click
 from ledger.cli import cli
 from ledger.cli._common import AsOf, as_of_option, open_ledger, store_argument, view_of
 from ledger.cli._output import check_output, output_file
+from ledger.domain.durations import parse_window
 from ledger.errors import InvalidEvent
 from ledger.export import COLUMNS, FORMATS, WHAT, rows, write
 
@@ -33,8 +34,6 @@ class WindowType(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, timedelta):
             return value
-        from ledger.domain.durations import parse_window  # the windows' own module, when asked
-
         try:
             return parse_window(str(value))
         except InvalidEvent as exc:

@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from ledger.codec import format_timestamp
+from ledger.domain.durations import format_duration
 from ledger.errors import InvalidEvent
 
 __all__ = ["FORMATS", "cell_text", "json_value", "neutralise", "number_text", "write"]
@@ -63,9 +64,6 @@ def _plain(value: Any) -> str | None:
     if isinstance(value, datetime):
         return format_timestamp(value)
     if isinstance(value, timedelta):
-        # TopicDefined.window, the one duration an export holds, arrives with this module.
-        from ledger.domain.durations import format_duration
-
         return format_duration(value)
     return None
 

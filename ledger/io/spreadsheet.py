@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 import attrs
 
 from ledger.codec import format_timestamp, parse_timestamp
+from ledger.domain.durations import parse_window
 from ledger.domain.events import EVENT_TYPES, ClaimMade, Event, FigureReported, is_slug
 from ledger.domain.figures import Figure, Number
 from ledger.domain.phrases import parse_figure
@@ -219,9 +220,6 @@ def _stamp(text: str, date_format: str | None) -> datetime:
 
 
 def _duration(text: str) -> timedelta:
-    # TopicDefined.window, the one duration field, arrives with this module.
-    from ledger.domain.durations import parse_window
-
     try:
         return parse_window(text)
     except InvalidEvent as exc:
