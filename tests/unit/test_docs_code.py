@@ -35,7 +35,9 @@ def test_the_readme_quickstart_runs_and_its_comments_are_true(
     assert printed == promised
 
 
-@pytest.mark.parametrize("name", ["quickstart.py", "kursk_pows.py", "time_travel.py"])
+@pytest.mark.parametrize(
+    "name", ["quickstart.py", "kursk_pows.py", "time_travel.py", "custom_projection.py"]
+)
 def test_every_example_runs(name: str) -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "examples" / name)],
@@ -52,3 +54,18 @@ def test_the_quickstart_example_finds_the_majority(capsys: pytest.CaptureFixture
     runpy.run_path(str(ROOT / "examples" / "quickstart.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "consensus: [121, 131] majority estimate 128" in out
+
+
+def test_the_custom_projection_example_counts_figures_per_source_and_keeps_them_current(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runpy.run_path(str(ROOT / "examples" / "custom_projection.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    whole, rest = out.split("As stated before 12 January 2025:")
+    # The seed's eight figures: three of Ukraine's (captured, deployed, casualties)...
+    assert "  ukraine                  2025-01  3" in whole
+    assert "  nis                      2025-01  2" in whole
+    # ...of which only the capture of two soldiers was stated before the 12th.
+    assert rest.split("Kept current")[0].strip() == "ukraine                  2025-01  1"
+    assert "Kept current: 8 figures, then 9 after an append" in rest
+    assert "up to position 37 of 37" in rest
