@@ -57,9 +57,12 @@ def test_the_quickstart_example_finds_the_majority(capsys: pytest.CaptureFixture
 
 
 def test_the_custom_projection_example_counts_figures_per_source_and_keeps_them_current(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runpy.run_path(str(ROOT / "examples" / "custom_projection.py"), run_name="__main__")
+    monkeypatch.setattr(sys, "argv", ["custom_projection.py"])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(ROOT / "examples" / "custom_projection.py"), run_name="__main__")
+    assert done.value.code == 0
     out = capsys.readouterr().out
     whole, rest = out.split("As stated before 12 January 2025:")
     # The seed's eight figures: three of Ukraine's (captured, deployed, casualties)...
