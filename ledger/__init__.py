@@ -49,6 +49,8 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.facade import Ledger, LedgerView
+from ledger.facade.tracking import Tracked
+from ledger.projections.protocol import Projection
 from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
 from ledger.version import __version__ as __version__
 
@@ -80,6 +82,7 @@ __all__ = [
     "Ledger",
     "LedgerError",
     "LedgerView",
+    "Projection",
     "PropositionView",
     "Receipt",
     "RecordTooLarge",
@@ -92,6 +95,7 @@ __all__ = [
     "StoreUnavailable",
     "TopicDefined",
     "TopicView",
+    "Tracked",
     "UnitMismatch",
     "UnknownClaim",
     "UnknownTopic",
