@@ -276,8 +276,8 @@ class Facts:
             self.parents.delete(part, topic)
         for part in event.parts:
             self.parents.put(part, topic, True)
-        window: timedelta | None = getattr(event, "window", None)
-        self.definitions.put(topic, "", DefinitionFact(position, event.unit, event.parts, window))
+        fact = DefinitionFact(position, event.unit, event.parts, event.window)
+        self.definitions.put(topic, "", fact)
         self.events[position] = event
         self._mention(topic, None)
         self.dirty.add(topic)
