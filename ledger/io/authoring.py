@@ -32,7 +32,8 @@ from typing import Any
 import orjson
 
 from ledger.codec import parse_timestamp
-from ledger.domain.events import EVENT_TYPES, Event, FigureReported
+from ledger.domain.durations import parse_window
+from ledger.domain.events import EVENT_TYPES, Event, FigureReported, TopicDefined
 from ledger.domain.figures import Figure
 from ledger.domain.phrases import parse_figure
 from ledger.errors import ImportFailed, InvalidEvent, LedgerError
@@ -96,6 +97,9 @@ def event_from_mapping(obj: Any) -> Event:
                 raise ValueError(f"{name}: {exc}") from None
     if cls is FigureReported and "figure" in fields:
         fields["figure"] = _figure(fields["figure"])
+    if cls is TopicDefined and isinstance(fields.get("window"), str):
+        # An ISO 8601 duration as on the wire ("P3D"), or the CLI's "3d", "12h".
+        fields["window"] = parse_window(fields["window"])
     try:
         return cls(**fields)
     except TypeError as exc:

@@ -80,6 +80,7 @@ class Reader:
     def events(self, positions: Iterable[int]) -> dict[int, Event]:
         """The events at these positions, read back when the facts keep only positions."""
         kept = self.facts.events
+        positions = list(positions)
         wanted = [p for p in positions if p not in kept]
         if wanted and self._load_events is not None:
             kept.update(self._load_events(wanted))
