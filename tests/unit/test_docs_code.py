@@ -73,3 +73,9 @@ def test_the_custom_projection_example_counts_figures_per_source_and_keeps_them_
     assert rest.split("Kept current")[0].strip() == "ukraine                  2025-01  1"
     assert "Kept current: 8 figures, then 9 after an append" in rest
     assert "up to position 37 of 37" in rest
+
+
+def test_the_projection_example_in_the_docs_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    (block,) = python_blocks(ROOT / "docs" / "projections.md")
+    exec(compile(block, "docs/projections.md", "exec"), {})
