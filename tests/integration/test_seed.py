@@ -45,7 +45,9 @@ def test_the_killed_or_wounded_topic_shows_the_article_finding(seed: ledger.Ledg
     assert consensus.level == "majority"
     assert consensus.supporters == ("nis", "ukraine")
     assert consensus.dissenters == ("us-official",)
-    assert consensus.estimate == 3100
+    # "More than 3,000" is a bound and gives no best: NIS's 3,000, clamped, counted whole.
+    assert consensus.estimate == 3001
+    assert type(consensus.estimate) is int
     nis = view.figure_of("nis")
     assert nis is not None
     assert nis.derived
