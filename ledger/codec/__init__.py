@@ -2,6 +2,7 @@
 
 - ``rows``: ``StoredRow``, its leaf bytes and the size limit;
 - ``timestamps``: UTC timestamps as the wire writes them;
+- ``canonical``: why a stored data text is not canonical JSON (error messages);
 - ``fast``: fast decoders and encoders, generated from each event type's
   attrs fields and their rules;
 - ``registry``: ``Codec``, the event types it knows, their schemas, fast

@@ -20,7 +20,6 @@ resolve differently, another key order, spaces) does not decode.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +28,7 @@ import attrs
 import cattrs
 import orjson
 
+from ledger.codec.canonical import not_canonical
 from ledger.codec.fast import (
     ENCODE_OPTIONS,
     FastDecoder,
@@ -305,7 +305,7 @@ class Codec:
             raise CorruptLog("data is not a JSON object", **where)
         canonical = orjson.dumps(data, option=_SORTED)
         if canonical != row.data.encode():
-            why = _not_canonical(row.data, canonical)
+            why = not_canonical(row.data, canonical)
             raise CorruptLog(f"data is not in canonical form: {why}", **where)
         data = self._upcast(kind, row.schema, data, where)
         try:
@@ -333,41 +333,6 @@ class Codec:
             except ValueError as exc:
                 raise CorruptLog(f"{kind.tag} schema {version}: {exc}", **where) from None
         return data
-
-
-def _not_canonical(text: str, canonical: bytes) -> str:
-    """What makes a data text differ from the canonical JSON of its content."""
-    repeated = _repeated_key(text)
-    if repeated is not None:
-        return f"the key {repeated!r} is repeated"
-    stored = text.encode()
-    at = next(
-        (i for i, (a, b) in enumerate(zip(stored, canonical, strict=False)) if a != b),
-        min(len(stored), len(canonical)),
-    )
-
-    def shown(raw: bytes) -> str:
-        return repr(raw[at : at + 24].decode(errors="replace"))
-
-    return f"at byte {at} the text has {shown(stored)} where canonical JSON has {shown(canonical)}"
-
-
-def _repeated_key(text: str) -> str | None:
-    found: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys: set[str] = set()
-        for key, _ in items:
-            if key in keys and not found:
-                found.append(key)
-            keys.add(key)
-        return dict(items)
-
-    try:
-        json.loads(text, object_pairs_hook=pairs)
-    except (ValueError, RecursionError):
-        return None
-    return found[0] if found else None
 
 
 def _describe(exc: BaseException) -> str:
