@@ -6,15 +6,20 @@ derna-floods), worked from docs/design.md §4, not read off the code.
 
 from __future__ import annotations
 
+import re
+import runpy
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
 import ledger
+from ledger.tamper import Checkpoint, verify_url
 
 ROOT = Path(__file__).resolve().parents[2]
-AUTHORING = ROOT / "seeds" / "derna-floods.events.jsonl"
+SEEDS = ROOT / "seeds"
+AUTHORING = SEEDS / "derna-floods.events.jsonl"
+WIRE = SEEDS / "derna-floods.jsonl"
 DEATHS = "derna-floods/deaths"
 MISSING = "derna-floods/missing"
 WINDOW = timedelta(days=3)
@@ -31,6 +36,31 @@ def seed() -> ledger.Ledger:
     lg = ledger.Ledger.open("memory://")
     lg.import_events(AUTHORING)
     return lg
+
+
+def published() -> Checkpoint:
+    """The note in the fenced text block under the derna-floods section's Checkpoint heading."""
+    text = (SEEDS / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## derna-floods\n") :]
+    found = re.search(r"^### Checkpoint\n.*?^```text\n(.*?)^```$", section, flags=re.S | re.M)
+    assert found is not None, "the derna-floods section has no ```text block under ### Checkpoint"
+    return Checkpoint.from_note(found.group(1))
+
+
+def test_the_seed_ledger_rebuilds_byte_for_byte(tmp_path: Path) -> None:
+    build = runpy.run_path(str(SEEDS / "build.py"))["build"]
+    target = tmp_path / WIRE.name
+    build(AUTHORING, target)
+    assert target.read_bytes() == WIRE.read_bytes()
+
+
+def test_the_seed_ledger_verifies_against_the_published_checkpoint() -> None:
+    checkpoint = published()
+    assert checkpoint.origin == "claims-ledger/derna-floods"
+    report = verify_url(str(WIRE), checkpoint)
+    assert report.ok, report.summary()
+    with ledger.Ledger.open(str(WIRE)) as lg:
+        assert lg.checkpoint() == checkpoint
 
 
 def test_both_counts_carry_a_three_day_window(seed: ledger.Ledger) -> None:
