@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
 from ledger.domain.events import (
@@ -27,6 +28,7 @@ from ledger.domain.events import (
     TopicDefined,
 )
 from ledger.domain.figures import Figure, Interval, Number
+from ledger.domain.views import CurrentFigure
 
 # -- slugs and text -------------------------------------------------------
 
@@ -112,6 +114,7 @@ def figures(
     draw: st.DrawFn,
     values: st.SearchStrategy[Number] = numbers,
     units: st.SearchStrategy[str] = non_empty_texts,
+    rules: st.SearchStrategy[str | None] | None = None,
 ) -> Figure:
     """Valid Figures: any bounds, a best inside them or None, the words optional."""
     low, high, low_open, high_open = draw(bounds(values))
@@ -126,8 +129,114 @@ def figures(
         best=best,
         unit=draw(units),
         phrase=draw(st.none() | texts),
-        rule=draw(st.none() | texts),
+        rule=draw(st.none() | texts if rules is None else rules),
     )
+
+
+# -- rules, voices and windows (DESIGN §4: bounds, Voices, Freshness) -------
+
+#: Rules of the vocabulary's bound rows: a figure with one of them states a limit.
+BOUND_RULES = (
+    "wikimpacts-2024:over",
+    "wikimpacts-2024:at-least",
+    "strict:under",
+    "strict:at-most",
+)
+#: Rules of rows that give an estimate.
+ESTIMATE_RULES = ("wikimpacts-2024:plain", "wikimpacts-2024:about", "strict:range")
+rules: st.SearchStrategy[str | None] = st.none() | st.sampled_from(BOUND_RULES + ESTIMATE_RULES)
+
+
+def states_a_limit(figure: Figure) -> bool:
+    """DESIGN §4's *bound*, read from its words: an unbounded end, or a rule of a bound row."""
+    if figure.low is None or figure.high is None:
+        return True
+    return figure.rule is not None and figure.rule.endswith(
+        (":over", ":at-least", ":under", ":at-most")
+    )
+
+
+AFFILIATIONS = ("aff/gov", "aff/rebels")
+#: Windows in whole hours, zero, and the one that sets a topic's own window aside.
+windows: st.SearchStrategy[timedelta | None] = (
+    st.none()
+    | st.just(timedelta.max)
+    | st.integers(0, 72).map(lambda h: timedelta(hours=h))
+    | st.integers(0, 3 * 86_400).map(lambda s: timedelta(seconds=s))
+)
+some_windows: st.SearchStrategy[timedelta] = windows.filter(lambda w: w is not None)  # type: ignore[assignment]
+#: Whether TopicDefined has its window field yet (it lands with the codec's schema 2).
+TOPICS_HAVE_WINDOWS = "window" in attrs.fields_dict(TopicDefined)
+
+
+_WIDTHS: tuple[Number, ...] = (0, 0, 0.25, 0.5, 1, 1, 2, 3, 4, 6)
+
+
+@st.composite
+def spread_figures(
+    draw: st.DrawFn,
+    values: st.SearchStrategy[Number] = small_numbers,
+    rules: st.SearchStrategy[str | None] = rules,
+) -> Figure:
+    """Figures of every shape consensus meets: points, narrow and wide, few unbounded ends.
+
+    ``figures`` leaves an end unbounded half the time, so that most sets of
+    its figures agree; here one end in ten is, and widths are drawn on their
+    own, so that figures nest, touch, overlap and miss one another in every
+    proportion, and every level of the table comes up.
+    """
+    low: Number | None = draw(values)
+    assert low is not None
+    high: Number | None = low + draw(st.sampled_from(_WIDTHS))
+    if draw(st.integers(0, 9)) == 0:
+        low = None
+    if draw(st.integers(0, 9)) == 0:
+        high = None
+    low_open = low is not None and low != high and draw(st.booleans())
+    high_open = high is not None and low != high and draw(st.booleans())
+    interval = Interval(low, high, low_open, high_open)
+    inside = [b for b in _candidate_bests(low, high) if _fits(b) and b in interval]
+    best = draw(st.none() | st.sampled_from(inside)) if inside else None
+    return Figure(low, high, low_open, high_open, best=best, unit=UNIT, rule=draw(rules))
+
+
+@st.composite
+def current_figures(
+    draw: st.DrawFn,
+    max_size: int = 8,
+    values: st.SearchStrategy[Number] = small_numbers,
+    *,
+    voices: bool = True,
+    min_size: int = 1,
+    spread: bool = True,
+) -> list[CurrentFigure]:
+    """A topic's current figures, sources s0, s1, …: voices shared or not, reference times.
+
+    Figures are ``spread_figures`` (or any ``figures`` when not ``spread``);
+    each is a bound exactly when DESIGN §4 says so (``states_a_limit``);
+    reference times fall within three days of one another, at whole hours or
+    anywhere between.
+    """
+    shape = spread_figures(values) if spread else figures(values, st.just(UNIT), rules)
+    found = draw(st.lists(shape, min_size=min_size, max_size=max_size))
+    shared = st.sampled_from(AFFILIATIONS)
+    hours = st.integers(0, 72).map(lambda h: timedelta(hours=h))
+    out = []
+    for i, figure in enumerate(found):
+        source = f"s{i}"
+        voice = draw(st.just(source) | shared) if voices else source
+        offset = draw(hours | st.timedeltas(timedelta(0), timedelta(days=3)))
+        out.append(
+            CurrentFigure(
+                source,
+                figure,
+                f"c/{source}",
+                voice=voice,
+                reference_time=BASE_TIME + offset,
+                bound=states_a_limit(figure),
+            )
+        )
+    return out
 
 
 # -- one strategy per event type ------------------------------------------
@@ -272,14 +381,30 @@ def event_sequences(
     max_size: int = 16,
     distinct_stated: bool = False,
     values: st.SearchStrategy[Number] = small_numbers,
+    affiliations: bool = False,
+    as_of: bool = False,
+    bounds: bool = False,
+    topic_windows: bool = False,
+    spread: bool = False,
+    sources: Sequence[str] = SOURCES,
 ) -> list[Event]:
     """Valid logs over a few topics and sources: figures, claims, disputes, retractions.
 
     Every sequence passes validation in order. With ``distinct_stated`` every
     stated event carries its own stated_at; otherwise stated_at values collide
-    often, so that ties fall to the position.
+    often, so that ties fall to the position. The options add what the
+    freshness and voice rules need: ``affiliations`` (sources described with
+    a shared affiliation, another source's slug, or none), ``as_of`` (figures
+    describing a time up to two days before or six hours after they were
+    stated), ``bounds`` (rules of the vocabulary, bound rows among them) and
+    ``topic_windows`` (definitions with windows, and redefinitions mid-log,
+    once TopicDefined has its window field); ``spread`` draws figures from
+    ``spread_figures``, where every consensus level comes up.
     """
+    topic_windows = topic_windows and TOPICS_HAVE_WINDOWS
     out: list[Event] = list(definitions())
+    if topic_windows:
+        out = [attrs.evolve(d, window=draw(windows)) for d in out]
     count = draw(st.integers(min_size, max_size))
     if distinct_stated:
         hours = draw(st.lists(st.integers(0, 500), min_size=count, max_size=count, unique=True))
@@ -288,18 +413,27 @@ def event_sequences(
     owners: dict[str, str] = {}  # live claim_id -> source
     for i, hour in enumerate(hours):
         when = BASE_TIME + timedelta(hours=hour)
-        source = draw(st.sampled_from(SOURCES))
+        source = draw(st.sampled_from(sources))
         kinds = ["figure"] * 6 + ["claim", "claim", "describe"]
         if any(owner != source for owner in owners.values()):
             kinds += ["dispute", "dispute"]
         if source in owners.values():
             kinds += ["retract"]
+        if topic_windows:
+            kinds += ["define"]
         kind = draw(st.sampled_from(kinds))
         event_id = f"e{i}"
         claim_id = f"c{i}"
         event: Event
         if kind == "figure":
-            figure = draw(figures(values, st.just(UNIT)))
+            rule = rules if bounds else st.none()
+            if spread:
+                figure = draw(spread_figures(values, rule))
+            else:
+                figure = draw(figures(values, st.just(UNIT), rule))
+            fields: dict[str, Any] = {}
+            if as_of and draw(st.booleans()):
+                fields["as_of"] = when + timedelta(minutes=draw(st.integers(-48 * 60, 6 * 60)))
             event = FigureReported(
                 claim_id=claim_id,
                 topic=draw(st.sampled_from(_FIGURE_TOPICS)),
@@ -307,6 +441,7 @@ def event_sequences(
                 figure=figure,
                 stated_at=when,
                 event_id=event_id,
+                **fields,
             )
             owners[claim_id] = source
         elif kind == "claim":
@@ -322,10 +457,14 @@ def event_sequences(
             )
             owners[claim_id] = source
         elif kind == "describe":
+            affiliation = None
+            if affiliations:
+                affiliation = draw(st.none() | st.sampled_from((*AFFILIATIONS, *sources)))
             event = SourceDescribed(
                 source=source,
                 name=source.upper(),
                 kind=draw(st.sampled_from(SOURCE_KINDS)),
+                affiliation=affiliation,
                 reliability=draw(st.sampled_from("ABCDEF")),
                 event_id=event_id,
             )
@@ -334,12 +473,27 @@ def event_sequences(
             event = ClaimDisputed(
                 target=target, source=source, reason="wrong", stated_at=when, event_id=event_id
             )
+        elif kind == "define":
+            event = draw(_redefinitions(event_id))
         else:
             target = draw(st.sampled_from(sorted(c for c, o in owners.items() if o == source)))
             event = ClaimRetracted(target=target, source=source, stated_at=when, event_id=event_id)
             del owners[target]
         out.append(event)
     return out
+
+
+@st.composite
+def _redefinitions(draw: st.DrawFn, event_id: str) -> TopicDefined:
+    """A definition of one of the figure topics, as valid as the first ones, with a window."""
+    window = draw(windows)
+    first = {d.topic: d for d in definitions()}
+    topic = draw(st.sampled_from(NUMERIC_TOPICS))
+    if topic in first:
+        return attrs.evolve(first[topic], window=window, event_id=event_id)
+    return TopicDefined(
+        topic=topic, title=topic.upper(), unit=UNIT, window=window, event_id=event_id
+    )
 
 
 def source_figures(
