@@ -1,7 +1,10 @@
 """The projections of DESIGN.md §4, rule by rule, through the public Ledger.
 
-Current figures, retraction, composite topics, the topic view, propositions
-with disputes, and time travel with as_of(position=) and as_of(stated=).
+Current figures, retraction, composite topics, the topic view, voices and
+bounds as the ledger marks them, freshness (reference times, ``latest``,
+windows of the query and of the topic, stale marks), propositions with
+disputes, time travel with as_of(position=) and as_of(stated=), and
+``Ledger.history``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from ledger import (
     CurrentFigure,
     Figure,
     FigureReported,
+    HistoryEntry,
     Interval,
     InvalidEvent,
     Ledger,
@@ -25,9 +29,10 @@ from ledger import (
     PropositionView,
     SourceDescribed,
     TopicDefined,
+    TopicView,
     UnknownTopic,
+    parse_figure,
 )
-from ledger.projections.state import LedgerState
 
 T0 = datetime(2024, 8, 6, tzinfo=UTC)
 TOPIC = "kursk/casualties"
@@ -115,7 +120,9 @@ def test_figures_stated_at_the_same_time_are_ordered_by_position() -> None:
 def test_a_current_figure_names_its_source_figure_and_claim() -> None:
     event = reported("c1", "ua", 10, 20, best=12)
     lg = ledger(event)
-    assert lg.topic(TOPIC).figures == (CurrentFigure("ua", event.figure, "c1", False, ()),)
+    assert lg.topic(TOPIC).figures == (
+        CurrentFigure("ua", event.figure, "c1", False, (), voice="ua", reference_time=T0),
+    )
 
 
 def test_current_figures_are_sorted_by_source_one_per_source() -> None:
@@ -233,17 +240,13 @@ def test_a_dispute_of_an_older_figure_does_not_follow_the_source_to_its_new_one(
 
 def test_the_fold_ignores_a_source_disputing_its_own_figure() -> None:
     # Validation refuses this; a fold of an unvalidated log must not show it.
-    state = LedgerState()
-    state.apply(1, reported("c1", "ua", 10, 20))
-    state.apply(2, disputed("c1", "ua"))
-    assert state.topic(TOPIC).figures[0].disputed_by == ()
+    view = LedgerView.replay([reported("c1", "ua", 10, 20), disputed("c1", "ua")])
+    assert view.topic(TOPIC).figures[0].disputed_by == ()
 
 
 def test_the_fold_ignores_a_retraction_by_another_source() -> None:
-    state = LedgerState()
-    state.apply(1, reported("c1", "ua", 10, 20))
-    state.apply(2, retracted("c1", "ru"))
-    assert [f.claim_id for f in state.topic(TOPIC).figures] == ["c1"]
+    view = LedgerView.replay([reported("c1", "ua", 10, 20), retracted("c1", "ru")])
+    assert [f.claim_id for f in view.topic(TOPIC).figures] == ["c1"]
 
 
 # -- the topic view ------------------------------------------------------------
@@ -332,15 +335,26 @@ def test_a_source_with_figures_on_every_part_gets_a_derived_figure() -> None:
     assert type(found.figure.low) is int
 
 
-def test_a_derived_figure_sums_default_bests_of_parts_without_one() -> None:
+def test_a_derived_figure_sums_the_midpoints_of_parts_given_no_best() -> None:
+    lg = composite(
+        reported("k", "ua", 100, 200, topic=KILLED),
+        reported("w", "ua", 10, 20, topic=WOUNDED, best=11),
+    )
+    found = current(lg, "ua", TOTAL)
+    assert found is not None
+    assert found.figure == Figure(110, 220, best=161, unit="people")
+
+
+def test_a_derived_figure_has_no_best_when_a_part_is_a_bound_without_one() -> None:
+    # Killed, unbounded above, states a limit: no best, so the sum has none.
     lg = composite(
         reported("k", "ua", 100, None, topic=KILLED),
         reported("w", "ua", 10, 20, topic=WOUNDED, best=11),
     )
     found = current(lg, "ua", TOTAL)
     assert found is not None
-    # Killed's best defaults to its finite bound, 100.
-    assert found.figure == Figure(110, None, best=111, unit="people")
+    assert found.figure == Figure(110, None, unit="people")
+    assert found.bound is True
 
 
 def test_a_derived_figure_is_unbounded_where_any_part_is() -> None:
@@ -754,3 +768,528 @@ def test_as_of_refuses_a_bad_position_or_time_naming_it(kwargs: dict[str, Any], 
     with pytest.raises(InvalidEvent) as caught:
         lg.as_of(**kwargs)
     assert caught.value.field == field
+
+
+# -- voices and bounds, as the ledger marks them ------------------------------------
+
+
+def described(source: str, affiliation: str | None) -> SourceDescribed:
+    return SourceDescribed(source=source, name=source.upper(), affiliation=affiliation)
+
+
+def test_a_source_never_described_speaks_with_its_own_voice() -> None:
+    found = current(ledger(reported("c1", "ua", 10, 20)), "ua")
+    assert found is not None
+    assert found.voice == "ua"
+
+
+def test_a_described_source_speaks_with_its_affiliation() -> None:
+    lg = ledger(described("ua/mod", "ua"), reported("c1", "ua/mod", 10, 20))
+    found = current(lg, "ua/mod")
+    assert found is not None
+    assert found.voice == "ua"
+
+
+def test_a_source_s_latest_description_gives_its_voice() -> None:
+    # Reading of §4: a later description without an affiliation makes the source independent.
+    lg = ledger(described("ua/mod", "ua"), reported("c1", "ua/mod", 10, 20))
+    lg.append(described("ua/mod", "ua/gov"))
+    assert lg.topic(TOPIC).voices() == {"ua/gov": ("ua/mod",)}
+    lg.append(described("ua/mod", None))
+    assert lg.topic(TOPIC).voices() == {"ua/mod": ("ua/mod",)}
+
+
+def test_sources_of_one_affiliation_agreeing_with_each_other_alone_are_no_consensus() -> None:
+    lg = ledger(
+        described("ru/mod", "ru"),
+        described("ru/fsb", "ru"),
+        reported("c1", "ru/mod", 100, 200),
+        reported("c2", "ru/fsb", 150, 250),
+        reported("c3", "ua", 1000, 2000),
+    )
+    view = lg.topic(TOPIC)
+    assert view.voices() == {"ru": ("ru/fsb", "ru/mod"), "ua": ("ua",)}
+    assert view.consensus is not None
+    assert view.consensus.level == "none"
+
+
+def test_giving_two_sources_one_affiliation_can_raise_the_level() -> None:
+    # The issue's law "one affiliation never raises the level" does not hold under §4:
+    # [0, 10] x 2, [20, 30], [40, 50] is a plurality of 2 voices in 4; with the second
+    # and third one voice it is 2 voices in 3, a majority.
+    lg = ledger(
+        reported("c1", "a", 0, 10),
+        reported("c2", "b", 0, 10),
+        reported("c3", "c", 20, 30),
+        reported("c4", "d", 40, 50),
+    )
+    before = lg.topic(TOPIC).consensus
+    lg.extend([described("b", "bc"), described("c", "bc")])
+    after = lg.topic(TOPIC).consensus
+    assert before is not None
+    assert after is not None
+    assert (before.level, after.level) == ("plurality", "majority")
+
+
+def test_a_derived_figure_speaks_with_its_source_s_voice() -> None:
+    lg = composite(
+        described("ua/mod", "ua"),
+        reported("k", "ua/mod", 100, 200, topic=KILLED),
+        reported("w", "ua/mod", 300, 500, topic=WOUNDED),
+    )
+    found = current(lg, "ua/mod", TOTAL)
+    assert found is not None
+    assert (found.derived, found.voice) == (True, "ua")
+
+
+def test_a_figure_read_from_a_bound_phrase_is_a_bound_with_no_best() -> None:
+    lg = ledger(
+        FigureReported(
+            claim_id="c1",
+            topic=TOPIC,
+            source="ua",
+            figure=parse_figure("more than 3,000", "people"),
+            stated_at=T0,
+        ),
+        reported("c2", "ru", 2000, 5000, best=4500),
+    )
+    found = current(lg, "ua")
+    assert found is not None
+    assert found.bound is True
+    assert found.best is None
+    consensus = lg.topic(TOPIC).consensus
+    assert consensus is not None
+    assert consensus.interval == Interval(3001, 4001)
+    assert consensus.estimate == 4001  # 4,500 clamped; "more than" adds no best
+
+
+def test_a_figure_of_an_estimate_row_is_not_a_bound() -> None:
+    lg = ledger(
+        FigureReported(
+            claim_id="c1",
+            topic=TOPIC,
+            source="ua",
+            figure=parse_figure("about 3,000", "people"),
+            stated_at=T0,
+        )
+    )
+    found = current(lg, "ua")
+    assert found is not None
+    assert (found.bound, found.best) == (False, 3000)
+
+
+def test_a_figure_with_an_unbounded_end_is_a_bound() -> None:
+    found = current(ledger(reported("c1", "ua", 3000, None)), "ua")
+    assert found is not None
+    assert (found.bound, found.best) == (True, None)
+
+
+def test_a_derived_figure_is_a_bound_when_any_part_is() -> None:
+    lg = composite(
+        reported("k", "ua", 3001, 4001, topic=KILLED, rule="wikimpacts-2024:over"),
+        reported("w", "ua", 10, 20, topic=WOUNDED),
+    )
+    found = current(lg, "ua", TOTAL)
+    assert found is not None
+    assert found.figure == Figure(3011, 4021, unit="people")
+    assert (found.bound, found.best) == (True, None)
+
+
+def test_a_derived_figure_of_parts_that_are_no_bounds_is_no_bound() -> None:
+    lg = composite(
+        reported("k", "ua", 100, 200, topic=KILLED, rule="wikimpacts-2024:about"),
+        reported("w", "ua", 10, 20, topic=WOUNDED),
+    )
+    found = current(lg, "ua", TOTAL)
+    assert found is not None
+    assert (found.bound, found.best) == (False, 165)
+
+
+# -- freshness ---------------------------------------------------------------------
+
+
+def seen(
+    claim_id: str,
+    source: str,
+    low: float,
+    high: float,
+    as_of: float,
+    *,
+    topic: str = TOPIC,
+    day: float | None = None,
+) -> FigureReported:
+    """A figure describing day as_of, stated that day unless told otherwise."""
+    return FigureReported(
+        claim_id=claim_id,
+        topic=topic,
+        source=source,
+        figure=Figure(low, high, unit="people"),
+        stated_at=at(as_of if day is None else day),
+        as_of=at(as_of),
+    )
+
+
+def stale_sources(view: TopicView) -> list[str]:
+    return [f.source for f in view.figures if f.stale]
+
+
+def gaza() -> Ledger:
+    """Counts moving on: a figure of day 0, two of day 15, one of day 17."""
+    return ledger(
+        seen("c1", "moh/old", 39_000, 40_000, 0),
+        seen("c2", "un", 40_000, 45_000, 15),
+        seen("c3", "ngo", 42_000, 44_000, 15),
+        seen("c4", "moh", 43_000, 50_000, 17),
+    )
+
+
+def test_a_figure_s_reference_time_is_its_as_of() -> None:
+    lg = ledger(seen("c1", "ua", 10, 20, 1, day=10))
+    found = current(lg, "ua")
+    assert found is not None
+    assert found.reference_time == at(1)
+
+
+def test_a_figure_s_reference_time_defaults_to_when_it_was_stated() -> None:
+    found = current(ledger(reported("c1", "ua", 10, 20, day=4)), "ua")
+    assert found is not None
+    assert found.reference_time == at(4)
+
+
+def test_latest_is_the_greatest_reference_time_not_the_latest_statement() -> None:
+    lg = ledger(seen("c1", "ua", 10, 20, 3, day=3), seen("c2", "ru", 10, 20, 1, day=9))
+    assert lg.topic(TOPIC).latest == at(3)
+
+
+def test_a_topic_without_figures_has_no_latest() -> None:
+    view = ledger(TopicDefined(topic=TOPIC, title="T", unit="people")).topic(TOPIC)
+    assert (view.latest, view.window) == (None, None)
+
+
+def test_with_no_window_in_force_no_figure_is_stale() -> None:
+    view = gaza().topic(TOPIC)
+    assert view.window is None
+    assert stale_sources(view) == []
+    assert view.range == Interval(39_000, 50_000)
+
+
+def test_a_query_window_marks_figures_older_than_latest_minus_the_window() -> None:
+    view = gaza().topic(TOPIC, window=timedelta(days=3))
+    assert (view.latest, view.window) == (at(17), timedelta(days=3))
+    assert stale_sources(view) == ["moh/old"]
+    # A stale figure stays in the view, marked.
+    assert [f.source for f in view.figures] == ["moh", "moh/old", "ngo", "un"]
+
+
+def test_stale_figures_are_left_out_of_range_and_consensus() -> None:
+    view = gaza().topic(TOPIC, window=timedelta(days=3))
+    assert view.range == Interval(40_000, 50_000)
+    assert view.consensus is not None
+    assert view.consensus.interval == Interval(43_000, 44_000)
+    assert view.consensus.level == "unanimous"  # every fresh figure
+    assert "moh/old" not in view.consensus.supporters + view.consensus.dissenters
+
+
+def test_a_figure_exactly_a_window_before_latest_is_fresh() -> None:
+    view = gaza().topic(TOPIC, window=timedelta(days=2))
+    assert stale_sources(view) == ["moh/old"]
+    view = gaza().topic(TOPIC, window=timedelta(days=2) - timedelta(microseconds=1))
+    assert stale_sources(view) == ["moh/old", "ngo", "un"]
+
+
+def test_a_window_of_zero_keeps_only_the_figures_of_the_latest_time() -> None:
+    view = gaza().topic(TOPIC, window=timedelta(0))
+    assert stale_sources(view) == ["moh/old", "ngo", "un"]
+    assert view.consensus is not None
+    assert (view.consensus.level, view.consensus.supporters) == ("single", ("moh",))
+
+
+def test_a_window_of_timedelta_max_marks_nothing_stale() -> None:
+    view = gaza().topic(TOPIC, window=timedelta.max)
+    assert view.window == timedelta.max
+    assert stale_sources(view) == []
+    assert (view.range, view.consensus) == (
+        gaza().topic(TOPIC).range,
+        gaza().topic(TOPIC).consensus,
+    )
+
+
+def test_voices_count_fresh_figures_only() -> None:
+    lg = ledger(
+        seen("c1", "a", 0, 10, 5),
+        seen("c2", "b", 0, 10, 5),
+        seen("c3", "c", 50, 60, 0),
+        seen("c4", "d", 70, 80, 5),
+    )
+    assert lg.topic(TOPIC).consensus.level == "plurality"  # type: ignore[union-attr]
+    view = lg.topic(TOPIC, window=timedelta(days=1))
+    assert view.voices() == {"a": ("a",), "b": ("b",), "d": ("d",)}
+    assert view.consensus is not None
+    assert (view.consensus.level, view.consensus.dissenters) == ("majority", ("d",))
+
+
+def test_topics_applies_a_query_window_to_every_topic() -> None:
+    lg = ledger(
+        seen("c1", "a", 0, 10, 0, topic="t/one"),
+        seen("c2", "b", 0, 10, 9, topic="t/one"),
+        seen("c3", "a", 0, 10, 0, topic="t/two"),
+        seen("c4", "b", 0, 10, 1, topic="t/two"),
+    )
+    views = lg.topics(window=timedelta(days=2))
+    assert [(v.topic, v.window, stale_sources(v)) for v in views] == [
+        ("t/one", timedelta(days=2), ["a"]),
+        ("t/two", timedelta(days=2), []),
+    ]
+
+
+def windowed(window: timedelta | None, topic: str = TOPIC, **kw: Any) -> TopicDefined:
+    return TopicDefined(topic=topic, title="Deaths", unit="people", window=window, **kw)
+
+
+def test_a_topic_s_own_window_is_in_force_without_a_query_window() -> None:
+    lg = gaza()
+    lg.append(windowed(timedelta(days=3)))
+    view = lg.topic(TOPIC)
+    assert view.window == timedelta(days=3)
+    assert stale_sources(view) == ["moh/old"]
+
+
+def test_a_query_window_overrides_the_topic_s_own() -> None:
+    lg = gaza()
+    lg.append(windowed(timedelta(days=3)))
+    view = lg.topic(TOPIC, window=timedelta(days=1))
+    assert view.window == timedelta(days=1)
+    assert stale_sources(view) == ["moh/old", "ngo", "un"]
+    wider = lg.topic(TOPIC, window=timedelta(days=30))
+    assert (wider.window, stale_sources(wider)) == (timedelta(days=30), [])
+
+
+def test_timedelta_max_sets_the_topic_s_own_window_aside() -> None:
+    lg = gaza()
+    lg.append(windowed(timedelta(days=3)))
+    view = lg.topic(TOPIC, window=timedelta.max)
+    assert (view.window, stale_sources(view)) == (timedelta.max, [])
+    assert view.range == Interval(39_000, 50_000)
+
+
+def test_the_topic_s_latest_definition_gives_its_window() -> None:
+    lg = ledger(windowed(timedelta(days=30)), *gaza_events())
+    assert stale_sources(lg.topic(TOPIC)) == []
+    lg.append(windowed(timedelta(days=3)))
+    assert stale_sources(lg.topic(TOPIC)) == ["moh/old"]
+    # Reading of §4: a later definition without a window leaves the topic without one.
+    lg.append(windowed(None))
+    assert (lg.topic(TOPIC).window, stale_sources(lg.topic(TOPIC))) == (None, [])
+
+
+def gaza_events() -> list[FigureReported]:
+    return [
+        seen("c1", "moh/old", 39_000, 40_000, 0),
+        seen("c2", "un", 40_000, 45_000, 15),
+        seen("c3", "ngo", 42_000, 44_000, 15),
+        seen("c4", "moh", 43_000, 50_000, 17),
+    ]
+
+
+def test_a_topic_window_applies_to_that_topic_only() -> None:
+    lg = ledger(
+        windowed(timedelta(days=1), topic="t/one"),
+        seen("c1", "a", 0, 10, 0, topic="t/one"),
+        seen("c2", "b", 0, 10, 9, topic="t/one"),
+        seen("c3", "a", 0, 10, 0, topic="t/two"),
+        seen("c4", "b", 0, 10, 9, topic="t/two"),
+    )
+    assert [(v.topic, v.window, stale_sources(v)) for v in lg.topics()] == [
+        ("t/one", timedelta(days=1), ["a"]),
+        ("t/two", None, []),
+    ]
+
+
+def test_a_derived_figure_is_judged_by_the_earliest_reference_time_of_its_parts() -> None:
+    lg = composite(
+        seen("k", "ua", 100, 200, 0, topic=KILLED),
+        seen("w", "ua", 300, 500, 5, topic=WOUNDED),
+        seen("t", "ru", 400, 700, 5, topic=TOTAL),
+    )
+    found = current(lg, "ua", TOTAL)
+    assert found is not None
+    assert (found.derived, found.reference_time) == (True, at(0))
+    view = lg.topic(TOTAL, window=timedelta(days=3))
+    assert view.latest == at(5)
+    assert stale_sources(view) == ["ua"]
+    assert view.consensus is not None
+    assert view.consensus.supporters == ("ru",)
+
+
+def test_derivation_ignores_staleness_of_the_parts() -> None:
+    lg = composite(
+        windowed(timedelta(days=1), topic=KILLED),
+        seen("k1", "ua", 100, 200, 0, topic=KILLED),
+        seen("k2", "ru", 150, 250, 5, topic=KILLED),
+        seen("w1", "ua", 300, 500, 0, topic=WOUNDED),
+    )
+    assert stale_sources(lg.topic(KILLED)) == ["ua"]
+    found = current(lg, "ua", TOTAL)
+    assert found is not None
+    assert (found.derived, found.stale, found.figure.interval) == (True, False, Interval(400, 700))
+
+
+def test_a_composite_s_own_window_judges_its_derived_figures() -> None:
+    lg = composite(
+        seen("k1", "ua", 100, 200, 0, topic=KILLED),
+        seen("w1", "ua", 300, 500, 0, topic=WOUNDED),
+        seen("k2", "ru", 100, 200, 4, topic=KILLED),
+        seen("w2", "ru", 300, 500, 4, topic=WOUNDED),
+    )
+    lg.append(windowed(timedelta(days=2), topic=TOTAL, parts=(KILLED, WOUNDED)))
+    view = lg.topic(TOTAL)
+    assert (view.window, view.latest, stale_sources(view)) == (timedelta(days=2), at(4), ["ua"])
+    assert stale_sources(lg.topic(KILLED)) == []
+
+
+def test_as_of_a_position_uses_the_topic_s_window_as_it_was_then() -> None:
+    lg = ledger(*gaza_events(), windowed(timedelta(days=3)))
+    then = lg.as_of(position=4).topic(TOPIC)
+    assert (then.window, stale_sources(then)) == (None, [])
+    now = lg.as_of(position=5).topic(TOPIC)
+    assert (now.window, stale_sources(now)) == (timedelta(days=3), ["moh/old"])
+
+
+def test_as_of_a_time_keeps_every_topic_definition_and_its_window() -> None:
+    lg = ledger(*gaza_events(), windowed(timedelta(days=3)))
+    view = lg.as_of(stated=at(15)).topic(TOPIC)
+    # Day 17 is not stated yet: latest is day 15 and day 0 is more than 3 days older.
+    assert (view.window, view.latest, stale_sources(view)) == (
+        timedelta(days=3),
+        at(15),
+        ["moh/old"],
+    )
+
+
+def test_as_of_views_take_a_query_window() -> None:
+    lg = ledger(*gaza_events(), windowed(timedelta(days=3)))
+    view = lg.as_of(position=4).topic(TOPIC, window=timedelta(days=1))
+    assert (view.window, stale_sources(view)) == (timedelta(days=1), ["moh/old", "ngo", "un"])
+    views = lg.as_of(stated=at(15)).topics(window=timedelta.max)
+    assert [(v.window, stale_sources(v)) for v in views] == [(timedelta.max, [])]
+
+
+@pytest.mark.parametrize(
+    "window", [timedelta(days=-1), timedelta(microseconds=-1), 3, "P3D", 3.0, True]
+)
+def test_a_query_window_must_be_a_timedelta_of_zero_or_more(window: Any) -> None:
+    lg = gaza()
+    for ask in (
+        lambda: lg.topic(TOPIC, window=window),
+        lambda: lg.topics(window=window),
+        lambda: lg.as_of(position=1).topic(TOPIC, window=window),
+    ):
+        with pytest.raises(InvalidEvent) as caught:
+            ask()
+        assert caught.value.field == "window"
+
+
+# -- history ---------------------------------------------------------------------------
+
+
+def test_history_lists_every_figure_of_a_topic_by_stated_time_then_position() -> None:
+    lg = ledger(
+        reported("c1", "ua", 10, 20, day=5),
+        reported("c2", "ru", 1, 2, day=1),
+        reported("c3", "ua", 30, 40, day=1),
+        reported("c4", "us", 5, 6, day=5),
+        reported("c5", "ua", 1, 2, topic="other", day=0),
+    )
+    assert [(e.claim_id, e.position) for e in lg.history(TOPIC)] == [
+        ("c2", 2),
+        ("c3", 3),
+        ("c1", 1),
+        ("c4", 4),
+    ]
+
+
+def test_a_history_entry_carries_the_figure_and_its_times() -> None:
+    event = seen("c1", "ua", 10, 20, 1, day=3)
+    (entry,) = ledger(event).history(TOPIC)
+    assert entry == HistoryEntry(
+        position=1,
+        source="ua",
+        claim_id="c1",
+        figure=event.figure,
+        stated_at=at(3),
+        reference_time=at(1),
+        retracted=False,
+        current=True,
+    )
+
+
+def test_history_marks_retracted_figures_and_the_current_one() -> None:
+    lg = ledger(
+        reported("c1", "ua", 10, 20, day=0),
+        reported("c2", "ua", 30, 40, day=1),
+        reported("c3", "ua", 50, 60, day=2),
+        retracted("c1", "ua", day=3),
+        reported("c4", "ru", 1, 2, day=0),
+    )
+    assert [(e.claim_id, e.retracted, e.current) for e in lg.history(TOPIC)] == [
+        ("c1", True, False),
+        ("c4", False, True),
+        ("c2", False, False),
+        ("c3", False, True),
+    ]
+
+
+def test_a_retracted_latest_figure_leaves_no_entry_current() -> None:
+    lg = ledger(
+        reported("c1", "ua", 10, 20, day=0),
+        reported("c2", "ua", 30, 40, day=1),
+        retracted("c2", "ua", day=2),
+    )
+    assert [(e.claim_id, e.retracted, e.current) for e in lg.history(TOPIC)] == [
+        ("c1", False, False),
+        ("c2", True, False),
+    ]
+
+
+def test_history_of_one_source_is_the_trail_behind_its_current_figure() -> None:
+    lg = ledger(
+        reported("c1", "ua", 10, 20, day=2),
+        reported("c2", "ru", 1, 2, day=0),
+        reported("c3", "ua", 30, 40, day=1),
+    )
+    trail = lg.history(TOPIC, source="ua")
+    assert [(e.claim_id, e.current) for e in trail] == [("c3", False), ("c1", True)]
+    assert lg.history(TOPIC, source="nobody") == []
+
+
+def test_history_of_a_topic_never_mentioned_is_unknown() -> None:
+    lg = ledger(reported("c1", "ua", 10, 20))
+    with pytest.raises(UnknownTopic) as caught:
+        lg.history("kursk/other")
+    assert caught.value.topic == "kursk/other"
+
+
+def test_history_of_a_composite_lists_only_figures_reported_on_it() -> None:
+    lg = composite(
+        reported("k", "ua", 100, 200, topic=KILLED),
+        reported("w", "ua", 300, 500, topic=WOUNDED),
+    )
+    assert current(lg, "ua", TOTAL) is not None  # derived
+    assert lg.history(TOTAL) == []
+
+
+def test_history_as_of_a_moment_shows_the_trail_as_it_was() -> None:
+    lg = ledger(
+        reported("c1", "ua", 10, 20, day=0),
+        reported("c2", "ua", 30, 40, day=1),
+        retracted("c2", "ua", day=2),
+    )
+    then = lg.as_of(position=2).history(TOPIC)
+    assert [(e.claim_id, e.retracted, e.current) for e in then] == [
+        ("c1", False, False),
+        ("c2", False, True),
+    ]
+    stated = lg.as_of(stated=at(0)).history(TOPIC)
+    assert [(e.claim_id, e.current) for e in stated] == [("c1", True)]
+    with pytest.raises(UnknownTopic):
+        lg.as_of(position=0).history(TOPIC)
