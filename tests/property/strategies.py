@@ -352,6 +352,8 @@ events: st.SearchStrategy[Event] = st.one_of(*EVENT_STRATEGIES.values())
 UNIT = "people"
 BASE_TIME = datetime(2024, 3, 1, tzinfo=UTC)
 SOURCES = ("src/a", "src/b", "src/c", "src/d")
+#: More sources, for laws that need several voices on one topic.
+MORE_SOURCES = (*SOURCES, "src/e", "src/f", "src/g")
 PARTS = ("war/a", "war/b")
 COMPOSITE = "war/total"  # war/a + war/b
 NESTED = "war/all"  # war/total + war/c
@@ -421,6 +423,8 @@ def event_sequences(
             kinds += ["retract"]
         if topic_windows:
             kinds += ["define"]
+        if affiliations:
+            kinds += ["describe", "describe"]
         kind = draw(st.sampled_from(kinds))
         event_id = f"e{i}"
         claim_id = f"c{i}"
