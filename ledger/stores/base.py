@@ -19,6 +19,7 @@ from ledger.codec import RowValues, StoredRow
 from ledger.errors import CorruptLog
 from ledger.merkle import CompactRange
 from ledger.stores.readmodel import ModelWrite, ReadModel
+from ledger.stores.urls import redact
 
 __all__ = ["Clock", "Store", "utc_now"]
 
@@ -33,7 +34,7 @@ def utc_now() -> datetime:
 class Store(abc.ABC):
     """An append-only sequence of stored rows with gapless positions from 1."""
 
-    #: The URL the store was opened with.
+    #: The URL the store was opened with (a PostgreSQL store's with its password redacted).
     url: str
     #: Where recorded_at comes from; injectable for tests.
     clock: Clock
@@ -113,6 +114,19 @@ class Store(abc.ABC):
         consistent (memory://) need not do anything.
         """
         return contextlib.nullcontext()
+
+    def unrepaired(self) -> CorruptLog | None:
+        """Damage the store read past without repairing it, or None; verify reports it.
+
+        A writable JSON Lines store moves a torn last line (an interrupted
+        append) aside when it opens; a read-only one cannot, so it reads the
+        complete lines before it and keeps the damage here.
+        """
+        return None
+
+    def __repr__(self) -> str:
+        mode = " read-only" if self.read_only else ""
+        return f"<{type(self).__name__} {redact(getattr(self, 'url', '?'))!r}{mode}>"
 
     def close(self) -> None:  # noqa: B027 - nothing to release by default
         """Release files, connections and locks."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Sequence
 
 from ledger.codec import StoredRow
-from ledger.errors import ConcurrencyError, DuplicateEvent
+from ledger.errors import ConcurrencyError, StoreUnavailable
 from ledger.merkle import CompactRange
+from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.readmodel import ModelWrite
 
@@ -17,13 +19,18 @@ __all__ = ["MemoryStore"]
 class MemoryStore(Store):
     """Rows in a Python list; gone when the process ends."""
 
-    def __init__(self, url: str = "memory://", clock: Clock = utc_now) -> None:
+    def __init__(
+        self, url: str = "memory://", clock: Clock = utc_now, *, read_only: bool = False
+    ) -> None:
         self.url = url
         self.clock = clock
+        # Read-only is of little use for a log that starts empty, but callers that
+        # open every store read-only for reading may name memory:// too.
+        self.read_only = bool(read_only)
         self._rows: list[StoredRow] = []
         self._ids: dict[str, StoredRow] = {}
         self._tree = CompactRange()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def head(self) -> int:
         return len(self._rows)
@@ -42,17 +49,27 @@ class MemoryStore(Store):
     def write(
         self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
     ) -> bool:
+        if self.read_only:
+            raise StoreUnavailable(f"{self.url}: the store was opened read-only: cannot append")
         with self._lock:
             if len(self._rows) != expected_head:
                 raise ConcurrencyError(expected_head, len(self._rows))
-            for row in rows:
-                if row.event_id in self._ids:
-                    raise DuplicateEvent(row.event_id, self._ids[row.event_id].position)
+            ids = self._ids
+            leaves = admit(
+                rows, expected_head, stored=lambda i: ids[i].position if i in ids else None
+            )
             self._rows.extend(rows)
-            self._ids.update((r.event_id, r) for r in rows)
-            self._tree.extend([bytes.fromhex(r.hash) for r in rows])
+            ids.update((r.event_id, r) for r in rows)
+            self._tree.extend(leaves)
         # No read model: a memory ledger folds everything in memory.
         return model is None
 
     def tree(self) -> CompactRange:
-        return self._tree.copy()
+        with self._lock:
+            return self._tree.copy()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        # Writers wait for the block: rows, head and tree stay one state.
+        with self._lock:
+            yield

@@ -1,0 +1,92 @@
+"""SQLite files, as both file stores open them: URIs, read-only opening and error codes.
+
+A file is always opened through a ``file:`` URI built from its absolute path
+(so no file name is ever read as a URI or an option), with ``mode=ro`` for a
+read-only store. A WAL database needs its ``-shm`` file to be read; on a
+read-only file system that file cannot be made, so a database with no
+``-wal`` beside it (no writer can be at work there) is read as immutable.
+
+sqlite3 errors are told apart by ``sqlite_errorcode`` (Python 3.11), never
+by their message.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from urllib.parse import quote
+
+__all__ = ["connect", "is_busy", "is_conversion", "is_corrupt", "is_read_only", "primary_code"]
+
+_BUSY = frozenset((sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED))
+_CORRUPT = frozenset((sqlite3.SQLITE_CORRUPT,))
+_READ_ONLY = frozenset(
+    (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_AUTH)
+)
+
+
+def primary_code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of an error; None when sqlite3 itself raised it."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether another connection holds the lock (SQLITE_BUSY, SQLITE_LOCKED)."""
+    return primary_code(exc) in _BUSY
+
+
+def is_corrupt(exc: sqlite3.Error) -> bool:
+    """Whether SQLite found the file damaged (SQLITE_CORRUPT)."""
+    return primary_code(exc) in _CORRUPT
+
+
+def is_read_only(exc: sqlite3.Error) -> bool:
+    """Whether the file may not be written here (read-only, no permission, cannot open)."""
+    return primary_code(exc) in _READ_ONLY
+
+
+def is_conversion(exc: sqlite3.Error) -> bool:
+    """Whether sqlite3 failed to convert a value it fetched (text that is not UTF-8).
+
+    Such errors come from the sqlite3 module, not from SQLite, and carry no
+    result code.
+    """
+    return isinstance(exc, sqlite3.OperationalError) and primary_code(exc) is None
+
+
+def _uri(path: str, mode: str, *, immutable: bool = False) -> str:
+    uri = f"file:{quote(os.path.abspath(path))}?mode={mode}"
+    return uri + "&immutable=1" if immutable else uri
+
+
+def connect(
+    path: str | None, *, timeout: float, read_only: bool = False, create: bool = True
+) -> sqlite3.Connection:
+    """A connection to a SQLite file (None: a new in-memory database), in autocommit mode."""
+    if path is None:
+        return _open(":memory:", timeout)
+    mode = "ro" if read_only else "rwc" if create else "rw"
+    conn = _open(_uri(path, mode), timeout)
+    if not read_only:
+        return conn
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if primary_code(exc) != sqlite3.SQLITE_CANTOPEN or os.path.exists(path + "-wal"):
+            raise
+        # A read-only directory cannot hold the -shm file WAL readers share; with no
+        # -wal beside the file no writer is at work, so its pages are all there is.
+        return _open(_uri(path, "ro", immutable=True), timeout)
+    return conn
+
+
+def _open(target: str, timeout: float) -> sqlite3.Connection:
+    return sqlite3.connect(
+        target,
+        timeout=timeout,
+        isolation_level=None,
+        check_same_thread=False,
+        uri=target.startswith("file:"),
+    )
