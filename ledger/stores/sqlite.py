@@ -23,18 +23,19 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ledger.codec import MAX_RECORD_BYTES, RowValues, StoredRow, oversize
+from ledger.codec import RowValues, StoredRow
 from ledger.errors import (
     ConcurrencyError,
     CorruptLog,
     DuplicateEvent,
     InvalidProof,
     LedgerError,
-    RecordTooLarge,
     StoreError,
     StoreUnavailable,
 )
 from ledger.merkle import HASH_SIZE, CompactRange
+from ledger.stores import sqlfiles
+from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.readmodel import (
     MODEL_TABLES,
@@ -44,6 +45,7 @@ from ledger.stores.readmodel import (
     retire_snapshot,
     store_model_write,
 )
+from ledger.stores.sqlfiles import is_busy
 
 __all__ = ["SQLiteStore", "is_busy"]
 
@@ -74,7 +76,25 @@ _TABLES = (
        BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
        BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END""",
-    "INSERT OR IGNORE INTO tree (id, size, hashes) VALUES (1, 0, x'')",
+    # INSERT OR REPLACE deletes the row it conflicts with without firing DELETE
+    # triggers (unless recursive_triggers is on): refuse any insert that would
+    # meet a stored position or event_id, before conflict resolution runs.
+    """CREATE TRIGGER IF NOT EXISTS events_no_replace BEFORE INSERT ON events
+       WHEN EXISTS (SELECT 1 FROM events WHERE position = NEW.position)
+         OR EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id)
+       BEGIN SELECT RAISE(ABORT, 'the log is append-only: that position or event_id is stored');
+       END""",
+    "INSERT INTO tree (id, size, hashes) SELECT 1, 0, x'' WHERE NOT EXISTS (SELECT 1 FROM tree)",
+    # The tree row only grows: never replaced, removed, shrunk or rewritten at its size.
+    """CREATE TRIGGER IF NOT EXISTS tree_no_replace BEFORE INSERT ON tree
+       WHEN EXISTS (SELECT 1 FROM tree)
+       BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only: it may only grow'); END""",
+    """CREATE TRIGGER IF NOT EXISTS tree_no_delete BEFORE DELETE ON tree
+       BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only: it may only grow'); END""",
+    """CREATE TRIGGER IF NOT EXISTS tree_only_grows BEFORE UPDATE ON tree
+       WHEN NEW.id IS NOT OLD.id OR NEW.size < OLD.size
+         OR (NEW.size = OLD.size AND NEW.hashes IS NOT OLD.hashes)
+       BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only: it may only grow'); END""",
     *MODEL_TABLES,
 )
 _READ_CHUNK = 1000
@@ -87,18 +107,25 @@ class SQLiteStore(Store):
 
     def __init__(
         self,
-        path: str,
+        path: str | None,
         *,
         url: str | None = None,
         clock: Clock = utc_now,
         timeout: float = 30.0,
+        read_only: bool = False,
+        create: bool = True,
         **options: Any,
     ) -> None:
-        self.url = url or path
+        # None (or SQLite's own ":memory:") is a throwaway database in memory.
+        self._path = None if path == ":memory:" else path
+        self.url = url or path or "sqlite:///:memory:"
         self.clock = clock
-        self._path = path
+        self.read_only = bool(read_only)
+        self._create = create and not self.read_only
         self._lock = threading.RLock()
         self._reading = False
+        #: A read-only store's edge over rows its tree row does not cover yet (built in memory).
+        self._built: CompactRange | None = None
         if options:
             raise StoreUnavailable(f"{self.url}: unknown SQLite option(s) {sorted(options)}")
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
@@ -106,7 +133,7 @@ class SQLiteStore(Store):
         self._timeout = float(timeout)
         self._check_path()
         self._conn: sqlite3.Connection | None = self._connect()
-        if self._path != ":memory:":
+        if self._path is not None and not self.read_only:
             retire_snapshot(self._path)
 
     # -- the Store interface ---------------------------------------------
@@ -199,9 +226,11 @@ class SQLiteStore(Store):
     def write(
         self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
     ) -> bool:
+        if self.read_only:
+            raise StoreUnavailable(f"{self.url}: the store was opened read-only: cannot append")
         if not rows:
             return True
-        leaves = _leaf_hashes(rows, expected_head)
+        leaves = admit(rows, expected_head)
         values = [
             (r.position, r.event_id, r.type, r.schema, r.recorded_at, r.data, r.hash) for r in rows
         ]
@@ -226,7 +255,24 @@ class SQLiteStore(Store):
 
     def tree(self) -> CompactRange:
         with self._session("read the Merkle tree") as conn:
-            return _load_edge(conn)
+            edge = _load_edge(conn, missing_ok=self.read_only)
+            if not self.read_only:
+                return edge
+            head = _head(conn)
+            _check_edge(edge.size, head)
+            if edge.size == head:
+                return edge
+            # Rows the tree row does not cover (written by other means): a writable
+            # open would rebuild the row; a read-only store builds the edge in memory.
+            built = self._built
+            if built is None or not edge.size <= built.size <= head:
+                log.warning("%s: the tree row covers %d of %d records", self.url, edge.size, head)
+                built = _rebuild_edge(conn, head)
+            else:
+                built = built.copy()
+                built.extend(_stored_hashes(conn, built.size, head))
+            self._built = built.copy()
+            return built
 
     def close(self) -> None:
         with self._lock:
@@ -238,36 +284,59 @@ class SQLiteStore(Store):
     # -- opening ----------------------------------------------------------
 
     def _check_path(self) -> None:
-        if not self._path:
-            raise StoreUnavailable(f"{self.url}: no SQLite file named (try sqlite:///ledger.db)")
-        if self._path == ":memory:":
+        path = self._path
+        if path is None:
+            if self.read_only:
+                raise StoreUnavailable(f"{self.url}: an in-memory database cannot be read-only")
             return
-        if os.path.isdir(self._path):
-            raise StoreUnavailable(f"{self._path} is a directory, not a SQLite file")
-        parent = os.path.dirname(os.path.abspath(self._path))
+        if not path:
+            raise StoreUnavailable(f"{self.url}: no SQLite file named (try sqlite:///ledger.db)")
+        if os.path.isdir(path):
+            raise StoreUnavailable(f"{path} is a directory, not a SQLite file")
+        parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
-            raise StoreUnavailable(f"cannot create {self._path}: directory {parent} does not exist")
+            raise StoreUnavailable(f"cannot create {path}: directory {parent} does not exist")
+        if not self._create and not os.path.isfile(path):
+            raise StoreUnavailable(f"{path}: no such ledger file")
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(
-                self._path,
-                timeout=self._timeout,
-                isolation_level=None,
-                check_same_thread=False,
+            conn = sqlfiles.connect(
+                self._path, timeout=self._timeout, read_only=self.read_only, create=self._create
             )
         except sqlite3.Error as exc:
-            raise _translate(exc, self._path, "open") from exc
+            raise _translate(exc, self._path or self.url, "open") from exc
         try:
-            self._prepare(conn)
+            if self.read_only:
+                self._check_readable(conn)
+            else:
+                self._prepare(conn)
         except BaseException:
             conn.close()
             raise
         return conn
 
+    def _check_readable(self, conn: sqlite3.Connection) -> None:
+        """A read-only open: the file must be a ledger already; nothing is created or repaired."""
+        where = self._path or self.url
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            if self._check_identity(conn):
+                raise StoreUnavailable(f"{where} holds no ledger yet (it is empty)")
+            found = conn.execute(
+                "SELECT count(*) FROM sqlite_master"
+                " WHERE type = 'table' AND name IN ('events', 'tree')"
+            ).fetchone()[0]
+            if found != 2:
+                raise StoreUnavailable(f"{where} lacks the ledger's tables")
+            _check_edge(_load_edge(conn, missing_ok=True).size, _head(conn))
+        except sqlite3.Error as exc:
+            raise _translate(exc, where, "open") from exc
+
     def _prepare(self, conn: sqlite3.Connection) -> None:
         # Several processes may create the same file at once; switching to WAL
         # can report "locked" without waiting, so retry until the timeout.
+        where = self._path or self.url
         deadline = time.monotonic() + self._timeout
         while True:
             try:
@@ -286,25 +355,26 @@ class SQLiteStore(Store):
                 break
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc) or time.monotonic() > deadline:
-                    raise _translate(exc, self._path, "open") from exc
+                    raise _translate(exc, where, "open") from exc
                 time.sleep(0.01)
             except sqlite3.Error as exc:
-                raise _translate(exc, self._path, "open") from exc
-        if mode.lower() != "wal" and self._path != ":memory:":
-            raise StoreUnavailable(f"{self._path}: SQLite refused WAL mode (journal_mode={mode})")
+                raise _translate(exc, where, "open") from exc
+        if mode.lower() != "wal" and self._path is not None:
+            raise StoreUnavailable(f"{where}: SQLite refused WAL mode (journal_mode={mode})")
 
     def _check_identity(self, conn: sqlite3.Connection) -> bool:
         """Whether the file is empty; StoreUnavailable unless it is empty or a ledger."""
+        where = self._path or self.url
         app = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if objects and app != APPLICATION_ID:
             raise StoreUnavailable(
-                f"{self._path} is a SQLite database of another application, not a ledger"
+                f"{where} is a SQLite database of another application, not a ledger"
             )
         if version > FORMAT_VERSION:
             raise StoreUnavailable(
-                f"{self._path} has ledger format {version}; this code reads up to {FORMAT_VERSION}"
+                f"{where} has ledger format {version}; this code reads up to {FORMAT_VERSION}"
             )
         return not objects
 
@@ -337,7 +407,7 @@ class SQLiteStore(Store):
         try:
             return conn.execute(sql, (after, _READ_CHUNK)).fetchall()
         except sqlite3.OperationalError as exc:
-            if "decode" not in str(exc):
+            if not sqlfiles.is_conversion(exc):
                 raise
         raise _undecodable(conn, after)
 
@@ -400,32 +470,12 @@ def _undecodable(conn: sqlite3.Connection, after: int) -> CorruptLog:
     return CorruptLog(f"a row after position {after} is not valid UTF-8", position=after + 1)
 
 
-def _leaf_hashes(rows: Sequence[StoredRow], head: int) -> list[bytes]:
-    """The rows' leaf hashes, after checking what the file must never hold."""
-    leaves: list[bytes] = []
-    seen: set[str] = set()
-    for i, row in enumerate(rows, head + 1):
-        if row.position != i:
-            raise StoreError(f"row {row.event_id!r} has position {row.position}, expected {i}")
-        if row.event_id in seen:
-            raise DuplicateEvent(row.event_id, i)
-        seen.add(row.event_id)
-        size = oversize(row)
-        if size is not None:
-            raise RecordTooLarge(size, MAX_RECORD_BYTES, position=i)
-        try:
-            digest = bytes.fromhex(row.hash)
-        except ValueError:
-            digest = b""
-        if len(digest) != HASH_SIZE:
-            raise StoreError(f"position {i}: hash {row.hash!r} is not {HASH_SIZE * 2} hex digits")
-        leaves.append(digest)
-    return leaves
-
-
-def _load_edge(conn: sqlite3.Connection) -> CompactRange:
+def _load_edge(conn: sqlite3.Connection, *, missing_ok: bool = False) -> CompactRange:
+    """The stored right edge; missing_ok: no row is the edge of no rows (a read-only store)."""
     found = conn.execute("SELECT size, hashes FROM tree WHERE id = 1").fetchone()
     if found is None:
+        if missing_ok:
+            return CompactRange()
         raise CorruptLog("the tree table has no row")
     size, blob = found
     if type(size) is not int or not isinstance(blob, bytes) or len(blob) % HASH_SIZE:
@@ -443,20 +493,31 @@ def _save_edge(conn: sqlite3.Connection, edge: CompactRange) -> None:
     )
 
 
-def _rebuild_edge(conn: sqlite3.Connection) -> CompactRange:
+def _rebuild_edge(conn: sqlite3.Connection, head: int | None = None) -> CompactRange:
     """The right edge recomputed from every stored hash (a file from elsewhere)."""
     edge = CompactRange()
-    for position, hash_ in conn.execute("SELECT position, hash FROM events ORDER BY position"):
-        if position != edge.size + 1:
-            raise CorruptLog(f"position {edge.size + 1} is missing", position=edge.size + 1)
+    edge.extend(_stored_hashes(conn, 0, head))
+    return edge
+
+
+def _stored_hashes(conn: sqlite3.Connection, after: int, head: int | None) -> Iterator[bytes]:
+    """The stored leaf hashes after a position (up to head), checked to follow one another."""
+    expected = after + 1
+    limit = -1 if head is None else head - after
+    for position, hash_ in conn.execute(
+        "SELECT position, hash FROM events WHERE position > ? ORDER BY position LIMIT ?",
+        (after, limit),
+    ):
+        if position != expected:
+            raise CorruptLog(f"position {expected} is missing", position=expected)
         try:
             digest = bytes.fromhex(hash_)
         except (TypeError, ValueError):
             digest = b""
         if len(digest) != HASH_SIZE:
             raise CorruptLog(f"hash {hash_!r} is not {HASH_SIZE * 2} hex digits", position=position)
-        edge.append(digest)
-    return edge
+        yield digest
+        expected += 1
 
 
 def _duplicate(
@@ -471,17 +532,10 @@ def _duplicate(
     return StoreError(f"the database refused the rows: {exc}")
 
 
-def is_busy(exc: sqlite3.Error) -> bool:
-    """Whether a sqlite3 error means another connection holds the lock."""
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
 def _translate(exc: sqlite3.Error, where: str, what: str) -> StoreError:
     """The StoreError for a sqlite3 error, naming the file and the operation."""
     text = str(exc)
-    lowered = text.lower()
-    if "malformed" in lowered or "corrupt" in lowered:
+    if sqlfiles.is_corrupt(exc):
         return CorruptLog(f"{where}: cannot {what}: {text}")
     if is_busy(exc):
         return StoreUnavailable(f"{where}: cannot {what}: the database stayed locked ({text})")
