@@ -13,15 +13,21 @@ interrupted append: it is moved to ``<name>.torn`` with a logged warning and
 the file is cut back to the last complete line. A batch of several rows is
 announced first in ``<name>.pending`` (its start and end offsets, fsynced),
 so a batch cut short by a crash is moved aside whole, complete lines
-included, and ``extend`` stays all or nothing. Anything else (bad JSON, a
-wrong, repeated or missing position, wrong keys or types) raises
-``CorruptLog`` naming the line.
+included, and ``extend`` stays all or nothing. A read-only store repairs
+nothing: it reads the complete lines before such damage and keeps the damage
+for verify (``unrepaired``). Anything else (bad JSON, a line not laid out as
+the store writes it, a repeated key, a wrong, repeated or missing position,
+wrong keys or types) raises ``CorruptLog`` naming the line.
+
+The data text of a record is handed on exactly as the line holds it, never
+re-encoded, so the leaf bytes verify hashes are the stored bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import re
@@ -38,13 +44,13 @@ from ledger.codec import MAX_RECORD_BYTES, StoredRow
 from ledger.errors import (
     ConcurrencyError,
     CorruptLog,
-    DuplicateEvent,
     LedgerError,
-    RecordTooLarge,
     StoreError,
     StoreUnavailable,
 )
 from ledger.merkle import HASH_SIZE, CompactRange
+from ledger.stores import sqlfiles
+from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.readmodel import (
     MODEL_TABLES,
@@ -80,10 +86,12 @@ class JsonlStore(Store):
         *,
         url: str | None = None,
         clock: Clock = utc_now,
+        read_only: bool = False,
         **options: Any,
     ) -> None:
         self.url = url or os.fspath(path)
         self.clock = clock
+        self.read_only = bool(read_only)
         self._path = os.path.abspath(os.fspath(path))
         if options:
             raise StoreUnavailable(f"{self.url}: unknown JSON Lines option(s) {sorted(options)}")
@@ -92,6 +100,8 @@ class JsonlStore(Store):
         self._side_path = self._path + ".readmodel"
         self._side: sqlite3.Connection | None = None
         self._reading = False
+        #: Damage at the end of the file that a read-only store reads past (see unrepaired()).
+        self._damage: CorruptLog | None = None
         self._mutex = threading.RLock()
         # _offsets[n] is where line n + 1 starts, so _offsets[-1] is the end
         # of the last complete line and len(_offsets) - 1 the head.
@@ -105,7 +115,8 @@ class JsonlStore(Store):
         except BaseException:
             os.close(self._fd)
             raise
-        retire_snapshot(self._path)
+        if not self.read_only:
+            retire_snapshot(self._path)
 
     # -- the Store interface ---------------------------------------------
 
@@ -138,8 +149,11 @@ class JsonlStore(Store):
             self._side_session,
             _side_transaction,
             lambda: self._side is not None or os.path.exists(self._side_path),
-            self._discard_side,
+            None if self.read_only else self._discard_side,
         )
+
+    def unrepaired(self) -> CorruptLog | None:
+        return self._damage
 
     def _discard_side(self) -> None:
         """Remove the read model's file (before a rebuild): it is a cache, and may be damaged."""
@@ -161,9 +175,16 @@ class JsonlStore(Store):
                 yield
                 return
             with self._io("read the head"):
+                # Repairs (a writable store's) need the exclusive lock: before taking ours.
                 self._refresh()
                 fcntl.flock(self._fd, fcntl.LOCK_SH)
-            self._reading = True
+                self._reading = True
+                try:
+                    self._refresh()  # what was appended between the two
+                except BaseException:
+                    self._reading = False
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                    raise
             try:
                 yield
             finally:
@@ -178,7 +199,7 @@ class JsonlStore(Store):
             self._check_open()
             try:
                 if self._side is None:
-                    self._side = _open_side(self._side_path)
+                    self._side = _open_side(self._side_path, read_only=self.read_only)
                 yield self._side
             except sqlite3.Error as exc:
                 raise StoreUnavailable(f"{self._side_path}: cannot {what}: {exc}") from exc
@@ -196,11 +217,15 @@ class JsonlStore(Store):
     def write(
         self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
     ) -> bool:
+        if self.read_only:
+            raise StoreUnavailable(f"{self.url}: the store was opened read-only: cannot append")
         if not rows:
             return True
         lines = [row.to_line() for row in rows]
         with self._mutex, self._io("append"):
             self._check_open()
+            if self._reading:
+                raise StoreError(f"{self.url}: cannot append inside reading()")
             with self._flock(fcntl.LOCK_EX):
                 self._append(rows, lines, expected_head)
                 return model is None or self._write_model(model)
@@ -225,7 +250,7 @@ class JsonlStore(Store):
         head = len(self._offsets) - 1
         if head != expected_head:
             raise ConcurrencyError(expected_head, head)
-        leaves = self._check(rows, lines, head)
+        leaves = admit(rows, head, stored=self._ids.get)
         blob = b"\n".join(lines) + b"\n"
         start = self._offsets[-1]
         if len(rows) > 1:
@@ -269,6 +294,17 @@ class JsonlStore(Store):
         parent = os.path.dirname(path)
         if not os.path.isdir(parent):
             raise StoreUnavailable(f"cannot create {path}: directory {parent} does not exist")
+        if self.read_only:
+            try:
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            except FileNotFoundError:
+                raise StoreUnavailable(f"{path}: no such ledger file") from None
+            except OSError as exc:
+                raise StoreUnavailable(f"cannot open {path}: {_reason(exc)}") from exc
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise StoreUnavailable(f"{path} is not a regular file")
+            return fd
         flags = os.O_RDWR | getattr(os, "O_CLOEXEC", 0)
         try:
             try:
@@ -297,6 +333,10 @@ class JsonlStore(Store):
         self._check_open()
         if not always and os.fstat(self._fd).st_size == self._offsets[-1]:
             return
+        if self._reading:
+            # Inside reading() this process holds the shared lock: no writer is at work.
+            self._scan(repair=False)
+            return
         with self._flock(fcntl.LOCK_SH):
             clean = self._scan(repair=False)
         if not clean:
@@ -305,13 +345,31 @@ class JsonlStore(Store):
                 self._scan(repair=True)
 
     def _scan(self, *, repair: bool) -> bool:
-        """Index the complete lines past the known end; False if damage needs repair."""
+        """Index the complete lines past the known end; False if damage needs repair.
+
+        A read-only store, and any store inside reading(), never repairs: it
+        indexes the complete lines before the damage and keeps the damage in
+        ``_damage`` (an unacknowledged append, so reads leave it out, as a
+        repair would).
+        """
+        hold = not repair and (self.read_only or self._reading)
+        self._damage = None
+        size = os.fstat(self._fd).st_size
         pending = self._pending()
         if pending is not None:
-            if not repair:
+            if repair:
+                self._settle(*pending)
+                size = os.fstat(self._fd).st_size
+            elif not hold:
                 return False
-            self._settle(*pending)
-        size = os.fstat(self._fd).st_size
+            elif pending[0] < size < pending[1]:
+                self._check_batch_start(pending[0])
+                size = pending[0]
+                self._damage = CorruptLog(
+                    "an append of several records was interrupted here; a writable open "
+                    f"moves its lines to {os.path.basename(self._torn_path)}",
+                    line=len(self._offsets),
+                )
         pos = self._offsets[-1]
         if size < pos:
             raise CorruptLog(
@@ -322,12 +380,20 @@ class JsonlStore(Store):
             chunk = os.pread(self._fd, min(_CHUNK, size - pos), pos)
             cut = chunk.rfind(b"\n")
             if cut < 0:
+                number = len(self._offsets)
                 if pos + len(chunk) < size:
-                    number = len(self._offsets)
                     raise CorruptLog(f"line is over {_MAX_LINE} bytes long", line=number)
-                if not repair:
+                if repair:
+                    self._set_aside(pos, size, f"line {number} has no newline")
+                elif not hold:
                     return False
-                self._set_aside(pos, size, f"line {len(self._offsets)} has no newline")
+                else:
+                    self._damage = CorruptLog(
+                        "the last line has no newline: an append was interrupted; a writable "
+                        f"open moves it to {os.path.basename(self._torn_path)}",
+                        line=number,
+                        position=number,
+                    )
                 return True
             for line in chunk[:cut].split(b"\n"):
                 self._index(_parse(line, len(self._offsets)), len(line))
@@ -379,13 +445,16 @@ class JsonlStore(Store):
         """Resolve a batch announced by a writer that did not finish."""
         size = os.fstat(self._fd).st_size
         if start < size < end:
-            if start < self._offsets[-1]:
-                raise CorruptLog(
-                    f"an interrupted batch starts at byte {start}, inside lines already read",
-                    line=len(self._offsets) - 1,
-                )
+            self._check_batch_start(start)
             self._set_aside(start, size, "a batch append was interrupted")
         self._announce(None)
+
+    def _check_batch_start(self, start: int) -> None:
+        if start < self._offsets[-1]:
+            raise CorruptLog(
+                f"an interrupted batch starts at byte {start}, inside lines already read",
+                line=len(self._offsets) - 1,
+            )
 
     def _set_aside(self, start: int, stop: int, why: str) -> None:
         """Move bytes start..stop to the .torn file, then cut the log back to start."""
@@ -415,31 +484,16 @@ class JsonlStore(Store):
 
     # -- plumbing ---------------------------------------------------------
 
-    def _check(self, rows: Sequence[StoredRow], lines: Sequence[bytes], head: int) -> list[bytes]:
-        """The leaf hashes of rows that may be written at head + 1..; else raise."""
-        leaves: list[bytes] = []
-        batch: set[str] = set()
-        for i, (row, line) in enumerate(zip(rows, lines, strict=True), head + 1):
-            if row.position != i:
-                raise StoreError(f"row {row.event_id!r} has position {row.position}, expected {i}")
-            stored = self._ids.get(row.event_id)
-            if stored is not None or row.event_id in batch:
-                raise DuplicateEvent(row.event_id, stored or i)
-            batch.add(row.event_id)
-            leaf_size = len(line) - 10 - len(row.hash)
-            if leaf_size > MAX_RECORD_BYTES:
-                raise RecordTooLarge(leaf_size, MAX_RECORD_BYTES, position=i)
-            if not isinstance(row.hash, str) or not _HEX.fullmatch(row.hash):
-                raise StoreError(f"position {i}: hash {row.hash!r} is not 64 lowercase hex digits")
-            leaves.append(bytes.fromhex(row.hash))
-        return leaves
-
     def _line(self, position: int) -> StoredRow:
         start, stop = self._offsets[position - 1], self._offsets[position]
         return _parse(os.pread(self._fd, stop - start - 1, start), position)
 
     @contextlib.contextmanager
     def _flock(self, kind: int) -> Iterator[None]:
+        if self._reading and kind == fcntl.LOCK_SH:
+            # reading() holds it already: unlocking here would let writers in.
+            yield
+            return
         fcntl.flock(self._fd, kind)
         try:
             yield
@@ -515,13 +569,19 @@ def _parse(line: bytes, number: int) -> StoredRow:
         obj["type"],
         obj["schema"],
         obj["recorded_at"],
-        _data_text(line, obj),
+        _data_text(line, obj, number),
         obj["hash"],
     )
 
 
-def _data_text(line: bytes, obj: dict[str, Any]) -> str:
-    """The data value's text exactly as stored, so the leaf bytes are the stored bytes."""
+def _data_text(line: bytes, obj: dict[str, Any], number: int) -> str:
+    """The data value's text exactly as the line holds it, so the leaf bytes are the stored bytes.
+
+    The line must be laid out as the store writes it (``StoredRow.to_line``):
+    the wire keys in order, each once, no whitespace between them. The data
+    text is never re-encoded: text that is not canonical goes to the codec
+    as it is, which refuses it, naming the position.
+    """
     prefix = b"".join(
         (
             b'{"position":%d,"event_id":' % obj["position"],
@@ -534,17 +594,52 @@ def _data_text(line: bytes, obj: dict[str, Any]) -> str:
         )
     )
     suffix = b',"hash":"' + obj["hash"].encode() + b'"}'
-    if line.startswith(prefix) and line.endswith(suffix):
-        return line[len(prefix) : len(line) - len(suffix)].decode()
-    # A line laid out by hand: keep the canonical form of its data.
-    return orjson.dumps(obj["data"], option=orjson.OPT_SORT_KEYS).decode()
+    where = {"line": number, "position": number}
+    if len(line) > len(prefix) + len(suffix) and line.startswith(prefix) and line.endswith(suffix):
+        text = line[len(prefix) : len(line) - len(suffix)]
+        # The usual case, checked in C: the text is the canonical JSON of its value.
+        if text == orjson.dumps(obj["data"], option=orjson.OPT_SORT_KEYS):
+            return text.decode()
+        repeated = _repeated_key(line)
+        if repeated is not None:
+            raise CorruptLog(f"the key {repeated!r} is repeated", **where)
+        return text.decode()
+    repeated = _repeated_key(line)
+    if repeated is not None:
+        raise CorruptLog(f"the key {repeated!r} is repeated", **where)
+    raise CorruptLog(
+        "the line is not laid out as the store writes it (the wire keys in order, "
+        "no spaces): its stored bytes are not its record's",
+        **where,
+    )
 
 
-def _open_side(path: str) -> sqlite3.Connection:
-    """The read model's SQLite file: WAL, tables made if missing."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+def _repeated_key(text: bytes) -> str | None:
+    """The first key that an object of the JSON text gives twice, or None."""
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys: set[str] = set()
+        for key, _ in items:
+            if key in keys and not found:
+                found.append(key)
+            keys.add(key)
+        return dict(items)
+
+    try:
+        json.loads(text, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return None
+    return found[0] if found else None
+
+
+def _open_side(path: str, *, read_only: bool) -> sqlite3.Connection:
+    """The read model's SQLite file: WAL, tables made if missing; read-only: as it is."""
+    conn = sqlfiles.connect(path, timeout=30, read_only=read_only)
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
+        if read_only:
+            return conn
         conn.execute("PRAGMA journal_mode = WAL")
         # A cache of the log: a power cut costs a catch-up, never a record.
         conn.execute("PRAGMA synchronous = NORMAL")
