@@ -8,7 +8,10 @@ checks the head, inserts the batch, advances the Merkle right edge in
 one ledger are serialized by that lock and each assigns the positions right
 after the last committed one, so positions are gapless and no reader can see
 position n+1 before n. Triggers refuse UPDATE, DELETE and TRUNCATE of the
-log. Every psycopg error is translated here into a ``StoreError``.
+log, and a trigger owned by the tables' owner keeps the tree, so writers have
+no privilege on it (``ledger.stores.pgschema``). Every statement names the
+tables' schema. Every psycopg error is translated here into a ``StoreError``,
+its message redacted (``ledger.stores.urls.redact``).
 """
 
 from __future__ import annotations
@@ -21,26 +24,26 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
-from urllib.parse import unquote
 
+import attrs
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from ledger.codec import MAX_RECORD_BYTES, StoredRow, parse_timestamp
+from ledger.codec import StoredRow, parse_timestamp
 from ledger.errors import (
     ConcurrencyError,
     CorruptLog,
     DuplicateEvent,
-    InvalidEvent,
     InvalidProof,
-    RecordTooLarge,
     StoreError,
     StoreUnavailable,
 )
 from ledger.merkle import HASH_SIZE, CompactRange
+from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.follow import check_follow_args
+from ledger.stores.pgschema import LOCK_CLASS, SCHEMA_VERSION, Statements, prepare_schema
 from ledger.stores.readmodel import (
     Change,
     ModelCheckpoint,
@@ -49,142 +52,23 @@ from ledger.stores.readmodel import (
     ModelWrite,
     ReadModel,
 )
+from ledger.stores.urls import ledger_schema, redact, split_url
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "split_url"]
 
 log = logging.getLogger(__name__)
 
-#: The version of the tables below; stored in ledger_meta.
-SCHEMA_VERSION = "2"
-#: First key of every advisory lock the store takes ("LEDG"), so ours collide with no one's.
-_LOCK_CLASS = 0x4C454447
+_LOCK_CLASS = LOCK_CLASS
 _PAGE = 500
 _NO_LIMIT = 2**63 - 1
 _BACKOFF = (0.1, 5.0)
-
-# Created in one transaction under an advisory lock, so concurrent first opens are safe.
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS ledger_meta (
-    key   text PRIMARY KEY,
-    value text NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ledger_events (
-    ledger           text        NOT NULL,
-    position         bigint      NOT NULL CHECK (position >= 1),
-    event_id         text        NOT NULL,
-    type             text        NOT NULL,
-    schema           integer     NOT NULL CHECK (schema >= 1),
-    recorded_at      timestamptz NOT NULL,
-    recorded_at_text text        NOT NULL,
-    data             text        NOT NULL,
-    hash             bytea       NOT NULL CHECK (octet_length(hash) = 32),
-    PRIMARY KEY (ledger, position),
-    CONSTRAINT ledger_events_event_id_key UNIQUE (ledger, event_id)
-);
-CREATE TABLE IF NOT EXISTS ledger_tree (
-    ledger text    PRIMARY KEY,
-    size   bigint  NOT NULL CHECK (size >= 0),
-    hashes bytea[] NOT NULL
-);
-CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'claims-ledger: % on % is refused: the log is append-only',
-        TG_OP, TG_TABLE_NAME
-        USING ERRCODE = 'insufficient_privilege',
-              HINT = 'records are never changed or removed; append a correcting event';
-END
-$$;
-CREATE OR REPLACE FUNCTION ledger_tree_only_grows() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.ledger <> OLD.ledger OR NEW.size < OLD.size THEN
-        RAISE EXCEPTION 'claims-ledger: the Merkle tree of ledger % may only grow', OLD.ledger
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    RETURN NEW;
-END
-$$;
-DROP TRIGGER IF EXISTS ledger_events_append_only ON ledger_events;
-CREATE TRIGGER ledger_events_append_only
-    BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger_events
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
-DROP TRIGGER IF EXISTS ledger_tree_no_removal ON ledger_tree;
-CREATE TRIGGER ledger_tree_no_removal
-    BEFORE DELETE OR TRUNCATE ON ledger_tree
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
-DROP TRIGGER IF EXISTS ledger_tree_grows ON ledger_tree;
-CREATE TRIGGER ledger_tree_grows
-    BEFORE UPDATE ON ledger_tree
-    FOR EACH ROW EXECUTE FUNCTION ledger_tree_only_grows();
-"""
-
-# Schema 2: the read models beside the log (ledger.stores.readmodel), scoped by ledger.
-_MODEL_SCHEMA = """
-CREATE TABLE IF NOT EXISTS ledger_model_meta (
-    ledger   text    NOT NULL,
-    name     text    NOT NULL,
-    version  integer NOT NULL,
-    position bigint  NOT NULL,
-    edge     bytea   NOT NULL,
-    PRIMARY KEY (ledger, name)
-);
-CREATE TABLE IF NOT EXISTS ledger_model_rows (
-    ledger text NOT NULL,
-    name   text NOT NULL,
-    tbl    text NOT NULL,
-    part   text NOT NULL,
-    item   text NOT NULL,
-    value  text NOT NULL,
-    PRIMARY KEY (ledger, name, tbl, part, item)
-);
-"""
-_MODEL_UPSERT = (
-    "INSERT INTO ledger_model_rows (ledger, name, tbl, part, item, value)"
-    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (ledger, name, tbl, part, item)"
-    " DO UPDATE SET value = excluded.value"
-)
-_MODEL_DELETE = (
-    "DELETE FROM ledger_model_rows WHERE ledger = %s AND name = %s AND tbl = %s"
-    " AND part = %s AND item = %s"
-)
-_MODEL_SAVE_META = (
-    "INSERT INTO ledger_model_meta (ledger, name, version, position, edge)"
-    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (ledger, name) DO UPDATE SET"
-    " version = excluded.version, position = excluded.position, edge = excluded.edge"
-)
-
-_COLUMNS = "position, event_id, type, schema, recorded_at_text, data, hash"
-_SELECT = f"SELECT {_COLUMNS} FROM ledger_events WHERE ledger = %s"
-_INSERT = (
-    "INSERT INTO ledger_events (ledger, position, event_id, type, schema, recorded_at,"
-    " recorded_at_text, data, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
-_SAVE_TREE = (
-    "INSERT INTO ledger_tree (ledger, size, hashes) VALUES (%s, %s, %s::bytea[])"
-    " ON CONFLICT (ledger) DO UPDATE SET size = excluded.size, hashes = excluded.hashes"
-)
+#: Rows per INSERT statement (and per run of the tree's trigger).
+_INSERT_CHUNK = 1000
+#: Every session resolves names in the system catalog only: the store qualifies its own.
+_SAFE_PATH = "-c search_path=pg_catalog,pg_temp"
 
 _T = TypeVar("_T")
 Connection = psycopg.Connection[Any]
-
-
-def split_url(url: str) -> tuple[str, str]:
-    """The libpq URL without the ledger's own parameters, and the ledger name."""
-    base, _, query = url.partition("?")
-    kept, names = [], []
-    for part in query.split("&") if query else ():
-        key, _, value = part.partition("=")
-        if unquote(key) == "ledger":
-            names.append(unquote(value))
-        elif part:
-            kept.append(part)
-    if len(names) > 1:
-        raise StoreUnavailable(f"the ledger is named {len(names)} times in the URL")
-    name = names[0] if names else "default"
-    if not name or "\x00" in name:
-        raise StoreUnavailable(f"ledger name {name!r} must be non-empty text")
-    return (f"{base}?{'&'.join(kept)}" if kept else base), name
 
 
 def _row(record: tuple[Any, ...]) -> StoredRow:
@@ -195,15 +79,27 @@ def _row(record: tuple[Any, ...]) -> StoredRow:
 class PostgresStore(Store):
     """One named ledger in a PostgreSQL database (psycopg 3)."""
 
-    def __init__(self, url: str, *, clock: Clock = utc_now, create_schema: bool = True) -> None:
-        self.url = url
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Clock = utc_now,
+        create_schema: bool = True,
+        read_only: bool = False,
+    ) -> None:
+        # Safe to print and log: every message built from it, in any layer, stays so.
+        self.url = redact(url, url)
+        self._raw_url = url
         self.clock = clock
+        self.read_only = bool(read_only)
         conninfo, self.ledger = split_url(url)
-        self._secrets = _secrets(conninfo)
         try:
             params = conninfo_to_dict(conninfo)
         except psycopg.Error as exc:
             raise StoreUnavailable(f"bad PostgreSQL URL: {self._message(exc)}") from None
+        given = str(params.get("options") or "")
+        schema, named = ledger_schema(url, given)
+        self._sql = Statements(schema)
         self._where = (
             f"PostgreSQL database {params.get('dbname') or '(default)'!r} on "
             f"{params.get('host') or '(default host)'}"
@@ -212,9 +108,20 @@ class PostgresStore(Store):
         )
         # The ledger's bytes are UTF-8 text: make the client side say so, whatever PGCLIENTENCODING.
         defaults = {"application_name": "claims-ledger", "connect_timeout": 10}
+        # After the URL's own options: later settings win.
+        options = " ".join(
+            o
+            for o in (
+                given,
+                _SAFE_PATH,
+                "-c default_transaction_read_only=on" if self.read_only else None,
+            )
+            if o
+        )
         self._connect_args: dict[str, Any] = {
             **{k: v for k, v in defaults.items() if k not in params},
             "client_encoding": "utf8",
+            "options": options,
         }
         self._conninfo = conninfo
         self.channel = "claims_ledger_" + hashlib.sha256(self.ledger.encode()).hexdigest()[:32]
@@ -222,14 +129,24 @@ class PostgresStore(Store):
         self._conn: Connection | None = None
         self._closed = False
         self._reading = False
+        create = create_schema and not self.read_only
         try:
-            self._run(lambda conn: self._prepare_schema(conn, create_schema))
+            self._run(
+                lambda conn: prepare_schema(
+                    conn, self._sql, named=named, create=create, where=self._where
+                )
+            )
         except BaseException:
             self.close()
             raise
 
     def __repr__(self) -> str:
-        return f"<PostgresStore ledger {self.ledger!r} in {self._where}>"
+        mode = " read-only" if self.read_only else ""
+        return redact(
+            f"<PostgresStore ledger {self.ledger!r} in {self._where}, schema "
+            f"{self._sql.schema!r}{mode}>",
+            self._raw_url,
+        )
 
     # -- the Store interface -------------------------------------------------
 
@@ -263,7 +180,7 @@ class PostgresStore(Store):
             return {}
 
         def work(conn: Connection) -> dict[str, StoredRow]:
-            rows = conn.execute(f"{_SELECT} AND event_id = ANY(%s)", (self.ledger, ids))
+            rows = conn.execute(f"{self._sql.select} AND event_id = ANY(%s)", (self.ledger, ids))
             return {r.event_id: r for r in map(_row, rows.fetchall())}
 
         return self._run(work)
@@ -271,7 +188,9 @@ class PostgresStore(Store):
     def write(
         self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
     ) -> bool:
-        params = _insert_params(self.ledger, rows, expected_head)
+        if self.read_only:
+            raise StoreUnavailable(f"{self._where}: the store was opened read-only: cannot append")
+        params = _insert_params(rows, expected_head)
         try:
             # A retry after a lost connection is safe: if the first attempt
             # committed, the head has moved and the retry is refused.
@@ -341,7 +260,9 @@ class PostgresStore(Store):
     def _turn(self, function: str, conn: Connection) -> Connection:
         # The same key as the write transaction's lock, held at session level.
         conn.execute(
-            sql.SQL("SELECT {}(%s, hashtext(%s))").format(sql.Identifier(function)),
+            sql.SQL("SELECT pg_catalog.{}(%s, pg_catalog.hashtext(%s))").format(
+                sql.Identifier(function)
+            ),
             (_LOCK_CLASS, self.ledger),
         )
         return conn
@@ -484,66 +405,18 @@ class PostgresStore(Store):
 
     def _message(self, exc: BaseException) -> str:
         """The error's text on one line, without the password."""
-        message = " ".join(str(exc).split())
-        for secret in self._secrets:
-            message = message.replace(secret, "***")
-        return message
+        return redact(" ".join(str(exc).split()), self._raw_url)
 
     # -- the statements ------------------------------------------------------
-
-    def _prepare_schema(self, conn: Connection, create: bool) -> None:
-        encoding = conn.execute("SHOW server_encoding").fetchone()
-        if encoding is None or encoding[0].upper() not in ("UTF8", "UTF-8"):
-            raise StoreUnavailable(
-                f"{self._where} has encoding {encoding and encoding[0]}; the ledger keeps "
-                "UTF-8 text byte for byte: create the database with ENCODING 'UTF8'"
-            )
-        version = self._schema_version(conn)
-        if version != SCHEMA_VERSION and create:
-            conn.execute("SELECT pg_advisory_xact_lock(%s, 0)", (_LOCK_CLASS,))
-            version = self._schema_version(conn)
-            if version is None:
-                conn.execute(_SCHEMA)
-                conn.execute(
-                    "INSERT INTO ledger_meta (key, value) VALUES ('schema', %s)", (SCHEMA_VERSION,)
-                )
-            if version in (None, "1"):
-                # Schema 1 had no read models; adding their tables is the whole migration.
-                conn.execute(_MODEL_SCHEMA)
-                conn.execute(
-                    "UPDATE ledger_meta SET value = %s WHERE key = 'schema'", (SCHEMA_VERSION,)
-                )
-                version = SCHEMA_VERSION
-        if version is None:
-            raise StoreUnavailable(
-                f"{self._where} has no ledger tables; open it once as a role that may create "
-                "them (see docs/postgres.md)"
-            )
-        if version != SCHEMA_VERSION:
-            raise StoreUnavailable(
-                f"{self._where} holds ledger tables of schema {version}; this version of "
-                f"claims-ledger knows schema {SCHEMA_VERSION}"
-                + (
-                    " (open it once as a role that may create tables to upgrade it)"
-                    if version == "1"
-                    else ""
-                )
-            )
-
-    @staticmethod
-    def _schema_version(conn: Connection) -> str | None:
-        exists = conn.execute("SELECT to_regclass('ledger_meta') IS NOT NULL").fetchone()
-        if not exists or not exists[0]:
-            return None
-        found = conn.execute("SELECT value FROM ledger_meta WHERE key = 'schema'").fetchone()
-        return None if found is None else str(found[0])
 
     def _edge(self, conn: Connection) -> CompactRange:
         """The Merkle right edge at the head, both read by one statement (one snapshot)."""
         found = conn.execute(
-            "SELECT coalesce((SELECT max(position) FROM ledger_events WHERE ledger = %s), 0),"
-            " t.size, t.hashes FROM (SELECT) AS one"
-            " LEFT JOIN ledger_tree AS t ON t.ledger = %s",
+            self._sql.q(
+                "SELECT coalesce((SELECT max(position) FROM {s}.ledger_events WHERE ledger = %s),"
+                " 0), t.size, t.hashes FROM (SELECT) AS one"
+                " LEFT JOIN {s}.ledger_tree AS t ON t.ledger = %s"
+            ),
             (self.ledger, self.ledger),
         ).fetchone() or (0, None, None)
         head, size, hashes = int(found[0]), found[1] or 0, found[2] or []
@@ -565,8 +438,10 @@ class PostgresStore(Store):
         )
         edge = CompactRange()
         for position, digest in conn.execute(
-            "SELECT position, hash FROM ledger_events WHERE ledger = %s AND position <= %s"
-            " ORDER BY position",
+            self._sql.q(
+                "SELECT position, hash FROM {s}.ledger_events WHERE ledger = %s"
+                " AND position <= %s ORDER BY position"
+            ),
             (self.ledger, head),
         ):
             if position != edge.size + 1:
@@ -576,14 +451,17 @@ class PostgresStore(Store):
 
     def _head(self, conn: Connection) -> int:
         found = conn.execute(
-            "SELECT coalesce(max(position), 0) FROM ledger_events WHERE ledger = %s",
+            self._sql.q(
+                "SELECT coalesce(max(position), 0) FROM {s}.ledger_events WHERE ledger = %s"
+            ),
             (self.ledger,),
         ).fetchone()
         return int(found[0]) if found else 0
 
     def _page(self, conn: Connection, *, after: int, stop: int | None) -> list[StoredRow]:
         cur = conn.execute(
-            f"{_SELECT} AND position > %s AND position <= %s ORDER BY position LIMIT {_PAGE}",
+            f"{self._sql.select} AND position > %s AND position <= %s"
+            f" ORDER BY position LIMIT {_PAGE}",
             (self.ledger, after, _NO_LIMIT if stop is None else stop),
         )
         return [_row(r) for r in cur.fetchall()]
@@ -591,28 +469,32 @@ class PostgresStore(Store):
     def _write(
         self,
         conn: Connection,
-        params: list[tuple[Any, ...]],
+        columns: _Columns,
         expected_head: int,
         model: ModelWrite | None,
     ) -> bool:
         # The lock serializes this ledger's writers until commit; only after
         # taking it may the head be read, by a statement with a fresh snapshot.
-        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.ledger))
+        conn.execute(
+            "SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
+            (_LOCK_CLASS, self.ledger),
+        )
         edge = self._edge(conn)
         head = edge.size
         if head != expected_head:
             raise ConcurrencyError(expected_head, head)
-        if not params:
+        if not columns.leaves:
             return True
-        edge.extend(p[-1] for p in params)
+        # The trigger extends ledger_tree itself; this copy is the read model's checkpoint.
+        edge.extend(columns.leaves)
         stored = model is None or self._model_ready(conn, model)
         with conn.pipeline(), conn.cursor() as cur:
-            cur.executemany(_INSERT, params)
-            cur.execute(_SAVE_TREE, (self.ledger, edge.size, list(edge.hashes)))
+            for chunk in columns.chunks(_INSERT_CHUNK):
+                cur.execute(self._sql.insert, (self.ledger, *chunk))
             if model is not None and stored:
                 self._store_model(cur, model.name, model.changes)
                 cur.execute(
-                    _MODEL_SAVE_META,
+                    self._sql.model_save_meta,
                     (self.ledger, model.name, model.version, edge.size, b"".join(edge.hashes)),
                 )
             self._notify(cur, edge.size)
@@ -621,7 +503,10 @@ class PostgresStore(Store):
     def _model_ready(self, conn: Connection, model: ModelWrite) -> bool:
         """Whether the read model stands where the batch was folded from."""
         found = conn.execute(
-            "SELECT version, position FROM ledger_model_meta WHERE ledger = %s AND name = %s",
+            self._sql.q(
+                "SELECT version, position FROM {s}.ledger_model_meta"
+                " WHERE ledger = %s AND name = %s"
+            ),
             (self.ledger, model.name),
         ).fetchone()
         # No checkpoint at all is the read model of the empty log.
@@ -632,13 +517,13 @@ class PostgresStore(Store):
         deletes = [(self.ledger, name, t, p, i) for t, p, i, v in changes if v is None]
         upserts = [(self.ledger, name, t, p, i, v) for t, p, i, v in changes if v is not None]
         if deletes:
-            cur.executemany(_MODEL_DELETE, deletes)
+            cur.executemany(self._sql.model_delete, deletes)
         if upserts:
-            cur.executemany(_MODEL_UPSERT, upserts)
+            cur.executemany(self._sql.model_upsert, upserts)
 
     def _notify(self, cur: psycopg.Cursor[Any], head: int) -> None:
         # Delivered at commit, and only if the batch commits.
-        cur.execute("SELECT pg_notify(%s, %s)", (self.channel, str(head)))
+        cur.execute("SELECT pg_catalog.pg_notify(%s, %s)", (self.channel, str(head)))
 
 
 class _PostgresModel(ReadModel):
@@ -660,8 +545,10 @@ class _PostgresModel(ReadModel):
     def checkpoint(self) -> ModelCheckpoint | None:
         found = self._read(
             lambda conn: conn.execute(
-                "SELECT version, position, edge FROM ledger_model_meta"
-                " WHERE ledger = %s AND name = %s",
+                self._store._sql.q(
+                    "SELECT version, position, edge FROM {s}.ledger_model_meta"
+                    " WHERE ledger = %s AND name = %s"
+                ),
                 self._scope,
             ).fetchone()
         )
@@ -683,8 +570,10 @@ class _PostgresModel(ReadModel):
         def work(conn: Connection) -> dict[str, dict[str, str]]:
             found: dict[str, dict[str, str]] = {}
             rows = conn.execute(
-                "SELECT part, item, value FROM ledger_model_rows"
-                " WHERE ledger = %s AND name = %s AND tbl = %s AND part = ANY(%s)",
+                self._store._sql.q(
+                    "SELECT part, item, value FROM {s}.ledger_model_rows"
+                    " WHERE ledger = %s AND name = %s AND tbl = %s AND part = ANY(%s)"
+                ),
                 (*self._scope, table, wanted),
             )
             for part, item, value in rows:
@@ -698,8 +587,10 @@ class _PostgresModel(ReadModel):
             found: dict[str, dict[str, str]] = {}
             with conn.cursor() as cur:
                 cur.execute(
-                    "SELECT part, item, value FROM ledger_model_rows"
-                    " WHERE ledger = %s AND name = %s AND tbl = %s",
+                    self._store._sql.q(
+                        "SELECT part, item, value FROM {s}.ledger_model_rows"
+                        " WHERE ledger = %s AND name = %s AND tbl = %s"
+                    ),
                     (*self._scope, table),
                 )
                 for part, item, value in cur:
@@ -722,10 +613,13 @@ class _PostgresModel(ReadModel):
         def work(conn: Connection) -> bool:
             # The writers' lock: a catch-up never interleaves with an append.
             conn.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, store.ledger)
+                "SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
+                (_LOCK_CLASS, store.ledger),
             )
             found = conn.execute(
-                "SELECT position FROM ledger_model_meta WHERE ledger = %s AND name = %s",
+                store._sql.q(
+                    "SELECT position FROM {s}.ledger_model_meta WHERE ledger = %s AND name = %s"
+                ),
                 self._scope,
             ).fetchone()
             if not reset and (None if found is None else found[0]) != expected:
@@ -733,12 +627,14 @@ class _PostgresModel(ReadModel):
             with conn.pipeline(), conn.cursor() as cur:
                 if reset:
                     cur.execute(
-                        "DELETE FROM ledger_model_rows WHERE ledger = %s AND name = %s",
+                        store._sql.q(
+                            "DELETE FROM {s}.ledger_model_rows WHERE ledger = %s AND name = %s"
+                        ),
                         self._scope,
                     )
                 store._store_model(cur, self.name, changes)
                 cur.execute(
-                    _MODEL_SAVE_META,
+                    store._sql.model_save_meta,
                     (*self._scope, version, edge.size, b"".join(edge.hashes)),
                 )
             return True
@@ -752,64 +648,39 @@ class _PostgresModel(ReadModel):
             raise
 
 
-def _insert_params(ledger: str, rows: Sequence[StoredRow], head: int) -> list[tuple[Any, ...]]:
-    """The INSERT parameters of each row, after refusing what the log must never hold."""
-    params: list[tuple[Any, ...]] = []
-    seen: set[str] = set()
-    for position, row in enumerate(rows, head + 1):
-        if row.position != position:
-            raise StoreError(
-                f"row {row.event_id!r} has position {row.position}, expected {position}"
-            )
-        if row.event_id in seen:
-            raise DuplicateEvent(row.event_id, position)
-        seen.add(row.event_id)
-        for field in ("event_id", "type", "recorded_at", "data"):
-            if "\x00" in getattr(row, field):
-                raise InvalidEvent(
-                    f"position {position}: PostgreSQL text cannot hold NUL characters",
-                    field=field,
-                )
-        size = len(row.leaf_bytes())
-        if size > MAX_RECORD_BYTES:
-            raise RecordTooLarge(size, MAX_RECORD_BYTES, position=position)
+@attrs.frozen
+class _Columns:
+    """A batch as one array per column (the INSERT unnests them), and its leaf hashes."""
+
+    values: tuple[list[Any], ...]
+    leaves: list[bytes]
+
+    def chunks(self, size: int) -> Iterator[tuple[list[Any], ...]]:
+        """The columns, sliced into batches of at most size rows."""
+        for start in range(0, len(self.leaves), size):
+            yield tuple(column[start : start + size] for column in self.values)
+
+
+def _insert_params(rows: Sequence[StoredRow], head: int) -> _Columns:
+    """The batch's columns, after refusing what the log must never hold."""
+    leaves = admit(rows, head, nul_free=True)
+    stamps = []
+    for row in rows:
         try:
-            digest = bytes.fromhex(row.hash)
-        except ValueError:
-            digest = b""
-        if len(digest) != HASH_SIZE:
-            raise StoreError(f"position {position}: hash {row.hash!r} is not 64 hex digits")
-        try:
-            stamp = parse_timestamp(row.recorded_at)
+            stamps.append(parse_timestamp(row.recorded_at))
         except ValueError as exc:
-            raise StoreError(f"position {position}: recorded_at: {exc}") from None
-        params.append(
-            (
-                ledger,
-                position,
-                row.event_id,
-                row.type,
-                row.schema,
-                stamp,
-                row.recorded_at,
-                row.data,
-                digest,
-            )
-        )
-    return params
-
-
-def _secrets(conninfo: str) -> list[str]:
-    """The password in a libpq URL, raw and decoded, to keep out of every message."""
-    # By hand rather than urlsplit, which gives up on the malformed hosts
-    # whose error messages echo the whole URL.
-    netloc = conninfo.partition("://")[2].split("/", 1)[0].split("?", 1)[0]
-    found = [netloc.rpartition("@")[0].partition(":")[2]] if "@" in netloc else []
-    for part in conninfo.partition("?")[2].split("&"):
-        key, _, value = part.partition("=")
-        if unquote(key) == "password":
-            found.append(value)
-    return sorted({v for raw in found for v in (raw, unquote(raw)) if v}, key=len, reverse=True)
+            raise StoreError(f"position {row.position}: recorded_at: {exc}") from None
+    values = (
+        [r.position for r in rows],
+        [r.event_id for r in rows],
+        [r.type for r in rows],
+        [r.schema for r in rows],
+        stamps,
+        [r.recorded_at for r in rows],
+        [r.data for r in rows],
+        leaves,
+    )
+    return _Columns(values, leaves)
 
 
 def _lost(exc: StoreUnavailable) -> bool:
