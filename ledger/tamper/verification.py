@@ -3,13 +3,20 @@
 Positions, leaf hashes, decoding, an optional checkpoint (checked through the
 consistency proof a third party would check) and the store's right edge, in
 O(log n) memory. A ``VerifyReport`` says what was found and where.
+
+What verify promises (docs/tamper-evidence.md): it checks one consistent
+prefix of the log (the rows, the head and the right edge are read inside
+``Store.reading()``, so appends by other processes never look like
+tampering); it hashes the stored bytes as they are, never re-encoded; it
+never writes (``verify_url`` opens the store read-only), so it works on a
+read-only copy; and it reports damage a read-only store reads past, such as
+a torn last line.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -20,6 +27,7 @@ from ledger.errors import CorruptLog, InvalidProof, LedgerError, StoreUnavailabl
 from ledger.merkle import CompactRange
 from ledger.stores import open_store
 from ledger.stores.base import Store
+from ledger.stores.urls import file_of, redact
 from ledger.tamper.notes import Checkpoint, _b64
 from ledger.tamper.ranges import _consistency_ranges, _Fold
 
@@ -63,12 +71,17 @@ class VerifyReport:
 
 
 def verify_url(url: str, checkpoint: Checkpoint | None = None, **options: Any) -> VerifyReport:
-    """Verify the ledger at url without folding it; damage that stops it opening is reported."""
-    path = _local_path(url)
+    """Verify the ledger at url without folding it or writing anything; damage is reported.
+
+    The store is opened read-only: nothing is created, repaired or moved,
+    so a read-only copy verifies as well as the original. Damage that stops
+    the store from opening is reported, not raised.
+    """
+    path = file_of(url)
     if path is not None and not path.is_file():
-        raise StoreUnavailable(f"{url}: no such ledger file")
+        raise StoreUnavailable(f"{redact(url)}: no such ledger file")
     try:
-        store = open_store(url, **options)
+        store = open_store(url, read_only=True, **options)
     except CorruptLog as exc:
         position, line, reason = _damage_at(exc, None)
         return VerifyReport(False, 0, None, position, reason, line)
@@ -87,14 +100,6 @@ def _damage_at(exc: CorruptLog, fallback: int | None) -> tuple[int | None, int |
     return exc.position or fallback, None, reason
 
 
-def _local_path(url: str) -> Path | None:
-    if url.startswith(("memory://", "postgresql://", "postgres://")):
-        return None
-    if url.startswith("sqlite://"):
-        return Path(url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url[9:])
-    return None if "://" in url else Path(url)
-
-
 @attrs.define
 class _Fault:
     position: int | None
@@ -109,22 +114,29 @@ def verify_store(
     if checkpoint is not None and not isinstance(checkpoint, Checkpoint):
         raise InvalidProof(f"expected a Checkpoint, not {type(checkpoint).__name__}")
     scan = _Scan(codec or make_codec(), checkpoint)
-    try:
-        scan.run(store.read(0), store.head())
-    except CorruptLog as exc:
-        # Structural damage the store itself detects mid-stream: a report, not an error.
-        position, line, reason = _damage_at(exc, scan.count + 1)
+    # One snapshot: the rows, the head and the right edge of the same prefix of the log.
+    with store.reading():
+        try:
+            scan.run(store.read(0), store.head())
+        except CorruptLog as exc:
+            # Structural damage the store itself detects mid-stream: a report, not an error.
+            position, line, reason = _damage_at(exc, scan.count + 1)
+            scan.fault(position, reason, line)
+            return scan.report(None)
+        root = scan.edge.root()
+        if checkpoint is not None:
+            scan.check_checkpoint(checkpoint, root)
+        try:
+            tree = store.tree()
+        except CorruptLog as exc:
+            scan.fault(None, f"the store's right edge cannot be read: {exc}")
+        else:
+            scan.check_edge(tree, root)
+        left = store.unrepaired()
+    if left is not None:
+        # Damage past the rows read (a torn last line): the first fault if nothing came before.
+        position, line, reason = _damage_at(left, scan.count + 1)
         scan.fault(position, reason, line)
-        return scan.report(None)
-    root = scan.edge.root()
-    if checkpoint is not None:
-        scan.check_checkpoint(checkpoint, root)
-    try:
-        tree = store.tree()
-    except CorruptLog as exc:
-        scan.fault(None, f"the store's right edge cannot be read: {exc}")
-    else:
-        scan.check_edge(tree, root)
     return scan.report(root)
 
 

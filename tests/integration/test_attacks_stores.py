@@ -1,0 +1,262 @@
+"""Attacks on the stored log, each reproduced, each defeated (issue 15).
+
+- forged text that verifies: a JSON Lines line in another layout, or with a
+  repeated key, whose re-canonicalised form matched its hash while grep and
+  json_extract read the forged text;
+- SQLite's INSERT OR REPLACE, which rewrote a row of ``events`` despite the
+  append-only triggers, and the same against the ``tree`` row;
+- passwords in messages: every form a credential takes in a PostgreSQL URL or
+  conninfo is scrubbed by one function, ``ledger.stores.urls.redact``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import orjson
+import pytest
+
+from ledger import CorruptLog, Ledger, LedgerError, StoreUnavailable
+from ledger.merkle import leaf_hash
+from ledger.stores import open_store
+from ledger.stores.urls import redact
+from ledger.tamper import Checkpoint, verify_url
+
+from .contract.builders import figure, topic
+
+FORGED = "FORGED: the ministry denies everything"
+
+
+def build(path: Path) -> Checkpoint:
+    """A small ledger whose third record is a figure with a quote; its checkpoint."""
+    with Ledger.open(str(path)) as lg:
+        lg.extend([topic(), figure(1), figure(2, source="src/b"), figure(3, source="src/c")])
+        return lg.checkpoint()
+
+
+def lines_of(path: Path) -> list[bytes]:
+    return path.read_bytes().split(b"\n")[:-1]
+
+
+def rewrite_line(path: Path, number: int, line: bytes) -> None:
+    lines = lines_of(path)
+    lines[number - 1] = line
+    path.write_bytes(b"".join(x + b"\n" for x in lines))
+
+
+def data_text(line: bytes) -> bytes:
+    """The data value's text in a canonical line."""
+    start = line.index(b',"data":') + len(b',"data":')
+    return line[start : line.rindex(b',"hash":')]
+
+
+# -- forged text in a JSON Lines file ---------------------------------------------------------
+
+
+def data_first_with_a_repeated_key(line: bytes) -> bytes:
+    """The record re-laid out by hand: data first after a space, the quote given twice."""
+    record = orjson.loads(line)
+    data = data_text(line)
+    forged = b'{"quote":' + orjson.dumps(FORGED) + b"," + data[1:]
+    rest = b",".join(
+        orjson.dumps(key) + b":" + orjson.dumps(record[key])
+        for key in ("event_id", "hash", "position", "recorded_at", "schema", "type")
+    )
+    return b'{ "data":' + forged + b"," + rest + b"}"
+
+
+def repeated_position(line: bytes) -> bytes:
+    """A first "position" key that grep reads and orjson overrides with the second."""
+    return line.replace(b'{"position":3,', b'{"position":7,"position":3,', 1)
+
+
+def repeated_key_in_place(line: bytes) -> bytes:
+    """The canonical layout around a data text that gives the quote twice."""
+    data = data_text(line)
+    return line.replace(data, b'{"quote":' + orjson.dumps(FORGED) + b"," + data[1:], 1)
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [data_first_with_a_repeated_key, repeated_position, repeated_key_in_place],
+    ids=["another layout and a repeated key", "a repeated position", "a repeated data key"],
+)
+def test_a_forged_jsonl_line_is_reported_at_its_line_even_against_a_checkpoint(
+    tmp_path: Path, forge: object
+) -> None:
+    path = tmp_path / "forged.jsonl"
+    checkpoint = build(path)
+    assert callable(forge)
+    rewrite_line(path, 3, forge(lines_of(path)[2]))
+    for against in (None, checkpoint):
+        report = verify_url(str(path), against)
+        assert not report.ok, report
+        assert (report.first_bad_position, report.line) == (3, 3), report.summary()
+    with pytest.raises(CorruptLog) as caught, Ledger.open(str(path)) as lg:
+        list(lg.records())
+    assert (caught.value.line, caught.value.position) == (3, 3)
+
+
+def test_a_repeated_wire_key_is_named_when_the_store_reads_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "forged.jsonl"
+    build(path)
+    rewrite_line(path, 3, repeated_position(lines_of(path)[2]))
+    with pytest.raises(CorruptLog, match="'position' is repeated") as caught:
+        open_store(str(path)).close()
+    assert caught.value.line == 3
+
+
+def test_the_stores_hand_the_codec_the_data_text_exactly_as_stored(tmp_path: Path) -> None:
+    # A line in the canonical layout around data that is not canonical (a space):
+    # the store passes the text on as it is, never its canonical form.
+    path = tmp_path / "spaced.jsonl"
+    build(path)
+    line = lines_of(path)[2]
+    data = data_text(line)
+    spaced = data.replace(b'","', b'", "', 1)
+    rewrite_line(path, 3, line.replace(data, spaced, 1))
+    with open_store(str(path), read_only=True) as store:
+        assert next(r.data.encode() for r in store.read(2)) == spaced
+    report = verify_url(str(path))
+    assert (report.ok, report.first_bad_position) == (False, 3)
+
+
+# -- forged data columns in SQLite and PostgreSQL ---------------------------------------------
+
+
+def _sqlite_forge(path: Path, rehash: bool) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("DROP TRIGGER events_no_update")
+        found = conn.execute(
+            "SELECT position, event_id, type, schema, recorded_at, data, hash FROM events"
+            " WHERE position = 3"
+        ).fetchone()
+        data = '{"quote":' + orjson.dumps(FORGED).decode() + "," + found[5][1:]
+        digest = found[6]
+        if rehash:
+            from ledger.codec import StoredRow
+
+            digest = leaf_hash(StoredRow(*found[:5], data, found[6]).leaf_bytes()).hex()
+        conn.execute("UPDATE events SET data = ?, hash = ? WHERE position = 3", (data, digest))
+        # json_extract reads the forged quote: the text people would query.
+        (shown,) = conn.execute(
+            "SELECT json_extract(data, '$.quote') FROM events WHERE position = 3"
+        ).fetchone()
+        conn.commit()
+    finally:
+        conn.close()
+    assert shown in (FORGED, figure(2).quote)
+
+
+@pytest.mark.parametrize("rehash", [False, True], ids=["hash kept", "hash recomputed"])
+def test_a_sqlite_data_column_in_another_layout_is_reported_at_its_position(
+    tmp_path: Path, rehash: bool
+) -> None:
+    path = tmp_path / "forged.db"
+    checkpoint = build(path)
+    _sqlite_forge(path, rehash)
+    for against in (None, checkpoint):
+        report = verify_url(str(path), against)
+        assert (report.ok, report.first_bad_position) == (False, 3), report.summary()
+    with pytest.raises(LedgerError), Ledger.open(str(path)) as lg:
+        list(lg.records())
+
+
+# -- SQLite: INSERT OR REPLACE --------------------------------------------------------------
+
+
+def test_insert_or_replace_cannot_rewrite_a_sqlite_row_or_the_tree(tmp_path: Path) -> None:
+    path = tmp_path / "log.db"
+    build(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    before = conn.execute("SELECT * FROM events ORDER BY position").fetchall()
+    tree = conn.execute("SELECT * FROM tree").fetchall()
+    row = list(before[2])
+    row[5] = row[5].replace("Kursk", "Forged")
+    attacks = [
+        ("INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", row),
+        ("REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", row),
+        # Another position with a stored event_id: REPLACE would delete the original.
+        ("INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", [99, *row[1:]]),
+        ("INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", row),
+        (
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (position) DO UPDATE SET data = excluded.data",
+            row,
+        ),
+        ("REPLACE INTO tree (id, size, hashes) VALUES (1, 0, x'')", []),
+        ("INSERT OR REPLACE INTO tree (id, size, hashes) VALUES (1, 0, x'')", []),
+        ("UPDATE tree SET size = size - 1", []),
+        ("UPDATE tree SET hashes = zeroblob(length(hashes))", []),
+        ("DELETE FROM tree", []),
+    ]
+    for statement, params in attacks:
+        with pytest.raises(sqlite3.IntegrityError, match=r"append-only|only grow"):
+            conn.execute(statement, params)
+    assert conn.execute("SELECT * FROM events ORDER BY position").fetchall() == before
+    assert conn.execute("SELECT * FROM tree").fetchall() == tree
+    conn.close()
+    assert verify_url(str(path)).ok
+
+
+# -- passwords in messages --------------------------------------------------------------------
+
+
+SECRET = "hunter2-Zq9"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"postgresql://alice:{SECRET}@db.example.org/claims?ledger=k",
+        f"postgres://alice:{SECRET}@db.example.org:5433/claims",
+        f"postgresql://alice@db.example.org/claims?password={SECRET}&ledger=k",
+        f"postgresql://alice@db.example.org/claims?ledger=k&PASSWORD={SECRET}",
+        f"postgresql://alice@db.example.org/claims?Pass%77ord={SECRET}",
+        f"postgresql://alice@db.example.org/claims?%70assword={SECRET}&sslmode=require",
+        f"postgresql://alice@db.example.org/claims?sslpassword={SECRET}",
+        f"host=db.example.org user=alice password={SECRET} dbname=claims",
+        f"host=db.example.org password = '{SECRET} with spaces' dbname=claims",
+        f"host=db.example.org PASSWORD='{SECRET}\\'quoted' dbname=claims",
+        f"Error: cannot connect to postgresql://alice:{SECRET}@db/x: timeout",
+    ],
+)
+def test_redact_scrubs_every_form_of_password(text: str) -> None:
+    shown = redact(text)
+    assert SECRET not in shown
+    assert "***" in shown
+    assert "db.example.org" in shown or "db/x" in shown
+
+
+def test_redact_scrubs_a_url_s_password_wherever_it_appears_and_keeps_the_rest() -> None:
+    url = "postgresql://alice:s%40cret%21@db/claims?ledger=kursk"
+    message = 'connection to "db" failed for "alice" with password s@cret! (or s%40cret%21)'
+    shown = redact(message, url)
+    assert "s@cret!" not in shown
+    assert "s%40cret%21" not in shown
+    assert shown.startswith('connection to "db" failed for "alice"')
+    assert redact(url) == "postgresql://alice:***@db/claims?ledger=kursk"
+    assert redact("kursk.db: cannot open: disk full") == "kursk.db: cannot open: disk full"
+
+
+def test_redact_never_echoes_pgpassword(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PGPASSWORD", SECRET)
+    assert SECRET not in redact(f"server said: password {SECRET} is wrong")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"host=db.example.org password={SECRET} dbname=claims",
+        f"mysql://alice:{SECRET}@db/claims",
+        f"postgresql://alice@/claims?host=/nonexistent&PassWord={SECRET}&connect_timeout=1",
+        f"postgresql://alice@/claims?host=/nonexistent&pass%77ord={SECRET}&connect_timeout=1",
+        f"postgresql://alice@/claims?host=/nonexistent&password={SECRET}&bogus=1",
+    ],
+)
+def test_store_errors_never_show_a_password(url: str) -> None:
+    with pytest.raises(StoreUnavailable) as caught:
+        open_store(url)
+    assert SECRET not in str(caught.value)
