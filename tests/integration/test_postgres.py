@@ -251,6 +251,9 @@ def test_the_default_ledger_is_used_when_the_url_names_none(postgres_url: str) -
         "TRUNCATE ledger_events",
         "DELETE FROM ledger_tree WHERE ledger = %s",
         "UPDATE ledger_tree SET size = 0, hashes = '{}' WHERE ledger = %s",
+        # The same size with other hashes: later checkpoints would never verify.
+        "UPDATE ledger_tree SET hashes = array_replace(hashes, hashes[1], sha256(hashes[1]))"
+        " WHERE ledger = %s",
         "TRUNCATE ledger_tree",
     ],
 )
@@ -510,3 +513,237 @@ def test_a_malformed_url_never_shows_its_password() -> None:
         with pytest.raises(StoreUnavailable, match="bad PostgreSQL URL") as caught:
             PostgresStore(url)
         assert "cret" not in str(caught.value)
+
+
+# -- roles under attack (issue 15) ------------------------------------------------------------
+
+
+def _roles(conn: psycopg.Connection[tuple[object, ...]], *names: str) -> None:
+    for name in names:
+        try:
+            conn.execute(f"CREATE ROLE {name} LOGIN")
+        except psycopg.Error as exc:
+            pytest.skip(f"cannot create roles on this server: {exc}")
+
+
+def _drop_roles(conn: psycopg.Connection[tuple[object, ...]], *names: str) -> None:
+    for name in names:
+        conn.execute(f"DROP OWNED BY {name} CASCADE")
+        conn.execute(f"DROP ROLE {name}")
+
+
+def _grant(conn: psycopg.Connection[tuple[object, ...]], writer: str, reader: str) -> None:
+    for grant in _grants():
+        conn.execute(grant.replace("ledger_writer", writer).replace("ledger_reader", reader))
+
+
+def test_a_writer_role_can_neither_block_appends_nor_rewrite_the_tree(
+    postgres_server: PostgresServer,
+) -> None:
+    url = fresh(postgres_server.url)
+    suffix = uuid.uuid4().hex[:8]
+    writer, reader = f"writer_{suffix}", f"reader_{suffix}"
+    with Ledger.open(url) as owner:
+        owner.extend(story()[:4])
+        checkpoint = owner.checkpoint()
+    name = split_url(url)[1]
+    with raw(postgres_server.url) as conn:
+        _roles(conn, writer, reader)
+        try:
+            _grant(conn, writer, reader)
+            as_writer = _as_role(url, writer)
+            with psycopg.connect(split_url(as_writer)[0], autocommit=True) as attacker:
+                attacks = [
+                    # A size no append can follow: every later append would be refused.
+                    ("UPDATE ledger_tree SET size = 2^41 WHERE ledger = %s", (name,)),
+                    # The same size, other hashes: later checkpoints would never verify.
+                    (
+                        "UPDATE ledger_tree SET hashes = array_replace(hashes, hashes[1],"
+                        " sha256(hashes[1])) WHERE ledger = %s",
+                        (name,),
+                    ),
+                    ("INSERT INTO ledger_tree VALUES (%s, 2^41, '{}')", (name + "-next",)),
+                    ("DELETE FROM ledger_tree WHERE ledger = %s", (name,)),
+                ]
+                for statement, args in attacks:
+                    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                        attacker.execute(statement, args)
+                with pytest.raises(psycopg.Error):
+                    attacker.execute("SELECT ledger_grow_tree()")
+                # Rows with a gap, inserted by hand, cannot make the tree skip.
+                row = make_codec().encode(6, SourceDescribed(source="gap", name="Gap"), T0)
+                with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="missing"):
+                    attacker.execute(
+                        "INSERT INTO ledger_events VALUES (%s, 6, %s, %s, %s, %s, %s, %s, %s)",
+                        (
+                            name,
+                            row.event_id,
+                            row.type,
+                            row.schema,
+                            T0,
+                            row.recorded_at,
+                            row.data,
+                            bytes.fromhex(row.hash),
+                        ),
+                    )
+            with Ledger.open(as_writer) as lg:
+                lg.extend(story()[4:])
+                assert lg.head == len(story())
+                report = lg.verify(checkpoint)
+                assert report.ok, report.reason
+        finally:
+            _drop_roles(conn, writer, reader)
+
+
+def _shadow(
+    conn: psycopg.Connection[tuple[object, ...]],
+    schema: str,
+    url: str,
+    meta: list[tuple[object, ...]],
+) -> None:
+    """In a schema the attacker owns, ledger tables holding one forged record for url's ledger."""
+    name = split_url(url)[1]
+    conn.execute(f"CREATE SCHEMA {schema}")
+    conn.execute(f"SET search_path = {schema}")
+    conn.execute(_OLD_TABLES + _OLD_MODEL_TABLES)
+    conn.execute("RESET search_path")
+    conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO PUBLIC")
+    conn.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO PUBLIC")
+    with conn.cursor() as cur:
+        cur.executemany(f"INSERT INTO {schema}.ledger_meta VALUES (%s, %s)", meta)
+    forged = make_codec().encode(1, SourceDescribed(source="forged", name="Forged"), T0)
+    digest = leaf_hash(forged.leaf_bytes())
+    conn.execute(
+        f"INSERT INTO {schema}.ledger_events VALUES (%s, 1, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            name,
+            forged.event_id,
+            forged.type,
+            forged.schema,
+            T0,
+            forged.recorded_at,
+            forged.data,
+            digest,
+        ),
+    )
+    conn.execute(
+        f"INSERT INTO {schema}.ledger_tree VALUES (%s, 1, ARRAY[%s::bytea])", (name, digest)
+    )
+
+
+def test_a_schema_someone_creates_on_the_search_path_cannot_shadow_the_tables(
+    postgres_server: PostgresServer,
+) -> None:
+    url = fresh(postgres_server.url)
+    suffix = uuid.uuid4().hex[:8]
+    writer, reader, evil = f"writer_{suffix}", f"reader_{suffix}", f"evil_{suffix}"
+    with Ledger.open(url) as owner:
+        owner.extend(story()[:4])
+        genuine = list(owner.rows())
+    with raw(postgres_server.url) as conn:
+        _roles(conn, writer, reader, evil)
+        try:
+            _grant(conn, writer, reader)
+            database = conn.execute("SELECT current_database()").fetchone()
+            assert database is not None
+            conn.execute(f"GRANT CREATE ON DATABASE {database[0]} TO {evil}")
+            # The genuine meta rows, so the forged tables look current to the store.
+            meta = conn.execute("SELECT key, value FROM public.ledger_meta").fetchall()
+            with psycopg.connect(split_url(_as_role(url, evil))[0], autocommit=True) as attacker:
+                # "$user" comes first on the default search path: a schema named after
+                # each victim is searched before public.
+                _shadow(attacker, writer, url, meta)
+                _shadow(attacker, reader, url, meta)
+            with Ledger.open(_as_role(url, reader)) as lg:
+                assert list(lg.rows()) == genuine
+                assert lg.verify().ok
+            with Ledger.open(_as_role(url, writer)) as lg:
+                assert list(lg.rows()) == genuine
+                lg.extend(story()[4:])
+            with Ledger.open(url) as owner:
+                assert owner.head == len(story())
+                assert list(owner.rows())[:4] == genuine
+            shadowed = conn.execute(f"SELECT count(*) FROM {writer}.ledger_events").fetchone()
+            assert shadowed == (1,), "an append went to the attacker's table"
+        finally:
+            _drop_roles(conn, evil, writer, reader)
+
+
+# The tables as schemas 1 and 2 made them (unqualified, the tree written by writers).
+_OLD_TABLES = """
+CREATE TABLE ledger_meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE ledger_events (
+    ledger text NOT NULL, position bigint NOT NULL CHECK (position >= 1),
+    event_id text NOT NULL, type text NOT NULL, schema integer NOT NULL CHECK (schema >= 1),
+    recorded_at timestamptz NOT NULL, recorded_at_text text NOT NULL, data text NOT NULL,
+    hash bytea NOT NULL CHECK (octet_length(hash) = 32),
+    PRIMARY KEY (ledger, position),
+    CONSTRAINT ledger_events_event_id_key UNIQUE (ledger, event_id)
+);
+CREATE TABLE ledger_tree (
+    ledger text PRIMARY KEY, size bigint NOT NULL CHECK (size >= 0), hashes bytea[] NOT NULL
+);
+"""
+_OLD_MODEL_TABLES = """
+CREATE TABLE ledger_model_meta (
+    ledger text NOT NULL, name text NOT NULL, version integer NOT NULL,
+    position bigint NOT NULL, edge bytea NOT NULL, PRIMARY KEY (ledger, name)
+);
+CREATE TABLE ledger_model_rows (
+    ledger text NOT NULL, name text NOT NULL, tbl text NOT NULL, part text NOT NULL,
+    item text NOT NULL, value text NOT NULL, PRIMARY KEY (ledger, name, tbl, part, item)
+);
+"""
+
+
+@pytest.mark.parametrize("old", ["1", "2"])
+def test_tables_of_schema_1_and_2_are_upgraded_and_writers_lose_the_tree(
+    postgres_server: PostgresServer, old: str
+) -> None:
+    source = fresh(postgres_server.url)
+    with Ledger.open(source) as lg:
+        lg.extend(story()[:5])
+        rows, edge = list(lg.rows()), lg.store.tree()
+    schema, suffix = f"old_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:8]
+    writer = f"writer_{suffix}"
+    url = fresh(postgres_server.url) + f"&schema={schema}"
+    name = split_url(url)[1]
+    with raw(postgres_server.url) as conn:
+        _roles(conn, writer)
+        try:
+            conn.execute(f"CREATE SCHEMA {schema}")
+            conn.execute(f"SET search_path = {schema}")
+            conn.execute(_OLD_TABLES + (_OLD_MODEL_TABLES if old == "2" else ""))
+            conn.execute("INSERT INTO ledger_meta VALUES ('schema', %s)", (old,))
+            conn.execute(
+                "INSERT INTO ledger_events SELECT %s, position, event_id, type, schema,"
+                " recorded_at, recorded_at_text, data, hash FROM public.ledger_events"
+                " WHERE ledger = %s",
+                (name, split_url(source)[1]),
+            )
+            conn.execute(
+                "INSERT INTO ledger_tree VALUES (%s, %s, %s::bytea[])",
+                (name, edge.size, list(edge.hashes)),
+            )
+            conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {writer}")
+            conn.execute(f"GRANT SELECT, INSERT, UPDATE ON ledger_tree TO {writer}")
+            conn.execute("RESET search_path")
+            with pytest.raises(StoreUnavailable, match=f"schema {old}"):
+                PostgresStore(url, read_only=True)
+            with Ledger.open(url) as lg:  # the owner upgrades
+                assert list(lg.rows()) == rows
+                assert lg.verify().ok
+                lg.append(SourceDescribed(source="after", name="After the upgrade"))
+                assert lg.store.tree().size == len(rows) + 1
+                assert lg.topics()  # the read model works
+            meta = dict(conn.execute(f"SELECT key, value FROM {schema}.ledger_meta").fetchall())
+            assert meta == {"schema": "3", "namespace": schema}
+            granted = conn.execute(
+                "SELECT privilege_type FROM information_schema.role_table_grants"
+                " WHERE grantee = %s AND table_schema = %s AND table_name = 'ledger_tree'",
+                (writer, schema),
+            ).fetchall()
+            assert granted == [("SELECT",)]
+        finally:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            _drop_roles(conn, writer)
