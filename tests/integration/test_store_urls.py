@@ -15,6 +15,7 @@ from ledger import Ledger, StoreUnavailable
 from ledger.stores.jsonl import JsonlStore
 from ledger.stores.memory import MemoryStore
 from ledger.stores.sqlite import SQLiteStore
+from ledger.stores.urls import file_of
 
 from .contract.builders import topic
 
@@ -240,3 +241,102 @@ def test_creating_a_jsonl_file_makes_an_empty_file_and_nothing_else(tmp_path: Pa
         assert lg.head == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.jsonl"]
     assert (tmp_path / "new.jsonl").read_bytes() == b""
+
+
+# -- URL oddities (issue 15) ------------------------------------------------------------------
+
+
+def test_sqlite_memory_names_no_file_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert file_of("sqlite:///:memory:") is None
+    with Ledger.open("sqlite:///:memory:") as lg:
+        lg.append(topic())
+        assert lg.topics()
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(StoreUnavailable, match="in-memory database"):
+        Ledger.open("sqlite:///:memory:?mode=ro")
+    # A file of that name is named as one.
+    with Ledger.open("sqlite:///./:memory:.db") as lg:
+        lg.append(topic())
+    assert (tmp_path / ":memory:.db").is_file()
+
+
+def test_a_plain_path_is_never_a_sqlite_uri(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreUnavailable, match="looks like a SQLite URI"):
+        Ledger.open("file:u.db")
+    with pytest.raises(StoreUnavailable, match="looks like a SQLite URI"):
+        Ledger.open("file:u.db?mode=memory")
+    assert list(tmp_path.iterdir()) == []
+    assert file_of("file:u.db") is None
+    # The file really called so, as a path: taken literally, URI characters and all.
+    for name in ("./file:u.db", "a?mode=ro.db", "100%.db", "x#y.jsonl"):
+        with Ledger.open(name) as lg:
+            lg.append(topic())
+        assert file_of(name) == Path(name)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith("readmodel")) == [
+        "100%.db",
+        "a?mode=ro.db",
+        "file:u.db",
+        "x#y.jsonl",
+    ]
+
+
+def test_sqlite_url_query_parameters_are_parsed_not_part_of_the_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreUnavailable, match="no such ledger file"):
+        Ledger.open("sqlite:///q.db?mode=ro")
+    with pytest.raises(StoreUnavailable, match="no such ledger file"):
+        Ledger.open("sqlite:///q.db?mode=rw")
+    assert list(tmp_path.iterdir()) == []
+    with Ledger.open("sqlite:///q.db?mode=rwc") as lg:
+        lg.append(topic())
+    with Ledger.open("sqlite:///q.db?mode=rw") as lg:
+        assert (lg.head, lg.store.read_only) == (1, False)
+    with Ledger.open("sqlite:///q.db?mode=ro") as lg:
+        assert (lg.head, lg.store.read_only) == (1, True)
+        with pytest.raises(StoreUnavailable, match="read-only"):
+            lg.append(topic(name="kursk/other"))
+    assert file_of("sqlite:///q.db?mode=ro") == Path("q.db")
+    # Percent-encoding names what a URL cannot hold literally.
+    with Ledger.open("sqlite:///a%3Fb%20c.db") as lg:
+        lg.append(topic())
+    # (A read-only reader of a WAL database may leave SQLite's -wal and -shm beside it.)
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm")))
+    assert names == ["a?b c.db", "q.db"]
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("sqlite:///q.db?mode=memory", "mode"),
+        ("sqlite:///q.db?cache=shared", "cache"),
+        ("sqlite:///q.db?timeout=5", "timeout"),
+        ("sqlite://host/q.db", "names no host"),
+        ("sqlite://q.db", "names no host"),
+        ("sqlite:q.db", "sqlite:///"),
+        ("sqlite:///q.db#frag", "fragment"),
+    ],
+)
+def test_a_bad_sqlite_url_is_refused_naming_what_is_wrong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, words: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreUnavailable, match=words):
+        Ledger.open(url)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_file_of_names_the_file_of_every_file_store_and_none_otherwise() -> None:
+    assert file_of("kursk.db") == Path("kursk.db")
+    assert file_of("data/kursk.jsonl") == Path("data/kursk.jsonl")
+    assert file_of("sqlite:///rel/k.db") == Path("rel/k.db")
+    assert file_of("sqlite:////abs/k.db") == Path("/abs/k.db")
+    for url in ("memory://", "postgresql://h/db?ledger=k", "postgres://h/db", "ftp://x", "x.txt"):
+        assert file_of(url) is None, url
