@@ -19,6 +19,7 @@ from rich.console import Console
 from ledger.codec import format_timestamp, parse_timestamp
 from ledger.errors import ImportFailed, LedgerError, StoreUnavailable
 from ledger.facade import Ledger, LedgerView
+from ledger.present.text import json_text, terminal
 
 __all__ = [
     "AsOf",
@@ -43,12 +44,42 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: The width of tables written to a pipe or file rather than a terminal.
 PIPE_WIDTH = 160
 AsOf = int | datetime
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class CliError(click.ClickException):
     """A user mistake or a refused operation: 'Error: <message>' on stderr, exit 1."""
 
     exit_code = 1
+
+    def format_message(self) -> str:
+        # Messages quote stored text and arguments: nothing in them may act on the terminal.
+        return terminal(self.message)
+
+
+def _made_safe(exc: click.ClickException) -> None:
+    """Make the message fit for a terminal: click's own errors quote arguments."""
+    exc.message = terminal(exc.message)  # type: ignore[misc]  # Final in click's stubs only
+
+
+#: Parameters that name files: they may hold any bytes the file system allows.
+#: Every other text parameter is text for the ledger and must be valid UTF-8.
+PATH_PARAMS = frozenset({"store", "src", "dst", "output", "file", "key", "note", "prefix"})
+
+
+def _check_text_params(ctx: click.Context) -> None:
+    """Refuse a text argument holding bytes that were not UTF-8 (lone surrogates), exit 2."""
+    for name, value in ctx.params.items():
+        if name in PATH_PARAMS:
+            continue
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, str) and _SURROGATE.search(item):
+                param = next((p for p in ctx.command.params if p.name == name), None)
+                raise click.BadParameter(
+                    f"{terminal(item)!s}: not UTF-8 text (it holds bytes that are not UTF-8)",
+                    ctx,
+                    param,
+                )
 
 
 def _describe(exc: LedgerError) -> str:
@@ -67,6 +98,7 @@ class LedgerCommand(click.Command):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            _check_text_params(ctx)
             return super().invoke(ctx)
         except LedgerError as exc:
             message = _describe(exc)
@@ -79,6 +111,18 @@ class LedgerCommand(click.Command):
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise CliError(f"{where}{exc.strerror or exc}") from exc
+        except UnicodeError as exc:
+            # A name or text with bytes that are not UTF-8, refused below the CLI.
+            raise CliError(f"{_where(ctx)}text that is not valid UTF-8: {exc}") from exc
+        except RecursionError as exc:
+            raise CliError(f"{_where(ctx)}input nested too deeply to read") from exc
+        except OverflowError as exc:
+            raise CliError(f"{_where(ctx)}a number too large to compute with: {exc}") from exc
+
+
+def _where(ctx: click.Context) -> str:
+    store = ctx.params.get("store")
+    return f"{shown(store)}: " if isinstance(store, str) else ""
 
 
 class LedgerGroup(click.Group):
@@ -86,6 +130,26 @@ class LedgerGroup(click.Group):
 
     command_class = LedgerCommand
     group_class = type  # subgroups are LedgerGroups too
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:
+            _made_safe(exc)
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            _made_safe(exc)
+            raise
 
 
 def console() -> Console:
@@ -95,10 +159,13 @@ def console() -> Console:
     return Console(highlight=False, width=PIPE_WIDTH if wide else None)
 
 
-def emit_json(payload: Any) -> None:
-    """Write one JSON document to stdout; numbers stay numbers, text stays UTF-8."""
+def emit_json(payload: Any, *, indent: int | None = 2) -> None:
+    """Write one JSON document to stdout; numbers stay numbers, text stays UTF-8.
+
+    The data is exact; characters that would act on a terminal are \\u escapes.
+    """
     # json, not orjson: figures may be integers beyond 64 bits.
-    click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    click.echo(json_text(json.dumps(payload, indent=indent, ensure_ascii=False)))
 
 
 # -- stores ---------------------------------------------------------------
@@ -180,6 +247,8 @@ class Moment(click.ParamType):  # type: ignore[type-arg]
             return value
         text = str(value).strip()
         if self.positions and re.fullmatch(r"[0-9]+", text):
+            if len(text) > 18:  # beyond any log; int() refuses 4,300 digits with a traceback
+                self.fail(f"{text[:20]}…: position too large", param, ctx)
             return int(text)
         try:
             return parse_timestamp(text)

@@ -7,7 +7,8 @@ from typing import Any
 from rich import box
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
+
+from ledger.present.text import rich_text
 
 __all__ = ["Grid"]
 
@@ -31,12 +32,13 @@ class Grid:
 
     def table(self) -> Table:
         """The rows as a rich table."""
-        table = Table(title=self.title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+        title = rich_text(self.title) if self.title is not None else None
+        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
         for i, name in enumerate(self.columns):
             table.add_column(name, no_wrap=i < self.keys)
         for row in self.rows:
             # Text, not markup: a quote such as "[sic]" must print as written.
-            table.add_row(*(Text(cell) for cell in row))
+            table.add_row(*(rich_text(cell) for cell in row))
         return table
 
     def print(self, out: Console) -> None:
@@ -48,10 +50,10 @@ class Grid:
             out.print(table)
             return
         if self.title:
-            out.print(Text(self.title, style="bold"))
+            out.print(rich_text(self.title, style="bold"))
         width = max(len(c) for c in self.columns[self.keys :]) if self.rows else 0
         for row in self.rows:
-            out.print(Text(" ".join(row[: self.keys]), style="bold"))
+            out.print(rich_text(" ".join(row[: self.keys]), style="bold"))
             for name, cell in zip(self.columns[self.keys :], row[self.keys :], strict=True):
                 if cell != "-":
-                    out.print(Text(f"  {name:<{width}}  {cell}"))
+                    out.print(rich_text(f"  {name:<{width}}  {cell}"))

@@ -23,6 +23,7 @@ from ledger.cli.read import in_view
 from ledger.domain.events import ClaimMade
 from ledger.present.charts import MissingMatplotlib, plot_timeline, plot_topic, topic_chart
 from ledger.present.report import render_report
+from ledger.present.text import terminal
 from ledger.projections.timeline import topic_timeline
 
 
@@ -91,7 +92,7 @@ def plot(
                 what = f"{info.bars} bar(s)"
         except MissingMatplotlib as exc:
             raise CliError(str(exc)) from None
-    click.echo(f"wrote {output} ({what}, {info.width}x{info.height} px)")
+    click.echo(terminal(f"wrote {output} ({what}, {info.width}x{info.height} px)"))
 
 
 def _default_title(store: str) -> str:
@@ -130,6 +131,8 @@ def report(store: str, output: Path, title: str | None, as_of: AsOf | None) -> N
         )
     write_output(output, page, stores=[store])
     click.echo(
-        f"wrote {output} ({info.topics} topics, {info.charts} charts, "
-        f"{info.propositions} propositions)"
+        terminal(
+            f"wrote {output} ({info.topics} topics, {info.charts} charts, "
+            f"{info.propositions} propositions)"
+        )
     )

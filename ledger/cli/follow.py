@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import click
 
 from ledger.cli import cli
-from ledger.cli._common import console, json_option, open_ledger, store_argument
+from ledger.cli._common import console, emit_json, json_option, open_ledger, store_argument
 from ledger.cli._json import record_json
 from ledger.cli.read import summary
 from ledger.codec import format_timestamp
+from ledger.present.text import rich_text
 
 
 @cli.command()
@@ -66,11 +66,14 @@ def follow(
             for record in lg.follow(after, poll_interval=poll_interval, stop=done):
                 if as_json:
                     # One JSON object a line, so a consumer can read the stream as it grows.
-                    click.echo(json.dumps(record_json(record, lg), ensure_ascii=False))
+                    emit_json(record_json(record, lg), indent=None)
                 else:
+                    # A Text, never markup: "[sic]" in a title prints as written.
                     console().print(
-                        f"{record.position:>6}  {format_timestamp(record.recorded_at)}  "
-                        f"{record.type:16} {summary(record.event)}",
+                        rich_text(
+                            f"{record.position:>6}  {format_timestamp(record.recorded_at)}  "
+                            f"{record.type:16} {summary(record.event)}"
+                        ),
                         highlight=False,
                         soft_wrap=True,
                     )

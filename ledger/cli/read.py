@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import click
-from rich.text import Text
 
 from ledger.cli import cli
 from ledger.cli._common import (
@@ -43,6 +42,7 @@ from ledger.domain.figures import Interval
 from ledger.domain.views import Consensus, PropositionView, TopicView
 from ledger.facade import LedgerView
 from ledger.present.charts import fmt_number, words_of
+from ledger.present.text import rich_text
 from ledger.projections.timeline import topic_timeline
 
 
@@ -145,7 +145,7 @@ def show(store: str, topic: str, as_of: AsOf | None, as_json: bool) -> None:
         out = console()
         definition = view.definition(topic)
         title = f"{definition.title} " if definition else ""
-        out.print(Text(f"{title}[{topic}, {current.unit or 'no unit'}]", style="bold"))
+        out.print(rich_text(f"{title}[{topic}, {current.unit or 'no unit'}]", style="bold"))
         if current.figures:
             _figures_table(current, view).print(out)
             c = current.consensus
@@ -157,9 +157,9 @@ def show(store: str, topic: str, as_of: AsOf | None, as_json: bool) -> None:
                 ("agree", ", ".join(c.supporters) or "-"),
                 ("dissent", ", ".join(c.dissenters) or "-"),
             ):
-                out.print(Text(f"  {label:10} {value}"))
+                out.print(rich_text(f"  {label:10} {value}"))
         else:
-            out.print(Text("  no current figures"))
+            out.print(rich_text("  no current figures"))
         if props:
             _propositions_table(props, view).print(out)
 

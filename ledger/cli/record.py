@@ -29,6 +29,7 @@ from ledger.domain.figures import Figure
 from ledger.domain.phrases import CONVENTIONS, parse_figure
 from ledger.errors import UnknownTopic
 from ledger.facade import Ledger
+from ledger.present.text import terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,7 +84,7 @@ def _provenance(func: F) -> F:
 
 def _store(lg: Ledger, event: Event) -> Recorded:
     record = lg.append(event)
-    click.echo(f"{shown(lg.url)}: recorded {record.type} at position {record.position}")
+    click.echo(terminal(f"{shown(lg.url)}: recorded {record.type} at position {record.position}"))
     return record
 
 
@@ -156,7 +157,7 @@ def add_figure(store: str, **o: Any) -> None:
             url=o["url"],
         )
         _store(lg, event)
-    click.echo(f"claim_id {event.claim_id}: {figure} {unit}")
+    click.echo(terminal(f"claim_id {event.claim_id}: {figure} {unit}"))
 
 
 def _topic_unit(lg: Ledger, topic: str) -> str | None:
@@ -202,7 +203,7 @@ def add_claim(store: str, **o: Any) -> None:
     )
     with open_ledger(store, create=True) as lg:
         _store(lg, event)
-    click.echo(f"claim_id {claim_id}: {event.source} {event.stance} {event.proposition}")
+    click.echo(terminal(f"claim_id {claim_id}: {event.source} {event.stance} {event.proposition}"))
 
 
 @cli.command()

@@ -9,6 +9,9 @@ noncharacters XML forbids) becomes a visible escape such as ``\\x1b`` or
 ``\\u202e``. The functions below apply it and then quote for their medium:
 
 - ``terminal``: a plain string for click.echo and error messages;
+- ``json_text``: a JSON document as ``json.dumps`` wrote it, with the
+  characters it leaves raw (DEL, C1, bidi controls, lone surrogates) turned
+  into ``\\uXXXX`` escapes: the same data, exactly, and safe to print;
 - ``rich_text``: a ``rich.text.Text``, which rich never parses as markup;
 - ``html_text`` / ``html_inline``: escaped for HTML and XML (attributes
   and the text of ``<title>``), and the same wrapped in ``<bdi>`` so that
@@ -35,6 +38,7 @@ __all__ = [
     "chart_text",
     "html_inline",
     "html_text",
+    "json_text",
     "rich_text",
     "svg_inline",
     "terminal",
@@ -68,6 +72,19 @@ def visible(text: object, *, newlines: bool = True) -> str:
 def terminal(text: object) -> str:
     """Text to print on a terminal or in an error line: nothing in it acts on the terminal."""
     return visible(text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_text(document: str) -> str:
+    """A JSON document (from json.dumps) with every UNSAFE character as a \\u escape.
+
+    Outside strings JSON is ASCII, so every such character sits in a string,
+    where the escape stands for the very same character: the data is exact.
+    """
+    return UNSAFE.sub(_json_escape, document)
 
 
 def rich_text(text: object, style: str = "") -> Text:
