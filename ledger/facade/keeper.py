@@ -52,6 +52,8 @@ MODEL_NAME = "ledger"
 MODEL_VERSION = 1
 #: Records a catch-up folds per transaction of the read model.
 _CHUNK = 20_000
+#: Partitions a writer keeps loaded before it forgets them all (read again on demand).
+_KEEP_PARTITIONS = 200_000
 
 
 class Keeper:
@@ -225,9 +227,15 @@ class Keeper:
         return ModelWrite(MODEL_NAME, MODEL_VERSION, since, self.changes())
 
     def settle(self) -> None:
-        """The pending changes are stored."""
-        for table in self.facts.tables:
+        """The pending changes are stored; what was loaded stays, within a bound."""
+        tables = self.facts.tables
+        for table in tables:
             table.settle()
+        # A long-running writer touches every claim and topic in time: past a
+        # bound, forget what is loaded (it is read again on demand) so memory
+        # stays bounded however long the log grows.
+        if sum(table.size() for table in tables) > _KEEP_PARTITIONS:
+            self.forget()
 
     def forget(self) -> None:
         """Drop what was loaded and what is pending: it is read again on demand."""

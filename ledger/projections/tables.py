@@ -95,13 +95,19 @@ class Table:
 
     def _merged(self, part: str, rows: Mapping[str, Any] | None) -> dict[str, Any]:
         # Changes not stored yet stand over what the store holds.
-        found = dict(rows or ())
-        for item, value in (self.pending or {}).get(part, {}).items():
-            if value is DELETED:
-                found.pop(item, None)
-            else:
-                found[item] = value
+        found = dict(rows) if rows else {}
+        waiting = self.pending.get(part) if self.pending else None
+        if waiting:
+            for item, value in waiting.items():
+                if value is DELETED:
+                    found.pop(item, None)
+                else:
+                    found[item] = value
         return found
+
+    def size(self) -> int:
+        """How many partitions are in memory."""
+        return len(self.data)
 
     def put(self, part: str, item: str, value: Any) -> None:
         """Set a row; the partition need not be in memory."""
