@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -67,7 +70,11 @@ def plot(
     """
     check_output(output, stores=[store])
     fmt = output.suffix.lower().lstrip(".")
-    with open_ledger(store) as lg, output_file(output, stores=[store]) as file:
+    with (
+        open_ledger(store) as lg,
+        output_file(output, stores=[store]) as file,
+        _missing_glyphs_noted(),
+    ):
         try:
             if timeline:
                 position, stated = cutoffs(lg, as_of)
@@ -93,6 +100,29 @@ def plot(
         except MissingMatplotlib as exc:
             raise CliError(str(exc)) from None
     click.echo(terminal(f"wrote {output} ({what}, {info.width}x{info.height} px)"))
+
+
+@contextmanager
+def _missing_glyphs_noted() -> Iterator[None]:
+    """One line on stderr, not a warning per character, when the font lacks some glyphs."""
+    # Stored text may be in any script; matplotlib warns once per missing glyph.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    missing = 0
+    for warning in caught:
+        if issubclass(warning.category, UserWarning) and "missing from" in str(warning.message):
+            missing += 1
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    if missing:
+        click.echo(
+            f"warning: the chart's font has no glyph for {missing} character(s) of the "
+            "text; they are drawn as boxes",
+            err=True,
+        )
 
 
 def _default_title(store: str) -> str:

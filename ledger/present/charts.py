@@ -19,6 +19,7 @@ import attrs
 
 from ledger.domain.figures import Interval, Number
 from ledger.domain.views import Consensus, CurrentFigure, TopicView
+from ledger.present.text import CHART_TEXT, chart_text
 from ledger.projections.timeline import Step
 
 __all__ = [
@@ -298,9 +299,9 @@ def _clip(text: str, limit: int = 40) -> str:
 
 
 def _label(bar: Bar) -> str:
-    lines = [bar.source, _clip(bar.words)]
+    lines = [chart_text(bar.source), _clip(chart_text(bar.words))]
     if bar.disputed_by:
-        lines.append(_clip("disputed by " + ", ".join(bar.disputed_by)))
+        lines.append(_clip(chart_text("disputed by " + ", ".join(bar.disputed_by))))
     return "\n".join(lines)
 
 
@@ -310,7 +311,7 @@ def _subtitle(chart: TopicChart) -> str:
     if chart.estimate is not None:
         finding.append(f"estimate {fmt_number(chart.estimate)} {chart.unit}")
     # Two lines: a single one runs off a 10-inch figure for long topic names.
-    return f"{chart.topic} · {n} source{'s' if n != 1 else ''}\n{' · '.join(finding)}"
+    return chart_text(f"{chart.topic} · {n} source{'s' if n != 1 else ''}\n{' · '.join(finding)}")
 
 
 def _legend(chart: TopicChart) -> list[Any]:
@@ -395,7 +396,8 @@ def _draw_topic(chart: TopicChart) -> tuple[Any, int]:
         ax.text(
             bar.low,
             y + 0.26,
-            bar.text,
+            chart_text(bar.text),
+            **CHART_TEXT,
             fontsize=8,
             color="#2d3748",
             va="bottom",
@@ -403,15 +405,18 @@ def _draw_topic(chart: TopicChart) -> tuple[Any, int]:
             # Bands and the estimate line run behind the label, not through it.
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
         )
-    ax.set_yticks(range(n), [_label(b) for b in reversed(chart.bars)], fontsize=9)
+    # Stored text (sources, words, titles, units) is never mathtext: "$5 and $10" stays dollars.
+    ax.set_yticks(range(n), [_label(b) for b in reversed(chart.bars)], fontsize=9, **CHART_TEXT)
     ax.set_ylim(-0.7, n - 0.25)
     ax.set_xlim(chart.lo, chart.hi)
     ax.set_xticks(chart.ticks, [fmt_number(t) for t in chart.ticks])
-    ax.set_xlabel(chart.unit)
+    ax.set_xlabel(chart_text(chart.unit), **CHART_TEXT)
     ax.grid(axis="x", color="#e2e8f0")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(f"{chart.title}\n{_subtitle(chart)}", loc="left", fontsize=11)
+    ax.set_title(
+        f"{chart_text(chart.title)}\n{_subtitle(chart)}", loc="left", fontsize=11, **CHART_TEXT
+    )
     fig.legend(
         handles=_legend(chart), loc="outside lower center", ncol=4, fontsize=8, frameon=False
     )
@@ -493,11 +498,16 @@ def _draw_timeline(steps: Sequence[Step], *, title: str, unit: str | None) -> An
     ax.set_ylim(lo, hi)
     ticks = nice_ticks(lo, hi)
     ax.set_yticks(ticks, [fmt_number(t) for t in ticks])
-    ax.set_ylabel(unit or "")
+    ax.set_ylabel(chart_text(unit or ""), **CHART_TEXT)
     ax.set_xlabel("stated (UTC)")
     ax.grid(color="#e2e8f0")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(f"{title}\nrange and consensus over stated time", loc="left", fontsize=11)
+    ax.set_title(
+        f"{chart_text(title)}\nrange and consensus over stated time",
+        loc="left",
+        fontsize=11,
+        **CHART_TEXT,
+    )
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     return fig

@@ -122,3 +122,25 @@ def test_report_of_a_missing_store(run: Run, tmp_path: Path) -> None:
     result = run("report", tmp_path / "none.db", "-o", tmp_path / "r.html", code=1)
     assert "no such ledger" in result.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_plot_draws_hostile_text_literally_and_notes_missing_glyphs_once(
+    run: Run, tmp_path: Path
+) -> None:
+    from tests.cli.hostile import TOPIC, hostile_ledger, raw_controls
+
+    store = hostile_ledger(tmp_path / "h.db")
+    svg = tmp_path / "h.svg"
+    result = run("plot", store, TOPIC, "-o", svg)
+    assert raw_controls(result.output) == []
+    text = svg.read_text(encoding="utf-8")
+    assert "between $5 and $10 million" in text  # never mathtext
+    assert "\\x1b]0;pwned\\x07" in text
+    assert raw_controls(text) == []
+    timeline = run("plot", store, TOPIC, "--timeline", "-o", tmp_path / "t.png")
+    assert raw_controls(timeline.output) == []
+    run("define-topic", store, "t/cjk", "--title", "死傷者 \U0001f600 \u0bf5", "--unit", "人")
+    run("add", "figure", store, "--topic", "t/cjk", "--source", "s", "--stated", "2025-01-01",
+        "--low", "1", "--high", "2")  # fmt: skip
+    boxes = run("plot", store, "t/cjk", "-o", tmp_path / "cjk.png")
+    assert boxes.stderr.count("warning: the chart's font has no glyph") == 1

@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from ledger import (
+    ClaimDisputed,
     ClaimRetracted,
+    Figure,
     FigureReported,
     Ledger,
+    SourceDescribed,
     TopicDefined,
     parse_figure,
 )
@@ -183,3 +186,90 @@ def test_plot_timeline_draws_every_step(tmp_path: Path, flood: Ledger) -> None:
     assert 'id="range"' in svg
     assert 'id="consensus"' in svg
     assert 'id="estimate"' in svg
+
+
+# -- stored text is never mathtext, TeX or a control sequence (issue 15, item 5) -----
+
+DOLLARS = "between $5 and $10 million"
+BROKEN = r"$\frac{1}{$ and $x^$ and $\undefinedcommand$"
+
+
+def _dollar_ledger(words: str) -> Ledger:
+    lg = Ledger(MemoryStore())
+    lg.append(TopicDefined(topic="aid/pledged", title=f"Aid {words}", unit=f"US$ ({words})"))
+    lg.append(SourceDescribed(source="donor", name=words))
+    lg.append(
+        FigureReported(
+            claim_id="d",
+            topic="aid/pledged",
+            source="donor",
+            figure=Figure(5, 10, unit=f"US$ ({words})", phrase=words),
+            stated_at=date(2024, 9, 1),
+        )
+    )
+    lg.append(
+        FigureReported(
+            claim_id="e",
+            topic="aid/pledged",
+            source="bank",
+            figure=Figure(7, 12, unit=f"US$ ({words})", phrase=words),
+            stated_at=date(2024, 9, 3),
+            url="https://example.org/$x$",
+        )
+    )
+    lg.append(ClaimDisputed(target="d", source="bank", reason=words, stated_at=date(2024, 9, 4)))
+    return lg
+
+
+def _stored_text_artists(fig: object, words: str) -> list[object]:
+    from matplotlib.text import Text
+
+    found = [t for t in fig.findobj(Text) if words in t.get_text()]  # type: ignore[attr-defined]
+    assert found, "the stored text is drawn somewhere"
+    return found
+
+
+@pytest.mark.parametrize("words", [DOLLARS, BROKEN])
+def test_stored_text_in_a_topic_chart_is_drawn_literally(tmp_path: Path, words: str) -> None:
+    pytest.importorskip("matplotlib")
+    lg = _dollar_ledger(words)
+    chart = topic_chart(lg.topic("aid/pledged"), f"Aid {words}")
+    svg = plot_topic(chart, tmp_path / "c.svg").path.read_text()
+    plot_topic(chart, tmp_path / "c.png")  # the raster backend lays text out too
+    escaped = words.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert f"Aid {escaped}" in svg  # the title, dollars and all
+    assert escaped in svg
+    from ledger.present.charts import _draw_topic
+
+    fig, _ = _draw_topic(chart)
+    for artist in _stored_text_artists(fig, words):
+        assert artist.get_parse_math() is False  # type: ignore[attr-defined]
+        assert artist.get_usetex() is False  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("words", [DOLLARS, BROKEN])
+def test_stored_text_in_a_timeline_chart_is_drawn_literally(tmp_path: Path, words: str) -> None:
+    pytest.importorskip("matplotlib")
+    lg = _dollar_ledger(words)
+    steps = topic_timeline(lg.records(), "aid/pledged", order="stated")
+    unit = f"US$ ({words})"
+    svg = plot_timeline(steps, tmp_path / "t.svg", title=f"Aid {words}", unit=unit).path
+    plot_timeline(steps, tmp_path / "t.png", title=f"Aid {words}", unit=unit)
+    text = svg.read_text()
+    assert f"Aid {words}".replace("&", "&amp;").replace("<", "&lt;") in text
+    from ledger.present.charts import _draw_timeline
+
+    fig = _draw_timeline(steps, title=f"Aid {words}", unit=unit)
+    for artist in _stored_text_artists(fig, words):
+        assert artist.get_parse_math() is False  # type: ignore[attr-defined]
+        assert artist.get_usetex() is False  # type: ignore[attr-defined]
+
+
+def test_controls_in_stored_text_are_drawn_as_visible_escapes(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    lg = _dollar_ledger("a\x1b[2Jb\u202ec\x00d")
+    chart = topic_chart(lg.topic("aid/pledged"), "Aid \x07")
+    svg = plot_topic(chart, tmp_path / "c.svg").path.read_text()
+    assert "a\\x1b[2Jb\\u202ec\\x00d" in svg
+    assert "\x1b" not in svg
+    assert "\u202e" not in svg
