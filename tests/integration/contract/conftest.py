@@ -17,7 +17,9 @@ import psycopg
 import pytest
 
 from ledger import Ledger
-from ledger.stores.base import Clock
+from ledger.stores import open_store
+from ledger.stores.base import Clock, Store
+from ledger.stores.memory import MemoryStore
 from ledger.stores.postgres import split_url
 
 KINDS = ["memory", "jsonl", "sqlite", "postgresql"]
@@ -38,6 +40,18 @@ class StoreUnderTest:
             # memory:// lives in one object: share it, as two processes share a file.
             return Ledger(self.ledger.store)
         return Ledger.open(self.url, clock=self.clock)
+
+    def open_read_only(self) -> Store:
+        """A read-only store on the same log (for memory://, a read-only view of its rows)."""
+        if self.kind == "memory":
+            # memory:// lives in one object: the view shares its rows, as files are shared.
+            shared = self.ledger.store
+            assert isinstance(shared, MemoryStore)
+            view = MemoryStore(read_only=True)
+            view._rows, view._ids, view._tree = shared._rows, shared._ids, shared._tree
+            view._lock = shared._lock
+            return view
+        return open_store(self.url, clock=self.clock, read_only=True)
 
     def reopen(self) -> Ledger:
         """Close the ledger and open the same store again, folding it from scratch."""
