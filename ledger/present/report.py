@@ -2,13 +2,16 @@
 
 No network, no scripts, no matplotlib: the CSS and the SVG charts are inline,
 drawn from the same `ledger.present.charts.topic_chart` model the PNG charts use. All
-text goes through html.escape. The page is deterministic (no clock), so a
-report of the same ledger is the same file.
+text goes through `ledger.present.text`: escaped, controls shown as visible
+escapes (XML 1.0 forbids most of them even as references, so every inline SVG
+stays well-formed), and text from sources isolated in ``<bdi>`` (in SVG, a
+``<tspan>`` with ``unicode-bidi:isolate``) so that right-to-left text cannot
+reorder the page around it. The page is deterministic (no clock), so a report
+of the same ledger is the same file.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +22,7 @@ from ledger.domain.events import ClaimMade
 from ledger.domain.views import CurrentFigure, Dispute, PropositionView, TopicView
 from ledger.facade import LedgerView
 from ledger.present.charts import COLORS, TopicChart, fmt_number, topic_chart, words_of
+from ledger.present.text import html_inline, html_text, svg_inline
 from ledger.version import __version__
 
 __all__ = ["ReportInfo", "proposition_disputes", "render_report", "topic_svg", "write_report"]
@@ -83,7 +87,13 @@ _CHAR = 7.0  # average width of a 13px sans-serif character, to keep labels on o
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """Escaped text for attributes, <title> and the page's own words."""
+    return html_text(value)
+
+
+def _u(value: object) -> str:
+    """Text from a source (or a user) in the page body: escaped and isolated."""
+    return html_inline(value)
 
 
 def _anchor(topic: str, used: set[str]) -> str:
@@ -161,8 +171,10 @@ def topic_svg(chart: TopicChart) -> str:
         room = int(((_R - _L) - len(bar.text) * _CHAR - 10) / _CHAR) - len(bar.source) - 1
         out.append(
             f'<text x="{_L}" y="{top + 15}" font-size="13" fill="#1a202c">'
-            f'<tspan font-weight="600">{_e(bar.source)}</tspan> '
-            f'<tspan fill="#4a5568">{_e(_clip(bar.words, max(room, 6)))}</tspan></text>'
+            + svg_inline(bar.source, 'font-weight="600"')
+            + " "
+            + svg_inline(_clip(bar.words, max(room, 6)), 'fill="#4a5568"')
+            + "</text>"
             f'<text x="{_R}" y="{top + 15}" font-size="12" fill="#4a5568" '
             f'text-anchor="end">{_e(bar.text)}</text>'
         )
@@ -223,20 +235,20 @@ def _td(label: str, value: str, cls: str = "") -> str:
 def _figure_row(current: CurrentFigure, view: LedgerView) -> str:
     claim = view.claim(current.claim_id) if current.claim_id else None
     described = view.source(current.source)
-    who = f"<strong>{_e(current.source)}</strong>"
+    who = f"<strong>{_u(current.source)}</strong>"
     if described is not None:
-        who += f'<span class="quote">{_e(described.name)}</span>'
-    words = _e(words_of(current))
+        who += f'<span class="quote">{_u(described.name)}</span>'
+    words = _u(words_of(current))
     if claim is not None and claim.quote:
-        words += f'<span class="quote">{_e(claim.quote)}</span>'
+        words += f'<span class="quote">{_u(claim.quote)}</span>'
     via = ", ".join(claim.via) if claim is not None else ""
     return (
         "<tr>"
         + _td("Source", who)
         + _td("Figure", _e(current.figure), "num")
         + _td("Words", words)
-        + _td("Via", _e(via or "–"))
-        + _td("Disputed by", _e(", ".join(current.disputed_by) or "–"))
+        + _td("Via", _u(via) if via else "–")
+        + _td("Disputed by", _u(", ".join(current.disputed_by)) if current.disputed_by else "–")
         + "</tr>"
     )
 
@@ -252,7 +264,7 @@ def _finding(topic: TopicView) -> str:
         ("Agree", ", ".join(c.supporters) or "–"),
         ("Dissent", ", ".join(c.dissenters) or "–"),
     ]
-    inner = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in rows)
+    inner = "".join(f"<dt>{_e(k)}</dt><dd>{_u(v)}</dd>" for k, v in rows)
     return f'<dl class="finding">{inner}</dl>'
 
 
@@ -273,20 +285,20 @@ def _proposition(
 ) -> str:
     body = [
         f'<article class="proposition" data-proposition="{_e(prop.proposition)}" '
-        f'data-status="{_e(prop.status)}"><h4>{_e(prop.proposition)}'
+        f'data-status="{_e(prop.status)}"><h4>{_u(prop.proposition)}'
         f'<span class="status {_e(prop.status)}">{_e(prop.status)}</span></h4>',
-        f'<p class="meta">affirmed by {_e(", ".join(prop.affirmed_by) or "–")}; '
-        f"denied by {_e(', '.join(prop.denied_by) or '–')}</p>",
+        f'<p class="meta">affirmed by {_u(", ".join(prop.affirmed_by) or "–")}; '
+        f"denied by {_u(', '.join(prop.denied_by) or '–')}</p>",
     ]
     items = [
-        f"<li><strong>{_e(c.source)}</strong> {_e(c.stance)}: {_e(c.statement)}"
-        + (f" <em>(via {_e(', '.join(c.via))})</em>" if c.via else "")
+        f"<li><strong>{_u(c.source)}</strong> {_e(c.stance)}: {_u(c.statement)}"
+        + (f" <em>(via {_u(', '.join(c.via))})</em>" if c.via else "")
         + "</li>"
         for c in _current_claims(prop, claims)
     ]
     items += [
-        f'<li class="dispute"><strong>{_e(d.source)}</strong> disputes {_e(d.target)}'
-        + (f": {_e(d.reason)}" if d.reason else "")
+        f'<li class="dispute"><strong>{_u(d.source)}</strong> disputes {_u(d.target)}'
+        + (f": {_u(d.reason)}" if d.reason else "")
         + ("" if d.active else " <em>(no longer current)</em>")
         + "</li>"
         for d in disputes
@@ -314,8 +326,8 @@ def _summary(topics: Sequence[TopicView], anchors: dict[str, str], view: LedgerV
         disputes = sum(1 for d in view.disputes(t.topic) if d.active)
         rows.append(
             "<tr>"
-            + _td("Topic", f'<a href="#{anchors[t.topic]}">{_e(t.topic)}</a>')
-            + _td("Unit", _e(t.unit or "–"))
+            + _td("Topic", f'<a href="#{anchors[t.topic]}">{_u(t.topic)}</a>')
+            + _td("Unit", _u(t.unit) if t.unit else "–")
             + _td("Sources", _e(len(t.figures) or "–"))
             + _td("Range", _e(t.range or "–"), "num")
             + _td("Consensus", _e((c.interval if c else None) or "–"), "num")
@@ -341,11 +353,11 @@ def _topic_section(
     title = definition.title if definition else topic.topic
     parts = [
         f'<section class="topic" id="{anchor}" data-topic="{_e(topic.topic)}">',
-        f"<h2>{_e(title)}</h2>",
-        f'<p class="slug">{_e(topic.topic)} · {_e(topic.unit or "no unit")}</p>',
+        f"<h2>{_u(title)}</h2>",
+        f'<p class="slug">{_u(topic.topic)} · {_u(topic.unit) if topic.unit else "no unit"}</p>',
     ]
     if definition is not None and definition.description:
-        parts.append(f"<p>{_e(definition.description)}</p>")
+        parts.append(f"<p>{_u(definition.description)}</p>")
     charts = 0
     if topic.figures:
         chart = topic_chart(topic, title)
@@ -387,14 +399,14 @@ def render_report(
     anchors = {t.topic: _anchor(t.topic, used) for t in topics}
     sections = [_topic_section(t, anchors[t.topic], view, claims) for t in topics]
     props = view.propositions()
-    nav = "".join(f'<li><a href="#{anchors[t.topic]}">{_e(t.topic)}</a></li>' for t in topics)
+    nav = "".join(f'<li><a href="#{anchors[t.topic]}">{_u(t.topic)}</a></li>' for t in topics)
     meta = f"{len(topics)} topics · {len(props)} propositions · as of position {view.position}"
     page = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
-        f'<header><h1>{_e(title)}</h1><p class="meta">{_e(meta)}</p>'
-        + (f'<p class="meta">{_e(note)}</p>' if note else "")
+        f'<header><h1>{_u(title)}</h1><p class="meta">{_e(meta)}</p>'
+        + (f'<p class="meta">{_u(note)}</p>' if note else "")
         + f"<nav><ol>{nav}</ol></nav></header><main>"
         f'<section id="summary"><h2>Topics</h2>{_summary(topics, anchors, view)}</section>'
         + "".join(s for s, _ in sections)

@@ -5,8 +5,9 @@ is data, never markup and never terminal commands. ``visible`` is the one
 rule: every character that could act on the medium instead of being shown
 (``UNSAFE``: C0 controls but the newline, DEL, C1 controls, the bidi
 embeddings, overrides and isolates, lone surrogates and the two
-noncharacters XML forbids) becomes a visible escape such as ``\\x1b`` or
-``\\u202e``. The functions below apply it and then quote for their medium:
+noncharacters XML forbids) becomes a visible escape as Python writes it
+(``\\t``, ``\\r``, ``\\x1b``, ``\\u202e``). The functions below apply it, then
+quote for their medium:
 
 - ``terminal``: a plain string for click.echo and error messages;
 - ``json_text``: a JSON document as ``json.dumps`` wrote it, with the
@@ -58,8 +59,14 @@ _UNSAFE_OR_NEWLINE = re.compile(UNSAFE.pattern[:-1] + "\n]")
 CHART_TEXT: dict[str, Any] = {"parse_math": False, "usetex": False}
 
 
+_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
 def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
+    char = match.group()
+    if char in _SHORT:
+        return _SHORT[char]
+    code = ord(char)
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 

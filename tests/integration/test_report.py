@@ -93,7 +93,7 @@ def test_every_proposition_is_present_with_its_status_and_disputes(seed: Ledger)
     page = Page(html)
     found = {(p["topic"], p["data-proposition"]): p["data-status"] for p in page.propositions}
     assert found == {(p.topic, p.proposition): p.status for p in seed.propositions()}
-    text = " ".join(" ".join(page.text).split())
+    text = " ".join("".join(page.text).split())
     assert "he will do as he is told" in text  # a dispute's reason
     assert "likely speaking under duress" in text
     assert "his commanders told him it was a training exercise" in text  # a statement
@@ -102,7 +102,7 @@ def test_every_proposition_is_present_with_its_status_and_disputes(seed: Ledger)
 
 def test_the_figures_table_keeps_the_words_and_the_finding(seed: Ledger) -> None:
     html, _ = render_report(seed, title="Kursk")
-    text = " ".join(" ".join(Page(html).text).split())
+    text = " ".join("".join(Page(html).text).split())
     assert "“more than 3,000”" in text
     assert "more than 3,000 North Korean soldiers have been killed or wounded" in text  # quote
     assert "National Intelligence Service of South Korea" in text  # the source's name
@@ -177,5 +177,59 @@ def test_every_piece_of_text_is_escaped() -> None:
 def test_an_empty_ledger_makes_a_valid_page() -> None:
     html, info = render_report(Ledger(MemoryStore()), title="Empty")
     assert info.topics == 0
-    assert "<h1>Empty</h1>" in html
+    assert "<h1><bdi>Empty</bdi></h1>" in html
     assert html.rstrip().endswith("</html>")
+
+
+# -- hostile text: well-formed XML, no raw controls, isolated bidi (issue 15, item 13) --
+
+
+def _hostile_report(tmp_path: Path) -> str:
+    from tests.cli.hostile import HOSTILE, hostile_ledger
+
+    with Ledger.open(str(hostile_ledger(tmp_path / "h.db"))) as lg:
+        html, _ = render_report(lg, title=HOSTILE, claims=_claims(lg), note=HOSTILE)
+    return html
+
+
+def test_every_inline_svg_of_a_hostile_report_is_well_formed_xml(tmp_path: Path) -> None:
+    import re
+    import xml.etree.ElementTree as ET
+
+    html = _hostile_report(tmp_path)
+    svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.DOTALL)
+    assert len(svgs) == 1  # the one topic with figures
+    for svg in svgs:
+        root = ET.fromstring(svg)  # raises ParseError on a malformed document
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        texts = "".join(root.itertext())
+        assert "Killed [sic] in Kursk" in texts
+        assert "\\x1b]0;pwned\\x07" in texts
+
+
+def test_no_raw_control_character_remains_in_a_hostile_report(tmp_path: Path) -> None:
+    from tests.cli.hostile import raw_controls
+
+    html = _hostile_report(tmp_path)
+    assert raw_controls(html) == []
+    assert "a\\x00b\\x07c\\x08d\\x7fe\\tf\\rg\\x0bh\\x0ci" in html  # shown, not dropped
+
+
+def test_user_text_is_isolated_in_bdi_in_html_and_in_svg(tmp_path: Path) -> None:
+    html = _hostile_report(tmp_path)
+    page = Page(html)
+    assert sum(tag == "bdi" for tag, _ in page.tags) >= 10
+    assert "<h1><bdi>" in html
+    assert '<tspan style="unicode-bidi:isolate"' in html
+    rtl = "\u05e9\u05dc\u05d5\u05dd"  # Hebrew text is kept as written, inside its own <bdi>
+    lg = Ledger(MemoryStore())
+    lg.append(SourceDescribed(source="s", name=rtl))
+    lg.append(TopicDefined(topic="t/n", title=rtl, unit="people"))
+    html, _ = render_report(lg, title="t")
+    assert f"<bdi>{rtl}</bdi>" in html
+
+
+def test_the_whole_hostile_report_parses_as_html(tmp_path: Path) -> None:
+    page = Page(_hostile_report(tmp_path))
+    assert len(page.sections) == 2
+    assert len(page.propositions) == 1
