@@ -1,4 +1,4 @@
-"""-o never names the ledger, a file beside it or an input; outputs are written whole or not at all."""
+"""-o never names the ledger, a file beside it or an input; each is written whole or not at all."""
 
 from __future__ import annotations
 
@@ -135,15 +135,18 @@ def test_a_failed_write_leaves_neither_half_a_file_nor_a_temporary(tmp_path: Pat
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom), atomic_file(target) as file:
-        file.write(b"half of the new rep")
-        raise Boom
+    def write_half(path: Path) -> None:
+        with atomic_file(path) as file:
+            file.write(b"half of the new rep")
+            raise Boom
+
+    with pytest.raises(Boom):
+        write_half(target)
     assert target.read_text() == "the old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
     fresh = tmp_path / "new.html"
-    with pytest.raises(Boom), atomic_file(fresh) as file:
-        file.write(b"half")
-        raise Boom
+    with pytest.raises(Boom):
+        write_half(fresh)
     assert not fresh.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
