@@ -27,7 +27,7 @@ from typing import Any
 
 from ledger.codec import Codec
 from ledger.domain.events import Event
-from ledger.errors import LedgerError, StoreError
+from ledger.errors import StoreError
 from ledger.merkle import CompactRange
 from ledger.projections.facts import Facts
 from ledger.projections.reader import Reader
@@ -279,8 +279,8 @@ class _Events:
 def _decoded(ns: str, raw: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
     try:
         return {p: {i: decode_value(ns, v) for i, v in items.items()} for p, items in raw.items()}
-    except (ValueError, TypeError, KeyError, IndexError, LedgerError) as exc:
-        raise ModelDamaged(f"a row of {ns!r} does not read back: {exc}") from exc
+    except Exception as exc:  # any fault of a cached row means the same: rebuild it
+        raise ModelDamaged(f"a row of {ns!r} does not read back: {exc!r}") from exc
 
 
 def _covers(found: ModelCheckpoint | None, tree: CompactRange) -> bool:

@@ -362,27 +362,35 @@ class Facts:
     def prefetch(self, events: Sequence[Event]) -> None:
         """Load, a few requests in all, every partition folding and checking events will read."""
         claims: set[str] = set()
-        topics: set[str] = set()
+        figured: set[str] = set()
+        claimed: set[str] = set()
+        defined: set[str] = set()
+        targets: set[str] = set()
         for event in events:
             match event:
-                case FigureReported() | ClaimMade():
+                case FigureReported():
                     claims.add(event.claim_id)
-                    topics.add(event.topic)
+                    figured.add(event.topic)
+                case ClaimMade():
+                    claims.add(event.claim_id)
+                    claimed.add(event.topic)
                 case ClaimDisputed() | ClaimRetracted():
-                    claims.add(event.target)
+                    targets.add(event.target)
                 case TopicDefined():
-                    topics.add(event.topic)
-                    topics.update(event.parts)
+                    defined.add(event.topic)
+                    defined.update(event.parts)
                 case SourceDescribed():
                     pass
                 case _:
                     assert_never(event)
-        self.claims.fetch(claims)
-        for claim_id in claims:
-            found = self.claims.get(claim_id)
-            if found is not None:
-                topics.add(found.topic)
-        self.fetch_topics(topics)
+        self.claims.fetch(claims | targets)
+        # The topics of the claims disputed or retracted: their retractions decide.
+        aimed = {c.topic for c in map(self.claim, targets) if c is not None}
+        self.meta.fetch(figured | claimed | defined)
+        self.definitions.fetch(figured | defined)
+        self.figures.fetch(figured)
+        self.propositions.fetch(claimed)
+        self.retractions.fetch(aimed)
         if self._may_have_orphans():
             self.orphans.fetch(claims)
 
