@@ -28,6 +28,7 @@ import psycopg
 from psycopg import sql
 
 from ledger.errors import StoreUnavailable
+from ledger.stores.urls import redact
 
 __all__ = ["SCHEMA_VERSION", "Statements", "prepare_schema", "quoted"]
 
@@ -254,7 +255,7 @@ def prepare_schema(
                 what = "create them" if version is None else f"upgrade them from schema {version}"
                 raise StoreUnavailable(
                     f"{where}: this role may not {what}: open the ledger once as the tables' "
-                    f"owner (see docs/postgres.md) ({' '.join(str(exc).split())})"
+                    f"owner (see docs/postgres.md) ({redact(' '.join(str(exc).split()))})"
                 ) from exc
             version = SCHEMA_VERSION
     if version is None:

@@ -27,6 +27,7 @@ import attrs
 
 from ledger.errors import InvalidProof, StoreError
 from ledger.merkle import HASH_SIZE, CompactRange
+from ledger.stores.sqlfiles import is_read_only
 
 __all__ = [
     "MODEL_TABLES",
@@ -41,10 +42,6 @@ __all__ = [
     "store_model_write",
 ]
 
-#: SQLite's primary result codes for "this process may not write here".
-_READ_ONLY = frozenset(
-    (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_AUTH)
-)
 #: (table, part, item, text); text None removes the row.
 Change = tuple[str, str, str, str | None]
 _CHUNK = 500
@@ -236,12 +233,12 @@ class SQLiteModel(ReadModel):
             with self._session("write the read model") as conn:
                 yield conn
         except sqlite3.Error as exc:
-            if exc.sqlite_errorcode & 0xFF in _READ_ONLY:
+            if is_read_only(exc):
                 raise ModelReadOnly(f"cannot write the read model: {exc}") from exc
             raise
         except StoreError as exc:
             cause = exc.__cause__
-            if isinstance(cause, sqlite3.Error) and cause.sqlite_errorcode & 0xFF in _READ_ONLY:
+            if isinstance(cause, sqlite3.Error) and is_read_only(cause):
                 raise ModelReadOnly(str(exc)) from exc
             raise
 
