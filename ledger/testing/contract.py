@@ -1,0 +1,535 @@
+"""The store contract (DESIGN §3) as a pytest class a store's tests subclass.
+
+A new store passes the same suite the project's own stores pass::
+
+    import pytest
+    from ledger.testing.contract import StoreContract
+
+    class TestMyStore(StoreContract):
+        def open_store(self, name, clock):
+            # Open (creating it if needed) the store called name; opening the
+            # same name again must open the same storage (a reopen, or another
+            # process's view of it).
+            return MyStore(self.place / f"{name}.mine", clock=clock)
+
+``self.place`` is a fresh directory per test (pytest's ``tmp_path``). The
+suite drives the store through the ``Ledger`` as users do, and directly
+through the ``Store`` interface: gapless positions, atomic batches, the
+expected-head check, idempotent re-appends, byte-exact rows and hashes, the
+Merkle edge, and a hypothesis state machine against a list model, with
+other writers and reopenings. Override ``damage_read_model`` to let the
+machine damage your store's read model too (the views must not change).
+
+Needs the ``testing`` extra (pytest and hypothesis).
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from ledger.domain.events import ClaimMade, ClaimRetracted, Event, FigureReported
+from ledger.errors import (
+    ConcurrencyError,
+    DuplicateEvent,
+    RecordTooLarge,
+    UnknownClaim,
+    ValidationError,
+)
+from ledger.facade import Ledger, LedgerView
+from ledger.merkle import root
+from ledger.stores.base import Clock, Store
+from ledger.testing.builders import (
+    claim,
+    describe,
+    dispute,
+    figure,
+    retract,
+    topic,
+    unknown_dispute,
+)
+
+__all__ = ["DAMAGE", "Opened", "StoreContract"]
+
+#: The damage the state machine asks ``damage_read_model`` to do.
+DAMAGE = (
+    "drop the checkpoint",
+    "another version",
+    "behind the log",
+    "unreadable rows",
+    "remove the file",
+    "garbage file",
+)
+
+
+class Opened:
+    """One named store of a contract test, through a Ledger that can be closed and reopened."""
+
+    def __init__(self, contract: StoreContract, name: str, clock: Clock | None = None) -> None:
+        self.contract = contract
+        self.name = name
+        self.clock = clock
+        self.ledger = Ledger(contract.open_store(name, clock))
+        self._others: list[Ledger] = []
+
+    def open_another(self) -> Ledger:
+        """A second, independent Ledger on the same storage (another writer or reader)."""
+        other = Ledger(self.contract.open_store(self.name, self.clock))
+        self._others.append(other)
+        return other
+
+    def reopen(self) -> Ledger:
+        """Close the ledger and open the same storage again, as a new process would."""
+        self.ledger.close()
+        self.ledger = Ledger(self.contract.open_store(self.name, self.clock))
+        return self.ledger
+
+    def close(self) -> None:
+        """Release the ledger and every other one opened on the storage."""
+        for other in self._others:
+            other.close()
+        self.ledger.close()
+
+
+def snapshot_of(lg: Ledger) -> tuple[object, ...]:
+    """Everything a reader can see: rows byte for byte, records and every view."""
+    return (
+        lg.head,
+        list(lg.rows()),
+        list(lg.records()),
+        lg.topics(),
+        lg.propositions(),
+        lg.disputes(),
+        lg.store.tree().root(),
+    )
+
+
+def replayed(lg: Ledger) -> LedgerView:
+    """A fresh fold of the ledger's records, as a reader that starts from scratch."""
+    return LedgerView.replay(record.event for record in lg.records())
+
+
+class StoreContract(abc.ABC):
+    """The store contract as pytest tests; subclass it (``Test…``) and define ``open_store``."""
+
+    #: A fresh directory for each test, for stores that keep files.
+    place: Path
+
+    @abc.abstractmethod
+    def open_store(self, name: str, clock: Clock | None) -> Store:
+        """Open (creating if needed) the store called name; the same name, the same storage."""
+
+    def damage_read_model(self, name: str, how: str) -> None:  # noqa: B027 - optional hook
+        """Damage the read model of the store called name as DAMAGE's ``how`` says; optional."""
+
+    @pytest.fixture(autouse=True)
+    def _contract_place(self, tmp_path: Path) -> Iterator[None]:
+        self.place = tmp_path
+        self._opened: list[Opened] = []
+        yield
+        for opened in self._opened:
+            opened.close()
+
+    def opened(self, clock: Clock | None = None) -> Opened:
+        """A fresh, empty store of this kind, closed after the test."""
+        made = Opened(self, f"t{uuid.uuid4().hex[:16]}", clock)
+        self._opened.append(made)
+        return made
+
+    # -- positions and batches --------------------------------------------
+
+    def test_an_empty_store_has_head_zero_and_no_records(self) -> None:
+        lg = self.opened().ledger
+        assert lg.head == 0
+        assert list(lg.records()) == []
+        assert lg.store.tree().size == 0
+
+    def test_appends_get_gapless_positions_from_one(self) -> None:
+        lg = self.opened().ledger
+        recorded = [lg.append(topic()), lg.append(figure(1)), lg.append(claim(2))]
+        assert [r.position for r in recorded] == [1, 2, 3]
+        assert lg.head == 3
+        assert [r.position for r in lg.records()] == [1, 2, 3]
+        assert [r.event for r in lg.records()] == [r.event for r in recorded]
+
+    def test_scan_gives_the_rows_of_read_as_plain_tuples(self) -> None:
+        lg = self.opened().ledger
+        lg.extend([topic(), figure(1), claim(2), figure(3, source="src/b")])
+        for after in (0, 1, 3, 4, 9):
+            rows = [attrs.astuple(r) for r in lg.store.read(after)]
+            assert list(lg.store.scan(after)) == rows
+            assert [r[0] for r in rows] == list(range(after + 1, 5))
+
+    def test_extend_lands_a_batch_at_consecutive_positions(self) -> None:
+        lg = self.opened().ledger
+        lg.append(topic())
+        batch: list[Event] = [figure(1), figure(2, source="src/b"), claim(3)]
+        recorded = lg.extend(batch)
+        assert [r.position for r in recorded] == [2, 3, 4]
+        assert [r.event for r in recorded] == batch
+        assert [r.event for r in lg.records(after=1)] == batch
+
+    def test_records_after_a_position_start_just_after_it(self) -> None:
+        lg = self.opened().ledger
+        lg.extend([topic(), figure(1), figure(2), figure(3)])
+        assert [r.position for r in lg.records(after=2)] == [3, 4]
+        assert list(lg.records(after=4)) == []
+        assert list(lg.records(after=99)) == []
+
+    def test_recorded_at_comes_from_the_store_clock(self) -> None:
+        fixed = datetime(2025, 1, 13, 9, 0, tzinfo=UTC)
+        store = self.opened(clock=lambda: fixed)
+        recorded = store.ledger.append(topic())
+        assert recorded.recorded_at == fixed
+        assert next(store.reopen().records()).recorded_at == fixed
+
+    # -- idempotency and concurrency ------------------------------------------
+
+    def test_reappending_a_stored_event_returns_it_and_writes_nothing(self) -> None:
+        store = self.opened()
+        lg = store.ledger
+        first = lg.append(figure(1))
+        lg.append(figure(2))
+        again = lg.append(first.event)
+        assert again == first
+        assert lg.head == 2
+        assert lg.extend([first.event, figure(3)])[0] == first
+        assert lg.head == 3
+        assert store.reopen().append(first.event) == first
+        assert store.ledger.head == 3
+
+    def test_the_same_event_id_with_another_payload_is_a_duplicate_event(self) -> None:
+        lg = self.opened().ledger
+        stored = lg.append(claim(1))
+        other = attrs.evolve(claim(1, statement="something else"), event_id=stored.event_id)
+        with pytest.raises(DuplicateEvent) as caught:
+            lg.append(other)
+        assert caught.value.event_id == stored.event_id
+        assert caught.value.position == 1
+        assert lg.head == 1
+
+    def test_a_stored_event_that_validation_would_accept_again_is_still_not_written_twice(
+        self,
+    ) -> None:
+        # A source description is valid any number of times: only the store's own
+        # event_id check can tell that it is already there.
+        store = self.opened()
+        lg = store.ledger
+        first = lg.append(describe("ua"))
+        assert lg.extend([first.event, describe("us")])[0] == first
+        assert lg.head == 2
+        other = attrs.evolve(describe("ua"), name="someone else", event_id=first.event_id)
+        with pytest.raises(DuplicateEvent) as caught:
+            lg.extend([describe("nk"), other])
+        assert (caught.value.event_id, caught.value.position) == (first.event_id, 1)
+        assert lg.head == 2
+        assert store.open_another().head == 2
+
+    def test_an_event_another_writer_stored_first_is_a_re_append(self) -> None:
+        store = self.opened()
+        lg = store.ledger
+        lg.append(topic())
+        other = store.open_another()
+        event = figure(1)
+        mine = lg.append(event)
+        # The other writer has not folded it yet; it must find it, not refuse its claim_id.
+        assert other.append(event) == mine
+        assert other.head == lg.head == 2
+
+    def test_a_stale_expected_position_raises_concurrency_error(self) -> None:
+        lg = self.opened().ledger
+        lg.extend([topic(), figure(1)])
+        for stale in (0, 1, 3):
+            with pytest.raises(ConcurrencyError) as caught:
+                lg.append(figure(9), expected_position=stale)
+            assert (caught.value.expected, caught.value.actual) == (stale, 2)
+        assert lg.head == 2
+        assert lg.append(figure(9), expected_position=2).position == 3
+
+    def test_the_store_refuses_a_write_at_a_head_that_moved(self) -> None:
+        lg = self.opened().ledger
+        rows = [lg.codec.encode(1, topic(), datetime(2025, 1, 1, tzinfo=UTC))]
+        lg.store.write(rows, 0)
+        late = [lg.codec.encode(1, figure(1), datetime(2025, 1, 1, tzinfo=UTC))]
+        with pytest.raises(ConcurrencyError) as caught:
+            lg.store.write(late, 0)
+        assert (caught.value.expected, caught.value.actual) == (0, 1)
+        assert [r.event_id for r in lg.store.read()] == [rows[0].event_id]
+
+    def test_a_writer_behind_another_catches_up_before_it_appends(self) -> None:
+        store = self.opened()
+        first = store.ledger
+        second = store.open_another()
+        first.append(topic())
+        assert second.append(figure(1)).position == 2
+        assert first.append(figure(2)).position == 3
+        with pytest.raises(ConcurrencyError):
+            second.append(figure(3), expected_position=2)
+        assert [r.position for r in second.records()] == [1, 2, 3]
+        assert first.topic("kursk/casualties") == second.topic("kursk/casualties")
+
+    # -- all or nothing ---------------------------------------------------------
+
+    def test_a_batch_with_one_invalid_event_writes_nothing(self) -> None:
+        store = self.opened()
+        lg = store.ledger
+        lg.append(topic())
+        before = snapshot_of(lg)
+        with pytest.raises(UnknownClaim):
+            lg.extend([figure(1), figure(2, source="src/b"), unknown_dispute(3)])
+        assert snapshot_of(lg) == before
+        assert snapshot_of(store.reopen()) == before
+
+    def test_a_batch_whose_events_break_each_other_writes_nothing(self) -> None:
+        store = self.opened()
+        with pytest.raises(ValidationError):
+            store.ledger.extend([figure(1), figure(1, source="src/b")])  # one claim_id twice
+        assert store.ledger.head == 0
+        assert list(store.reopen().records()) == []
+
+    def test_a_record_over_the_size_limit_is_refused_and_nothing_is_written(self) -> None:
+        store = self.opened()
+        lg = store.ledger
+        lg.append(topic())
+        with pytest.raises(RecordTooLarge) as caught:
+            lg.extend([figure(1), claim(2, statement="x" * (2 * 1024 * 1024))])
+        assert caught.value.size > caught.value.limit
+        assert lg.head == 1
+        assert store.reopen().head == 1
+
+    # -- what is stored -----------------------------------------------------------
+
+    def test_reopening_yields_identical_rows_records_and_views(self) -> None:
+        store = self.opened()
+        lg = store.ledger
+        lg.extend([topic(), describe("src/a"), describe("src/b", "C")])
+        lg.extend([figure(1), figure(2, "src/b", 150, 400), claim(3, "src/c")])
+        lg.append(dispute(4, "c1", "src/b"))
+        lg.append(retract(5, "c3", "src/c"))
+        lg.append(figure(6, "src/c", 120, 180))
+        before = snapshot_of(lg)
+        assert snapshot_of(store.reopen()) == before
+        assert snapshot_of(store.reopen()) == before
+        assert replayed(store.ledger).topics() == store.ledger.topics()
+        assert replayed(store.ledger).propositions() == store.ledger.propositions()
+
+    def test_every_hash_is_sha256_of_zero_and_the_leaf_bytes(self) -> None:
+        lg = self.opened().ledger
+        lg.extend([topic(), figure(1), claim(2)])
+        for row, record in zip(lg.rows(), lg.records(), strict=True):
+            digest = hashlib.sha256(b"\x00" + row.leaf_bytes()).digest()
+            assert digest == record.hash == bytes.fromhex(row.hash)
+
+    def test_the_tree_is_the_merkle_tree_of_the_stored_hashes(self) -> None:
+        store = self.opened()
+        lg = store.ledger
+        for n in range(1, 12):
+            lg.append(figure(n))
+            edge = lg.store.tree()
+            assert edge.size == n
+            assert edge.root() == root([r.hash for r in lg.records()])
+        lg.extend([figure(20), figure(21), figure(22)])
+        expected = root([r.hash for r in lg.records()])
+        assert lg.store.tree().root() == expected
+        assert store.reopen().store.tree().root() == expected
+        assert store.ledger.store.tree().size == 14
+
+    def test_find_returns_stored_rows_by_event_id(self) -> None:
+        lg = self.opened().ledger
+        recorded = lg.extend([topic(), figure(1), claim(2)])
+        rows = list(lg.rows())
+        wanted = [recorded[2].event_id, "no-such-event", recorded[0].event_id]
+        found = lg.store.find(wanted)
+        assert found == {rows[2].event_id: rows[2], rows[0].event_id: rows[0]}
+        assert lg.store.find([]) == {}
+
+    def test_rows_read_by_position_are_the_rows_read_in_order(self) -> None:
+        store = self.opened()
+        lg = store.ledger
+        lg.extend([topic(name=f"t/{n}") for n in range(6)])
+        rows = list(lg.rows())
+        assert list(lg.store.read_positions([2, 3, 6])) == [rows[1], rows[2], rows[5]]
+        assert list(lg.store.read_positions([])) == []
+        assert list(store.reopen().store.read_positions([1])) == [rows[0]]
+
+    # -- against a list model ---------------------------------------------------
+
+    #: Examples of the state machine: a quarter of the active hypothesis profile's.
+    machine_examples: int | None = None
+
+    def test_the_store_behaves_like_a_list_under_any_sequence_of_operations(self) -> None:
+        profile = settings.default
+        base = profile.max_examples if profile is not None else 60
+        examples = self.machine_examples or max(15, base // 4)
+        run_state_machine_as_test(
+            lambda: _Machine(self),  # type: ignore[arg-type]  # hypothesis takes any factory
+            settings=settings(
+                max_examples=examples,
+                stateful_step_count=20,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+            ),
+        )
+
+
+SOURCES = ("src/a", "src/b", "src/c")
+
+
+class _Machine(RuleBasedStateMachine):
+    """One store against a list model: appends, bad writes, other writers, damage, reopening."""
+
+    def __init__(self, contract: StoreContract) -> None:
+        super().__init__()
+        self.contract = contract
+        self.store = Opened(contract, f"m{uuid.uuid4().hex[:16]}")
+        self.model: list[Event] = []
+        self.count = 0  # numbers every event built, stored or not
+
+    def _number(self) -> int:
+        self.count += 1
+        return self.count
+
+    def _live_claims(self) -> dict[str, str]:
+        owners: dict[str, str] = {}
+        for event in self.model:
+            if isinstance(event, ClaimMade | FigureReported):
+                owners[event.claim_id] = event.source
+            elif isinstance(event, ClaimRetracted):
+                owners.pop(event.target, None)
+        return owners
+
+    def _valid(self, data: st.DataObject) -> Event:
+        n = self._number()
+        source = data.draw(st.sampled_from(SOURCES))
+        owners = self._live_claims()
+        kinds = ["figure", "figure", "claim"]
+        others = sorted(c for c, owner in owners.items() if owner != source)
+        own = sorted(c for c, owner in owners.items() if owner == source)
+        if others:
+            kinds.append("dispute")
+        if own:
+            kinds.append("retract")
+        kind = data.draw(st.sampled_from(kinds))
+        if kind == "figure":
+            low = data.draw(st.integers(0, 50))
+            return figure(n, source, low, low + data.draw(st.integers(0, 50)))
+        if kind == "claim":
+            return claim(n, source)
+        if kind == "dispute":
+            return dispute(n, data.draw(st.sampled_from(others)), source)
+        return retract(n, data.draw(st.sampled_from(own)), source)
+
+    def _invalid(self, data: st.DataObject) -> Event:
+        n = self._number()
+        owners = self._live_claims()
+        kinds = ["unknown"]
+        if owners:
+            kinds += ["duplicate-claim", "self-dispute"]
+        kind = data.draw(st.sampled_from(kinds))
+        if kind == "unknown":
+            return unknown_dispute(n)
+        target = data.draw(st.sampled_from(sorted(owners)))
+        if kind == "self-dispute":
+            return dispute(n, target, owners[target])
+        return attrs.evolve(figure(n, "src/z"), claim_id=target)
+
+    @rule(data=st.data())
+    def append_valid(self, data: st.DataObject) -> None:
+        event = self._valid(data)
+        recorded = self.store.ledger.append(event)
+        self.model.append(event)
+        assert recorded.position == len(self.model)
+
+    @rule(data=st.data(), size=st.integers(1, 5))
+    def extend_valid(self, data: st.DataObject, size: int) -> None:
+        batch: list[Event] = []
+        for _ in range(size):
+            event = self._valid(data)
+            batch.append(event)
+            self.model.append(event)  # later events of the batch may refer to it
+        recorded = self.store.ledger.extend(batch)
+        assert [r.position for r in recorded] == list(
+            range(len(self.model) - size + 1, len(self.model) + 1)
+        )
+
+    @rule(data=st.data())
+    def append_invalid(self, data: st.DataObject) -> None:
+        with pytest.raises(ValidationError):
+            self.store.ledger.append(self._invalid(data))
+
+    @rule(data=st.data())
+    def reappend_stored(self, data: st.DataObject) -> None:
+        if not self.model:
+            return
+        index = data.draw(st.integers(0, len(self.model) - 1))
+        recorded = self.store.ledger.append(self.model[index])
+        assert recorded.position == index + 1
+        assert recorded.event == self.model[index]
+
+    @rule(data=st.data())
+    def append_with_stale_position(self, data: st.DataObject) -> None:
+        head = len(self.model)
+        stale = data.draw(
+            st.sampled_from([p for p in (head - 1, head + 1, 0) if p != head and p >= 0])
+        )
+        with pytest.raises(ConcurrencyError) as caught:
+            self.store.ledger.append(self._valid(data), expected_position=stale)
+        assert (caught.value.expected, caught.value.actual) == (stale, head)
+
+    @rule(data=st.data(), good=st.integers(0, 3), at=st.integers(0, 3))
+    def extend_with_one_bad_event(self, data: st.DataObject, good: int, at: int) -> None:
+        batch: list[Event] = [figure(self._number(), "src/a") for _ in range(good)]
+        batch.insert(min(at, good), self._invalid(data))
+        with pytest.raises(ValidationError):
+            self.store.ledger.extend(batch)
+
+    @rule(data=st.data())
+    def another_writer_appends(self, data: st.DataObject) -> None:
+        # Another process's Ledger on the same store; this one must see its records.
+        event = self._valid(data)
+        self.store.open_another().append(event)
+        self.model.append(event)
+
+    @rule(how=st.sampled_from(DAMAGE), reopen=st.booleans())
+    def damage_the_read_model(self, how: str, reopen: bool) -> None:
+        self.contract.damage_read_model(self.store.name, how)
+        if reopen:
+            self.store.reopen()
+
+    @rule()
+    def close_and_reopen(self) -> None:
+        self.store.reopen()
+
+    @invariant()
+    def head_is_the_model_length(self) -> None:
+        assert self.store.ledger.head == len(self.model)
+
+    @invariant()
+    def records_are_the_model_in_order_at_gapless_positions(self) -> None:
+        records = list(self.store.ledger.records())
+        assert [r.position for r in records] == list(range(1, len(self.model) + 1))
+        assert [r.event for r in records] == self.model
+        assert self.store.ledger.store.tree().size == len(self.model)
+
+    @invariant()
+    def views_equal_a_fresh_replay(self) -> None:
+        fresh = LedgerView.replay(self.model)
+        lg = self.store.ledger
+        assert lg.topics() == fresh.topics()
+        assert lg.propositions() == fresh.propositions()
+        assert lg.disputes() == fresh.disputes()
+        for topic_view in fresh.topics():
+            assert lg.history(topic_view.topic) == fresh.history(topic_view.topic)
+
+    def teardown(self) -> None:
+        self.store.close()
