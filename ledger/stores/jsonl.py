@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import logging
 import os
 import re
@@ -38,9 +37,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import orjson
-
-from ledger.codec import MAX_RECORD_BYTES, StoredRow
+from ledger.codec import StoredRow
 from ledger.errors import (
     ConcurrencyError,
     CorruptLog,
@@ -48,10 +45,11 @@ from ledger.errors import (
     StoreError,
     StoreUnavailable,
 )
-from ledger.merkle import HASH_SIZE, CompactRange
+from ledger.merkle import CompactRange
 from ledger.stores import sqlfiles
 from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
+from ledger.stores.lines import MAX_LINE, parse_line
 from ledger.stores.readmodel import (
     MODEL_TABLES,
     ModelWrite,
@@ -65,10 +63,6 @@ __all__ = ["JsonlStore"]
 
 log = logging.getLogger("ledger.stores.jsonl")
 
-_WIRE_KEYS = frozenset(("position", "event_id", "type", "schema", "recorded_at", "data", "hash"))
-_HEX = re.compile(r"[0-9a-f]{64}")
-# A line is the leaf bytes rearranged plus ,"hash":"<64 hex>" (74 bytes).
-_MAX_LINE = MAX_RECORD_BYTES + 10 + 2 * HASH_SIZE
 # Larger than any valid line, so a chunk without a newline means damage.
 _CHUNK = 4 * 1024 * 1024
 _fdatasync = getattr(os, "fdatasync", os.fsync)
@@ -382,7 +376,7 @@ class JsonlStore(Store):
             if cut < 0:
                 number = len(self._offsets)
                 if pos + len(chunk) < size:
-                    raise CorruptLog(f"line is over {_MAX_LINE} bytes long", line=number)
+                    raise CorruptLog(f"line is over {MAX_LINE} bytes long", line=number)
                 if repair:
                     self._set_aside(pos, size, f"line {number} has no newline")
                 elif not hold:
@@ -396,7 +390,7 @@ class JsonlStore(Store):
                     )
                 return True
             for line in chunk[:cut].split(b"\n"):
-                self._index(_parse(line, len(self._offsets)), len(line))
+                self._index(parse_line(line, len(self._offsets)), len(line))
             pos += cut + 1
         return True
 
@@ -486,7 +480,7 @@ class JsonlStore(Store):
 
     def _line(self, position: int) -> StoredRow:
         start, stop = self._offsets[position - 1], self._offsets[position]
-        return _parse(os.pread(self._fd, stop - start - 1, start), position)
+        return parse_line(os.pread(self._fd, stop - start - 1, start), position)
 
     @contextlib.contextmanager
     def _flock(self, kind: int) -> Iterator[None]:
@@ -523,114 +517,9 @@ def _rows(fd: int, start: int, stop: int, line: int, url: str) -> Iterator[Store
         if cut < 0:
             raise CorruptLog(f"{url} changed under the reader", line=line)
         for text in chunk[:cut].split(b"\n"):
-            yield _parse(text, line)
+            yield parse_line(text, line)
             line += 1
         pos += cut + 1
-
-
-def _parse(line: bytes, number: int) -> StoredRow:
-    """The StoredRow on line `number`, or CorruptLog naming the line."""
-    if len(line) > _MAX_LINE:
-        raise CorruptLog(
-            f"record of {len(line)} bytes exceeds the limit of {MAX_RECORD_BYTES} bytes",
-            line=number,
-        )
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise CorruptLog(f"not a JSON record: {exc}", line=number) from None
-    if type(obj) is not dict:
-        raise CorruptLog(f"a JSON {type(obj).__name__}, not a record object", line=number)
-    if obj.keys() != _WIRE_KEYS:
-        missing = sorted(_WIRE_KEYS - obj.keys())
-        extra = sorted(obj.keys() - _WIRE_KEYS)
-        raise CorruptLog(f"keys: missing {missing}, unexpected {extra}", line=number)
-    position = obj["position"]
-    if type(position) is not int:
-        raise CorruptLog(f"position {position!r} is not an integer", line=number)
-    if position != number:
-        raise CorruptLog(
-            f"position {position} on line {number}: positions must follow line numbers",
-            line=number,
-            position=position,
-        )
-    for key in ("event_id", "type", "recorded_at", "hash"):
-        if type(obj[key]) is not str:
-            raise CorruptLog(f"{key} must be a string", line=number, position=position)
-    if type(obj["schema"]) is not int:
-        raise CorruptLog("schema must be an integer", line=number, position=position)
-    if type(obj["data"]) is not dict:
-        raise CorruptLog("data must be a JSON object", line=number, position=position)
-    if not _HEX.fullmatch(obj["hash"]):
-        raise CorruptLog("hash must be 64 lowercase hex digits", line=number, position=position)
-    return StoredRow(
-        position,
-        obj["event_id"],
-        obj["type"],
-        obj["schema"],
-        obj["recorded_at"],
-        _data_text(line, obj, number),
-        obj["hash"],
-    )
-
-
-def _data_text(line: bytes, obj: dict[str, Any], number: int) -> str:
-    """The data value's text exactly as the line holds it, so the leaf bytes are the stored bytes.
-
-    The line must be laid out as the store writes it (``StoredRow.to_line``):
-    the wire keys in order, each once, no whitespace between them. The data
-    text is never re-encoded: text that is not canonical goes to the codec
-    as it is, which refuses it, naming the position.
-    """
-    prefix = b"".join(
-        (
-            b'{"position":%d,"event_id":' % obj["position"],
-            orjson.dumps(obj["event_id"]),
-            b',"type":',
-            orjson.dumps(obj["type"]),
-            b',"schema":%d,"recorded_at":' % obj["schema"],
-            orjson.dumps(obj["recorded_at"]),
-            b',"data":',
-        )
-    )
-    suffix = b',"hash":"' + obj["hash"].encode() + b'"}'
-    where = {"line": number, "position": number}
-    if len(line) > len(prefix) + len(suffix) and line.startswith(prefix) and line.endswith(suffix):
-        text = line[len(prefix) : len(line) - len(suffix)]
-        # The usual case, checked in C: the text is the canonical JSON of its value.
-        if text == orjson.dumps(obj["data"], option=orjson.OPT_SORT_KEYS):
-            return text.decode()
-        repeated = _repeated_key(line)
-        if repeated is not None:
-            raise CorruptLog(f"the key {repeated!r} is repeated", **where)
-        return text.decode()
-    repeated = _repeated_key(line)
-    if repeated is not None:
-        raise CorruptLog(f"the key {repeated!r} is repeated", **where)
-    raise CorruptLog(
-        "the line is not laid out as the store writes it (the wire keys in order, "
-        "no spaces): its stored bytes are not its record's",
-        **where,
-    )
-
-
-def _repeated_key(text: bytes) -> str | None:
-    """The first key that an object of the JSON text gives twice, or None."""
-    found: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys: set[str] = set()
-        for key, _ in items:
-            if key in keys and not found:
-                found.append(key)
-            keys.add(key)
-        return dict(items)
-
-    try:
-        json.loads(text, object_pairs_hook=pairs)
-    except (ValueError, RecursionError):
-        return None
-    return found[0] if found else None
 
 
 def _open_side(path: str, *, read_only: bool) -> sqlite3.Connection:

@@ -28,7 +28,15 @@ import attrs
 
 from ledger.errors import StoreUnavailable
 
-__all__ = ["Location", "file_of", "ledger_schema", "locate", "redact", "split_url"]
+__all__ = [
+    "Location",
+    "file_of",
+    "ledger_name",
+    "ledger_schema",
+    "locate",
+    "redact",
+    "split_url",
+]
 
 Kind = Literal["memory", "jsonl", "sqlite", "postgresql"]
 
@@ -123,6 +131,25 @@ def file_of(url: str) -> Path | None:
     except StoreUnavailable:
         return None
     return None if path is None else Path(path)
+
+
+def ledger_name(url: str) -> str:
+    """A ledger's short name (for checkpoint origins): its file's stem, its ?ledger= name, memory.
+
+    Never raises: a URL that names no store gives the text before any query.
+    """
+    try:
+        where = locate(url)
+    except StoreUnavailable:
+        return Path(url.split("?", 1)[0]).stem or "ledger"
+    if where.kind == "memory":
+        return url.removeprefix("memory://") or "memory"
+    if where.kind == "postgresql":
+        try:
+            return split_url(url)[1]
+        except StoreUnavailable:
+            return "postgres"
+    return "memory" if where.path is None else Path(where.path).stem
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------

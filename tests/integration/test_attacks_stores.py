@@ -2,7 +2,8 @@
 
 - forged text that verifies: a JSON Lines line in another layout, or with a
   repeated key, whose re-canonicalised form matched its hash while grep and
-  json_extract read the forged text;
+  json_extract read the forged text; SQLite and PostgreSQL data columns
+  edited to such a layout, with or without a recomputed hash;
 - SQLite's INSERT OR REPLACE, which rewrote a row of ``events`` despite the
   append-only triggers, and the same against the ``tree`` row;
 - passwords in messages: every form a credential takes in a PostgreSQL URL or
@@ -12,16 +13,20 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from pathlib import Path
 
+import attrs
 import orjson
+import psycopg
 import pytest
 
 from ledger import CorruptLog, Ledger, LedgerError, StoreUnavailable
 from ledger.merkle import leaf_hash
 from ledger.stores import open_store
-from ledger.stores.urls import redact
+from ledger.stores.urls import redact, split_url
 from ledger.tamper import Checkpoint, verify_url
+from tests.pg_server import with_ledger
 
 from .contract.builders import figure, topic
 
@@ -162,6 +167,37 @@ def test_a_sqlite_data_column_in_another_layout_is_reported_at_its_position(
         assert (report.ok, report.first_bad_position) == (False, 3), report.summary()
     with pytest.raises(LedgerError), Ledger.open(str(path)) as lg:
         list(lg.records())
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("rehash", [False, True], ids=["hash kept", "hash recomputed"])
+def test_a_postgresql_data_column_in_another_layout_is_reported_at_its_position(
+    postgres_url: str, rehash: bool
+) -> None:
+    url = with_ledger(postgres_url, f"forged{uuid.uuid4().hex[:12]}")
+    with Ledger.open(url) as lg:
+        lg.extend([topic(), figure(1), figure(2, source="src/b"), figure(3, source="src/c")])
+        checkpoint = lg.checkpoint()
+        row = next(lg.store.read_positions([3]))
+    data = '{"quote":' + orjson.dumps(FORGED).decode() + "," + row.data[1:]
+    digest = bytes.fromhex(row.hash)
+    if rehash:
+        digest = leaf_hash(attrs.evolve(row, data=data).leaf_bytes())
+    conninfo, name = split_url(url)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")  # a superuser, triggers off
+        conn.execute(
+            "UPDATE ledger_events SET data = %s, hash = %s WHERE ledger = %s AND position = 3",
+            (data, digest, name),
+        )
+        found = conn.execute(
+            "SELECT strpos(data, %s) > 0 FROM ledger_events WHERE ledger = %s AND position = 3",
+            (FORGED, name),
+        ).fetchone()
+        assert found == (True,)  # what a query of the table reads
+    for against in (None, checkpoint):
+        report = verify_url(url, against)
+        assert (report.ok, report.first_bad_position) == (False, 3), report.summary()
 
 
 # -- SQLite: INSERT OR REPLACE --------------------------------------------------------------
