@@ -21,9 +21,21 @@ from ledger.errors import InvalidProof
 __all__ = ["Checkpoint", "origin_for", "split_note"]
 
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
-_SIGNATURE_LINE = re.compile(r"\u2014 ([^\s+]+) (\S+)")
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+#: Go's unicode.IsSpace, which sumdb/note uses for names: not Python's \s (which
+#: also takes \x1c-\x1f).
+GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_SIGNATURE_LINE = re.compile(f"\u2014 ([^{GO_SPACE}+]+) ([^{GO_SPACE}]+)")
+# As Go's note.Open: no C0 control but the newline; DEL and the rest of Unicode are text.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_SIGNATURES = 100
+# What a default origin leaves out of a file name: what a key name may not hold (spaces,
+# '+'), and what would act on a terminal when the note is printed.
+_NOT_IN_NAME = re.compile(
+    f"[{GO_SPACE}+\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff]+"
+)
+#: The largest tree size: Go's tlog reads the size as an int64.
+MAX_SIZE = 2**63 - 1
 
 
 # -- field validators, shared with ledger.tamper.receipts --------------------------
@@ -42,6 +54,8 @@ def _hash(_: object, attribute: attrs.Attribute[bytes], value: bytes) -> None:
 def _origin(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value or "\n" in value or _CONTROL.search(value):
         raise InvalidProof(f"{attribute.name} must be one non-empty line, not {value!r}")
+    if _SURROGATE.search(value):
+        raise InvalidProof(f"{attribute.name} {value!r} is not valid Unicode text (UTF-8)")
 
 
 # -- the checkpoint and its note ------------------------------------------------
@@ -70,7 +84,13 @@ class Checkpoint:
                 raise InvalidProof("checkpoint line 1: the origin is empty")
             if number == 2 and not _DECIMAL.fullmatch(line):
                 raise InvalidProof(
-                    f"checkpoint line 2: tree size {line!r} is not a decimal without leading zeros"
+                    f"checkpoint line 2: tree size {_short(line)} is not a decimal without "
+                    "leading zeros"
+                )
+            # Checked before int(), which refuses 4,300 digits with a ValueError.
+            if number == 2 and (len(line) > len(str(MAX_SIZE)) or int(line) > MAX_SIZE):
+                raise InvalidProof(
+                    f"checkpoint line 2: tree size {_short(line)} is larger than 2^63 - 1"
                 )
             if number == 3:
                 digest = _unb64(line, "checkpoint line 3: root hash")
@@ -94,6 +114,8 @@ def split_note(text: str) -> tuple[str, tuple[tuple[str, bytes], ...]]:
     for number, line in enumerate(text.split("\n"), 1):
         if _CONTROL.search(line):
             raise InvalidProof(f"note line {number}: control character (use \\n line endings)")
+        if _SURROGATE.search(line):
+            raise InvalidProof(f"note line {number}: not valid Unicode text (UTF-8)")
     if not text.endswith("\n"):
         raise InvalidProof("the note does not end with a newline")
     cut = text.rfind("\n\n")
@@ -117,8 +139,14 @@ def split_note(text: str) -> tuple[str, tuple[tuple[str, bytes], ...]]:
     return body, tuple(signatures)
 
 
-def origin_for(url: str) -> str:
-    """The default checkpoint origin of a ledger: claims-ledger/<name of its file or database>."""
+def origin_for(url: str, first_leaf_hash: bytes | None = None) -> str:
+    """The default origin of a ledger: ``claims-ledger/<name>/<id>``.
+
+    The name is its file's (without extension) or its database's; the id is the
+    first 12 hex digits of the leaf hash of record 1, so two ledgers of the same
+    name have different origins. An empty ledger has no id yet: its origin is
+    ``claims-ledger/<name>`` until its first record.
+    """
     if url.startswith("memory://"):
         name = url.removeprefix("memory://") or "memory"
     elif url.startswith(("postgresql://", "postgres://")):
@@ -129,7 +157,12 @@ def origin_for(url: str) -> str:
     else:
         name = Path(url.removeprefix("sqlite://")).stem
     # An origin that is also a valid key name lets the signing key be named after it.
-    return "claims-ledger/" + (re.sub(r"[\s+]+", "-", name) or "ledger")
+    origin = "claims-ledger/" + (_NOT_IN_NAME.sub("-", name) or "ledger")
+    return origin if first_leaf_hash is None else f"{origin}/{first_leaf_hash.hex()[:12]}"
+
+
+def _short(text: str, limit: int = 24) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 # -- base64, as notes write hashes and signatures -----------------------------------

@@ -18,19 +18,41 @@ from ledger.tamper.notes import Checkpoint, origin_for
 from ledger.tamper.ranges import _consistency_ranges, _Fold, _inclusion_ranges
 from ledger.tamper.receipts import ConsistencyProof, Receipt
 
-__all__ = ["checkpoint", "prove", "prove_consistency"]
+__all__ = ["checkpoint", "default_origin", "prove", "prove_consistency"]
 
 _EMPTY_ROOT = merkle.root([])
+
+
+def default_origin(store: Store) -> str:
+    """The ledger's default origin: its name and the leaf hash of its record 1 (notes.origin_for).
+
+    Derived, never stored: one row is read, and its leaf hash recomputed from its bytes.
+    """
+    rows = store.read(0)
+    try:
+        first = next(rows, None)
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+    digest = None if first is None else merkle.leaf_hash(first.leaf_bytes())
+    return origin_for(store.url, digest)
 
 
 def checkpoint(store: Store, origin: str | None = None) -> Checkpoint:
     """The log's checkpoint now, from the store's right edge: O(log n), no rescan."""
     tree = store.tree()
-    return Checkpoint(tree.size, tree.root(), origin or origin_for(store.url))
+    return Checkpoint(tree.size, tree.root(), origin or default_origin(store))
 
 
-def prove(store: Store, position: int, size: int | None = None) -> Receipt:
-    """An inclusion receipt for the record at position in the tree of size (default: head)."""
+def prove(
+    store: Store, position: int, size: int | None = None, origin: str | None = None
+) -> Receipt:
+    """An inclusion receipt for the record at position in the tree of size (default: head).
+
+    The receipt names the origin of the checkpoint it is made for (default: the
+    ledger's default origin), and verify_receipt checks that they agree.
+    """
     size = _size_arg(store, size, "size")
     _int_arg(position, "position")
     if not 1 <= position <= size:
@@ -53,11 +75,17 @@ def prove(store: Store, position: int, size: int | None = None) -> Receipt:
             "the record's bytes do not match its hash: run ledger verify", position=position
         )
     root = _checked_root(store, size, edge)
-    return Receipt(position, size, leaf_hash, fold.proof(), root, origin_for(store.url), leaf)
+    origin = origin or default_origin(store)
+    return Receipt(position, size, leaf_hash, fold.proof(), root, origin, leaf)
 
 
-def prove_consistency(store: Store, old_size: int, new_size: int | None = None) -> ConsistencyProof:
-    """A proof that the log of old_size is a prefix of the log of new_size (default: head)."""
+def prove_consistency(
+    store: Store, old_size: int, new_size: int | None = None, origin: str | None = None
+) -> ConsistencyProof:
+    """A proof that the log of old_size is a prefix of the log of new_size (default: head).
+
+    Like a receipt, it names the origin of the checkpoints it joins.
+    """
     new_size = _size_arg(store, new_size, "new_size")
     _int_arg(old_size, "old_size")
     if not 1 <= old_size <= new_size:
@@ -72,7 +100,8 @@ def prove_consistency(store: Store, old_size: int, new_size: int | None = None) 
         if i == old_size - 1:
             old_root = edge.root()
     root = _checked_root(store, new_size, edge)
-    return ConsistencyProof(old_size, new_size, old_root, root, fold.proof(), origin_for(store.url))
+    origin = origin or default_origin(store)
+    return ConsistencyProof(old_size, new_size, old_root, root, fold.proof(), origin)
 
 
 def _int_arg(value: object, name: str) -> None:

@@ -138,7 +138,7 @@ class ConsistencyProof:
 
 
 def verify_receipt(receipt: Receipt, checkpoint: Checkpoint | None = None) -> None:
-    """Check a receipt, and that its root is the checkpoint's; InvalidProof if not."""
+    """Check a receipt, and that it is for the checkpoint's tree and origin; InvalidProof if not."""
     if receipt.leaf is not None:
         if merkle.leaf_hash(receipt.leaf) != receipt.leaf_hash:
             raise InvalidProof("the receipt's record does not hash to its leaf_hash")
@@ -146,34 +146,42 @@ def verify_receipt(receipt: Receipt, checkpoint: Checkpoint | None = None) -> No
             stated = json.loads(receipt.leaf).get("position")
         except (ValueError, AttributeError):
             raise InvalidProof("the receipt's record is not a JSON object") from None
+        except RecursionError:
+            raise InvalidProof("the receipt's record is nested too deeply to read") from None
         if stated != receipt.position:
             raise InvalidProof(f"the record says position {stated}, the receipt {receipt.position}")
     merkle.verify_inclusion(
         receipt.leaf_hash, receipt.position - 1, receipt.size, receipt.proof, receipt.root
     )
     if checkpoint is not None:
-        _same_tree("receipt", receipt.size, receipt.root, checkpoint)
+        _same_tree("receipt", receipt.size, receipt.root, receipt.origin, checkpoint)
 
 
 def verify_consistency_proof(
     proof: ConsistencyProof, old: Checkpoint | None = None, new: Checkpoint | None = None
 ) -> None:
-    """Check a consistency proof, and that its ends are the given checkpoints."""
+    """Check a consistency proof, and that its ends are the given checkpoints (origin too)."""
     merkle.verify_consistency(
         proof.old_size, proof.new_size, proof.old_root, proof.new_root, proof.proof
     )
     if old is not None:
-        _same_tree("old end of the proof", proof.old_size, proof.old_root, old)
+        _same_tree("old end of the proof", proof.old_size, proof.old_root, proof.origin, old)
     if new is not None:
-        _same_tree("new end of the proof", proof.new_size, proof.new_root, new)
+        _same_tree("new end of the proof", proof.new_size, proof.new_root, proof.origin, new)
 
 
-def _same_tree(what: str, size: int, root: bytes, checkpoint: Checkpoint) -> None:
+def _same_tree(what: str, size: int, root: bytes, origin: str, checkpoint: Checkpoint) -> None:
     if size != checkpoint.size:
         raise InvalidProof(f"the {what} is for size {size}, the checkpoint for {checkpoint.size}")
     if root != checkpoint.root:
         raise InvalidProof(
             f"the {what} has root {_b64(root)}, the checkpoint {_b64(checkpoint.root)}"
+        )
+    # The same records copied to another ledger keep their roots: only the origin
+    # says which log the proof was made for.
+    if origin != checkpoint.origin:
+        raise InvalidProof(
+            f"the {what} is for origin {origin!r}, the checkpoint for {checkpoint.origin!r}"
         )
 
 
@@ -188,6 +196,8 @@ def _load(
         doc = json.loads(text)
     except (ValueError, TypeError) as exc:
         raise InvalidProof(f"not JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidProof("not JSON: nested too deeply to read") from None
     if not isinstance(doc, dict):
         raise InvalidProof("expected a JSON object")
     if doc.get("format") != kind:

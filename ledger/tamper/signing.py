@@ -9,8 +9,14 @@ here verifies with Go's ``note.Open`` and the other way round::
     key id = SHA-256(name || "\\n" || 0x01 || public key)[:4]
 
 A signature line is ``— <name> <base64(key id || 64-byte signature)>`` over the
-note text including its final newline. The ``cryptography`` package is an extra
-(``pip install 'claims-ledger[signing]'``) and is imported only when a key is used.
+note text including its final newline. As Go reads them: a key id may be in
+upper- or lowercase hex (keys are written in lowercase); a name is non-empty
+UTF-8 without Unicode spaces (Go's set) or '+'; note text may hold any character
+but the C0 controls other than the newline (DEL included); and signing a note
+again with a key replaces that key's line rather than adding a second.
+
+The ``cryptography`` package is an extra (``pip install 'claims-ledger[signing]'``)
+and is imported only when a key is used.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ledger.errors import InvalidProof, SignatureError
-from ledger.tamper.notes import Checkpoint, split_note
+from ledger.tamper.notes import GO_SPACE, Checkpoint, split_note
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -36,8 +42,8 @@ __all__ = ["generate_key", "key_id", "key_name", "open_note", "sign", "sign_note
 
 #: The C2SP signed-note signature type of Ed25519.
 ED25519 = 0x01
-_KEY_ID = re.compile(r"[0-9a-f]{8}")
-_NAME_FORBIDDEN = re.compile(r"[\s+]")
+_KEY_ID = re.compile(r"[0-9a-fA-F]{8}")  # Go parses it with strconv.ParseUint(id, 16, 32)
+_NAME_FORBIDDEN = re.compile(f"[{GO_SPACE}+\ud800-\udfff]")
 
 
 def key_id(name: str, public_key: bytes) -> bytes:
@@ -74,6 +80,9 @@ def key_name(key_text: str) -> str:
 def generate_key(name: str) -> tuple[str, str]:
     """A fresh Ed25519 key pair named name, as (private key text, public key text)."""
     _check_name(name)
+    if re.search(r"[\x00-\x1f]", name):
+        # Go would read such a key, but no note can carry its signature line.
+        raise SignatureError(f"key name {name!r} must not hold control characters")
     private = _ed25519()[0].generate()
     seed = private.private_bytes_raw()
     public = private.public_key().public_bytes_raw()
@@ -90,12 +99,18 @@ def sign(checkpoint: Checkpoint, private_key_text: str) -> str:
 
 
 def sign_note(note_text: str, private_key_text: str) -> str:
-    """Add a signature line to a note; a note already signed keeps its other signatures."""
+    """Sign a note: its other keys' lines are kept, this key's line is replaced.
+
+    As Go's ``note.Sign``: the lines of other keys first, in their order, then the
+    new line; a line of the same name and key id is dropped, never doubled.
+    """
     signer = _parse_private(private_key_text)
     text, signatures = _split(note_text)
     key = _private_key(signer)
     line = _signature_line(signer.name, signer.id + key.sign(text.encode()))
-    kept = "".join(_signature_line(n, s) for n, s in signatures)
+    kept = "".join(
+        _signature_line(n, s) for n, s in signatures if (n, s[:4]) != (signer.name, signer.id)
+    )
     return f"{text}\n{kept}{line}"
 
 
@@ -175,7 +190,7 @@ def _parse_public(text: str) -> _Verifier:
 def _key_bytes(name: str, kid: str, data: str, kind: str) -> bytes:
     _check_name(name)
     if not _KEY_ID.fullmatch(kid):
-        raise SignatureError(f"{kind} key {name!r}: key id {kid!r} is not 8 lowercase hex digits")
+        raise SignatureError(f"{kind} key {name!r}: key id {kid!r} is not 8 hex digits")
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):

@@ -129,7 +129,8 @@ def test_the_default_origin_names_the_ledger(url: str, origin: str) -> None:
 
 def test_the_checkpoint_is_the_merkle_root_of_every_record_hash() -> None:
     lg = make_ledger(7)
-    assert lg.checkpoint() == Checkpoint(7, merkle.root(hashes(lg)), "claims-ledger/memory")
+    origin = f"claims-ledger/memory/{hashes(lg)[0].hex()[:12]}"
+    assert lg.checkpoint() == Checkpoint(7, merkle.root(hashes(lg)), origin)
     assert make_ledger(0).checkpoint().root == hashlib.sha256(b"").digest()
 
 
@@ -157,15 +158,17 @@ def test_a_receipt_for_an_earlier_size_verifies_against_that_size_root() -> None
     receipt = lg.prove(3, size=5)
     assert receipt.size == 5
     assert receipt.root == merkle.root(hashes(lg)[:5])
-    verify_receipt(receipt, Checkpoint(5, receipt.root))
+    verify_receipt(receipt, Checkpoint(5, receipt.root, receipt.origin))
     with pytest.raises(InvalidProof, match="for size 5, the checkpoint for 9"):
         verify_receipt(receipt, lg.checkpoint())
 
 
 def test_a_receipt_json_names_its_format_and_holds_hex_hashes_and_the_record() -> None:
-    doc = json.loads(make_ledger(4).prove(2).to_json())
+    lg = make_ledger(4)
+    doc = json.loads(lg.prove(2).to_json())
     assert doc["format"] == "claims-ledger/inclusion-receipt/v1"
-    assert doc["origin"] == "claims-ledger/memory"
+    assert doc["origin"] == lg.checkpoint().origin
+    assert doc["origin"].startswith("claims-ledger/memory/")
     assert (doc["position"], doc["size"]) == (2, 4)
     assert [len(p) for p in doc["proof"]] == [64, 64]
     assert json.loads(doc["leaf"])["position"] == 2
@@ -274,7 +277,7 @@ def test_a_consistency_proof_between_two_past_sizes() -> None:
     lg = make_ledger(12)
     proof = lg.prove_consistency(5, 9)
     leaves = hashes(lg)
-    verify_consistency_proof(proof, Checkpoint(5, merkle.root(leaves[:5])))
+    verify_consistency_proof(proof, Checkpoint(5, merkle.root(leaves[:5]), proof.origin))
     assert proof.new_root == merkle.root(leaves[:9])
 
 
@@ -486,7 +489,8 @@ def test_an_unsigned_or_malformed_note_is_rejected_as_a_signature_error() -> Non
         ("nonsense", "not a public key"),
         (GO_SKEY, "this is a private key"),
         ("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "key id does not"),
-        ("PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "8 lowercase hex"),
+        ("PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "8 hex digits"),
+        ("PeterNeumann+c74f20g3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "8 hex digits"),
         ("PeterNeumann+c74f20a3+Apc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "not base64"),
         ("PeterNeumann+c74f20a3+AhpjcxBQ8OEQ==", "not an Ed25519 key"),
         ("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "key name"),
@@ -546,3 +550,165 @@ def test_the_docs_third_party_receipt_check_runs(
     (tmp_path / "checkpoint.txt").write_text(lg.checkpoint().to_note())
     monkeypatch.chdir(tmp_path)
     exec(compile(block, "docs/tamper-evidence.md", "exec"), {})
+
+
+# -- issue 15, item 8: hostile notes and receipts are refused, never raised raw ----------
+
+
+def test_a_tree_size_beyond_go_s_int64_is_refused_naming_the_line() -> None:
+    limit = 2**63 - 1
+    assert Checkpoint.from_note(f"o\n{limit}\n{ROOT64}\n").size == limit
+    for size in (str(limit + 1), "9" * 5000):
+        with pytest.raises(InvalidProof, match="checkpoint line 2: tree size") as caught:
+            Checkpoint.from_note(f"o\n{size}\n{ROOT64}\n")
+        assert len(str(caught.value)) < 200
+
+
+def test_a_deeply_nested_receipt_is_refused() -> None:
+    for text in ("[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000):
+        with pytest.raises(InvalidProof, match="nested too deeply"):
+            Receipt.from_json(text)
+    lg = make_ledger(3)
+    leaf = ("[" * 100_000 + "]" * 100_000).encode()
+    digest = merkle.leaf_hash(leaf)
+    receipt = Receipt(1, 1, digest, (), digest, lg.checkpoint().origin, leaf)
+    with pytest.raises(InvalidProof, match="record"):
+        verify_receipt(receipt)
+
+
+def test_a_receipt_with_numbers_beyond_int_conversion_is_refused() -> None:
+    doc = json.loads(make_ledger(3).prove(1).to_json())
+    text = json.dumps(doc).replace('"position": 1', '"position": ' + "9" * 5000)
+    with pytest.raises(InvalidProof, match="not JSON"):
+        Receipt.from_json(text)
+
+
+def test_an_origin_that_is_not_valid_unicode_text_is_refused() -> None:
+    for origin in ("a\udcffb", "\ud800"):
+        with pytest.raises(InvalidProof, match="origin"):
+            Checkpoint(1, ROOT, origin)
+    with pytest.raises(InvalidProof, match="note line 1"):
+        Checkpoint.from_note(f"a\udcff\n1\n{ROOT64}\n")
+
+
+# -- issue 15, item 11: origins, and signed notes as Go reads them ----------------------
+
+
+def test_the_default_origin_adds_the_leaf_hash_of_record_one() -> None:
+    lg = make_ledger(3)
+    first = hashes(lg)[0]
+    assert lg.checkpoint().origin == f"claims-ledger/memory/{first.hex()[:12]}"
+    assert origin_for("/data/kursk.db", first) == f"claims-ledger/kursk/{first.hex()[:12]}"
+    # Two ledgers with the same name and different first records have different origins.
+    other = Ledger.open("memory://", clock=lambda: CLOCK)
+    other.append(TopicDefined(topic="t/other", title="Other", unit="people"))
+    assert other.checkpoint().origin != lg.checkpoint().origin
+    # An empty ledger has no id yet: its origin is the name alone.
+    assert make_ledger(0).checkpoint().origin == "claims-ledger/memory"
+
+
+def test_the_default_origin_is_the_same_for_checkpoints_receipts_and_proofs() -> None:
+    lg = make_ledger(5)
+    origin = lg.checkpoint().origin
+    assert lg.prove(2).origin == origin
+    assert lg.prove_consistency(2).origin == origin
+
+
+def test_a_receipt_carries_the_origin_it_was_made_for_and_is_checked_against_it() -> None:
+    from ledger import tamper
+
+    lg = make_ledger(6)
+    receipt = tamper.prove(lg.store, 3, origin="example.org/kursk")
+    assert receipt.origin == "example.org/kursk"
+    assert Receipt.from_json(receipt.to_json()).origin == "example.org/kursk"
+    signed = tamper.checkpoint(lg.store, "example.org/kursk")
+    verify_receipt(receipt, signed)
+    with pytest.raises(InvalidProof, match=r"origin .example\.org/kursk., the checkpoint"):
+        verify_receipt(receipt, lg.checkpoint())
+    proof = tamper.prove_consistency(lg.store, 2, origin="example.org/kursk")
+    assert proof.origin == "example.org/kursk"
+    old = attrs.evolve(signed, size=2, root=merkle.root(hashes(lg)[:2]))
+    verify_consistency_proof(proof, old, signed)
+    with pytest.raises(InvalidProof, match="origin"):
+        verify_consistency_proof(proof, attrs.evolve(old, origin="elsewhere"), signed)
+    with pytest.raises(InvalidProof, match="origin"):
+        verify_consistency_proof(proof, old, lg.checkpoint())
+
+
+def test_a_note_may_hold_del_as_go_allows() -> None:
+    checkpoint = Checkpoint(3, ROOT, "origin\x7fwith-del")
+    assert Checkpoint.from_note(checkpoint.to_note()) == checkpoint
+    assert Checkpoint.from_note(checkpoint.to_note() + "ext\x7f\n") == checkpoint
+    text = "del \x7f in a note\n"
+    private, public = signing.generate_key("log")
+    assert signing.open_note(signing.sign_note(text, private), public) == text
+    with pytest.raises(InvalidProof, match="control character"):
+        Checkpoint.from_note(f"o\x1f\n3\n{ROOT64}\n")
+
+
+def test_key_ids_in_uppercase_hex_are_accepted_as_go_does() -> None:
+    upper_pub = GO_VKEY.replace("c74f20a3", "C74F20A3")
+    upper_key = GO_SKEY.replace("c74f20a3", "C74F20A3")
+    assert signing.open_note(GO_TEXT + "\n" + GO_SIGNATURE, upper_pub) == GO_TEXT
+    assert signing.sign_note(GO_TEXT, upper_key) == GO_TEXT + "\n" + GO_SIGNATURE
+
+
+# Go's note_test.go: a second key, and the note signed by both (TestOpen).
+GO_ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
+GO_ENOCH_SIGNATURE = (
+    "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnW"
+    "Lox33WWd1RvMc+QQ=\n"
+)
+
+
+def test_go_s_doubly_signed_note_opens_with_either_key() -> None:
+    note = GO_TEXT + "\n" + GO_SIGNATURE + GO_ENOCH_SIGNATURE
+    assert signing.open_note(note, GO_VKEY) == GO_TEXT
+    assert signing.open_note(note, GO_ENOCH_VKEY) == GO_TEXT
+    bad = GO_TEXT + "\n" + GO_SIGNATURE[:60] + "ABCD" + GO_SIGNATURE[60:]
+    with pytest.raises(SignatureError):
+        signing.open_note(bad, GO_VKEY)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        GO_TEXT,
+        GO_TEXT + "\n",
+        GO_TEXT + "\n" + GO_SIGNATURE[:-1],
+        "\x01" + GO_TEXT + "\n" + GO_SIGNATURE,
+        GO_TEXT + "\n" + GO_SIGNATURE.replace("PeterNeumann", "Bad Name")[:-1],
+        GO_TEXT + "\n" + GO_SIGNATURE + "Unexpected line.\n",
+    ],
+)
+def test_go_s_malformed_notes_are_refused(note: str) -> None:
+    with pytest.raises(SignatureError):
+        signing.open_note(note, GO_VKEY)
+
+
+def test_re_signing_with_the_same_key_replaces_its_signature_line() -> None:
+    # Go's TestSign: a note carrying a bad signature line of the key is re-signed cleanly.
+    stale = base64.b64encode(bytes.fromhex("c74f20a3") + b"\0" * 64).decode()
+    note = f"{GO_TEXT}\n\u2014 PeterNeumann {stale}\n"
+    assert signing.sign_note(note, GO_SKEY) == GO_TEXT + "\n" + GO_SIGNATURE
+    assert signing.sign_note(signing.sign_note(GO_TEXT, GO_SKEY), GO_SKEY) == (
+        GO_TEXT + "\n" + GO_SIGNATURE
+    )
+    log, log_pub = signing.generate_key("log")
+    witness, witness_pub = signing.generate_key("witness")
+    note = signing.sign_note(signing.sign(Checkpoint(1, ROOT), log), witness)
+    again = signing.sign_note(note, log)
+    names = [line.split()[1] for line in again.splitlines() if line.startswith("\u2014")]
+    assert names == ["witness", "log"]  # as Go orders them: the others kept, the new last
+    assert signing.verify_note(again, log_pub) == signing.verify_note(again, witness_pub)
+    # Another key of the same name is another key: its line stays.
+    other, _ = signing.generate_key("log")
+    assert signing.sign_note(again, other).count("\u2014 log ") == 2
+
+
+def test_signature_names_follow_go_s_rules() -> None:
+    # Go's isValidName: no Unicode space (its set: \x1c-\x1f are not spaces), no '+'.
+    assert signing.key_name("a\x1cb+00000000+AAAA") == "a\x1cb"
+    for bad in ("a\u3000b", "a\x85b", "a+b", "", "a\udcffb"):
+        with pytest.raises(SignatureError, match="key name"):
+            signing.generate_key(bad)
