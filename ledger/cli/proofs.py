@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from ledger import tamper
 from ledger.cli import cli
+from ledger.cli._anchors import about, checkpoint_file, read_text, signature_words
 from ledger.cli._common import CliError, emit_json, json_option, open_ledger, store_argument
 from ledger.cli._output import check_output, write_output
 from ledger.errors import InvalidProof
-from ledger.present.text import terminal
-from ledger.tamper import Checkpoint, Receipt, signing
+from ledger.present.text import UNSAFE, json_text, terminal, visible
+from ledger.tamper import Receipt, signing
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _FILE = click.Path(exists=True, dir_okay=False)
 
@@ -22,29 +27,28 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _read(path: str) -> str:
-    # Notes and receipts are UTF-8 text by their formats; newline="" keeps \r visible.
-    with open(path, encoding="utf-8", newline="") as file:
-        return file.read()
-
-
 def _output(text: str, path: str | None, store: str, *inputs: str | None) -> None:
-    if path is None:
-        click.echo(terminal(text), nl=False)
-    else:
+    """A note or receipt to its -o file (checked, atomic), or to stdout as it is."""
+    if path is not None:
         write_output(path, text, stores=[store], inputs=inputs)
+        return
+    if UNSAFE.search(text):
+        # Escaping would change the bytes a signature covers: print it exact or not at all.
+        raise CliError(
+            "the note holds characters that would act on a terminal "
+            f"({', '.join(sorted({visible(c) for c in UNSAFE.findall(text)}))}): "
+            "write it to a file with -o"
+        )
+    click.echo(text, nl=False)
 
 
-def _checkpoint_file(path: str | None, key: str | None) -> Checkpoint | None:
-    """The checkpoint in a note file, its signature checked when a public key is given."""
-    if path is None:
-        if key is not None:
-            raise click.UsageError("--key needs --checkpoint: it checks the checkpoint's signature")
-        return None
-    note = _read(path)
-    if key is None:
-        return Checkpoint.from_note(note)
-    return signing.verify_note(note, _read(key))
+def _no_signature_check(func: F) -> F:
+    return click.option(
+        "--no-signature-check",
+        "unchecked",
+        is_flag=True,
+        help="Use a signed --checkpoint without checking its signature (say so plainly).",
+    )(func)
 
 
 @cli.command()
@@ -53,49 +57,55 @@ def _checkpoint_file(path: str | None, key: str | None) -> Checkpoint | None:
 @click.option(
     "--origin",
     help="The note's first line [default: the key's name when signing, "
-    "else claims-ledger/<store name>].",
+    "else claims-ledger/<store name>/<id of record 1>].",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the note here.")
 def checkpoint(store: str, key: str | None, origin: str | None, output: str | None) -> None:
     """Print STORE's checkpoint: a C2SP note of its origin, size and Merkle root."""
     if output is not None:
         check_output(output, stores=[store], inputs=[key])
-    private = None if key is None else _read(key)
+    private = None if key is None else read_text(key)
     if origin is None and private is not None:
         # C2SP: the log's key name SHOULD match the origin line.
-        origin = signing.key_name(private)
+        with about(key or ""):
+            origin = signing.key_name(private)
     with open_ledger(store) as lg:
         found = tamper.checkpoint(lg.store, origin)
-    _output(
-        found.to_note() if private is None else signing.sign(found, private), output, store, key
-    )
+    if private is None:
+        note = found.to_note()
+    else:
+        with about(key or ""):
+            note = signing.sign(found, private)
+    _output(note, output, store, key)
 
 
 @cli.command()
 @store_argument()
 @click.option("--checkpoint", "note", type=_FILE, help="Also check against this checkpoint note.")
 @click.option("--key", type=_FILE, help="The public key that must have signed --checkpoint.")
+@_no_signature_check
 @json_option
-def verify(store: str, note: str | None, key: str | None, as_json: bool) -> None:
+def verify(store: str, note: str | None, key: str | None, unchecked: bool, as_json: bool) -> None:
     """Recompute every record's hash and the root of STORE; exit 1 if anything is wrong.
 
     Names the first position whose bytes, hash or position are wrong. With
     --checkpoint, the log must still hold that checkpoint's records unchanged
-    (it may have grown since). Damage that stops the store from opening is
-    reported the same way.
+    (it may have grown since); a signed checkpoint needs --key to check its
+    signature (or --no-signature-check). Damage that stops the store from
+    opening is reported the same way.
     """
-    against = _checkpoint_file(note, key)
-    report = tamper.verify_url(store, against)
+    anchor = checkpoint_file(note, key, unchecked)
+    report = tamper.verify_url(store, anchor.checkpoint if anchor else None)
     if as_json:
-        emit_json(report.to_dict())
+        emit_json({**report.to_dict(), "signature": anchor.signature if anchor else None})
     else:
-        click.echo(report.summary())
+        click.echo(terminal(report.summary()))
         if report.root is not None:
-            signed = "" if key is None else f"; the checkpoint's signature verifies with {key}"
             click.echo(
-                f"size {report.size}, root {_b64(report.root)} "
-                f"(recomputed from the stored bytes){signed}"
+                f"size {report.size}, root {_b64(report.root)} (recomputed from the stored bytes)"
             )
+        if anchor is not None:
+            click.echo(terminal(signature_words(anchor)))
     if not report.ok:
         raise click.exceptions.Exit(1)
 
@@ -104,34 +114,55 @@ def verify(store: str, note: str | None, key: str | None, as_json: bool) -> None
 @store_argument()
 @click.argument("position", type=click.IntRange(min=1))
 @click.option("--size", type=click.IntRange(min=1), help="The tree size [default: the head].")
+@click.option(
+    "--origin",
+    help="The origin of the checkpoint the receipt is for [default: the ledger's default "
+    "origin, as `ledger checkpoint` prints it without --sign or --origin].",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the receipt here.")
-def prove(store: str, position: int, size: int | None, output: str | None) -> None:
+def prove(
+    store: str, position: int, size: int | None, origin: str | None, output: str | None
+) -> None:
     """Print an inclusion receipt (JSON) for the record at POSITION of STORE."""
     if output is not None:
         check_output(output, stores=[store])
     with open_ledger(store) as lg:
-        receipt = lg.prove(position, size)
-    _output(receipt.to_json(), output, store)
+        receipt = tamper.prove(lg.store, position, size, origin)
+    # The record's text is in the receipt: exact JSON, with controls as \u escapes.
+    _output(json_text(receipt.to_json()), output, store)
 
 
 @cli.command("verify-receipt")
 @click.argument("file", type=_FILE)
 @click.option("--checkpoint", "note", type=_FILE, help="The receipt's root must be this one's.")
 @click.option("--key", type=_FILE, help="The public key that must have signed --checkpoint.")
-def verify_receipt(file: str, note: str | None, key: str | None) -> None:
-    """Check an inclusion receipt with the Merkle proof alone; exit 1 if it fails."""
-    against = _checkpoint_file(note, key)
-    receipt = Receipt.from_json(_read(file))
+@_no_signature_check
+def verify_receipt(file: str, note: str | None, key: str | None, unchecked: bool) -> None:
+    """Check an inclusion receipt with the Merkle proof alone; exit 1 if it fails.
+
+    With --checkpoint, the receipt must be for that checkpoint's size, root and
+    origin; a signed checkpoint needs --key to check its signature (or
+    --no-signature-check).
+    """
+    anchor = checkpoint_file(note, key, unchecked)
+    with about(file):
+        receipt = Receipt.from_json(read_text(file))
     try:
-        tamper.verify_receipt(receipt, against)
+        tamper.verify_receipt(receipt, anchor.checkpoint if anchor else None)
     except InvalidProof as exc:
-        click.echo(f"NOT OK: {exc}")
+        click.echo(terminal(f"NOT OK: {exc}"))
         raise click.exceptions.Exit(1) from None
-    anchored = "" if against is None else ", the checkpoint's root"
+    anchored = "" if anchor is None else f", the root of the checkpoint {note}"
     click.echo(
-        f"ok: position {receipt.position} is in the tree of size {receipt.size} "
-        f"with root {_b64(receipt.root)}{anchored}"
+        terminal(
+            f"ok: position {receipt.position} is in the tree of size {receipt.size} "
+            f"with root {_b64(receipt.root)}{anchored}"
+        )
     )
+    if anchor is None:
+        click.echo("no --checkpoint: the proof shows the record is under this root, not whose")
+    else:
+        click.echo(terminal(signature_words(anchor)))
 
 
 @cli.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -34,8 +35,13 @@ from ledger.present.text import terminal
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _quoted(value: object, limit: int = 24) -> str:
+    text = str(value)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 class NumberType(click.ParamType):  # type: ignore[type-arg]
-    """An integer or a finite decimal number; integers stay integers."""
+    """An integer or a finite decimal number within a double's range; integers stay integers."""
 
     name = "NUMBER"
 
@@ -44,16 +50,24 @@ class NumberType(click.ParamType):  # type: ignore[type-arg]
             return value
         text = str(value).replace(",", "").replace("_", "").strip()
         if re.fullmatch(r"[+-]?[0-9]+", text):
+            # int() refuses 4,300 digits with a ValueError; the projections compute in
+            # floats (midpoints, medians), so a count beyond a double's range is refused.
+            if len(text.lstrip("+-").lstrip("0")) > _MAX_DIGITS or abs(int(text)) > _MAX:
+                self.fail(
+                    f"{_quoted(value)} is too large: numbers lie within ±{_MAX:.3g}", param, ctx
+                )
             return int(text)
         try:
             number = float(text)
         except ValueError:
-            self.fail(f"{value!r} is not a number", param, ctx)
+            self.fail(f"{_quoted(value)} is not a number", param, ctx)
         if not math.isfinite(number):
-            self.fail(f"{value!r} is not a finite number", param, ctx)
+            self.fail(f"{_quoted(value)} is not a finite number", param, ctx)
         return number
 
 
+_MAX = sys.float_info.max
+_MAX_DIGITS = len(str(int(_MAX)))
 NUMBER = NumberType()
 
 

@@ -26,8 +26,10 @@ def test_checkpoint_prints_the_c2sp_note_of_the_ledger(run: Run, seed_db: Path) 
     note = run("checkpoint", seed_db).stdout
     with Ledger.open(str(seed_db)) as lg:
         assert Checkpoint.from_note(note) == lg.checkpoint()
+        first = next(iter(lg.records())).hash.hex()
     origin, size, _root = note.splitlines()
-    assert (origin, size) == ("claims-ledger/kursk", "36")
+    # The default origin: the store's name and the leaf hash of record 1.
+    assert (origin, size) == (f"claims-ledger/kursk/{first[:12]}", "36")
 
 
 def test_checkpoint_writes_to_a_file_with_another_origin(
@@ -92,6 +94,7 @@ def test_verify_json(run: Run, seed_db: Path) -> None:
         "first_bad_position": None,
         "line": None,
         "reason": doc["reason"],
+        "signature": None,
     }
 
 
@@ -153,8 +156,9 @@ def test_prove_prints_a_receipt_that_verify_receipt_accepts(
     )
     note = tmp_path / "cp.txt"
     run("checkpoint", seed_db, "-o", note)
-    anchored = run("verify-receipt", receipt_file, "--checkpoint", note).stdout
-    assert anchored.rstrip().endswith(", the checkpoint's root")
+    anchored = run("verify-receipt", receipt_file, "--checkpoint", note).stdout.splitlines()
+    assert anchored[0].endswith(f", the root of the checkpoint {note}")
+    assert anchored[1] == "the checkpoint carries no signature: nothing shows who wrote it"
 
 
 def test_prove_at_an_earlier_size_and_out_of_range(run: Run, seed_db: Path) -> None:
@@ -174,4 +178,169 @@ def test_verify_receipt_rejects_an_altered_receipt(run: Run, seed_db: Path, tmp_
     assert result.stdout.startswith("NOT OK: computed root")
     altered.write_text("{}")
     broken = run("verify-receipt", altered, code=1)
-    assert broken.stderr.startswith("Error: format: expected")
+    assert broken.stderr.startswith(f"Error: {altered}: format: expected")
+
+
+# -- issue 15, item 11: signatures nobody checked, origins ---------------------------
+
+
+def _forged(note: Path, tmp_path: Path) -> Path:
+    """The note with its signature replaced by random bytes of the right shape."""
+    import base64
+    import os
+
+    text, _, line = note.read_text().rpartition("\n\u2014 ")
+    name, blob = line.split()
+    forged = base64.b64decode(blob)[:4] + os.urandom(64)
+    target = tmp_path / "forged.txt"
+    target.write_text(f"{text}\n\u2014 {name} {base64.b64encode(forged).decode()}\n")
+    return target
+
+
+@pytest.fixture
+def signed(run: Run, seed_db: Path, keys: Path, tmp_path: Path) -> Path:
+    note = tmp_path / "signed.txt"
+    run("checkpoint", seed_db, "--sign", keys.with_suffix(".key"), "-o", note)
+    return note
+
+
+def test_a_signed_checkpoint_without_a_key_is_refused_not_called_ok(
+    run: Run, seed_db: Path, signed: Path, tmp_path: Path
+) -> None:
+    forged = _forged(signed, tmp_path)
+    receipt = tmp_path / "r.json"
+    run("prove", seed_db, "3", "--origin", "example.org/kursk", "-o", receipt)
+    for note in (signed, forged):
+        for args in (["verify", seed_db], ["verify-receipt", receipt]):
+            result = run(*args, "--checkpoint", note, code=1)
+            assert "ok" not in result.stdout
+            assert result.stderr.startswith(f"Error: {note}: the checkpoint is signed")
+            assert "no --key was given" in result.stderr
+            assert "--no-signature-check" in result.stderr
+
+
+def test_no_signature_check_says_plainly_that_nothing_was_checked(
+    run: Run, seed_db: Path, signed: Path, tmp_path: Path
+) -> None:
+    forged = _forged(signed, tmp_path)
+    result = run("verify", seed_db, "--checkpoint", forged, "--no-signature-check")
+    assert result.stdout.startswith("ok: ")
+    assert "signatures were NOT checked" in result.stdout
+    doc = json.loads(
+        run("verify", seed_db, "--checkpoint", forged, "--no-signature-check", "--json").stdout
+    )
+    assert doc["signature"] == "not checked"
+    receipt = tmp_path / "r.json"
+    run("prove", seed_db, "3", "--origin", "example.org/kursk", "-o", receipt)
+    checked = run("verify-receipt", receipt, "--checkpoint", forged, "--no-signature-check")
+    assert "signatures were NOT checked" in checked.stdout
+
+
+def test_a_forged_signature_fails_with_the_key(
+    run: Run, seed_db: Path, signed: Path, keys: Path, tmp_path: Path
+) -> None:
+    forged = _forged(signed, tmp_path)
+    result = run(
+        "verify", seed_db, "--checkpoint", forged, "--key", keys.with_suffix(".pub"), code=1
+    )
+    assert "does not verify" in result.stderr
+    good = run("verify", seed_db, "--checkpoint", signed, "--key", keys.with_suffix(".pub"))
+    assert "the checkpoint's signature verifies with" in good.stdout
+    doc = json.loads(
+        run(
+            "verify", seed_db, "--checkpoint", signed, "--key", keys.with_suffix(".pub"), "--json"
+        ).stdout
+    )
+    assert doc["signature"] == "verified"
+
+
+def test_an_unsigned_checkpoint_is_used_and_said_to_be_unsigned(
+    run: Run, seed_db: Path, tmp_path: Path
+) -> None:
+    note = tmp_path / "cp.txt"
+    run("checkpoint", seed_db, "-o", note)
+    result = run("verify", seed_db, "--checkpoint", note)
+    assert result.stdout.splitlines()[-1] == (
+        "the checkpoint carries no signature: nothing shows who wrote it"
+    )
+    assert (
+        json.loads(run("verify", seed_db, "--checkpoint", note, "--json").stdout)["signature"]
+        == "unsigned"
+    )
+
+
+def test_signature_options_need_a_checkpoint_and_exclude_each_other(
+    run: Run, seed_db: Path, signed: Path, keys: Path
+) -> None:
+    assert (
+        "--no-signature-check needs --checkpoint"
+        in run("verify", seed_db, "--no-signature-check", code=2).output
+    )
+    both = run(
+        "verify", seed_db, "--checkpoint", signed, "--key", keys.with_suffix(".pub"),
+        "--no-signature-check", code=2,
+    )  # fmt: skip
+    assert "--no-signature-check" in both.output
+
+
+def test_a_receipt_names_the_origin_it_was_made_for(
+    run: Run, seed_db: Path, signed: Path, keys: Path, tmp_path: Path
+) -> None:
+    default = tmp_path / "default.json"
+    run("prove", seed_db, "5", "-o", default)
+    origin = json.loads(default.read_text())["origin"]
+    note = tmp_path / "cp.txt"
+    run("checkpoint", seed_db, "-o", note)
+    assert note.read_text().splitlines()[0] == origin
+    run("verify-receipt", default, "--checkpoint", note)
+    # The signed checkpoint's origin is its key's name: a receipt for it says so.
+    pub = keys.with_suffix(".pub")
+    wrong = run("verify-receipt", default, "--checkpoint", signed, "--key", pub, code=1)
+    assert wrong.stdout.startswith("NOT OK: the receipt is for origin")
+    assert "'example.org/kursk'" in wrong.stdout
+    for_signed = tmp_path / "signed.json"
+    run("prove", seed_db, "5", "--origin", "example.org/kursk", "-o", for_signed)
+    assert json.loads(for_signed.read_text())["origin"] == "example.org/kursk"
+    ok = run("verify-receipt", for_signed, "--checkpoint", signed, "--key", pub)
+    assert ok.stdout.startswith("ok: position 5")
+    assert "the checkpoint's signature verifies with" in ok.stdout
+
+
+def test_two_ledgers_of_the_same_name_have_different_default_origins(
+    run: Run, tmp_path: Path
+) -> None:
+    origins = set()
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        store = tmp_path / folder / "kursk.db"
+        assert run("checkpoint", store, code=1).stderr.startswith("Error: ")  # no ledger yet
+        run("init", store)
+        empty = run("checkpoint", store).stdout.splitlines()[0]
+        assert empty == "claims-ledger/kursk"  # an empty ledger has no id yet
+        run("define-topic", store, f"t/{folder}", "--title", folder, "--unit", "people")
+        origins.add(run("checkpoint", store).stdout.splitlines()[0])
+    assert len(origins) == 2
+    assert all(o.startswith("claims-ledger/kursk/") for o in origins)
+
+
+def test_re_signing_a_checkpoint_file_keeps_one_line_per_key(
+    run: Run, seed_db: Path, keys: Path, tmp_path: Path
+) -> None:
+    from ledger.tamper import signing
+
+    note = tmp_path / "cp.txt"
+    run("checkpoint", seed_db, "--sign", keys.with_suffix(".key"), "-o", note)
+    private = keys.with_suffix(".key").read_text()
+    again = signing.sign_note(signing.sign_note(note.read_text(), private), private)
+    assert again.count("\u2014 example.org/kursk ") == 1
+
+
+def test_a_note_that_would_act_on_a_terminal_is_written_only_to_a_file(
+    run: Run, seed_db: Path, tmp_path: Path
+) -> None:
+    result = run("checkpoint", seed_db, "--origin", "origin\x7f\u202e", code=1)
+    assert "write it to a file with -o" in result.stderr
+    assert "\\x7f" in result.stderr
+    out = tmp_path / "cp.txt"
+    run("checkpoint", seed_db, "--origin", "origin\x7f\u202e", "-o", out)
+    assert Checkpoint.from_note(out.read_text()).origin == "origin\x7f\u202e"
