@@ -23,8 +23,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
-from ledger.cli._common import CliError, file_of
+from ledger.cli._common import CliError
 from ledger.present.text import terminal
+from ledger.stores.urls import file_of
 
 __all__ = [
     "SIDE_SUFFIXES",
@@ -62,7 +63,7 @@ def _real(path: PathLike) -> str:
 
 def protected_paths(store: str) -> list[tuple[str, str]]:
     """The store's file and its side files as (real path, what it is); none for servers."""
-    path = file_of(store)
+    path = file_of(store)  # as the stores read the URL: sqlite:///v%2Edb?mode=ro is v.db
     if path is None:
         return []
     base = _real(path)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
 from ledger import merkle
 from ledger.errors import InvalidProof
+from ledger.stores.urls import ledger_name
 
 __all__ = ["Checkpoint", "origin_for", "split_note"]
 
@@ -142,20 +141,13 @@ def split_note(text: str) -> tuple[str, tuple[tuple[str, bytes], ...]]:
 def origin_for(url: str, first_leaf_hash: bytes | None = None) -> str:
     """The default origin of a ledger: ``claims-ledger/<name>/<id>``.
 
-    The name is its file's (without extension) or its database's; the id is the
+    The name is ``ledger.stores.urls.ledger_name``'s: its file's stem, its
+    PostgreSQL ``?ledger=`` name, or ``memory``; the id is the
     first 12 hex digits of the leaf hash of record 1, so two ledgers of the same
     name have different origins. An empty ledger has no id yet: its origin is
     ``claims-ledger/<name>`` until its first record.
     """
-    if url.startswith("memory://"):
-        name = url.removeprefix("memory://") or "memory"
-    elif url.startswith(("postgresql://", "postgres://")):
-        # One database holds many ledgers, told apart by ?ledger=NAME.
-        parts = urlsplit(url)
-        names = parse_qs(parts.query).get("ledger", [])
-        name = names[0] if names else parts.path.strip("/") or "postgres"
-    else:
-        name = Path(url.removeprefix("sqlite://")).stem
+    name = ledger_name(url)
     # An origin that is also a valid key name lets the signing key be named after it.
     origin = "claims-ledger/" + (_NOT_IN_NAME.sub("-", name) or "ledger")
     return origin if first_leaf_hash is None else f"{origin}/{first_leaf_hash.hex()[:12]}"

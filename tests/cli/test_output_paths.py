@@ -57,7 +57,7 @@ def test_an_sqlite_url_store_is_protected_too(
     run: Run, seed_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(seed_db.parent)
-    for url in ("sqlite:///kursk.db", f"sqlite:///{seed_db}"):
+    for url in ("sqlite:///kursk.db", f"sqlite:///{seed_db}", "sqlite:///kursk%2Edb?mode=ro"):
         for args in _commands(url, "kursk.db"):
             _refused(run, seed_db.parent, args)
 

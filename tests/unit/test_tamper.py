@@ -119,7 +119,7 @@ def test_a_checkpoint_refuses_a_bad_size_root_or_origin() -> None:
         ("/data/kursk.db", "claims-ledger/kursk"),
         ("seeds/kursk-north-korean-pows.jsonl", "claims-ledger/kursk-north-korean-pows"),
         ("sqlite:////abs/my ledger.sqlite3", "claims-ledger/my-ledger"),
-        ("postgresql://u@host:5432/claims?sslmode=require", "claims-ledger/claims"),
+        ("postgresql://u@host:5432/claims?sslmode=require", "claims-ledger/default"),
         ("postgresql://u@host/claims?ledger=kursk", "claims-ledger/kursk"),
     ],
 )
