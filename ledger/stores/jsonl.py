@@ -326,6 +326,7 @@ class JsonlStore(Store):
         """Index what other processes appended since this one last looked."""
         self._check_open()
         if not always and os.fstat(self._fd).st_size == self._offsets[-1]:
+            self._damage = None  # nothing past the complete lines (a writer repaired it)
             return
         if self._reading:
             # Inside reading() this process holds the shared lock: no writer is at work.
@@ -349,6 +350,7 @@ class JsonlStore(Store):
         hold = not repair and (self.read_only or self._reading)
         self._damage = None
         size = os.fstat(self._fd).st_size
+        interrupted = False
         pending = self._pending()
         if pending is not None:
             if repair:
@@ -357,13 +359,9 @@ class JsonlStore(Store):
             elif not hold:
                 return False
             elif pending[0] < size < pending[1]:
+                # A batch cut short: its lines were never acknowledged, complete or not.
                 self._check_batch_start(pending[0])
-                size = pending[0]
-                self._damage = CorruptLog(
-                    "an append of several records was interrupted here; a writable open "
-                    f"moves its lines to {os.path.basename(self._torn_path)}",
-                    line=len(self._offsets),
-                )
+                size, interrupted = pending[0], True
         pos = self._offsets[-1]
         if size < pos:
             raise CorruptLog(
@@ -392,6 +390,14 @@ class JsonlStore(Store):
             for line in chunk[:cut].split(b"\n"):
                 self._index(parse_line(line, len(self._offsets)), len(line))
             pos += cut + 1
+        if interrupted:
+            number = len(self._offsets)
+            self._damage = CorruptLog(
+                "an append of several records was interrupted from this line on; a writable "
+                f"open moves its lines to {os.path.basename(self._torn_path)}",
+                line=number,
+                position=number,
+            )
         return True
 
     def _index(self, row: StoredRow, length: int) -> None:

@@ -255,3 +255,23 @@ def test_a_read_only_postgresql_store_creates_no_tables(postgres_url: str) -> No
             "SELECT count(*) FROM pg_tables WHERE schemaname = %s", (schema,)
         ).fetchone()
         assert found == (0,)
+
+
+def test_a_read_only_jsonl_ledger_leaves_out_an_interrupted_batch_and_names_its_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "batch.jsonl"
+    build(path)
+    batch = interrupt_a_batch(path)
+    content = path.read_bytes()
+    with open_store(str(path), read_only=True) as store:
+        damage = store.unrepaired()
+        assert damage is not None
+        assert (damage.line, damage.position) == (batch, batch)
+        assert store.head() == batch - 1
+        assert [r.position for r in store.read()] == list(range(1, batch))
+    assert path.read_bytes() == content
+    assert Path(f"{path}.pending").read_bytes() != b""  # the announcement is left as it was
+    with Ledger.open(str(path)) as lg:  # a writable open settles it, as before
+        assert lg.head == batch - 1
+    assert Path(f"{path}.torn").exists()
