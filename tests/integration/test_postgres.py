@@ -747,3 +747,69 @@ def test_tables_of_schema_1_and_2_are_upgraded_and_writers_lose_the_tree(
         finally:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             _drop_roles(conn, writer)
+
+
+def test_the_schema_is_named_by_the_url_or_by_the_search_path_in_its_options(
+    postgres_url: str,
+) -> None:
+    schema = f"named_{uuid.uuid4().hex[:8]}"
+    with raw(postgres_url) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        by_name = fresh(postgres_url) + f"&schema={schema}"
+        with Ledger.open(by_name) as lg:
+            lg.extend(story()[:2])
+            assert f"schema '{schema}'" in repr(lg.store)
+        # The older way: options=-csearch_path=<schema>,public names the same tables.
+        base, ledger = split_url(by_name)
+        base = base.replace(f"schema={schema}", "").rstrip("&?")
+        old_way = with_ledger(f"{base}&options=-csearch_path%3D{schema}%2Cpublic", ledger)
+        with Ledger.open(old_way) as lg:
+            assert lg.head == 2
+        with raw(postgres_url) as conn:
+            found = conn.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = %s"
+                " AND tablename LIKE 'ledger_%%'",
+                (schema,),
+            ).fetchone()
+            assert found == (5,)
+        with pytest.raises(StoreUnavailable, match=r"\$user"):
+            Ledger.open(with_ledger(f"{base}&options=-csearch_path%3D%24user", ledger))
+    finally:
+        with raw(postgres_url) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_a_password_in_the_url_shows_nowhere(postgres_url: str) -> None:
+    url = fresh(postgres_url) + "&password=hunter2-Zq9"  # trust authentication ignores it
+    with Ledger.open(url) as lg:
+        lg.append(story()[0])
+        for shown in (lg.url, lg.store.url, repr(lg.store)):
+            assert "hunter2" not in shown
+            assert "password=***" in shown or "PostgresStore" in shown
+
+
+def test_with_no_schema_named_tables_elsewhere_are_not_forked_into_public(
+    postgres_url: str,
+) -> None:
+    database = f"elsewhere_{uuid.uuid4().hex[:8]}"
+    with raw(postgres_url) as conn:
+        try:
+            conn.execute(f"CREATE DATABASE {database} ENCODING 'UTF8' TEMPLATE template0")
+        except psycopg.Error as exc:
+            pytest.skip(f"cannot create a database on this server: {exc}")
+    base, _ = split_url(postgres_url)
+    other = re.sub(r"/ledger_test(\?|$)", rf"/{database}\1", base)
+    try:
+        with psycopg.connect(other, autocommit=True) as conn:
+            conn.execute("CREATE SCHEMA ledgers")
+        with Ledger.open(with_ledger(other, "k") + "&schema=ledgers") as lg:
+            lg.append(story()[0])
+        with pytest.raises(StoreUnavailable, match="'ledgers': name the schema"):
+            Ledger.open(with_ledger(other, "k"))
+        with psycopg.connect(other, autocommit=True) as conn:
+            found = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            assert found.fetchone() == (0,)
+    finally:
+        with raw(postgres_url) as conn:
+            conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
