@@ -8,9 +8,14 @@ ClaimRetracted. Every event passes the ledger's validation: sources dispute
 only other sources' claims, only the claim's source retracts it, nothing is
 retracted twice, and nothing retracted is disputed.
 
-Topics are chosen with a Zipf-like skew (a few hot topics, a long tail), each
-with its own pool of 3 to 30 sources, so sources revise their figures and
-most topics hold several current figures. Figures scatter around a per-topic
+The shape comes from a profile (``PROFILES``). The default profile spreads
+the log over 10,000 topics and 500 sources: topics are chosen with a
+Zipf-like skew (a few hot topics, a long tail), each with its own pool of 3
+to 30 sources, so sources revise their figures and most topics hold several
+current figures. The revision-heavy profile has 1,000 topics, all 50 sources
+report on every topic, topics are equally popular, and figures rise over
+time like running tolls: at a million events each source has revised its
+figure on each topic about 15 times. Figures scatter around a per-topic
 true value and come in the shapes reporting uses: exact counts, "about N",
 "between A and B", and open or unbounded ones ("more than N", "at least N",
 "fewer than N", "no more than N"). Timestamps are whole seconds, a few
@@ -26,9 +31,11 @@ import math
 import random
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ledger.domain.events import (
+from ledger import Figure
+from ledger.events import (
     SOURCE_KINDS,
     ClaimDisputed,
     ClaimMade,
@@ -38,9 +45,8 @@ from ledger.domain.events import (
     SourceDescribed,
     TopicDefined,
 )
-from ledger.domain.figures import Figure
 
-__all__ = ["MIX", "LedgerGenerator", "continuation", "generate"]
+__all__ = ["MIX", "PROFILES", "LedgerGenerator", "Shape", "continuation", "generate"]
 
 #: The body's event mix, from the issue.
 MIX = (
@@ -66,17 +72,57 @@ _START = int(datetime(2015, 1, 1, tzinfo=UTC).timestamp())
 _DAY = 86_400
 
 
+@dataclass(frozen=True)
+class Shape:
+    """A profile of the generated log: its topics and sources, and how figures spread over them."""
+
+    topics: int
+    sources: int
+    #: The fewest and most sources in a topic's pool (capped by the number of sources).
+    pool: tuple[int, int]
+    #: The exponent of the topics' Zipf-like popularity (0: every topic alike).
+    skew: float
+    #: Whether a topic's true value rises with every figure reported on it (a running toll).
+    rising: bool
+
+
+#: The generator's profiles. "default" is the shape of every earlier round,
+#: byte for byte; "revision-heavy" makes every source revise its figures.
+PROFILES = {
+    "default": Shape(topics=10_000, sources=500, pool=(3, 30), skew=0.7, rising=False),
+    "revision-heavy": Shape(topics=1_000, sources=50, pool=(50, 50), skew=0.0, rising=True),
+}
+#: A running toll rises from its first value to three times it, most of the way
+#: within the first few hundred figures reported on the topic.
+_RISE, _RISE_OVER = 2.0, 150.0
+
+
 class LedgerGenerator:
     """A deterministic stream of valid events: prelude first, then the mixed body."""
 
-    def __init__(self, *, seed: int = 8, topics: int = 10_000, sources: int = 500) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 8,
+        profile: str = "default",
+        topics: int | None = None,
+        sources: int | None = None,
+    ) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
+        self.profile = profile
+        shape = PROFILES[profile]
+        topics = shape.topics if topics is None else topics
+        sources = shape.sources if sources is None else sources
         if topics < 10 or sources < 4:
             raise ValueError("need at least 10 topics and 4 sources")
+        self.shape = shape
         self.rng = random.Random(seed)
         self.counts: Counter[str] = Counter()
         self._clock = _START
         self._claims: list[tuple[int, int]] = []  # claim index -> (topic index, source index)
         self._retracted: set[int] = set()
+        self._reported: list[int] = []  # topic index -> figures reported on it so far
         self._sources = [self._source_slug(i) for i in range(sources)]
         self._make_topics(topics)
 
@@ -99,8 +145,12 @@ class LedgerGenerator:
             itertools.accumulate(1 / (i + 1) ** 0.5 for i in range(len(self._sources)))
         )
 
+        fewest, most = self.shape.pool
+
         def pool() -> tuple[int, ...]:
-            size = rng.randint(3, min(30, len(self._sources)))
+            if fewest >= len(self._sources):
+                return tuple(range(len(self._sources)))  # every source reports on every topic
+            size = rng.randint(fewest, min(most, len(self._sources)))
             chosen: set[int] = set()
             while len(chosen) < size:
                 chosen.add(bisect.bisect(source_weights, rng.random() * source_weights[-1]))
@@ -137,8 +187,9 @@ class LedgerGenerator:
         rng.shuffle(order)
         weight = [0.0] * count
         for rank, t in enumerate(order):
-            weight[t] = 1 / (rank + 1) ** 0.7
+            weight[t] = 1 / (rank + 1) ** self.shape.skew
         self._topic_weights = list(itertools.accumulate(weight))
+        self._reported = [0] * count
         self.hottest_topic = self.topics[order[0]]
 
     # -- the stream -----------------------------------------------------------
@@ -265,6 +316,10 @@ class LedgerGenerator:
         rng = self.rng
         unit = self.units[t]
         value = self._truth[t] * rng.lognormvariate(0, 0.25)
+        if self.shape.rising:
+            reported = self._reported[t]
+            self._reported[t] = reported + 1
+            value *= 1 + _RISE * (1 - math.exp(-reported / _RISE_OVER))
         if self._floats[t]:
             x = max(0.5, round(value, 1))
             roll = rng.random()
@@ -410,19 +465,26 @@ def _scale(n: int) -> int:
 
 
 def generate(
-    size: int, *, seed: int = 8, topics: int = 10_000, sources: int = 500
+    size: int,
+    *,
+    seed: int = 8,
+    profile: str = "default",
+    topics: int | None = None,
+    sources: int | None = None,
 ) -> Iterator[Event]:
-    """The first size events of the seeded ledger of that shape."""
-    return LedgerGenerator(seed=seed, topics=topics, sources=sources).take(size)
+    """The first size events of the seeded ledger of that profile and shape."""
+    return LedgerGenerator(seed=seed, profile=profile, topics=topics, sources=sources).take(size)
 
 
-def continuation(head: int) -> tuple[LedgerGenerator, Iterator[Event]]:
+def continuation(
+    head: int, *, profile: str = "default", seed: int = 8
+) -> tuple[LedgerGenerator, Iterator[Event]]:
     """The generator past a file's head, so that what follows is valid.
 
     Exact for files the harness built before its single appends (its data
     files hold the build plus the appends, which continue the same stream).
     """
-    gen = LedgerGenerator()
+    gen = LedgerGenerator(seed=seed, profile=profile)
     for _ in gen.take(head):
         pass
     return gen, gen.body()
