@@ -1,11 +1,13 @@
-"""Grow a ledger file as a writer killed between two snapshots leaves it.
+"""Grow a ledger file past its read model, as an older writer (or one killed in between) leaves it.
 
 ``python -m benchmarks.grow PATH --count N`` appends the next N events of the
-seeded generator (the stream the harness built PATH from) with
-``snapshot_every=None``, so that the snapshot beside PATH no longer covers
-them. ``python -m benchmarks.replay shipped PATH --topic T`` then times a
-cold open that must fold those records: the "cold open after a crash"
-figure in RESULTS.md. It writes to PATH: grow a copy.
+seeded generator (the stream the harness built PATH from) straight through
+the store (``Store.write(rows, head)`` with no read-model changes), so that
+the read model beside the log still stands at the old head. The next open
+(or its first query) catches it up: ``python -m benchmarks.replay open-one
+PATH --topic T`` (or ``open-all``) then times a cold read that folds those N
+records into the read model first, the "catch-up" figure in RESULTS.md. It
+writes to PATH: grow a copy.
 """
 
 from __future__ import annotations
@@ -15,19 +17,27 @@ import itertools
 from pathlib import Path
 
 from benchmarks.generate import continuation
-from ledger import Ledger
+from ledger.codec import make_codec
+from ledger.stores import open_store
 
 __all__ = ["grow", "main"]
 
 
-def grow(path: Path, count: int) -> int:
-    """Append count generated events to the ledger at path, keeping no snapshot; the new head."""
-    with Ledger.open(str(path), snapshot_every=None) as lg:
-        _, body = continuation(lg.head)
+def grow(path: Path, count: int, *, profile: str = "default", seed: int = 8) -> int:
+    """Append count generated events to the log at path, leaving its read model behind."""
+    store = open_store(str(path))
+    try:
+        codec = make_codec()
+        head = store.head()
+        _, body = continuation(head, profile=profile, seed=seed)
         events = list(itertools.islice(body, count))
         for i in range(0, len(events), 1_000):
-            lg.extend(events[i : i + 1_000])
-        return lg.head
+            rows = codec.encode_many(head, events[i : i + 1_000], store.clock())
+            store.write(rows, head)  # no ModelWrite: the read model stays where it was
+            head += len(rows)
+        return store.head()
+    finally:
+        store.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,8 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.grow")
     parser.add_argument("path", type=Path, help="a ledger file the harness built (a copy of it)")
     parser.add_argument("--count", type=int, default=9_999, help="events to append")
+    parser.add_argument("--profile", default="default", help="the profile PATH was built with")
+    parser.add_argument("--seed", type=int, default=8)
     args = parser.parse_args(argv)
-    print(f"head {grow(args.path, args.count):,}")
+    print(f"head {grow(args.path, args.count, profile=args.profile, seed=args.seed):,}")
     return 0
 
 

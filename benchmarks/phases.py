@@ -2,14 +2,15 @@
 
 Builds a ledger the way the harness does (extends of 1,000 generated events,
 each batch also inserted into a raw sqlite3 table), with wall-clock timers
-around the parts of ``Ledger.extend``: validation, encoding, the store's
-write, the fold, and the snapshot save (only the part the caller waits for,
-since snapshots are written by a thread of their own), plus the time spent
-in full garbage collections. Prints the running totals five times over the
-build. The files go to a temporary directory under benchmarks/data/ (or
---data) and are removed at the end.
+around the parts of ``Ledger.extend``: loading the read-model partitions the
+batch touches (prefetch), validation, encoding, the fold, encoding the read
+model's changes as rows, and the store's write (the records, the Merkle edge
+and the read-model rows, in one transaction), plus the time spent in full
+garbage collections. Prints the running totals five times over the build.
+The files go to a temporary directory under benchmarks/data/ (or --data) and
+are removed at the end.
 
-It is the probe behind the "second round" notes in RESULTS.md; it is not the
+It is the probe behind the append notes in RESULTS.md; it is not the
 benchmark (``python -m benchmarks.run`` is).
 """
 
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.phases")
     parser.add_argument("--size", type=int, default=400_000, help="events to build")
     parser.add_argument("--data", type=Path, default=HERE / "data", help="where to build")
+    parser.add_argument("--profile", default="default", help="the generator profile")
     args = parser.parse_args(argv)
     data: Path = args.data
     data.mkdir(parents=True, exist_ok=True)
@@ -94,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         timers.wrap(lg.codec, "encode_many", "encode")
         timers.wrap(ledger.facade.keeper.Keeper, "write", "model changes")
         spent_ledger = spent_raw = 0.0
-        events = LedgerGenerator().take(args.size)
+        events = LedgerGenerator(profile=args.profile).take(args.size)
         done = 0
         while batch := list(itertools.islice(events, 1_000)):
             head = lg.head
