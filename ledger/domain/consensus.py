@@ -19,11 +19,10 @@ point, the figures and the voices covering it: O(n log n).
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 
-from ledger.domain.figures import Figure, Interval, Number, default_best
+from ledger.domain.figures import Figure, Interval, Number, default_best, known_interval
 from ledger.domain.views import Camp, Consensus, ConsensusLevel, CurrentFigure
 
 __all__ = ["BOUND_RULES", "estimate", "find_consensus", "hull", "is_bound", "median"]
@@ -68,7 +67,7 @@ def hull(figures: Sequence[Figure | Interval]) -> Interval | None:
     # The hull's end is open only if every figure reaching that end is open there.
     low_open = low is not None and all(f.low_open for f in figures if f.low == low)
     high_open = high is not None and all(f.high_open for f in figures if f.high == high)
-    return Interval(low, high, low_open, high_open)
+    return known_interval(low, high, low_open, high_open)
 
 
 def median(values: Sequence[Number]) -> Number | None:
@@ -101,55 +100,48 @@ def _sweep(
 ) -> list[tuple[int, int, Key]]:
     """(voices, figures, point) covering each point, by one sweep over the sorted keys."""
     marks: list[tuple[Key, int, int]] = []
+    append = marks.append
     for i, (start, end) in enumerate(keys):
-        marks.append((start, _START, i))
-        marks.append((end, _END, i))
+        append((start, _START, i))
+        append((end, _END, i))
     marks += [(p, _QUERY, -1) for p in points]
-    marks.sort(key=lambda m: (m[0], m[1]))
-    count: Counter[str] = Counter()
+    marks.sort()  # by key, then starts before the point is counted, then ends
+    count: dict[str, int] = {}
     covered = 0
     found: list[tuple[int, int, Key]] = []
     for key, kind, i in marks:
         if kind == _START:
-            count[voices[i]] += 1
+            voice = voices[i]
+            count[voice] = count.get(voice, 0) + 1
             covered += 1
         elif kind == _END:
-            count[voices[i]] -= 1
-            if not count[voices[i]]:
-                del count[voices[i]]
+            voice = voices[i]
+            left = count[voice] - 1
+            if left:
+                count[voice] = left
+            else:
+                del count[voice]
             covered -= 1
         else:
             found.append((len(count), covered, key))
     return found
 
 
-def _width(start: Key, end: Key) -> Fraction | float:
+def _width(start: Key, end: Key) -> Fraction | float | int:
     if start[0] != 1 or end[0] != 1:
         return math.inf
+    low, high = start[1], end[1]
+    if type(low) is int and type(high) is int:
+        return high - low
     # Exact: float subtraction can round two different widths to one value.
-    return Fraction(end[1]) - Fraction(start[1])
+    return Fraction(high) - Fraction(low)
 
 
 def _interval(start: Key, end: Key) -> Interval:
+    # A common intersection of valid figures: its ends are theirs, already checked.
     low = None if start[0] == 0 else start[1]
     high = None if end[0] == 2 else end[1]
-    return Interval(low, high, start[2] == 1, end[2] == -1)
-
-
-def _clamp(x: Number, interval: Interval) -> Number:
-    if interval.low is not None and x < interval.low:
-        return interval.low
-    if interval.high is not None and x > interval.high:
-        return interval.high
-    return x
-
-
-def _clamp_exact(x: Fraction, interval: Interval) -> Fraction:
-    if interval.low is not None and x < interval.low:
-        return Fraction(interval.low)
-    if interval.high is not None and x > interval.high:
-        return Fraction(interval.high)
-    return x
+    return known_interval(low, high, start[2] == 1, end[2] == -1)
 
 
 def _whole(figures: Sequence[CurrentFigure]) -> bool:
@@ -159,20 +151,51 @@ def _whole(figures: Sequence[CurrentFigure]) -> bool:
     )
 
 
-def estimate(figures: Sequence[CurrentFigure], interval: Interval) -> Number | None:
-    """The median of the figures' bests, clamped into the interval; an int for whole counts."""
-    bests = [b for b in (f.best for f in figures) if b is not None]
-    mid = median(bests)
-    if mid is None:
+Exact = int | Fraction
+
+
+def _exact_best(current: CurrentFigure) -> Exact | None:
+    """A figure's best (DESIGN §4: given; none for a bound; else the midpoint), exactly."""
+    figure = current.figure
+    best = figure.best
+    if best is not None:
+        return best if type(best) is int else Fraction(best)
+    low, high = figure.low, figure.high
+    if current.bound or low is None or high is None:
         return None
-    if not _whole(figures):
-        # Not counted in whole numbers: an estimate is an int exactly when the rule says.
-        return float(_clamp(mid, interval))
-    # Exactly: the mean of two large integers is not always a float's worth.
-    ordered = sorted(Fraction(b) for b in bests)
-    half = len(ordered) // 2
-    exact = ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
-    return round(_clamp_exact(exact, interval))
+    if type(low) is int and type(high) is int:
+        twice = low + high
+        return twice // 2 if twice % 2 == 0 else Fraction(twice, 2)
+    return (Fraction(low) + Fraction(high)) / 2
+
+
+def _mean(a: Exact, b: Exact) -> Exact:
+    if type(a) is int and type(b) is int:
+        twice = a + b
+        return twice // 2 if twice % 2 == 0 else Fraction(twice, 2)
+    return (Fraction(a) + Fraction(b)) / 2
+
+
+def estimate(figures: Sequence[CurrentFigure], interval: Interval) -> Number | None:
+    """The median of the figures' bests, clamped into the interval; an int for whole counts.
+
+    Computed exactly (the midpoint of [1, 2**55 + 4] is a half, not a float's
+    nearest value), then rounded half to even when every finite bound of every
+    figure is an int, else given as a float.
+    """
+    bests = sorted(b for b in map(_exact_best, figures) if b is not None)
+    if not bests:
+        return None
+    half = len(bests) // 2
+    mid = bests[half] if len(bests) % 2 else _mean(bests[half - 1], bests[half])
+    low, high = interval.low, interval.high
+    if low is not None and mid < low:
+        mid = low if type(low) is int else Fraction(low)
+    elif high is not None and mid > high:
+        mid = high if type(high) is int else Fraction(high)
+    if _whole(figures):
+        return mid if type(mid) is int else round(mid)
+    return float(mid)
 
 
 class _Set:
@@ -186,7 +209,7 @@ class _Set:
         self.start = start
         self.end = end
 
-    def order(self) -> tuple[Fraction | float, Key, Key]:
+    def order(self) -> tuple[Fraction | float | int, Key, Key]:
         """Narrowest intersection first, then lowest low, then lowest high."""
         return (_width(self.start, self.end), self.start, self.end)
 
@@ -226,6 +249,11 @@ def find_consensus(figures: Sequence[CurrentFigure]) -> Consensus | None:
     """The consensus of a topic's fresh current figures as DESIGN.md §4 defines it."""
     if not figures:
         return None
+    if len(figures) == 1:
+        # One figure agrees with itself, where it stands: the level is single.
+        only = figures[0]
+        interval = only.figure.interval
+        return Consensus(interval, (only.source,), (), estimate(figures, interval), "single")
     keys = [(_start(f.figure), _end(f.figure)) for f in figures]
     voices = len({f.voice for f in figures})
     top, tied = _tied_sets(figures, keys)
