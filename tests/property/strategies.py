@@ -164,7 +164,6 @@ windows: st.SearchStrategy[timedelta | None] = (
     | st.integers(0, 72).map(lambda h: timedelta(hours=h))
     | st.integers(0, 3 * 86_400).map(lambda s: timedelta(seconds=s))
 )
-some_windows: st.SearchStrategy[timedelta] = windows.filter(lambda w: w is not None)  # type: ignore[assignment]
 #: Whether TopicDefined has its window field yet (it lands with the codec's schema 2).
 TOPICS_HAVE_WINDOWS = "window" in attrs.fields_dict(TopicDefined)
 
@@ -219,12 +218,16 @@ def current_figures(
     """
     shape = spread_figures(values) if spread else figures(values, st.just(UNIT), rules)
     found = draw(st.lists(shape, min_size=min_size, max_size=max_size))
-    shared = st.sampled_from(AFFILIATIONS)
+    # Sources on their own or sharing an affiliation; now and then all of one or two voices.
+    pools = [st.sampled_from(AFFILIATIONS), st.just(AFFILIATIONS[0])]
+    shared = draw(st.sampled_from(pools)) if voices else st.nothing()
+    alone = voices and draw(st.integers(0, 3)) > 0
     hours = st.integers(0, 72).map(lambda h: timedelta(hours=h))
     out = []
     for i, figure in enumerate(found):
         source = f"s{i}"
-        voice = draw(st.just(source) | shared) if voices else source
+        choices = (st.just(source) | shared) if alone else shared
+        voice = draw(choices) if voices else source
         offset = draw(hours | st.timedeltas(timedelta(0), timedelta(days=3)))
         out.append(
             CurrentFigure(

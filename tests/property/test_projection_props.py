@@ -20,7 +20,7 @@ from itertools import combinations
 from typing import Any
 
 import attrs
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ledger import (
@@ -67,6 +67,8 @@ wide_numbers = st.integers(-(2**62), 2**62) | st.floats(-1e15, 1e15)
 # sum, midpoint and mean of two midpoints is exact in binary.
 grid = small_numbers
 INF = float("inf")
+#: The oracle over one topic's figures is cheap enough for more examples than the profile's.
+many = settings(max_examples=max(200, settings().max_examples))
 
 
 # == the contract, from scratch =====================================================
@@ -564,6 +566,7 @@ rich_logs = event_sequences(
 # == the oracle against find_consensus, assess and whole ledgers ==========================
 
 
+@many
 @given(figures=current_figures(8, grid))
 def test_consensus_on_a_coarse_grid_matches_the_brute_force_oracle(
     figures: list[CurrentFigure],
@@ -571,6 +574,7 @@ def test_consensus_on_a_coarse_grid_matches_the_brute_force_oracle(
     check_consensus(find_consensus(figures), oracle([said(f) for f in figures]))
 
 
+@many
 @given(figures=current_figures(8, grid, voices=False))
 def test_consensus_of_independent_sources_matches_the_brute_force_oracle(
     figures: list[CurrentFigure],
@@ -592,6 +596,7 @@ def test_consensus_over_wide_numbers_matches_the_brute_force_oracle(
     check_consensus(find_consensus(figures), oracle([said(f) for f in figures]))
 
 
+@many
 @given(figures=current_figures(8, grid), window=windows)
 def test_assess_matches_the_oracle_of_freshness_range_and_consensus(
     figures: list[CurrentFigure], window: timedelta | None

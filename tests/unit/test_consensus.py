@@ -710,3 +710,9 @@ def test_giving_a_supporter_and_a_dissenter_one_affiliation_can_raise_the_level(
     figures = (fig(0, 10), fig(0, 10), fig(20, 30), fig(40, 50))
     assert consensus(*figures).level == "plurality"
     assert consensus(*figures, voices=(None, "bc", "bc")).level == "majority"
+
+
+def test_a_whole_estimate_rounds_the_exact_midpoint_of_a_figure() -> None:
+    # The midpoint of [1, 2**55 + 4] is 2**54 + 2.5 exactly, which rounds to even 2**54 + 2;
+    # as a float it is already 2**54 + 4.
+    assert consensus(fig(1, 2**55 + 4)).estimate == 2**54 + 2
