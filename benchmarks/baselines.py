@@ -151,8 +151,13 @@ def fold_hulls(
     return {t: _hull(list(figures(t).values())) for t in mentioned}
 
 
-def raw_fold(path: str | Path) -> dict[str, Hull | None]:
-    """Every row read with sqlite3 and orjson, folded into each topic's current hull."""
+def raw_fold(path: str | Path, stats: dict[str, int] | None = None) -> dict[str, Hull | None]:
+    """Every row read with sqlite3 and orjson, folded into each topic's current hull.
+
+    ``stats``, when given, receives the shape of the log: the figures
+    reported, the (topic, source) pairs that reported one, and the current
+    figures (each pair's latest, unless retracted; composites not derived).
+    """
     conn = sqlite3.connect(str(path))
     loads = orjson.loads
     # claim_id -> (order key, bounds) of every figure
@@ -193,6 +198,10 @@ def raw_fold(path: str | Path) -> dict[str, Hull | None]:
         topic: {s: claims[c][1] for s, c in sources.items() if c not in retracted}
         for topic, sources in latest.items()
     }
+    if stats is not None:
+        stats["figures_reported"] = len(claims)
+        stats["pairs"] = sum(len(sources) for sources in latest.values())
+        stats["current"] = sum(len(figures) for figures in current.values())
     return fold_hulls(current, parts, mentioned)
 
 

@@ -1,110 +1,81 @@
-"""The benchmark's results: the table, the goals, the machine, and RESULTS.md."""
+"""The benchmark's results: the tables, the goals, the machine, and RESULTS.md."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import platform
-import sqlite3
-import subprocess
-import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
+from benchmarks.machine import code_revision, describe_machine, write_results
+
 __all__ = [
+    "APPENDS",
     "GOALS",
-    "MEASUREMENTS",
+    "PREVIOUS",
     "RATIOS",
+    "READS",
     "Results",
     "code_revision",
     "describe_machine",
-    "format_table",
+    "format_profile",
+    "render",
     "write_results",
 ]
 
-# key -> (label, unit); the order of the table.
-MEASUREMENTS: dict[str, tuple[str, str]] = {
-    "extend_eps": ("batched append: Ledger.extend of 1,000", "events/s"),
-    "raw_many_eps": ("batched append: raw sqlite3 executemany of 1,000", "events/s"),
-    "extend_cpu_eps": ("batched append: Ledger.extend of 1,000, per CPU second", "events/s"),
-    "raw_many_cpu_eps": ("batched append: raw executemany, per CPU second", "events/s"),
-    "es_store_eps": ("batched append: eventsourcing save (extra)", "events/s"),
-    "append_ms": ("single durable append: Ledger.append (median)", "ms"),
-    "raw_one_ms": ("single durable append: raw sqlite3 insert + commit (median)", "ms"),
-    "one_more_ms": ("one more append + its TopicView re-rendered (median)", "ms"),
-    "replay_s": ("cold open + all TopicViews (full replay)", "s"),
-    "raw_fold_s": ("raw sqlite3 + orjson fold to current intervals + hull", "s"),
-    "es_rebuild_s": ("eventsourcing: rebuild every topic aggregate + hull", "s"),
-    "replay_cpu_s": ("full replay, CPU time", "s"),
-    "raw_fold_cpu_s": ("raw fold, CPU time", "s"),
-    "es_rebuild_cpu_s": ("eventsourcing rebuild, CPU time", "s"),
-    "open_all_s": ("cold open + all TopicViews (as shipped)", "s"),
-    "open_query_s": ("cold open + query one topic (as shipped)", "s"),
-    "rss_mib": ("peak RSS of a full replay (subprocess VmHWM)", "MiB"),
-    "rss_raw_mib": ("peak RSS of the raw fold (subprocess VmHWM)", "MiB"),
-    "verify_s": ("Ledger.verify()", "s"),
+# key -> (label, unit): the append table, in order.
+APPENDS: dict[str, tuple[str, str]] = {
+    "extend_eps": ("SQLite: Ledger.extend of 1,000 (wall)", "events/s"),
+    "extend_cpu_eps": ("SQLite: Ledger.extend of 1,000, per CPU second", "events/s"),
+    "raw_many_eps": ("SQLite: raw sqlite3 executemany of 1,000 (wall)", "events/s"),
+    "es_store_eps": ("SQLite: eventsourcing save (extra)", "events/s"),
+    "pg_extend_eps": ("PostgreSQL: Ledger.extend of 1,000 (wall)", "events/s"),
+    "before_extend_eps": ("before: SQLite Ledger.extend of 1,000 (wall)", "events/s"),
+    "before_pg_extend_eps": ("before: PostgreSQL Ledger.extend of 1,000 (wall)", "events/s"),
+    "append_ms": ("SQLite: single durable append, Ledger.append (median)", "ms"),
+    "raw_one_ms": ("SQLite: raw insert + commit of the same row (median)", "ms"),
+    "one_more_ms": ("SQLite: one more append + its TopicView (median)", "ms"),
+    "pg_append_ms": ("PostgreSQL: single append, Ledger.append (median)", "ms"),
+    "pg_one_more_ms": ("PostgreSQL: one more append + its TopicView (median)", "ms"),
+    "follow_p50_ms": ("PostgreSQL: follow latency, append called -> followed (median)", "ms"),
+    "follow_p95_ms": ("PostgreSQL: follow latency (p95)", "ms"),
+    "verify_s": ("SQLite: Ledger.verify()", "s"),
+    "import_s": ("fresh process: import ledger and its SQLite store (before any clock)", "s"),
+    "pg_import_s": ("fresh process: import ledger and its PostgreSQL store (psycopg)", "s"),
+}
+
+# key -> label: reads, each timed in a fresh process (wall s, CPU s, peak RSS MiB).
+READS: dict[str, str] = {
+    "open_all": "SQLite: cold open + every TopicView (read model)",
+    "open_one": "SQLite: cold open + one topic (read model)",
+    "replay": "SQLite: full replay, Ledger.open(tune_gc=True).as_of().topics()",
+    "replay_default": "SQLite: full replay, collector untouched (no tune_gc)",
+    "rebuild": "SQLite: cold open of a copy without its read model + every TopicView",
+    "raw_fold": "raw sqlite3 + orjson fold to current hulls",
+    "es_rebuild": "eventsourcing: rebuild every topic aggregate + hull",
+    "pg_open_all": "PostgreSQL: cold open + every TopicView (read model)",
+    "pg_open_one": "PostgreSQL: cold open + one topic (read model)",
+    "before_open_all": "before: SQLite cold open + every TopicView (its snapshot)",
+    "before_open_one": "before: SQLite cold open + one topic (its snapshot)",
+    "before_replay": "before: SQLite full replay (snapshot_every=None)",
+    "before_pg_open_all": "before: PostgreSQL cold open + every TopicView (a full replay)",
+    "before_pg_open_one": "before: PostgreSQL cold open + one topic (a full replay)",
 }
 
 
-@dataclass(frozen=True)
-class Goal:
-    """One goal of the issue: a measured ratio or value against a bound."""
-
-    name: str
-    target: str
-    at_least: float | None = None
-    at_most: float | None = None
-
-    def status(self, value: float | None) -> str:
-        """PASS, FAIL or n/a for a measured value."""
-        if value is None:
-            return "n/a"
-        ok = (self.at_least is None or value >= self.at_least) and (
-            self.at_most is None or value <= self.at_most
-        )
-        return "PASS" if ok else "FAIL"
-
-
-# Replays are CPU-bound (the files sit in the page cache), so their goals are
-# judged on process CPU time, which other users of a shared machine disturb far
-# less than wall time; durable appends wait on fsync, so theirs on wall time.
-GOALS: dict[str, Goal] = {
-    "replay_vs_raw": Goal("full replay speed / raw fold speed (CPU)", ">= 0.33x", at_least=0.33),
-    "replay_vs_es": Goal(
-        "full replay speed / eventsourcing rebuild speed (CPU)", ">= 5x", at_least=5
-    ),
-    "extend_vs_raw": Goal(
-        "batched append speed / raw executemany speed (wall)", ">= 0.5x", at_least=0.5
-    ),
-    "append_growth": Goal(
-        "one more append: cost at largest size / at smallest", "<= 1.5x", at_most=1.5
-    ),
-    "rss": Goal("peak RSS after replaying the largest size", "<= 1024 MiB", at_most=1024),
-    "open_query": Goal("cold open + query one topic at the largest size", "< 1 s", at_most=1.0),
-}
-
-
-# Ratio rows of the table: the goals' ratios, and the same on the other clock.
-RATIOS = {
-    "replay_vs_raw": "full replay / raw fold, CPU (goal >= 0.33x)",
-    "replay_vs_raw_wall": "full replay / raw fold, wall",
-    "replay_vs_es": "full replay / eventsourcing rebuild, CPU (goal >= 5x)",
-    "replay_vs_es_wall": "full replay / eventsourcing rebuild, wall",
-    "extend_vs_raw": "Ledger.extend / raw executemany, wall (goal >= 0.5x)",
-    "extend_vs_raw_cpu": "Ledger.extend / raw executemany, CPU",
-}
+def _div(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None or b == 0 else a / b
 
 
 @dataclass
 class Results:
-    """Every measurement by key and size, the event mix, and notes on what was seen."""
+    """One profile's measurements by key and size, its event mix, shape and notes."""
 
+    profile: str
     sizes: list[int]
     values: dict[str, dict[int, float | None]] = field(default_factory=dict)
     counts: dict[int, Counter[str]] = field(default_factory=dict)
+    shape: dict[int, dict[str, int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     checks: dict[int, str] = field(default_factory=dict)
     load: dict[int, tuple[float, float]] = field(default_factory=dict)
@@ -112,7 +83,8 @@ class Results:
 
     def set(self, key: str, size: int, value: float | None) -> None:
         """Record one measurement."""
-        if key not in MEASUREMENTS:
+        base = key.removesuffix("_cpu_s").removesuffix("_rss_mib").removesuffix("_s")
+        if key not in APPENDS and base not in READS:
             raise KeyError(key)
         self.values.setdefault(key, {})[size] = value
 
@@ -120,49 +92,233 @@ class Results:
         """One measurement, or None if it was not taken."""
         return self.values.get(key, {}).get(size)
 
-    def ratio(self, goal: str, size: int | None = None) -> float | None:
-        """The measured value of a goal (at a size, else the largest)."""
+    def ratio(self, name: str, size: int | None = None) -> float | None:
+        """A ratio of RATIOS (at a size, else the largest)."""
         size = size if size is not None else max(self.sizes)
-        g = self.get
-
-        def div(a: float | None, b: float | None) -> float | None:
-            return None if a is None or b is None or b == 0 else a / b
-
-        if goal == "replay_vs_raw":
-            return div(g("raw_fold_cpu_s", size), g("replay_cpu_s", size))
-        if goal == "replay_vs_es":
-            return div(g("es_rebuild_cpu_s", size), g("replay_cpu_s", size))
-        if goal == "extend_vs_raw":
-            return div(g("extend_eps", size), g("raw_many_eps", size))
-        if goal == "replay_vs_raw_wall":
-            return div(g("raw_fold_s", size), g("replay_s", size))
-        if goal == "replay_vs_es_wall":
-            return div(g("es_rebuild_s", size), g("replay_s", size))
-        if goal == "extend_vs_raw_cpu":
-            return div(g("extend_cpu_eps", size), g("raw_many_cpu_eps", size))
-        if goal == "append_growth":
-            if len(self.sizes) < 2:
-                return None
-            return div(g("one_more_ms", max(self.sizes)), g("one_more_ms", min(self.sizes)))
-        if goal == "rss":
-            return g("rss_mib", size)
-        if goal == "open_query":
-            return g("open_query_s", size)
-        raise KeyError(goal)
+        return RATIOS[name][1](lambda key: self.get(key, size))
 
     def as_json(self) -> dict[str, Any]:
         """Everything, for a machine to compare runs."""
         return {
+            "profile": self.profile,
             "sizes": self.sizes,
             "values": {k: {str(s): v for s, v in d.items()} for k, d in self.values.items()},
             "counts": {str(s): dict(c) for s, c in self.counts.items()},
-            "ratios": {goal: {str(s): self.ratio(goal, s) for s in self.sizes} for goal in GOALS},
+            "shape": {str(s): d for s, d in self.shape.items()},
+            "ratios": {r: {str(s): self.ratio(r, s) for s in self.sizes} for r in RATIOS},
             "checks": {str(s): c for s, c in self.checks.items()},
             "notes": self.notes,
         }
 
 
-def _size_label(size: int) -> str:
+Get = Callable[[str], float | None]
+
+# name -> (label, how it is computed from one size's values). Speeds are
+# inverse times: "2x" means half the time.
+RATIOS: dict[str, tuple[str, Callable[[Get], float | None]]] = {
+    "all_vs_raw": (
+        "SQLite cold open + every TopicView, speed / raw fold (CPU)",
+        lambda g: _div(g("raw_fold_cpu_s"), g("open_all_cpu_s")),
+    ),
+    "all_vs_raw_wall": (
+        "SQLite cold open + every TopicView, speed / raw fold (wall)",
+        lambda g: _div(g("raw_fold_s"), g("open_all_s")),
+    ),
+    "pg_all_vs_raw": (
+        "PostgreSQL cold open + every TopicView, speed / raw fold on SQLite (wall)",
+        lambda g: _div(g("raw_fold_s"), g("pg_open_all_s")),
+    ),
+    "replay_vs_raw": (
+        "full replay (as_of, tune_gc), speed / raw fold (CPU)",
+        lambda g: _div(g("raw_fold_cpu_s"), g("replay_cpu_s")),
+    ),
+    "replay_vs_es": (
+        "full replay (as_of, tune_gc), speed / eventsourcing rebuild (CPU)",
+        lambda g: _div(g("es_rebuild_cpu_s"), g("replay_cpu_s")),
+    ),
+    "rebuild_vs_raw": (
+        "cold open without read model (builds it), speed / raw fold (CPU)",
+        lambda g: _div(g("raw_fold_cpu_s"), g("rebuild_cpu_s")),
+    ),
+    "extend_vs_raw": (
+        "SQLite Ledger.extend / raw executemany (wall)",
+        lambda g: _div(g("extend_eps"), g("raw_many_eps")),
+    ),
+    "extend_vs_before": (
+        "SQLite Ledger.extend, rate / before's rate (wall)",
+        lambda g: _div(g("extend_eps"), g("before_extend_eps")),
+    ),
+    "pg_extend_vs_before": (
+        "PostgreSQL Ledger.extend, rate / before's rate (wall)",
+        lambda g: _div(g("pg_extend_eps"), g("before_pg_extend_eps")),
+    ),
+    "replay_vs_before": (
+        "full replay, CPU time / before's full replay",
+        lambda g: _div(g("replay_cpu_s"), g("before_replay_cpu_s")),
+    ),
+    "all_vs_before": (
+        "SQLite cold open + every TopicView, CPU time / before's (snapshot)",
+        lambda g: _div(g("open_all_cpu_s"), g("before_open_all_cpu_s")),
+    ),
+    "pg_all_vs_before": (
+        "PostgreSQL cold open + every TopicView, wall time / before's",
+        lambda g: _div(g("pg_open_all_s"), g("before_pg_open_all_s")),
+    ),
+}
+
+#: The previous round's table (RESULTS.md at 38653ef, measured at c435eba,
+#: default profile): key -> {size: value}, for the comparison issue 13 asks for.
+PREVIOUS: dict[str, dict[int, float]] = {
+    "extend_eps": {10_000: 57_129, 100_000: 38_282, 1_000_000: 23_383},
+    "raw_many_eps": {10_000: 190_311, 100_000: 81_119, 1_000_000: 38_455},
+    "one_more_ms": {10_000: 0.460, 100_000: 0.446, 1_000_000: 0.584},
+    "append_ms": {10_000: 0.417, 100_000: 0.380, 1_000_000: 0.473},
+    "replay_cpu_s": {10_000: 0.153, 100_000: 1.262, 1_000_000: 12.5},
+    "raw_fold_cpu_s": {10_000: 0.034, 100_000: 0.373, 1_000_000: 4.270},
+    "es_rebuild_cpu_s": {10_000: 0.435, 100_000: 2.658, 1_000_000: 22.5},
+    "open_all_s": {10_000: 0.159, 100_000: 1.239, 1_000_000: 12.0},
+    "open_one_s": {10_000: 0.016, 100_000: 0.038, 1_000_000: 0.255},
+    "replay_rss_mib": {10_000: 41, 100_000: 119, 1_000_000: 786},
+    "verify_s": {10_000: 0.095, 100_000: 0.970, 1_000_000: 10.8},
+}
+_PREVIOUS_LABELS = {
+    "extend_eps": "Ledger.extend of 1,000, events/s (wall)",
+    "raw_many_eps": "raw executemany of 1,000, events/s (wall; the machine's pace)",
+    "one_more_ms": "one more append + its TopicView, ms (median)",
+    "append_ms": "single durable append, ms (median)",
+    "replay_cpu_s": "full replay, CPU s (then: snapshot_every=None; now: as_of, tune_gc)",
+    "raw_fold_cpu_s": "raw fold, CPU s (the machine's pace)",
+    "es_rebuild_cpu_s": "eventsourcing rebuild, CPU s",
+    "open_all_s": "cold open + every TopicView, s (then: snapshot; now: read model)",
+    "open_one_s": "cold open + one topic, s (then: snapshot; now: read model)",
+    "replay_rss_mib": "peak RSS of the full replay, MiB",
+    "verify_s": "Ledger.verify(), s",
+}
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One goal of the issues: a measured value at the largest size against a bound."""
+
+    name: str
+    unit: str
+    value: Callable[[Results], float | None]
+    #: profile -> (bound text, at_least, at_most); a profile not listed has no such goal.
+    targets: dict[str, tuple[str, float | None, float | None]]
+
+    def status(self, profile: str, value: float | None) -> str:
+        """PASS, FAIL or n/a for a measured value."""
+        if value is None:
+            return "n/a"
+        _, at_least, at_most = self.targets[profile]
+        ok = (at_least is None or value >= at_least) and (at_most is None or value <= at_most)
+        return "PASS" if ok else "FAIL"
+
+
+def _at_largest(key: str) -> Callable[[Results], float | None]:
+    return lambda r: r.get(key, max(r.sizes))
+
+
+def _ratio(name: str) -> Callable[[Results], float | None]:
+    return lambda r: r.ratio(name)
+
+
+def _growth(r: Results) -> float | None:
+    if len(r.sizes) < 2:
+        return None
+    return _div(r.get("one_more_ms", max(r.sizes)), r.get("one_more_ms", min(r.sizes)))
+
+
+def _against_previous(key: str, invert: bool = False) -> Callable[[Results], float | None]:
+    def value(r: Results) -> float | None:
+        size = max(r.sizes)
+        before = PREVIOUS[key].get(size)
+        now = r.get(key, size)
+        return _div(before, now) if invert else _div(now, before)
+
+    return value
+
+
+_BOTH = ("default", "revision-heavy")
+
+GOALS: list[Goal] = [
+    Goal(
+        "14: SQLite cold open + every TopicView, speed / raw fold (CPU)",
+        "x",
+        _ratio("all_vs_raw"),
+        {"default": (">= 1x", 1.0, None), "revision-heavy": (">= 5x", 5.0, None)},
+    ),
+    Goal(
+        "14: SQLite cold open + one topic, CPU s",
+        "s",
+        _at_largest("open_one_cpu_s"),
+        dict.fromkeys(_BOTH, ("< 0.1 s", None, 0.1)),
+    ),
+    Goal(
+        "14: PostgreSQL cold open + one topic, wall s",
+        "s",
+        _at_largest("pg_open_one_s"),
+        dict.fromkeys(_BOTH, ("< 0.3 s", None, 0.3)),
+    ),
+    Goal(
+        "14: PostgreSQL cold open + every TopicView, speed / raw fold (wall)",
+        "x",
+        _ratio("pg_all_vs_raw"),
+        {"default": (">= 1x", 1.0, None), "revision-heavy": (">= 2x", 2.0, None)},
+    ),
+    Goal(
+        "14: SQLite Ledger.extend rate / before's, same run",
+        "x",
+        _ratio("extend_vs_before"),
+        dict.fromkeys(_BOTH, (">= 0.8x", 0.8, None)),
+    ),
+    Goal(
+        "14: PostgreSQL Ledger.extend rate / before's, same run",
+        "x",
+        _ratio("pg_extend_vs_before"),
+        dict.fromkeys(_BOTH, (">= 0.8x", 0.8, None)),
+    ),
+    Goal(
+        "14: one more append, cost at the largest size / at the smallest",
+        "x",
+        _growth,
+        dict.fromkeys(_BOTH, ("<= 1.5x", None, 1.5)),
+    ),
+    Goal(
+        "14: peak RSS of cold open + every TopicView (SQLite)",
+        "MiB",
+        _at_largest("open_all_rss_mib"),
+        {"revision-heavy": ("< 300 MiB", None, 300.0)},
+    ),
+    Goal(
+        "13: full replay CPU time / before's, same run",
+        "x",
+        _ratio("replay_vs_before"),
+        dict.fromkeys(_BOTH, ("<= 1.1x", None, 1.1)),
+    ),
+    Goal(
+        "13: SQLite Ledger.extend rate / before's, same run",
+        "x",
+        _ratio("extend_vs_before"),
+        dict.fromkeys(_BOTH, (">= 0.9x", 0.9, None)),
+    ),
+    Goal(
+        "13: full replay CPU time / the previous round's table",
+        "x",
+        _against_previous("replay_cpu_s"),
+        {"default": ("<= 1.1x", None, 1.1)},
+    ),
+    Goal(
+        "13: Ledger.extend rate / the previous round's table",
+        "x",
+        _against_previous("extend_eps"),
+        {"default": (">= 0.9x", 0.9, None)},
+    ),
+]
+
+
+def size_label(size: int) -> str:
+    """10k, 100k, 1M, or the number itself."""
     if size >= 1_000_000 and size % 1_000_000 == 0:
         return f"{size // 1_000_000}M"
     if size >= 10_000 and size % 1_000 == 0:
@@ -170,12 +326,11 @@ def _size_label(size: int) -> str:
     return f"{size:,}"
 
 
-def _fmt(value: float | None, unit: str) -> str:
+def fmt(value: float | None, unit: str) -> str:
+    """A value as the tables print it."""
     if value is None:
         return "n/a"
-    if unit == "events/s":
-        return f"{value:,.0f}"
-    if unit == "MiB":
+    if unit in ("events/s", "MiB", "count"):
         return f"{value:,.0f}"
     if unit == "x":
         return f"{value:.2f}x"
@@ -188,174 +343,152 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:.2g}"
 
 
-def format_table(results: Results) -> str:
-    """The measurements, the ratios per size and the goals, as Markdown."""
-    sizes = results.sizes
-    head = "| measurement | unit | " + " | ".join(_size_label(s) for s in sizes) + " |"
-    rule = "|---|---|" + "---:|" * len(sizes)
-    lines = [head, rule]
-    for key, (label, unit) in MEASUREMENTS.items():
-        cells = [_fmt(results.get(key, s), unit) for s in sizes]
-        lines.append(f"| {label} | {unit} | " + " | ".join(cells) + " |")
-    for goal_key, label in RATIOS.items():
-        cells = [_fmt(results.ratio(goal_key, s), "x") for s in sizes]
-        lines.append(f"| ratio: {label} | x | " + " | ".join(cells) + " |")
-    lines += ["", "| goal | target | measured | status |", "|---|---|---:|---|"]
-    largest = _size_label(max(sizes))
-    for key, goal in GOALS.items():
-        value = results.ratio(key)
-        unit = {"rss": "MiB", "open_query": "s"}.get(key, "x")
-        where = f"{_size_label(max(sizes))} vs {_size_label(min(sizes))}"
-        where = where if key == "append_growth" else largest
-        shown = _fmt(value, unit)
-        lines.append(f"| {goal.name} ({where}) | {goal.target} | {shown} | {goal.status(value)} |")
-    return "\n".join(lines)
+def _table(head: list[str], rows: list[list[str]], numeric_from: int = 1) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |"]
+    lines.append("|" + "---|" * numeric_from + "---:|" * (len(head) - numeric_from))
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
 
 
-def format_counts(results: Results) -> str:
-    """The event mix of each generated ledger."""
-    kinds = sorted({k for c in results.counts.values() for k in c})
-    lines = [
-        "| events | " + " | ".join(kinds) + " |",
-        "|---|" + "---:|" * len(kinds),
-    ]
-    for size in results.sizes:
-        counts = results.counts.get(size, Counter())
-        lines.append(
-            f"| {_size_label(size)} | " + " | ".join(f"{counts.get(k, 0):,}" for k in kinds) + " |"
-        )
-    return "\n".join(lines)
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _memory() -> str:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    return "unknown"
-
-
-def _filesystem(path: Path) -> str:
-    """The file system type holding path, from /proc/mounts (fsync cost depends on it)."""
-    try:
-        target = str(path.resolve())
-        best = ("", "unknown")
-        for line in Path("/proc/mounts").read_text().splitlines():
-            parts = line.split()
-            if len(parts) >= 3 and target.startswith(parts[1]) and len(parts[1]) > len(best[0]):
-                best = (parts[1], parts[2])
-        return f"{best[1]} (mounted at {best[0]})"
-    except OSError:
-        return "unknown"
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def code_revision() -> str:
-    """Which ledger code ran: its git commit and changed files, or where it was imported from."""
-    import ledger
-
-    package = Path(ledger.__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.read_bytes())
-    fingerprint = f"ledger/ sha256 {digest.hexdigest()[:12]}"
-
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(package.parent), *args], capture_output=True, text=True, check=False
-        )
-        return done.stdout.rstrip() if done.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short", "HEAD")
-    top = git("rev-parse", "--show-toplevel")
-    if not commit or not top or Path(top).resolve() != package.parent:
-        return f"ledger imported from {package} ({fingerprint})"
-    dirty = git("status", "--porcelain", "--", "ledger").splitlines()
-    changed = ", ".join(line[3:] for line in dirty) or "none"
-    return f"commit {commit}, uncommitted changes in ledger/: {changed} ({fingerprint})"
-
-
-def describe_machine(data_dir: Path) -> dict[str, str]:
-    """What the numbers were measured on."""
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {
-        "CPU": _cpu_model(),
-        "cores": f"{os.cpu_count()} (usable by this process: {affinity})",
-        "memory": _memory(),
-        "OS": platform.platform(),
-        "Python": sys.version.split()[0] + f" ({platform.python_implementation()})",
-        "SQLite": sqlite3.sqlite_version,
-        "data file system": _filesystem(data_dir),
-        "packages": ", ".join(
-            f"{d} {_version(d)}"
-            for d in ("claims-ledger", "eventsourcing", "orjson", "cattrs", "attrs")
-        ),
-    }
-
-
-_START = "<!-- results:start -->"
-_END = "<!-- results:end -->"
-_NOTES_STUB = """
-## Notes
-
-Hand-written notes (profiles, what changed, before/after tables) go below;
-`python -m benchmarks.run` rewrites only the part between the results markers.
-"""
-
-
-def render(results: Results, machine: dict[str, str], command: str, when: str) -> str:
-    """The generated part of RESULTS.md."""
-    load = "; ".join(
-        f"{s:,} events: {a:.2f} at start, {b:.2f} at end" for s, (a, b) in results.load.items()
+def format_profile(r: Results) -> str:
+    """One profile's tables (appends, reads, ratios, goals) as Markdown."""
+    sizes = r.sizes
+    labels = [size_label(s) for s in sizes]
+    taken = [k for k in APPENDS if any(r.get(k, s) is not None for s in sizes)]
+    lines = _table(
+        ["appends, follow, verify, imports", "unit", *labels],
+        [
+            [APPENDS[k][0], APPENDS[k][1]] + [fmt(r.get(k, s), APPENDS[k][1]) for s in sizes]
+            for k in taken
+        ],
+        numeric_from=2,
     )
+
+    def cell(key: str, size: int) -> str:
+        wall, cpu, rss = (r.get(f"{key}{x}", size) for x in ("_s", "_cpu_s", "_rss_mib"))
+        if wall is None:
+            return "n/a"
+        return f"{fmt(wall, 's')} / {fmt(cpu, 's')} / {fmt(rss, 'MiB')}"
+
+    reads = [k for k in READS if any(r.get(f"{k}_s", s) is not None for s in sizes)]
+    lines += [
+        "",
+        "Reads, each in a fresh process, best of the repeats: wall s / CPU s / peak RSS MiB",
+        "",
+    ]
+    lines += _table(["read", *labels], [[READS[k]] + [cell(k, s) for s in sizes] for k in reads])
+    ratios = [n for n in RATIOS if any(r.ratio(n, s) is not None for s in sizes)]
+    lines += [""]
+    lines += _table(
+        ["ratio", *labels],
+        [[RATIOS[n][0]] + [fmt(r.ratio(n, s), "x") for s in sizes] for n in ratios],
+    )
+    lines += ["", *format_goals(r)]
+    return "\n".join(lines)
+
+
+def format_goals(r: Results) -> list[str]:
+    """The goals of the issues for one profile, at its largest size."""
+    largest = size_label(max(r.sizes))
+    rows = []
+    for goal in GOALS:
+        if r.profile not in goal.targets:
+            continue
+        value = goal.value(r)
+        where = f"{largest} vs {size_label(min(r.sizes))}" if goal.value is _growth else largest
+        rows.append(
+            [
+                f"{goal.name} ({where})",
+                goal.targets[r.profile][0],
+                fmt(value, goal.unit),
+                goal.status(r.profile, value),
+            ]
+        )
+    return _table(["goal", "target", "measured", "status"], rows, numeric_from=2)
+
+
+def format_shape(r: Results) -> str:
+    """The event mix and the shape of each generated ledger."""
+    kinds = sorted({k for c in r.counts.values() for k in c})
+    rows = []
+    for size in r.sizes:
+        counts = r.counts.get(size, Counter())
+        shape = r.shape.get(size, {})
+        pairs = shape.get("pairs")
+        reported = shape.get("figures_reported")
+        per_pair = f"{reported / pairs:.1f}" if pairs and reported else "n/a"
+        rows.append(
+            [size_label(size)]
+            + [f"{counts.get(k, 0):,}" for k in kinds]
+            + [
+                fmt(shape.get("topics"), "count"),
+                fmt(pairs, "count"),
+                per_pair,
+                fmt(shape.get("current"), "count"),
+                fmt(shape.get("figures"), "count"),
+            ]
+        )
+    head = ["events", *kinds, "topics", "(topic, source) pairs with a figure"]
+    head += ["figures per pair", "current figures (direct)", "current figures (with derived)"]
+    return "\n".join(_table(head, rows))
+
+
+def format_previous(r: Results) -> str:
+    """This run beside the previous round's table (issue 13), default profile only."""
+    rows = []
+    for key, label in _PREVIOUS_LABELS.items():
+        for size in r.sizes:
+            before = PREVIOUS[key].get(size)
+            now = r.get(key, size)
+            if before is None:
+                continue
+            rows.append(
+                [
+                    f"{label} ({size_label(size)})",
+                    fmt(before, "s"),
+                    fmt(now, "s"),
+                    fmt(_div(now, before), "x"),
+                ]
+            )
+    return "\n".join(
+        _table(["measurement", "previous round (c435eba)", "this run", "this / previous"], rows)
+    )
+
+
+def render(
+    results: list[Results], machine: dict[str, str], command: str, when: str, before: str | None
+) -> str:
+    """The generated part of RESULTS.md."""
     parts = [
         f"Command: `{command}`  ",
-        f"Run: {when}, {sum(results.seconds.values()):,.0f} s in all",
+        f"Run: {when}, {sum(sum(r.seconds.values()) for r in results):,.0f} s in all",
         "",
         "Machine:",
         "",
         *[f"- {k}: {v}" for k, v in machine.items()],
-        f"- load average (1 min) during the run: {load}",
-        "",
-        format_table(results),
-        "",
-        "Event mix:",
-        "",
-        format_counts(results),
-        "",
-        "Checks: " + "; ".join(f"{s:,} events: {c}" for s, c in results.checks.items()),
     ]
-    if results.notes:
-        parts += ["", "Observed during the run:", "", *[f"- {n}" for n in results.notes]]
+    for r in results:
+        load = "; ".join(
+            f"{size_label(s)}: {a:.2f} at start, {b:.2f} at end" for s, (a, b) in r.load.items()
+        )
+        parts.append(f"- load average (1 min), {r.profile}: {load}")
+    if before:
+        parts += ["", f'"before" rows: {before}, built and read in the same run, in lock-step.']
+    for r in results:
+        parts += [
+            "",
+            f"### Profile: {r.profile}",
+            "",
+            format_profile(r),
+            "",
+            "Shape of the log:",
+            "",
+            format_shape(r),
+            "",
+            "Checks: " + "; ".join(f"{size_label(s)}: {c}" for s, c in r.checks.items()),
+        ]
+        if r.profile == "default":
+            parts += ["", "Against the previous round's table (issue 13):", "", format_previous(r)]
+        if r.notes:
+            parts += ["", "Observed during the run:", "", *[f"- {n}" for n in r.notes]]
     return "\n".join(parts)
-
-
-def write_results(path: Path, generated: str) -> None:
-    """Rewrite the generated part of RESULTS.md, keeping hand-written notes around it."""
-    block = f"{_START}\n{generated}\n{_END}"
-    if path.exists():
-        text = path.read_text()
-        if _START in text and _END in text:
-            before = text.split(_START, 1)[0]
-            after = text.split(_END, 1)[1]
-            path.write_text(before + block + after)
-            return
-    path.write_text(f"# Benchmark results\n\n{block}\n{_NOTES_STUB}")

@@ -1,23 +1,26 @@
-"""The benchmark harness: ``python -m benchmarks.run [--sizes 10000,100000,1000000] [--quick]``.
+"""The benchmark harness: ``python -m benchmarks.run [--sizes …] [--profiles …] [--quick]``.
 
-For each size it generates the seeded ledger and, on the same events:
+For each profile of the generator and each size it:
 
-1. builds it three ways in lock-step, batch by batch (1,000 events): through
-   ``Ledger.extend`` into a SQLite ledger, through raw sqlite3 ``executemany``
-   of the very rows the ledger stored, and through the eventsourcing library;
-2. times a full replay (cold open, no snapshot, every TopicView), the raw
-   sqlite3 + orjson fold and the eventsourcing rebuild, each in a fresh
-   process (``benchmarks.replay``), interleaved, best of ``--repeat``, with
-   each one's peak RSS; and checks that the three agree, topic by topic, on
-   every range;
-3. times cold opens as the ledger ships (with its projection snapshot): all
-   TopicViews, and one topic;
-4. times ``Ledger.verify()``;
-5. last, because it grows the files, times single durable appends (each
-   followed by re-rendering the touched TopicView) against raw single-row
-   inserts of the same rows.
+1. builds the seeded ledger in lock-step, batch by batch (1,000 events),
+   every way at once: ``Ledger.extend`` into a SQLite file and into a
+   PostgreSQL database (each builder alone in a process of its own,
+   ``benchmarks.build``), raw sqlite3 ``executemany`` of the very rows the
+   ledger stored, the eventsourcing library, and with ``--before`` the same
+   two ledgers with an older commit's code;
+2. times the reads, each in a fresh process (``benchmarks.replay``),
+   interleaved, best of ``--repeat``, with each one's peak RSS: cold open +
+   every TopicView and cold open + one topic through the read model (SQLite
+   and PostgreSQL), the full replay (``as_of``), a cold open of a copy
+   without its read model (which builds it), the raw sqlite3 + orjson fold,
+   the eventsourcing rebuild, and the older code's reads; then checks that
+   every fold found the same range for every topic;
+3. times ``Ledger.verify()``;
+4. last, because they grow the ledgers, times single appends (each followed
+   by re-rendering the touched TopicView) on SQLite against raw single-row
+   inserts, the same on PostgreSQL, and the follow latency on PostgreSQL.
 
-Then it prints the table and, unless ``--quick``, writes benchmarks/RESULTS.md.
+Then it prints the tables and, unless ``--quick``, writes benchmarks/RESULTS.md.
 Generated files go under benchmarks/data/ (git-ignored) and are rebuilt on
 every run.
 """
@@ -27,78 +30,99 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import itertools
 import os
+import pickle
 import shlex
+import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
-from benchmarks.baselines import (
-    EventsourcingBaseline,
-    RawStore,
-)
-from benchmarks.generate import LedgerGenerator
+from benchmarks.baselines import EventsourcingBaseline, RawStore
+from benchmarks.build import Builder
+from benchmarks.follow import follow_latency
+from benchmarks.generate import PROFILES
+from benchmarks.pg import BenchServer, unavailable
 from benchmarks.report import (
     Results,
     code_revision,
     describe_machine,
-    format_table,
+    format_profile,
     render,
     write_results,
 )
 from ledger import Ledger
+from ledger.codec import StoredRow
 
 __all__ = ["Options", "main", "measure"]
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 BATCH = 1_000
-T = TypeVar("T")
+#: The previous round's code (RESULTS.md's table), measured beside today's with --before.
+PREVIOUS_ROUND = "38653ef"
 
 
 class Options:
-    """What to measure and how hard: sizes, shape, repeats, appends."""
+    """What to measure and how hard: profiles, sizes, shape, repeats, appends, servers."""
 
     def __init__(
         self,
         sizes: list[int],
         data_dir: Path,
         *,
+        profiles: tuple[str, ...] = ("default",),
         seed: int = 8,
-        topics: int = 10_000,
-        sources: int = 500,
-        repeat: int | None = None,
+        topics: int | None = None,
+        sources: int | None = None,
+        repeat: int = 3,
         appends: int = 200,
+        follows: int = 100,
+        postgres: bool | None = None,
+        before: Path | None = None,
+        before_label: str | None = None,
+        server: BenchServer | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.sizes = sizes
         self.data_dir = data_dir
+        self.profiles = profiles
         self.seed = seed
         self.topics = topics
         self.sources = sources
         self.repeat = repeat
         self.appends = appends
+        self.follows = follows
+        #: True: PostgreSQL or fail; None: when a server can be started; False: never.
+        self.postgres = postgres
+        #: A tree holding an older ``ledger`` package, measured beside today's.
+        self.before = before
+        self.before_label = before_label
+        #: A PostgreSQL server already running (the tests'), used instead of a throwaway one.
+        self.server = server
         self.progress = progress or (lambda _: None)
 
-    def repeats(self, size: int) -> int:
-        """Best-of count for the replays: three of each, interleaved."""
-        if self.repeat is not None:
-            return self.repeat
-        return 3
 
-
-def _batched(items: Iterable[T], n: int) -> Iterator[list[T]]:
-    it = iter(items)
-    while chunk := list(itertools.islice(it, n)):
-        yield chunk
+class _Paths:
+    def __init__(self, data_dir: Path, profile: str, size: int) -> None:
+        name = f"{profile}-{size}"
+        self.ledger = _fresh(data_dir / f"ledger-{name}.db")
+        self.raw = _fresh(data_dir / f"raw-{name}.db")
+        self.es = _fresh(data_dir / f"eventsourcing-{name}.db")
+        self.nomodel = _fresh(data_dir / f"nomodel-{name}.db")
+        self.copy = _fresh(data_dir / f"rebuild-{name}.db")
+        self.before = _fresh(data_dir / f"before-{name}.db")
+        self.tail = data_dir / f"tail-{name}.pickle"
+        self.logs = data_dir
 
 
 def _fresh(path: Path) -> Path:
@@ -109,63 +133,110 @@ def _fresh(path: Path) -> Path:
     return path
 
 
-class _Paths:
-    def __init__(self, data_dir: Path, size: int) -> None:
-        self.ledger = _fresh(data_dir / f"ledger-{size}.db")
-        self.raw = _fresh(data_dir / f"raw-{size}.db")
-        self.es = _fresh(data_dir / f"eventsourcing-{size}.db")
+# -- building -------------------------------------------------------------------
+
+
+def _rows_after(conn: sqlite3.Connection, head: int) -> list[StoredRow]:
+    """The rows the ledger stored after head, read from its file as they are."""
+    found = conn.execute(
+        "SELECT position, event_id, type, schema, recorded_at, data, hash FROM events "
+        "WHERE position > ? ORDER BY position",
+        (head,),
+    )
+    return [StoredRow(*row) for row in found]
 
 
 def _build(
-    size: int, gen: LedgerGenerator, paths: _Paths, es: EventsourcingBaseline, opts: Options
-) -> dict[str, float]:
-    """The three builds in lock-step, batch by batch; wall and CPU seconds spent in each."""
-    spent = dict.fromkeys(("ledger", "raw", "es", "ledger_cpu", "raw_cpu"), 0.0)
-    lg = Ledger.open(str(paths.ledger))
+    size: int, profile: str, paths: _Paths, pg: dict[str, str], opts: Options
+) -> dict[str, Any]:
+    """Every build of a size in lock-step; wall and CPU seconds spent in each, and the mix."""
+    shape = {"size": size, "profile": profile, "seed": opts.seed}
+    shape |= {"topics": opts.topics, "sources": opts.sources}
+    targets: dict[str, tuple[str, Path | None]] = {"ledger": (str(paths.ledger), None)}
+    if "ledger" in pg:
+        targets["pg"] = (pg["ledger"], None)
+    if opts.before is not None:
+        targets["before"] = (str(paths.before), opts.before)
+        if "before" in pg:
+            targets["before_pg"] = (pg["before"], opts.before)
+    builders: dict[str, Builder] = {}
+    spent: Counter[str] = Counter()
     raw = RawStore(paths.raw)
+    es = EventsourcingBaseline(paths.es)
+    reader: sqlite3.Connection | None = None
     wall, cpu = time.perf_counter, time.process_time
     started = wall()
-    done = 0
     try:
-        for chunk in _batched(gen.take(size), BATCH):
-            head = lg.head
+        for key, (target, code) in targets.items():
+            log = paths.logs / f"build-{key}-{profile}-{size}.log"
+            builders[key] = Builder(target, log=log, code=code, **shape)  # type: ignore[arg-type]
+        reader = sqlite3.connect(str(paths.ledger))
+        head = 0
+        while head < size:
+            count = min(BATCH, size - head)
+            for key, builder in builders.items():
+                done = builder.ask(f"extend {count}")
+                spent[key] += done["wall"]
+                spent[f"{key}_cpu"] += done["cpu"]
+            rows = _rows_after(reader, head)
             c0, t0 = cpu(), wall()
-            lg.extend(chunk)
-            t1, c1 = wall(), cpu()
-            rows = list(lg.rows(head))
-            c2, t2 = cpu(), wall()
             raw.insert_many(rows)
-            t3, c3 = wall(), cpu()
+            t1, c1 = wall(), cpu()
             es.store(rows)
-            t4 = wall()
-            spent["ledger"] += t1 - t0
-            spent["ledger_cpu"] += c1 - c0
-            spent["raw"] += t3 - t2
-            spent["raw_cpu"] += c3 - c2
-            spent["es"] += t4 - t3
-            done += len(chunk)
-            if done % max(BATCH, size // 10) == 0 or done == size:
+            t2 = wall()
+            spent["raw"] += t1 - t0
+            spent["raw_cpu"] += c1 - c0
+            spent["es"] += t2 - t1
+            head += len(rows)
+            if head % max(BATCH, size // 10) < BATCH or head == size:
+                # The harness's own heap (the eventsourcing aggregates) is not
+                # garbage: keep its collections from rescanning it.
+                gc.collect()
+                gc.freeze()
                 elapsed = wall() - started
                 opts.progress(
-                    f"  built {done:,}/{size:,} in {elapsed:,.0f} s "
-                    f"(about {elapsed / done * (size - done):,.0f} s to go)"
+                    f"  built {head:,}/{size:,} in {elapsed:,.0f} s "
+                    f"(about {elapsed / head * (size - head):,.0f} s to go)"
                 )
+        tail = opts.appends + opts.follows
+        builders["ledger"].ask(f"tail {tail} {paths.tail}")
+        closed = {key: builder.close() for key, builder in builders.items()}
     finally:
-        lg.close()
+        for builder in builders.values():
+            builder.kill()
+        if reader is not None:
+            reader.close()
         raw.close()
         es.finish_storing()
-    return spent
+    return {"spent": spent, "closed": closed}
 
 
-def _subprocess(kind: str, path: Path, *extra: str) -> dict[str, Any]:
-    """Run ``python -m benchmarks.replay KIND PATH …`` and return what it printed."""
-    # The caller's PYTHONPATH first, so that a ledger exported elsewhere (a "before"
-    # tree) is the one imported; and not cwd=ROOT, which -m would put ahead of it.
-    paths = [os.environ.get("PYTHONPATH"), str(ROOT)]
+def _without_read_model(paths: _Paths) -> None:
+    """A copy of the ledger file without its read model tables: what an older writer leaves."""
+    shutil.copyfile(paths.ledger, paths.nomodel)
+    conn = sqlite3.connect(str(paths.nomodel), isolation_level=None)
+    try:
+        conn.execute("DROP TABLE model_rows")
+        conn.execute("DROP TABLE model_meta")
+        conn.execute("VACUUM")
+    finally:
+        conn.close()
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+def _subprocess(
+    kind: str, target: str, *extra: str, cwd: Path, code: Path | None = None
+) -> dict[str, Any]:
+    """Run ``python -m benchmarks.replay KIND TARGET …`` and return what it printed."""
+    # The older code first on the path, then the caller's; and not cwd=ROOT,
+    # which -m would put ahead of them.
+    paths = [str(code) if code else None, os.environ.get("PYTHONPATH"), str(ROOT)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.replay", kind, str(path.resolve()), *extra],
-        cwd=path.resolve().parent,
+        [sys.executable, "-m", "benchmarks.replay", kind, target, *extra],
+        cwd=cwd,
         env=env,
         capture_output=True,
         check=False,
@@ -177,140 +248,212 @@ def _subprocess(kind: str, path: Path, *extra: str) -> dict[str, Any]:
     return dict(orjson.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def _replays(size: int, paths: _Paths, results: Results, opts: Options) -> None:
-    """Full replay, raw fold and eventsourcing rebuild, each in a fresh process, interleaved.
+class _Read:
+    """One read to time: its key in the results, its kind, target and code."""
 
-    Best of n on each clock; the peak RSS of each; then a check that all three
-    found the same range for every topic.
-    """
-    runs = (("replay", "ledger", paths.ledger), ("raw_fold", "raw", paths.raw))
-    runs += (("es_rebuild", "es", paths.es),)
+    def __init__(
+        self,
+        key: str,
+        kind: str,
+        target: str | Path,
+        *extra: str,
+        code: Path | None = None,
+        prepare: Callable[[], None] | None = None,
+    ) -> None:
+        self.key, self.kind, self.target, self.extra = key, kind, str(target), extra
+        self.code = code
+        self.prepare = prepare
+
+
+def _reads(
+    size: int, paths: _Paths, pg: dict[str, str], topic: str, results: Results, opts: Options
+) -> None:
+    """Every read, each in a fresh process, interleaved, best of opts.repeat; then the check."""
+    one = ("--topic", topic)
+
+    def fresh_copy() -> None:
+        _fresh(paths.copy)
+        shutil.copyfile(paths.nomodel, paths.copy)
+
+    reads = [
+        _Read("open_all", "open-all", paths.ledger),
+        _Read("open_one", "open-one", paths.ledger, *one),
+        _Read("replay", "replay", paths.ledger),
+        _Read("replay_default", "replay", paths.ledger, "--gc", "default"),
+        _Read("rebuild", "rebuild", paths.copy, prepare=fresh_copy),
+        _Read("raw_fold", "raw", paths.raw),
+        _Read("es_rebuild", "es", paths.es),
+    ]
+    if "ledger" in pg:
+        reads += [
+            _Read("pg_open_all", "open-all", pg["ledger"]),
+            _Read("pg_open_one", "open-one", pg["ledger"], *one),
+        ]
+    if opts.before is not None:
+        code = opts.before
+        reads += [
+            _Read("before_open_all", "open-all", paths.before, code=code),
+            _Read("before_open_one", "open-one", paths.before, *one, code=code),
+            _Read("before_replay", "replay", paths.before, code=code),
+        ]
+        if "before" in pg:
+            reads += [
+                _Read("before_pg_open_all", "open-all", pg["before"], code=code),
+                _Read("before_pg_open_one", "open-one", pg["before"], *one, code=code),
+            ]
     best: dict[str, float] = {}
-    peak: dict[str, float] = {}
     ranges: dict[str, Any] = {}
     failed: set[str] = set()
     # The builds leave a gigabyte or more of dirty pages; write them out now,
-    # not while the first replay runs.
+    # not while the first read runs.
     os.sync()
-    for i in range(opts.repeats(size)):
-        for key, kind, path in runs:
-            if key in failed:
+    for i in range(opts.repeat):
+        for read in reads:
+            if read.key in failed:
                 continue
-            out_file = opts.data_dir / f"ranges-{key}-{size}.json"
+            out_file = opts.data_dir / f"ranges-{read.key}-{size}.json"
             try:
-                out = _subprocess(kind, path, "--ranges", str(out_file))
+                if read.prepare is not None:
+                    read.prepare()
+                out = _subprocess(
+                    read.kind,
+                    read.target,
+                    *read.extra,
+                    "--ranges",
+                    str(out_file),
+                    cwd=opts.data_dir,
+                    code=read.code,
+                )
             except Exception as exc:
-                failed.add(key)
-                results.notes.append(f"{size:,} events: {key} FAILED: {exc}")
+                failed.add(read.key)
+                results.notes.append(f"{size:,} events: {read.key} FAILED: {exc}")
                 continue
-            ranges[key] = orjson.loads(out_file.read_bytes())
+            ranges[read.key] = orjson.loads(out_file.read_bytes())
             out_file.unlink()
-            best[f"{key}_s"] = min(best.get(f"{key}_s", float("inf")), out["seconds"])
-            best[f"{key}_cpu_s"] = min(best.get(f"{key}_cpu_s", float("inf")), out["cpu_seconds"])
-            peak[key] = max(peak.get(key, 0), out["peak_kib"] / 1024)
+            for suffix, value in (("_s", out["seconds"]), ("_cpu_s", out["cpu_seconds"])):
+                best[read.key + suffix] = min(best.get(read.key + suffix, float("inf")), value)
+            rss = read.key + "_rss_mib"
+            best[rss] = max(best.get(rss, 0), out["peak_kib"] / 1024)
+            imports = {"open_one": "import_s", "pg_open_one": "pg_import_s"}.get(read.key)
+            if imports:
+                best[imports] = min(best.get(imports, float("inf")), out["import_seconds"])
+            if read.key == "raw_fold":
+                found = {k: out[k] for k in ("figures_reported", "pairs", "current", "topics")}
+                results.shape.setdefault(size, {}).update(found)
+            if read.key == "open_all":
+                found = {"figures": out["figures"], "derived": out["derived"]}
+                results.shape.setdefault(size, {}).update(found)
             opts.progress(
-                f"  {key} #{i + 1}: {out['seconds']:,.2f} s ({out['cpu_seconds']:,.2f} s CPU), "
-                f"peak RSS {out['peak_kib'] / 1024:,.0f} MiB (from {out['start_kib'] / 1024:,.0f})"
+                f"  {read.key} #{i + 1}: {out['seconds']:,.3f} s ({out['cpu_seconds']:,.3f} s "
+                f"CPU), peak RSS {out['peak_kib'] / 1024:,.0f} MiB"
             )
+    _fresh(paths.copy)
     for key, value in best.items():
         results.set(key, size, value)
-    results.set("rss_mib", size, peak.get("replay"))
-    results.set("rss_raw_mib", size, peak.get("raw_fold"))
-    if failed:
-        results.checks[size] = f"not checked: {', '.join(sorted(failed))} failed"
-        return
-    results.checks[size] = _agreement(ranges["replay"], ranges["raw_fold"], ranges["es_rebuild"])
+    results.checks[size] = _agreement(ranges, topic)
 
 
-def _agreement(ledger: dict[str, Any], raw: dict[str, Any], es: dict[str, Any]) -> str:
+def _agreement(ranges: dict[str, Any], topic: str) -> str:
+    """Whether every fold found what the raw fold found, topic by topic."""
+    raw = ranges.get("raw_fold")
+    if raw is None:
+        return "not checked: the raw fold failed"
     problems = []
-    for name, other in (("raw fold", raw), ("eventsourcing", es)):
-        if set(other) != set(ledger):
-            problems.append(f"{name} has {len(other):,} topics, the ledger {len(ledger):,}")
+    for key, found in sorted(ranges.items()):
+        if key == "raw_fold":
             continue
-        differ = sorted(t for t in ledger if ledger[t] != other[t])
+        if key.endswith("open_one"):
+            if found != {topic: raw.get(topic)}:
+                problems.append(f"{key} gives {found}, the raw fold {raw.get(topic)}")
+            continue
+        if set(found) != set(raw):
+            problems.append(f"{key} has {len(found):,} topics, the raw fold {len(raw):,}")
+            continue
+        differ = sorted(t for t in raw if raw[t] != found[t])
         if differ:
             t = differ[0]
             problems.append(
-                f"{name} differs on {len(differ):,} topics, e.g. {t}: "
-                f"ledger {ledger[t]}, {name} {other[t]}"
+                f"{key} differs on {len(differ):,} topics, e.g. {t}: {found[t]}, raw {raw[t]}"
             )
     if problems:
         return "DISAGREE: " + "; ".join(problems)
-    return f"ledger, raw fold and eventsourcing agree on all {len(ledger):,} topic ranges"
+    folds = ", ".join(sorted(k for k in ranges if k != "raw_fold"))
+    return f"the raw fold and {folds} agree on all {len(raw):,} topic ranges (open_one: on {topic})"
 
 
-def _shipped(size: int, paths: _Paths, topic: str, results: Results) -> None:
-    """Cold opens as the ledger ships (its snapshot), each in a fresh process."""
-    # Open and close once as a user would have, so that a ledger that keeps a
-    # snapshot has written it.
-    Ledger.open(str(paths.ledger)).close()
-    every = _subprocess("shipped", paths.ledger)
-    one = _subprocess("shipped", paths.ledger, "--topic", topic)
-    results.set("open_all_s", size, every["seconds"])
-    results.set("open_query_s", size, one["seconds"])
-    results.notes.append(
-        f"{size:,} events: cold open + query one topic ({topic}) found {one['snapshot']}; "
-        f"{one['cpu_seconds']:,.3f} s CPU, peak RSS {one['peak_kib'] / 1024:,.0f} MiB"
-    )
+# -- the rest ---------------------------------------------------------------------
 
 
 def _verify(size: int, paths: _Paths, results: Results) -> None:
-    """Ledger.verify() on the file, opened as shipped."""
-    lg = Ledger.open(str(paths.ledger))
-    try:
+    """Ledger.verify() on the SQLite file."""
+    with Ledger.open(str(paths.ledger)) as lg:
         t0 = time.perf_counter()
-        try:
-            report = lg.verify()
-        except ImportError as exc:
-            results.notes.append(f"{size:,} events: verify() unavailable ({exc})")
-            return
+        report = lg.verify()
         results.set("verify_s", size, time.perf_counter() - t0)
-        if not getattr(report, "ok", False):
+        if not report.ok:
             results.notes.append(f"{size:,} events: verify() did NOT report ok: {report}")
-    finally:
-        lg.close()
 
 
-def _appends(
-    size: int, gen: LedgerGenerator, paths: _Paths, results: Results, opts: Options
-) -> None:
-    """Single durable appends, each with its TopicView re-rendered, against raw inserts."""
-    lg = Ledger.open(str(paths.ledger))
-    raw = RawStore(paths.raw)
-    lg.topics()  # a long-running process has every view rendered already
-    append_ms: list[float] = []
-    view_ms: list[float] = []
-    raw_ms: list[float] = []
+def _single_appends(
+    target: str, events: list[tuple[Any, str | None]], raw: RawStore | None
+) -> dict[str, list[float]]:
+    """Appends one by one, each with its TopicView re-rendered; raw inserts of the same rows."""
     clock = time.perf_counter
-    try:
-        for event in itertools.islice(gen.body(), opts.appends):
-            topic = gen.topic_of(event)
+    spent: dict[str, list[float]] = {"append": [], "view": [], "raw": []}
+    with Ledger.open(target) as lg:
+        lg.topics()  # a long-running process has every view rendered already
+        for event, topic in events:
             t0 = clock()
             record = lg.append(event)
             t1 = clock()
             if topic is not None:
                 lg.topic(topic)
             t2 = clock()
-            (row,) = lg.rows(record.position - 1)
-            t3 = clock()
-            raw.insert_one(row)
-            t4 = clock()
-            append_ms.append((t1 - t0) * 1000)
-            view_ms.append((t2 - t0) * 1000)
-            raw_ms.append((t4 - t3) * 1000)
+            spent["append"].append((t1 - t0) * 1000)
+            spent["view"].append((t2 - t0) * 1000)
+            if raw is not None:
+                (row,) = lg.rows(record.position - 1)
+                t3 = clock()
+                raw.insert_one(row)
+                spent["raw"].append((clock() - t3) * 1000)
+    return spent
+
+
+def _appends(size: int, paths: _Paths, pg: dict[str, str], results: Results, opts: Options) -> None:
+    """Single appends on SQLite and PostgreSQL, then the follow latency on PostgreSQL."""
+    tail: list[tuple[Any, str | None]] = pickle.loads(paths.tail.read_bytes())
+    events, later = tail[: opts.appends], tail[opts.appends :]
+    raw = RawStore(paths.raw)
+    try:
+        spent = _single_appends(str(paths.ledger), events, raw)
     finally:
-        lg.close()
         raw.close()
+    median = statistics.median
+    results.set("append_ms", size, median(spent["append"]))
+    results.set("one_more_ms", size, median(spent["view"]))
+    results.set("raw_one_ms", size, median(spent["raw"]))
     results.notes.append(
-        f"{size:,} events: {len(view_ms)} single appends + view: median "
-        f"{statistics.median(view_ms):.2f} ms, mean {statistics.fmean(view_ms):.2f} ms, "
-        f"max {max(view_ms):.1f} ms; raw insert + commit: median "
-        f"{statistics.median(raw_ms):.2f} ms, max {max(raw_ms):.1f} ms"
+        f"{size:,} events: {len(events)} single appends + view on SQLite: median "
+        f"{median(spent['view']):.2f} ms, mean {statistics.fmean(spent['view']):.2f} ms, "
+        f"max {max(spent['view']):.1f} ms; raw insert + commit: median "
+        f"{median(spent['raw']):.2f} ms, max {max(spent['raw']):.1f} ms"
     )
-    results.set("append_ms", size, statistics.median(append_ms))
-    results.set("one_more_ms", size, statistics.median(view_ms))
-    results.set("raw_one_ms", size, statistics.median(raw_ms))
+    if "ledger" not in pg:
+        return
+    spent = _single_appends(pg["ledger"], events, None)
+    results.set("pg_append_ms", size, median(spent["append"]))
+    results.set("pg_one_more_ms", size, median(spent["view"]))
+    if later:
+        found = follow_latency(pg["ledger"], [event for event, _ in later])
+        results.set("follow_p50_ms", size, found["median_ms"])
+        results.set("follow_p95_ms", size, found["p95_ms"])
+        results.notes.append(
+            f"{size:,} events: follow latency on PostgreSQL over {found['count']} appends "
+            f"(50 ms apart), from the append call: median {found['median_ms']:.2f} ms, p95 "
+            f"{found['p95_ms']:.2f} ms, max {found['max_ms']:.1f} ms; the appends themselves: "
+            f"median {found['append_median_ms']:.2f} ms; from the append returning: median "
+            f"{found['after_return_median_ms']:.2f} ms, p95 {found['after_return_p95_ms']:.2f} ms"
+        )
 
 
 def _guard(results: Results, size: int, what: str, fn: Callable[[], None]) -> None:
@@ -322,51 +465,94 @@ def _guard(results: Results, size: int, what: str, fn: Callable[[], None]) -> No
         print(traceback.format_exc(), file=sys.stderr)
 
 
-def measure_size(size: int, results: Results, opts: Options) -> None:
-    """Every measurement at one size."""
+def measure_size(
+    profile: str, size: int, results: Results, server: BenchServer | None, opts: Options
+) -> None:
+    """Every measurement of one profile at one size."""
     started = time.perf_counter()
     load_start = os.getloadavg()[0]
-    opts.progress(f"{size:,} events: generating and building (load average {load_start:.2f})")
-    gen = LedgerGenerator(seed=opts.seed, topics=opts.topics, sources=opts.sources)
-    paths = _Paths(opts.data_dir, size)
-    spent = _build(size, gen, paths, EventsourcingBaseline(paths.es), opts)
-    results.counts[size] = gen.counts.copy()
-    results.set("extend_eps", size, size / spent["ledger"])
-    results.set("raw_many_eps", size, size / spent["raw"])
+    opts.progress(f"{profile}, {size:,} events: building (load average {load_start:.2f})")
+    paths = _Paths(opts.data_dir, profile, size)
+    pg: dict[str, str] = {}
+    if server is not None:
+        base = f"bench_{profile.replace('-', '_')}_{size}"
+        pg["ledger"] = server.create_database(base) + "&ledger=bench"
+        if opts.before is not None:
+            pg["before"] = server.create_database(f"{base}_before") + "&ledger=bench"
+    try:
+        built = _build(size, profile, paths, pg, opts)
+    except Exception as exc:
+        # Nothing else can be measured at this size; the other sizes and profiles still are.
+        results.notes.append(f"{size:,} events: the build FAILED: {type(exc).__name__}: {exc}")
+        print(traceback.format_exc(), file=sys.stderr)
+        results.load[size] = (load_start, os.getloadavg()[0])
+        results.seconds[size] = time.perf_counter() - started
+        return
+    spent, closed = built["spent"], built["closed"]
+    results.counts[size] = Counter(closed["ledger"]["counts"])
+    topic = closed["ledger"]["hottest"]
+    for key, label in (("ledger", "extend"), ("pg", "pg_extend"), ("before", "before_extend")):
+        if key in spent:
+            results.set(f"{label}_eps", size, size / spent[key])
+    if "before_pg" in spent:
+        results.set("before_pg_extend_eps", size, size / spent["before_pg"])
     results.set("extend_cpu_eps", size, size / spent["ledger_cpu"])
-    results.set("raw_many_cpu_eps", size, size / spent["raw_cpu"])
+    results.set("raw_many_eps", size, size / spent["raw"])
     results.set("es_store_eps", size, size / spent["es"])
-    # What the harness holds is not garbage: keep the collector from rescanning it.
-    gc.collect()
-    gc.freeze()
-    opts.progress(f"{size:,} events: replays")
-    _guard(results, size, "replays", lambda: _replays(size, paths, results, opts))
-    opts.progress(f"{size:,} events: cold open as shipped, verify")
-    _guard(
-        results,
-        size,
-        "cold open as shipped",
-        lambda: _shipped(size, paths, gen.hottest_topic, results),
-    )
+    _without_read_model(paths)
+    opts.progress(f"{profile}, {size:,} events: reads")
+    _guard(results, size, "reads", lambda: _reads(size, paths, pg, topic, results, opts))
+    opts.progress(f"{profile}, {size:,} events: verify, single appends, follow latency")
     _guard(results, size, "verify", lambda: _verify(size, paths, results))
-    opts.progress(f"{size:,} events: single appends")
-    _guard(results, size, "single appends", lambda: _appends(size, gen, paths, results, opts))
+    _guard(results, size, "single appends", lambda: _appends(size, paths, pg, results, opts))
     results.load[size] = (load_start, os.getloadavg()[0])
     results.seconds[size] = time.perf_counter() - started
-    opts.progress(f"{size:,} events: done in {results.seconds[size]:,.0f} s")
+    opts.progress(f"{profile}, {size:,} events: done in {results.seconds[size]:,.0f} s")
 
 
-def measure(opts: Options) -> Results:
-    """Every measurement at every size, smallest first."""
+def measure(opts: Options) -> list[Results]:
+    """Every measurement of every profile at every size, smallest first."""
     opts.data_dir.mkdir(parents=True, exist_ok=True)
-    results = Results(sizes=sorted(opts.sizes))
-    for size in results.sizes:
-        measure_size(size, results, opts)
-    return results
+    server, owned = opts.server, False
+    if server is None and opts.postgres is not False:
+        reason = unavailable()
+        if reason is not None and opts.postgres:
+            raise RuntimeError(f"--postgres: {reason}")
+        if reason is None:
+            opts.progress("starting a throwaway PostgreSQL server")
+            server, owned = BenchServer(), True
+    everything = []
+    try:
+        for profile in opts.profiles:
+            results = Results(profile=profile, sizes=sorted(opts.sizes))
+            if server is not None:
+                results.notes.append(f"PostgreSQL: {server.settings()}")
+            elif opts.postgres is None:
+                results.notes.append(f"PostgreSQL: not measured ({unavailable()})")
+            for size in results.sizes:
+                measure_size(profile, size, results, server, opts)
+            everything.append(results)
+    finally:
+        if server is not None and owned:
+            server.stop()
+    return everything
+
+
+def _export(commit: str, data: Path) -> Path:
+    """``git archive COMMIT ledger`` unpacked under data/, for --before."""
+    where = data / f"code-{commit}"
+    if not (where / "ledger" / "__init__.py").exists():
+        where.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", commit, "ledger"], capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(where)], input=archive.stdout, check=True)
+        (where / "COMMIT").write_text(commit + "\n")
+    return where
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Measure, print the table, and write RESULTS.md (not with --quick)."""
+    """Measure, print the tables, and write RESULTS.md (not with --quick)."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.run", description=__doc__.split("\n")[0]
     )
@@ -374,53 +560,93 @@ def main(argv: list[str] | None = None) -> int:
         "--sizes", default="10000,100000,1000000", help="comma-separated event counts"
     )
     parser.add_argument(
-        "--quick", action="store_true", help="1,000 events, small shape, no RESULTS.md"
+        "--profiles", default=",".join(PROFILES), help=f"comma-separated: {', '.join(PROFILES)}"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1,000 events, small shape, one repeat, no older code, no RESULTS.md",
     )
     parser.add_argument("--data", type=Path, default=HERE / "data", help="where generated files go")
     parser.add_argument("--out", type=Path, default=None, help="results file (default RESULTS.md)")
     parser.add_argument("--seed", type=int, default=8)
-    parser.add_argument("--topics", type=int, default=10_000)
-    parser.add_argument("--sources", type=int, default=500)
-    parser.add_argument("--repeat", type=int, default=None, help="best-of count for the replays")
+    parser.add_argument("--topics", type=int, default=None, help="override the profile's")
+    parser.add_argument("--sources", type=int, default=None, help="override the profile's")
+    parser.add_argument("--repeat", type=int, default=3, help="best-of count for the reads")
     parser.add_argument("--appends", type=int, default=200, help="single appends to time")
+    parser.add_argument("--follows", type=int, default=100, help="appends the follower times")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--postgres",
+        dest="postgres",
+        action="store_true",
+        default=None,
+        help="require a throwaway PostgreSQL server (default: use one when it can be started)",
+    )
+    group.add_argument("--no-postgres", dest="postgres", action="store_false")
+    parser.add_argument(
+        "--before",
+        default=PREVIOUS_ROUND,
+        help=f"a commit whose ledger/ is built and read beside today's (default {PREVIOUS_ROUND}, "
+        "the previous round's); 'none' to skip",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    topics, sources, appends = args.topics, args.sources, args.appends
+    profiles = tuple(p for p in args.profiles.split(",") if p)
+    topics, sources, appends, follows = args.topics, args.sources, args.appends, args.follows
+    before = None if args.before in ("", "none") else args.before
+    repeat = args.repeat
     if args.quick:
-        sizes, topics, sources, appends = (
-            [1_000],
-            min(topics, 200),
-            min(sources, 50),
-            min(appends, 20),
-        )
+        sizes, topics, sources, repeat = [1_000], min(topics or 200, 200), min(sources or 50, 50), 1
+        appends, follows, before = min(appends, 20), min(follows, 10), None
+    code = None
+    if before:
+        try:
+            code = _export(before, args.data)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            print(f"--before {before}: cannot export its ledger/ ({exc}); skipped", file=sys.stderr)
+            before = None
     opts = Options(
         sizes,
         args.data,
+        profiles=profiles,
         seed=args.seed,
         topics=topics,
         sources=sources,
-        repeat=args.repeat,
+        repeat=repeat,
         appends=appends,
+        follows=follows,
+        postgres=args.postgres,
+        before=code,
+        before_label=before,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     command = "python -m benchmarks.run " + shlex.join(argv if argv is not None else sys.argv[1:])
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     revision = code_revision()
-    results = measure(opts)
+    everything = measure(opts)
     machine = describe_machine(args.data)
     machine["ledger code"] = revision
     if code_revision() != revision:
-        results.notes.append(f"the ledger code changed during the run; now {code_revision()}")
-    print(format_table(results))
+        everything[0].notes.append(f"the ledger code changed during the run; now {code_revision()}")
+    for results in everything:
+        print(f"\n## {results.profile}\n\n{format_profile(results)}")
     (args.data / "last-results.json").write_bytes(
         orjson.dumps(
-            {"command": command, "when": when, "machine": machine, **results.as_json()},
+            {
+                "command": command,
+                "when": when,
+                "machine": machine,
+                "before": before,
+                "profiles": [r.as_json() for r in everything],
+            },
             option=orjson.OPT_INDENT_2,
         )
     )
     out = args.out or (None if args.quick else HERE / "RESULTS.md")
     if out is not None:
-        write_results(out, render(results, machine, command.strip(), when))
+        label = f"commit {before} (`git archive {before} ledger`)" if before else None
+        write_results(out, render(everything, machine, command.strip(), when, label))
         print(f"wrote {out}", file=sys.stderr)
     return 0
 

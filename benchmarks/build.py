@@ -1,0 +1,182 @@
+"""One ledger built batch by batch, alone in a process: ``python -m benchmarks.build TARGET``.
+
+The harness builds every ledger of a size in lock-step (``benchmarks.run``):
+it starts one of these per ledger (SQLite and PostgreSQL, today's code and,
+with ``--before``, an older commit's put first on ``PYTHONPATH``) and asks
+each in turn for its next batch, so that load from other processes falls on
+all of them alike. Each builder generates the same seeded events itself
+(``benchmarks.generate``), so only the append is timed, and each appends in a
+process of its own, as a writer would: its garbage collector sees its own
+ledger only, never the harness's heap.
+
+Commands, one a line on stdin; one JSON line on stdout for each:
+
+* ``extend N``: generate the next N events, then time ``Ledger.extend`` of
+  them (wall and CPU seconds; the new head);
+* ``tail N FILE``: pickle the next N events of the stream (and each one's
+  topic) to FILE, for the single appends and the follow latency to continue
+  the log validly; nothing is appended;
+* ``close``: close the ledger (an older ledger writes its snapshot then) and
+  report the event mix, the hottest topic and this process's peak RSS.
+
+It prints ``{"ready": ...}`` once the ledger is open. Only ``Ledger.open``,
+``extend`` and ``close`` are used, which every version of the ledger has.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import pickle
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from benchmarks.generate import LedgerGenerator
+from benchmarks.replay import peak_rss_kib
+from ledger import Ledger
+
+__all__ = ["Builder", "main"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Builder:
+    """The harness's end of one builder process."""
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        size: int,
+        profile: str,
+        seed: int,
+        topics: int | None,
+        sources: int | None,
+        log: Path,
+        code: Path | None = None,
+    ) -> None:
+        """Start ``python -m benchmarks.build TARGET``, with code's ``ledger`` first if given."""
+        # The caller's PYTHONPATH first, so that a ledger exported elsewhere (a "before"
+        # tree) is the one imported; and not cwd=ROOT, which -m would put ahead of it.
+        paths = [str(code) if code else None, os.environ.get("PYTHONPATH"), str(ROOT)]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+        argv = [sys.executable, "-m", "benchmarks.build", target, "--size", str(size)]
+        argv += ["--profile", profile, "--seed", str(seed)]
+        if topics is not None:
+            argv += ["--topics", str(topics)]
+        if sources is not None:
+            argv += ["--sources", str(sources)]
+        self.target = target
+        self._log = log
+        self._stderr: IO[str] = log.open("w")
+        self._process = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            cwd=log.parent,
+            env=env,
+        )
+        self.ready = self._answer()
+
+    def ask(self, command: str) -> dict[str, Any]:
+        """Send one command and wait for its answer."""
+        assert self._process.stdin is not None
+        self._process.stdin.write(command + "\n")
+        self._process.stdin.flush()
+        return self._answer()
+
+    def _answer(self) -> dict[str, Any]:
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            self._process.wait()
+            self._stderr.flush()
+            tail = self._log.read_text(errors="replace").strip().splitlines()[-3:]
+            raise RuntimeError(f"the builder of {self.target} died: {' / '.join(tail)}")
+        return dict(orjson.loads(line))
+
+    def close(self) -> dict[str, Any]:
+        """Close the ledger and end the process; what it reported."""
+        try:
+            return self.ask("close")
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        """End the process if it still runs, and close the pipes."""
+        process = self._process
+        if process.stdin is not None and not process.stdin.closed:
+            process.stdin.close()  # a builder still reading its commands closes its ledger and ends
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        self._stderr.close()
+
+
+def _reply(message: dict[str, Any]) -> None:
+    sys.stdout.write(orjson.dumps(message).decode() + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Open the ledger at TARGET and serve the harness's commands until ``close``."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.build")
+    parser.add_argument("target", help="a SQLite path or a postgresql:// URL")
+    parser.add_argument("--size", type=int, required=True, help="events in the build")
+    parser.add_argument("--profile", default="default")
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--topics", type=int, default=None)
+    parser.add_argument("--sources", type=int, default=None)
+    args = parser.parse_args(argv)
+    gen = LedgerGenerator(
+        seed=args.seed, profile=args.profile, topics=args.topics, sources=args.sources
+    )
+    stream = gen.take(args.size)
+    lg = Ledger.open(args.target)
+    _reply({"ready": True, "head": lg.head})
+    wall, cpu = time.perf_counter, time.process_time
+    counts: dict[str, int] | None = None  # the build's mix, before any tail is generated
+    for line in sys.stdin:
+        command, *rest = line.split()
+        if command == "extend":
+            batch = list(itertools.islice(stream, int(rest[0])))
+            c0, t0 = cpu(), wall()
+            lg.extend(batch)
+            t1, c1 = wall(), cpu()
+            _reply({"wall": t1 - t0, "cpu": c1 - c0, "head": lg.head})
+        elif command == "tail":
+            counts = counts if counts is not None else dict(gen.counts)
+            body = gen.body()
+            events = list(itertools.islice(body, int(rest[0])))
+            Path(rest[1]).write_bytes(pickle.dumps([(e, gen.topic_of(e)) for e in events]))
+            _reply({"ok": True})
+        elif command == "close":
+            lg.close()
+            _reply(
+                {
+                    "counts": counts if counts is not None else dict(gen.counts),
+                    "hottest": gen.hottest_topic,
+                    "peak_kib": peak_rss_kib(),
+                }
+            )
+            return 0
+        else:
+            raise SystemExit(f"unknown command {command!r}")
+    lg.close()
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
