@@ -622,6 +622,8 @@ def main(argv: list[str] | None = None) -> int:
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     command = "python -m benchmarks.run " + shlex.join(argv if argv is not None else sys.argv[1:])
+    if os.environ.get("PYTHONPATH"):
+        command = f"PYTHONPATH={os.environ['PYTHONPATH']} {command}"
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     revision = code_revision()
     everything = measure(opts)
