@@ -7,8 +7,9 @@ as §4 words it, takes the maximum (g, |S|), reads the level table row by
 row, orders the camps, and computes the estimate from bests with the
 whole-number rounding. A second part replays whole logs the same way
 (current figures, retractions, composite derivation, voices, reference
-times, the window in force, staleness) and compares every topic of a
-ledger, and of its ``as_of`` views, with it. Then one test per law.
+times, the window in force, staleness, each topic's history) and compares
+every topic of a ledger, and of its ``as_of`` views, with it. Then one test
+per law.
 """
 
 from __future__ import annotations
@@ -377,6 +378,8 @@ class Shown:
     consensus: Expected | None
     latest: datetime | None
     window: timedelta | None
+    #: (position, claim_id, source, retracted, current) of every figure reported on it.
+    history: tuple[tuple[int, str, str, bool, bool], ...]
 
 
 def replay(entries: Sequence[tuple[int, Event]], window: timedelta | None) -> dict[str, Shown]:
@@ -442,6 +445,10 @@ def replay(entries: Sequence[tuple[int, Event]], window: timedelta | None) -> di
             )
         return found
 
+    def latest_of(e: FigureReported) -> bool:
+        """Whether e is its source's most recent figure on its topic (by stated_at, position)."""
+        return max(reports[(e.topic, e.source)], key=lambda m: (m[0], m[1]))[2] is e
+
     memo: dict[str, dict[str, Current]] = {}
 
     def current(topic: str) -> dict[str, Current]:
@@ -500,6 +507,20 @@ def replay(entries: Sequence[tuple[int, Event]], window: timedelta | None) -> di
         unit = getattr(defined.get(topic), "unit", None) or first_unit.get(topic)
         if unit is None and figs:
             unit = UNIT  # a composite with derived figures only: its parts' unit
+        made = sorted(
+            (m for (t, _), ms in reports.items() if t == topic for m in ms),
+            key=lambda m: (m[0], m[1]),
+        )
+        history = tuple(
+            (
+                p,
+                e.claim_id,
+                e.source,
+                e.claim_id in retracted,
+                latest_of(e) and e.claim_id not in retracted,
+            )
+            for _, p, e in made
+        )
         shown[topic] = Shown(
             topic=topic,
             unit=unit,
@@ -508,6 +529,7 @@ def replay(entries: Sequence[tuple[int, Event]], window: timedelta | None) -> di
             consensus=oracle([c.said() for c in fresh]),
             latest=latest,
             window=in_force,
+            history=history,
         )
     return shown
 
@@ -540,6 +562,14 @@ def check_ledger(view: LedgerView, entries: Sequence[tuple[int, Event]], window:
     for found in topics:
         check_view(found, shown[found.topic])
         assert view.topic(found.topic, window=window) == found
+        trail = view.history(found.topic)
+        got = tuple((h.position, h.claim_id, h.source, h.retracted, h.current) for h in trail)
+        assert got == shown[found.topic].history
+        by_position = dict(entries)
+        for h in trail:
+            e = by_position[h.position]
+            assert isinstance(e, FigureReported)
+            assert (h.figure, h.stated_at, h.reference_time) == (e.figure, e.stated_at, e.as_of)
 
 
 def numbered(events: Sequence[Event]) -> list[tuple[int, Event]]:

@@ -1014,6 +1014,30 @@ def test_a_window_of_timedelta_max_marks_nothing_stale() -> None:
     )
 
 
+def test_a_window_reaching_past_the_first_datetime_leaves_nothing_stale() -> None:
+    first = datetime(1, 1, 1, tzinfo=UTC)
+    lg = ledger(
+        FigureReported(
+            claim_id="c1",
+            topic=TOPIC,
+            source="a",
+            figure=Figure(1, 2, unit="people"),
+            stated_at=first,
+        ),
+        FigureReported(
+            claim_id="c2",
+            topic=TOPIC,
+            source="b",
+            figure=Figure(1, 2, unit="people"),
+            stated_at=datetime(9999, 12, 31, tzinfo=UTC),
+        ),
+    )
+    span = datetime(9999, 12, 31, tzinfo=UTC) - first
+    assert stale_sources(lg.topic(TOPIC, window=span)) == []
+    assert stale_sources(lg.topic(TOPIC, window=span + timedelta(days=1))) == []
+    assert stale_sources(lg.topic(TOPIC, window=span - timedelta(microseconds=1))) == ["a"]
+
+
 def test_voices_count_fresh_figures_only() -> None:
     lg = ledger(
         seen("c1", "a", 0, 10, 5),
