@@ -250,16 +250,14 @@ class Moment(click.ParamType):  # type: ignore[type-arg]
             if len(text) > 18:  # beyond any log; int() refuses 4,300 digits with a traceback
                 self.fail(f"{text[:20]}…: position too large", param, ctx)
             return int(text)
+        want = "a position or " if self.positions else ""
+        expected = f"expected {want}an ISO date (2025-01-12) or timestamp (2025-01-12T18:00:00Z)"
+        if len(text) > 64:  # no timestamp is this long; do not echo it twice
+            self.fail(f"{text[:20]!r}…: {expected}", param, ctx)
         try:
             return parse_timestamp(text)
-        except ValueError as exc:
-            want = "a position or " if self.positions else ""
-            self.fail(
-                f"{text!r}: expected {want}an ISO date (2025-01-12) or timestamp "
-                f"(2025-01-12T18:00:00Z): {exc}",
-                param,
-                ctx,
-            )
+        except (ValueError, OverflowError) as exc:
+            self.fail(f"{text!r}: {expected}: {exc}", param, ctx)
 
 
 def as_of_option(func: F) -> F:

@@ -48,8 +48,14 @@ def test_a_number_too_large_is_an_error_naming_its_option(
     assert list(tmp_path.iterdir()) == []  # no ledger created
 
 
-def test_a_huge_as_of_position_is_a_usage_error(seed_db: Path) -> None:
+def test_a_huge_as_of_position_or_date_is_a_usage_error(seed_db: Path, tmp_path: Path) -> None:
     _error(_invoke("topics", seed_db, "--as-of", DIGITS), "--as-of")
+    _error(_invoke("topics", seed_db, "--as-of", DIGITS + "-01-01"), "--as-of")
+    folder = tmp_path / "new"
+    folder.mkdir()
+    args = ["add", "claim", folder / "n.db", "--topic", "t/q", "--source", "s"]
+    _error(_invoke(*args, "--statement", "x", "--stated", DIGITS), "--stated")
+    assert list(folder.iterdir()) == []
 
 
 def _note(seed_db: Path, tmp_path: Path, run: Run) -> Path:
