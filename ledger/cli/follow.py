@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import click
@@ -12,6 +13,13 @@ from ledger.cli._json import record_json
 from ledger.cli.read import summary
 from ledger.codec import format_timestamp
 from ledger.present.text import rich_text
+
+
+def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    # FloatRange lets NaN through (every comparison with it is false): it would never stop.
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("not a number", ctx, param)
+    return value
 
 
 @cli.command()
@@ -35,6 +43,7 @@ from ledger.present.text import rich_text
     "--timeout",
     type=click.FloatRange(min=0),
     default=None,
+    callback=_a_number,
     help="Stop after this many seconds (default: follow until interrupted).",
 )
 @click.option(

@@ -212,3 +212,7 @@ def test_no_command_tracebacks_on_arguments_that_are_not_utf8(
         if result.exit_code:
             assert "Error: " in result.stderr, (args, result.output)
     shutil.rmtree(folder)
+
+
+def test_follow_refuses_a_timeout_that_is_not_a_number(seed_db: Path) -> None:
+    _error(_invoke("follow", seed_db, "--timeout", "nan", "--count", "99"), "--timeout")
