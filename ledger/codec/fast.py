@@ -315,15 +315,6 @@ def _builder(cls: type) -> Callable[[Any], Any]:
     return out.compile(f"builder of {cls.__name__}", "build")  # type: ignore[no-any-return]
 
 
-def builder(cls: type) -> Callable[[Any], Any]:
-    """build(data): an instance of an attrs value class (a Figure) from its wire dict.
-
-    Every rule of the class's fields is checked; anything unusual raises
-    (``Unusual``, ``KeyError``, ``TypeError`` or a ``ValueError``).
-    """
-    return _builder(cls)
-
-
 def decoder(cls: type) -> FastDecoder:
     """decode(data, event_id): the event of a record's parsed data, or None when unsure."""
     return _decoder(cls)

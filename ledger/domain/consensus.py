@@ -176,13 +176,61 @@ def _mean(a: Exact, b: Exact) -> Exact:
     return (Fraction(a) + Fraction(b)) / 2
 
 
+def _doubled(current: CurrentFigure) -> int | None:
+    """Twice a figure's best, an int when its best and bounds are ints; None when it has none.
+
+    A float best or a float bound raises TypeError: the caller then counts in
+    fractions instead.
+    """
+    figure = current.figure
+    best = figure.best
+    if best is not None:
+        if type(best) is not int:
+            raise TypeError
+        return 2 * best
+    low, high = figure.low, figure.high
+    if current.bound or low is None or high is None:
+        return None
+    if type(low) is not int or type(high) is not int:
+        raise TypeError
+    return low + high
+
+
+def _round_half_even(num: int, den: int) -> int:
+    whole, rest = divmod(num, den)
+    if 2 * rest > den or (2 * rest == den and whole % 2):
+        return whole + 1
+    return whole
+
+
 def estimate(figures: Sequence[CurrentFigure], interval: Interval) -> Number | None:
     """The median of the figures' bests, clamped into the interval; an int for whole counts.
 
     Computed exactly (the midpoint of [1, 2**55 + 4] is a half, not a float's
     nearest value), then rounded half to even when every finite bound of every
-    figure is an int, else given as a float.
+    figure is an int, else given as a float. Whole counts, the common case,
+    are counted in integer halves; anything else in fractions.
     """
+    try:
+        doubled = sorted(d for d in map(_doubled, figures) if d is not None)
+    except TypeError:
+        return _estimate_exactly(figures, interval)
+    if not doubled:
+        return None
+    half = len(doubled) // 2
+    # The median is num / den, den 2 (a best's doubled value) or 4 (a mean of two).
+    num, den = (doubled[half], 2) if len(doubled) % 2 else (doubled[half - 1] + doubled[half], 4)
+    low, high = interval.low, interval.high
+    if low is not None and num < low * den:
+        return _finish(low if type(low) is int else Fraction(low), figures, interval)
+    if high is not None and num > high * den:
+        return _finish(high if type(high) is int else Fraction(high), figures, interval)
+    if _whole(figures):
+        return _round_half_even(num, den)
+    return _finish(Fraction(num, den), figures, interval)
+
+
+def _estimate_exactly(figures: Sequence[CurrentFigure], interval: Interval) -> Number | None:
     bests = sorted(b for b in map(_exact_best, figures) if b is not None)
     if not bests:
         return None
@@ -193,9 +241,21 @@ def estimate(figures: Sequence[CurrentFigure], interval: Interval) -> Number | N
         mid = low if type(low) is int else Fraction(low)
     elif high is not None and mid > high:
         mid = high if type(high) is int else Fraction(high)
+    return _finish(mid, figures, interval)
+
+
+def _finish(mid: Exact, figures: Sequence[CurrentFigure], interval: Interval) -> Number:
+    """The clamped median as the estimate: rounded to an int, or the nearest float inside."""
     if _whole(figures):
         return mid if type(mid) is int else round(mid)
-    return float(mid)
+    found = float(mid)
+    # A large int end may have no float: step to the nearest float still inside.
+    low, high = interval.low, interval.high
+    while high is not None and found > high:
+        found = math.nextafter(found, -math.inf)
+    while low is not None and found < low:
+        found = math.nextafter(found, math.inf)
+    return found
 
 
 class _Set:
