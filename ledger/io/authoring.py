@@ -39,7 +39,7 @@ from ledger.domain.phrases import parse_figure
 from ledger.errors import ImportFailed, InvalidEvent, LedgerError
 from ledger.io import spreadsheet
 from ledger.io.importing import MAX_LISTED, Parsed, Problem, Stored, check, content_id, first_event
-from ledger.projections.state import LedgerState
+from ledger.projections.facts import Facts
 
 __all__ = [
     "MAX_LISTED",
@@ -187,7 +187,7 @@ def parse_file(
 
 def check_events(
     path: str | Path,
-    state: LedgerState,
+    state: Facts,
     *,
     stored: Stored | None = None,
     progress: Progress | None = None,
@@ -233,7 +233,7 @@ def iter_events(
 
 def read_events(
     path: str | Path,
-    state: LedgerState,
+    state: Facts,
     *,
     stored: Stored | None = None,
     progress: Progress | None = None,

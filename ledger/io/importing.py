@@ -33,7 +33,7 @@ from ledger.errors import (
     UnknownClaim,
     ValidationError,
 )
-from ledger.projections.state import LedgerState
+from ledger.projections.facts import Facts
 from ledger.projections.validation import check_each
 
 __all__ = [
@@ -121,7 +121,7 @@ def content_id(content: Mapping[str, Any]) -> str:
 def check(
     label: str,
     items: Iterable[Parsed],
-    state: LedgerState,
+    state: Facts,
     *,
     stored: Stored | None = None,
 ) -> int:
