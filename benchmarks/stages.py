@@ -7,9 +7,11 @@
   open + every TopicView through the read model, in seconds: the open (the
   read model's checkpoint checked against the log), the SQL that reads the
   rows ``topics()`` needs (``ReadModel.load_all``), decoding them
-  (``decode_value``: JSON, timestamps and facts; the ``Figure`` objects
-  apart), filling the tables, and rendering every view, of which the
-  consensus (``find_consensus`` on the same figures) and the range.
+  (``decode_value``: JSON, timestamps and facts; the figure rows apart, and
+  their JSON apart: the rest of a figure row is its ``Figure``, its
+  ``FigureFact`` and two timestamps), filling the tables, and rendering
+  every view, of which the consensus (``find_consensus`` on the same
+  figures) and the range.
 
 Each stage is timed apart in process CPU time (the read model's SQL also
 in wall time, for PostgreSQL's server side) with the collector paused;
@@ -29,7 +31,7 @@ from typing import Any
 
 import orjson
 
-from ledger import Figure, Ledger
+from ledger import Ledger
 from ledger.codec import make_codec
 from ledger.domain.consensus import find_consensus, hull
 from ledger.projections.facts import Facts
@@ -123,17 +125,11 @@ def read_model_stages(target: str, repeat: int = 3) -> dict[str, float]:
             }
 
         spent["decode rows"], tables = _best(decode, repeat)
-        figures_json = [
-            orjson.loads(v)[4] for parts in raw["figure"].values() for v in parts.values()
-        ]
-
-        def figures() -> list[Figure]:
-            return [
-                Figure(lo, hi, lo_open, hi_open, best=best, unit=unit, phrase=phrase, rule=rule)
-                for lo, hi, lo_open, hi_open, best, unit, phrase, rule in figures_json
-            ]
-
-        spent["of which Figure objects"], _ = _best(figures, repeat)
+        texts = [v for parts in raw["figure"].values() for v in parts.values()]
+        spent["of which figure rows"], _ = _best(
+            lambda: [decode_value("figure", v) for v in texts], repeat
+        )
+        spent["of which their JSON"], _ = _best(lambda: [orjson.loads(v) for v in texts], repeat)
 
         def render() -> Any:
             reader = Reader(Facts(_Decoded(tables)))

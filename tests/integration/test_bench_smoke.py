@@ -185,7 +185,7 @@ def test_the_stage_probes_time_each_stage_and_the_grow_probe_outgrows_the_read_m
     assert set(costs) == {"read", "decode", "fold", "render"}
     assert all(us > 0 for us in costs.values())
     found = read_model_stages(str(path), repeat=1)
-    for stage in ("open", "sql", "decode rows", "of which Figure objects", "render every view"):
+    for stage in ("open", "sql", "decode rows", "of which figure rows", "render every view"):
         assert found[stage] >= 0, stage
     assert found["of which consensus"] > 0
     assert found["topics"] > 0
