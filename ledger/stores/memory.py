@@ -32,6 +32,17 @@ class MemoryStore(Store):
         self._tree = CompactRange()
         self._lock = threading.RLock()
 
+    def read_only_view(self) -> MemoryStore:
+        """A read-only store on the same rows, as a reader in another process sees a file."""
+        view = MemoryStore(self.url, self.clock, read_only=True)
+        view._rows, view._ids, view._tree, view._lock = (
+            self._rows,
+            self._ids,
+            self._tree,
+            self._lock,
+        )
+        return view
+
     def head(self) -> int:
         return len(self._rows)
 

@@ -6,11 +6,11 @@ A new store passes the same suite the project's own stores pass::
     from ledger.testing.contract import StoreContract
 
     class TestMyStore(StoreContract):
-        def open_store(self, name, clock):
+        def open_store(self, name, clock, *, read_only=False):
             # Open (creating it if needed) the store called name; opening the
             # same name again must open the same storage (a reopen, or another
-            # process's view of it).
-            return MyStore(self.place / f"{name}.mine", clock=clock)
+            # process's view of it), read-only when asked.
+            return MyStore(self.place / f"{name}.mine", clock=clock, read_only=read_only)
 
 ``self.place`` is a fresh directory per test (pytest's ``tmp_path``). The
 suite drives the store through the ``Ledger`` as users do, and directly
@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import abc
 import hashlib
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -38,11 +40,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from ledger.codec import StoredRow
 from ledger.domain.events import ClaimMade, ClaimRetracted, Event, FigureReported
 from ledger.errors import (
     ConcurrencyError,
     DuplicateEvent,
     RecordTooLarge,
+    StoreError,
+    StoreUnavailable,
     UnknownClaim,
     ValidationError,
 )
@@ -126,8 +131,12 @@ class StoreContract(abc.ABC):
     place: Path
 
     @abc.abstractmethod
-    def open_store(self, name: str, clock: Clock | None) -> Store:
-        """Open (creating if needed) the store called name; the same name, the same storage."""
+    def open_store(self, name: str, clock: Clock | None, *, read_only: bool = False) -> Store:
+        """Open (creating if needed) the store called name; the same name, the same storage.
+
+        With ``read_only``, a store on the same storage that only reads (and
+        refuses appends with ``StoreUnavailable``).
+        """
 
     def damage_read_model(self, name: str, how: str) -> None:  # noqa: B027 - optional hook
         """Damage the read model of the store called name as DAMAGE's ``how`` says; optional."""
@@ -361,6 +370,85 @@ class StoreContract(abc.ABC):
         assert list(lg.store.read_positions([2, 3, 6])) == [rows[1], rows[2], rows[5]]
         assert list(lg.store.read_positions([])) == []
         assert list(store.reopen().store.read_positions([1])) == [rows[0]]
+
+    # -- read-only stores, consistent reads, admission --------------------------
+
+    def test_a_read_only_store_reads_the_log_and_refuses_appends(self) -> None:
+        store = self.opened()
+        lg = store.ledger
+        lg.extend([topic(), figure(1), claim(2)])
+        rows, edge = list(lg.rows()), lg.store.tree()
+        reader = self.open_store(store.name, None, read_only=True)
+        try:
+            assert reader.read_only
+            assert (reader.head(), list(reader.read()), reader.tree().root()) == (
+                3,
+                rows,
+                edge.root(),
+            )
+            assert reader.find([rows[1].event_id]) == {rows[1].event_id: rows[1]}
+            assert reader.unrepaired() is None
+            more = lg.codec.encode(4, describe(), lg.store.clock())
+            with pytest.raises(StoreUnavailable, match="read-only"):
+                reader.write([more], 3)
+            # What the writable ledger appends later, the read-only store sees.
+            lg.append(describe())
+            assert reader.head() == 4
+        finally:
+            reader.close()
+        assert list(lg.rows())[:3] == rows
+        assert lg.head == 4
+
+    def test_reading_holds_one_state_while_another_writer_appends(self) -> None:
+        store = self.opened()
+        lg = store.ledger
+        lg.extend([topic(), figure(1)])
+        other = store.open_another()
+        appended = threading.Event()
+
+        def append() -> None:
+            other.append(figure(2, source="src/b"))
+            appended.set()
+
+        writer = threading.Thread(target=append)
+        reader = self.open_store(store.name, None, read_only=True)
+        try:
+            with reader.reading():
+                head, edge = reader.head(), reader.tree()
+                writer.start()
+                appended.wait(0.5)  # a store whose readers block writers never sets it here
+                time.sleep(0.1)
+                rows = list(reader.read())
+                assert (reader.head(), reader.tree().root()) == (head, edge.root())
+                assert len(rows) == head == 2
+                assert root([bytes.fromhex(r.hash) for r in rows]) == edge.root()
+            writer.join(30)
+            assert appended.is_set()
+            assert reader.head() == 3
+        finally:
+            reader.close()
+
+    def test_rows_that_do_not_follow_the_head_or_repeat_an_event_id_are_refused_whole(
+        self,
+    ) -> None:
+        lg = self.opened().ledger
+        lg.append(topic())
+        clock = lg.store.clock
+        second, third = (lg.codec.encode(p, e, clock()) for p, e in ((2, figure(1)), (3, claim(2))))
+        bad_batches: list[tuple[list[StoredRow], type[Exception]]] = [
+            ([second, attrs.evolve(third, position=4)], StoreError),  # a gap
+            ([attrs.evolve(second, position=1)], StoreError),  # the head's own position
+            ([second, attrs.evolve(third, event_id=second.event_id)], DuplicateEvent),
+            ([second, attrs.evolve(third, hash=third.hash.upper())], StoreError),
+            ([attrs.evolve(second, hash="ab")], StoreError),
+        ]
+        for rows, error in bad_batches:
+            with pytest.raises(error):
+                lg.store.write(rows, 1)
+            assert lg.store.head() == 1
+        assert lg.store.tree().size == 1
+        assert lg.store.write([second, third], 1)
+        assert lg.store.head() == 3
 
     # -- against a list model ---------------------------------------------------
 

@@ -58,17 +58,18 @@ class TestMemoryStore(StoreContract):
     def _stores(self) -> None:
         self.stores: dict[str, MemoryStore] = {}
 
-    def open_store(self, name: str, clock: Clock | None) -> Store:
+    def open_store(self, name: str, clock: Clock | None, *, read_only: bool = False) -> Store:
         if name not in self.stores:
             self.stores[name] = MemoryStore(**({"clock": clock} if clock else {}))
-        return self.stores[name]
+        shared = self.stores[name]
+        return shared.read_only_view() if read_only else shared
 
 
 class TestJsonlStore(StoreContract):
     """JSON Lines, its read model in a side file."""
 
-    def open_store(self, name: str, clock: Clock | None) -> Store:
-        return open_store(str(self.place / f"{name}.jsonl"), clock=clock)
+    def open_store(self, name: str, clock: Clock | None, *, read_only: bool = False) -> Store:
+        return open_store(str(self.place / f"{name}.jsonl"), clock=clock, read_only=read_only)
 
     def damage_read_model(self, name: str, how: str) -> None:
         side = self.place / f"{name}.jsonl.readmodel"
@@ -84,8 +85,8 @@ class TestJsonlStore(StoreContract):
 class TestSQLiteStore(StoreContract):
     """SQLite, its read model in the ledger's own file."""
 
-    def open_store(self, name: str, clock: Clock | None) -> Store:
-        return open_store(str(self.place / f"{name}.db"), clock=clock)
+    def open_store(self, name: str, clock: Clock | None, *, read_only: bool = False) -> Store:
+        return open_store(str(self.place / f"{name}.db"), clock=clock, read_only=read_only)
 
     def damage_read_model(self, name: str, how: str) -> None:
         # The read model shares the log's file: no file of its own to remove.
@@ -102,8 +103,8 @@ class TestPostgresStore(StoreContract):
     def _url(self, name: str) -> str:
         return f"{self.base}{'&' if '?' in self.base else '?'}ledger={name}"
 
-    def open_store(self, name: str, clock: Clock | None) -> Store:
-        return open_store(self._url(name), clock=clock)
+    def open_store(self, name: str, clock: Clock | None, *, read_only: bool = False) -> Store:
+        return open_store(self._url(name), clock=clock, read_only=read_only)
 
     def damage_read_model(self, name: str, how: str) -> None:
         statement = POSTGRES_DAMAGE.get(how, POSTGRES_DAMAGE["drop the checkpoint"])
