@@ -21,6 +21,7 @@ from ledger.codec import StoredRow, make_codec
 from ledger.merkle import CompactRange, leaf_hash
 from ledger.stores.follow import follow
 from ledger.stores.postgres import PostgresStore, split_url
+from tests.integration.writer_child import read_while_writing
 from tests.pg_server import PostgresServer, with_ledger
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -133,11 +134,19 @@ def test_eight_writers_and_a_follower_see_every_record_once_in_order(postgres_ur
     writers = [SPAWN.Process(target=_writer, args=(url, n, go, acks)) for n in names]
     for proc in writers:
         proc.start()
+    views = SPAWN.Queue()
+    reader = SPAWN.Process(target=read_while_writing, args=(url, 8.0, views))
+    reader.start()
     with Follower(url, poll_interval=0.5) as follower:
         go.set()
         results = dict(acks.get(timeout=180) for _ in writers)
         for proc in writers:
             proc.join(timeout=60)
+        checked = views.get(timeout=120)
+        reader.join(timeout=60)
+        assert not isinstance(checked, str), checked
+        assert checked[1] == [], f"views that were not a replay of the log at {checked[1]}"
+        assert checked[0] > 0, "the reader never read a view while the log stood still"
         failed = {n: r for n, r in results.items() if isinstance(r, str)}
         assert not failed, "\n".join(failed.values())
         assert [p.exitcode for p in writers] == [0] * WRITERS

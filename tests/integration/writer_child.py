@@ -18,10 +18,12 @@ import random
 import selectors
 import subprocess
 import sys
+import time
+import traceback
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ledger import ClaimMade, Event, Figure, FigureReported, Ledger, LedgerView
 from ledger.merkle import root
@@ -84,6 +86,33 @@ class Writer:
             pairs = (item.split(":", 1) for item in line.decode().split())
             batches.append([(int(position), event_id) for position, event_id in pairs])
         return batches
+
+
+def read_while_writing(url: str, seconds: float, results: Any) -> None:
+    """A reader process: while writers append, check each view it reads against a replay.
+
+    A view counts when the head did not move while it was read; results gets
+    (views checked, positions whose views differed from the replay), or a
+    traceback.
+    """
+    try:
+        checked, wrong = 0, []
+        deadline = time.monotonic() + seconds
+        with Ledger.open(url) as lg:
+            while time.monotonic() < deadline:
+                before = lg.position
+                topics, propositions = lg.topics(), lg.propositions()
+                if lg.position != before or not before:
+                    continue
+                events = [r.event for r in lg.records() if r.position <= before]
+                replay = LedgerView.replay(events)
+                if (replay.topics(), replay.propositions()) != (topics, propositions):
+                    wrong.append(before)
+                checked += 1
+        results.put((checked, wrong))
+    except BaseException:
+        results.put(traceback.format_exc())
+        raise
 
 
 def check_log(url: str, acked: dict[str, int]) -> int:
