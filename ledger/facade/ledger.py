@@ -73,8 +73,8 @@ class Ledger(LedgerView):
         self._tune_gc = tune_gc
         self._keeper = Keeper(store, self.codec, writable=not store.read_only)
         super().__init__(self._keeper.reader)
-        with self._collector():
-            self._current()
+        # The read model is checked (and caught up or rebuilt) by the first
+        # query or write, not here: opening to append, verify or prove costs nothing.
 
     @classmethod
     def open(
@@ -106,7 +106,8 @@ class Ledger(LedgerView):
             with self.store.reading():
                 if self._keeper.current():
                     return
-            self._keeper.repair()
+            with self._collector():
+                self._keeper.repair()
         with self.store.reading():
             if self._keeper.current():
                 return
