@@ -167,7 +167,7 @@ LAYERS: dict[str, set[str]] = {
         "facade",
         "present",
     },
-    "testing": {"errors", "domain", "codec", "projections", "stores", "facade", "events"},
+    "testing": {"errors", "merkle", "domain", "codec", "projections", "stores", "facade", "events"},
 }
 
 
