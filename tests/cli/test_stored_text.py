@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from ledger.present.text import html_text, json_text, visible
 from tests.cli.conftest import Run
 from tests.cli.hostile import ATTACKS, HOSTILE, QUAL, TOPIC, hostile_ledger, raw_controls
 
@@ -110,3 +113,25 @@ def test_recording_commands_echo_no_raw_control_character(run: Run, tmp_path: Pa
     )  # fmt: skip
     _clean(result.stdout)
     assert "sol\\x1b[2Jdiers\\u202e" in result.stdout
+
+
+# -- the sanitiser itself (ledger/present/text.py) -----------------------------------
+
+any_text = st.text(st.characters(codec=None, categories=None, exclude_categories=()))
+
+
+@given(any_text)
+def test_json_text_is_the_same_data_with_nothing_raw(text: str) -> None:
+    document = json.dumps({"t": text, "n": [text]}, ensure_ascii=False)
+    safe = json_text(document)
+    assert raw_controls(safe) == []
+    assert json.loads(safe) == {"t": text, "n": [text]}
+
+
+@given(any_text)
+def test_visible_and_html_text_leave_nothing_raw_and_keep_the_rest(text: str) -> None:
+    assert raw_controls(visible(text)) == []
+    assert raw_controls(html_text(text)) == []
+    safe = "".join(c for c in text if not raw_controls(c))
+    assert visible(safe) == safe  # text with nothing to escape is shown as it is
+    assert visible(visible(text)) == visible(text)  # escaping twice changes nothing more
