@@ -24,7 +24,7 @@ def published() -> Checkpoint:
 
 def test_the_seed_ledger_verifies_clean_against_the_published_checkpoint() -> None:
     checkpoint = published()
-    assert checkpoint.origin == "claims-ledger/kursk-north-korean-pows"
+    assert checkpoint.origin == "claims-ledger/kursk-north-korean-pows/c2eb7003e37c"
     report = verify_url(str(SEED), checkpoint)
     assert report.ok, report.summary()
     assert (report.size, report.root) == (checkpoint.size, checkpoint.root)

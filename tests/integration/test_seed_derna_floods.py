@@ -56,7 +56,7 @@ def test_the_seed_ledger_rebuilds_byte_for_byte(tmp_path: Path) -> None:
 
 def test_the_seed_ledger_verifies_against_the_published_checkpoint() -> None:
     checkpoint = published()
-    assert checkpoint.origin == "claims-ledger/derna-floods"
+    assert checkpoint.origin == "claims-ledger/derna-floods/50741b040e86"
     report = verify_url(str(WIRE), checkpoint)
     assert report.ok, report.summary()
     with ledger.Ledger.open(str(WIRE)) as lg:
