@@ -30,7 +30,7 @@ def not_canonical(text: str, canonical: bytes) -> str:
     return f"at byte {at} the text has {shown(stored)} where canonical JSON has {shown(canonical)}"
 
 
-def repeated_key(text: str) -> str | None:
+def repeated_key(text: str | bytes) -> str | None:
     """A key that some object of the JSON text holds twice, None if none does."""
     found: list[str] = []
 

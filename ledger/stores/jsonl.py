@@ -141,7 +141,6 @@ class JsonlStore(Store):
         return SQLiteModel(
             name,
             self._side_session,
-            _side_transaction,
             lambda: self._side is not None or os.path.exists(self._side_path),
             None if self.read_only else self._discard_side,
         )
@@ -227,7 +226,7 @@ class JsonlStore(Store):
     def _write_model(self, model: ModelWrite) -> bool:
         """The read model's changes, stored beside the log while the writer still holds it."""
         try:
-            with self._side_session("write the read model") as conn, _side_transaction(conn):
+            with self._side_session("write the read model") as conn, sqlfiles.immediate(conn):
                 return store_model_write(conn, model, self._edge)
         except StoreError as exc:
             # The records are stored: a read model left behind is caught up on the next open.
@@ -544,18 +543,6 @@ def _open_side(path: str, *, read_only: bool) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
-
-
-@contextlib.contextmanager
-def _side_transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def _pwrite_all(fd: int, data: bytes, offset: int | None) -> None:

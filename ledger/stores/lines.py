@@ -11,13 +11,13 @@ re-encoded, so that the leaf bytes verify hashes are the stored bytes.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import orjson
 
 from ledger.codec import MAX_RECORD_BYTES, StoredRow
+from ledger.codec.canonical import repeated_key
 from ledger.errors import CorruptLog
 from ledger.merkle import HASH_SIZE
 
@@ -101,11 +101,11 @@ def _data_text(line: bytes, obj: dict[str, Any], number: int) -> str:
         # The usual case, checked in C: the text is the canonical JSON of its value.
         if text == orjson.dumps(obj["data"], option=orjson.OPT_SORT_KEYS):
             return text.decode()
-        repeated = _repeated_key(line)
+        repeated = repeated_key(line)
         if repeated is not None:
             raise CorruptLog(f"the key {repeated!r} is repeated", **where)
         return text.decode()
-    repeated = _repeated_key(line)
+    repeated = repeated_key(line)
     if repeated is not None:
         raise CorruptLog(f"the key {repeated!r} is repeated", **where)
     raise CorruptLog(
@@ -113,22 +113,3 @@ def _data_text(line: bytes, obj: dict[str, Any], number: int) -> str:
         "no spaces): its stored bytes are not its record's",
         **where,
     )
-
-
-def _repeated_key(text: bytes) -> str | None:
-    """The first key that an object of the JSON text gives twice, or None."""
-    found: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys: set[str] = set()
-        for key, _ in items:
-            if key in keys and not found:
-                found.append(key)
-            keys.add(key)
-        return dict(items)
-
-    try:
-        json.loads(text, object_pairs_hook=pairs)
-    except (ValueError, RecursionError):
-        return None
-    return found[0] if found else None

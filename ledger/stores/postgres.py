@@ -39,7 +39,7 @@ from ledger.errors import (
     StoreError,
     StoreUnavailable,
 )
-from ledger.merkle import HASH_SIZE, CompactRange
+from ledger.merkle import CompactRange
 from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.follow import check_follow_args
@@ -51,6 +51,7 @@ from ledger.stores.readmodel import (
     ModelReadOnly,
     ModelWrite,
     ReadModel,
+    checkpoint_of,
 )
 from ledger.stores.urls import ledger_schema, redact, split_url
 
@@ -552,17 +553,7 @@ class _PostgresModel(ReadModel):
                 self._scope,
             ).fetchone()
         )
-        if found is None:
-            return None
-        version, position, blob = found
-        blob = bytes(blob)
-        if len(blob) % HASH_SIZE:
-            raise ModelDamaged("the read model's checkpoint is damaged")
-        hashes = [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
-        try:
-            return ModelCheckpoint(int(version), CompactRange(int(position), hashes))
-        except InvalidProof as exc:
-            raise ModelDamaged(f"the read model's checkpoint is damaged: {exc}") from None
+        return None if found is None else checkpoint_of(*found)
 
     def load(self, table: str, parts: Collection[str]) -> dict[str, dict[str, str]]:
         wanted = list(parts)

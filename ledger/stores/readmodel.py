@@ -27,7 +27,7 @@ import attrs
 
 from ledger.errors import InvalidProof, StoreError
 from ledger.merkle import HASH_SIZE, CompactRange
-from ledger.stores.sqlfiles import is_read_only
+from ledger.stores.sqlfiles import immediate, is_read_only
 
 __all__ = [
     "MODEL_TABLES",
@@ -38,6 +38,7 @@ __all__ = [
     "ModelWrite",
     "ReadModel",
     "SQLiteModel",
+    "checkpoint_of",
     "retire_snapshot",
     "store_model_write",
 ]
@@ -160,12 +161,20 @@ def _edge_blob(edge: CompactRange) -> bytes:
     return b"".join(edge.hashes)
 
 
-def _edge(position: object, blob: object) -> CompactRange:
-    if type(position) is not int or not isinstance(blob, bytes) or len(blob) % HASH_SIZE:
+def checkpoint_of(version: object, position: object, blob: object) -> ModelCheckpoint:
+    """A checkpoint row read back (any store); ModelDamaged when it does not hold together."""
+    if isinstance(blob, memoryview):
+        blob = bytes(blob)
+    if (
+        type(version) is not int
+        or type(position) is not int
+        or not isinstance(blob, bytes)
+        or len(blob) % HASH_SIZE
+    ):
         raise ModelDamaged("the read model's checkpoint is damaged")
     hashes = [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
     try:
-        return CompactRange(position, hashes)
+        return ModelCheckpoint(version, CompactRange(position, hashes))
     except InvalidProof as exc:
         raise ModelDamaged(f"the read model's checkpoint is damaged: {exc}") from None
 
@@ -203,13 +212,11 @@ class SQLiteModel(ReadModel):
         self,
         name: str,
         session: Callable[[str], AbstractContextManager[sqlite3.Connection]],
-        transaction: Callable[[sqlite3.Connection], AbstractContextManager[None]],
         exists: Callable[[], bool] = lambda: True,
         discard: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self._session = session
-        self._transaction = transaction
         # A side file not made yet holds no rows; reading must not make it.
         self._exists = exists
         # A side file may be removed whole before a rebuild (it may not even be SQLite).
@@ -251,10 +258,7 @@ class SQLiteModel(ReadModel):
             ).fetchone()
         if found is None:
             return None
-        version, position, blob = found
-        if type(version) is not int:
-            raise ModelDamaged("the read model's version is damaged")
-        return ModelCheckpoint(version, _edge(position, blob))
+        return checkpoint_of(*found)
 
     def load(self, table: str, parts: Collection[str]) -> dict[str, dict[str, str]]:
         wanted = list(parts)
@@ -298,7 +302,7 @@ class SQLiteModel(ReadModel):
     ) -> bool:
         if reset and self._discard is not None:
             self._discard()
-        with self._writing() as conn, self._transaction(conn):
+        with self._writing() as conn, immediate(conn):
             found = conn.execute(
                 "SELECT position FROM model_meta WHERE name = ?", (self.name,)
             ).fetchone()

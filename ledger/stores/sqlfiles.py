@@ -12,11 +12,21 @@ by their message.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+from collections.abc import Iterator
 from urllib.parse import quote
 
-__all__ = ["connect", "is_busy", "is_conversion", "is_corrupt", "is_read_only", "primary_code"]
+__all__ = [
+    "connect",
+    "immediate",
+    "is_busy",
+    "is_conversion",
+    "is_corrupt",
+    "is_read_only",
+    "primary_code",
+]
 
 _BUSY = frozenset((sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED))
 _CORRUPT = frozenset((sqlite3.SQLITE_CORRUPT,))
@@ -90,3 +100,16 @@ def _open(target: str, timeout: float) -> sqlite3.Connection:
         check_same_thread=False,
         uri=target.startswith("file:"),
     )
+
+
+@contextlib.contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -192,7 +192,7 @@ class SQLiteStore(Store):
             yield from rows
 
     def model(self, name: str) -> ReadModel | None:
-        return SQLiteModel(name, self._session, _transaction)
+        return SQLiteModel(name, self._session)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -236,7 +236,7 @@ class SQLiteStore(Store):
         values = [
             (r.position, r.event_id, r.type, r.schema, r.recorded_at, r.data, r.hash) for r in rows
         ]
-        with self._session("append") as conn, _transaction(conn):
+        with self._session("append") as conn, sqlfiles.immediate(conn):
             head = _head(conn)
             if head != expected_head:
                 raise ConcurrencyError(expected_head, head)
@@ -350,7 +350,7 @@ class SQLiteStore(Store):
                 # The read model's rows land all over their table: a larger page
                 # cache keeps the pages of a batch in memory (SQLite's default is 2 MiB).
                 conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
-                with _transaction(conn):
+                with sqlfiles.immediate(conn):
                     self._create_tables(conn)
                     size, head = _load_edge(conn).size, _head(conn)
                     _check_edge(size, head)
@@ -415,19 +415,6 @@ class SQLiteStore(Store):
             if not sqlfiles.is_conversion(exc):
                 raise
         raise _undecodable(conn, after)
-
-
-@contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def _head(conn: sqlite3.Connection) -> int:
