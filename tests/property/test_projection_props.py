@@ -267,6 +267,14 @@ def oracle(fresh: Sequence[Said]) -> Expected | None:
     )
 
 
+def within(estimate: Number | None, span: Span | None) -> bool:
+    """Whether an estimate lies in the closure of the interval, exactly."""
+    if estimate is None or span is None:
+        return True
+    x = Fraction(estimate)
+    return (span.low is None or x >= span.low) and (span.high is None or x <= span.high)
+
+
 def same_kind(found: Number | None, exact: Fraction | int | None) -> bool:
     """An int exactly when the whole-number rule made the exact estimate one."""
     return found is None or (type(found) is int) == isinstance(exact, int)
@@ -292,12 +300,14 @@ def check_consensus(found: Consensus | None, expected: Expected | None) -> None:
     assert (None if found.interval is None else span_of(found.interval)) == expected.span
     assert close(found.estimate, expected.estimate), (found.estimate, expected.estimate)
     assert same_kind(found.estimate, expected.estimate), (found.estimate, expected.estimate)
+    assert within(found.estimate, expected.span)
     assert len(found.camps) == len(expected.camps)
     for camp, want in zip(found.camps, expected.camps, strict=True):
         assert span_of(camp.interval) == want.span
         assert camp.supporters == want.supporters
         assert close(camp.estimate, want.estimate), (camp.estimate, want.estimate)
         assert same_kind(camp.estimate, want.estimate), (camp.estimate, want.estimate)
+        assert within(camp.estimate, want.span)
 
 
 # -- freshness, from scratch -----------------------------------------------------------

@@ -716,3 +716,13 @@ def test_a_whole_estimate_rounds_the_exact_midpoint_of_a_figure() -> None:
     # The midpoint of [1, 2**55 + 4] is 2**54 + 2.5 exactly, which rounds to even 2**54 + 2;
     # as a float it is already 2**54 + 4.
     assert consensus(fig(1, 2**55 + 4)).estimate == 2**54 + 2
+
+
+def test_a_float_estimate_stays_inside_an_int_end_a_float_cannot_hold() -> None:
+    # Not whole (one bound is a float), so the estimate is a float; the median 2**54 is
+    # clamped to the high 2**54 - 1, which no float holds: the nearest float above,
+    # 2**54, lies outside the interval. 2**54 - 2 is the nearest float inside it.
+    found = consensus(fig(0, 2**54 - 1, rule="wikimpacts-2024:over"), fig(0, 2.0**55))
+    assert found.interval == Interval(0, 2**54 - 1)
+    assert found.estimate is not None
+    assert found.estimate in Interval(0, 2**54 - 1)
