@@ -401,13 +401,21 @@ class Ledger(LedgerView):
         """The tree size and Merkle root of the log now, from the store's right edge."""
         return tamper.checkpoint(self.store)
 
-    def prove(self, position: int, size: int | None = None) -> Receipt:
-        """An inclusion receipt for the record at position in the tree of size (default: head)."""
-        return tamper.prove(self.store, position, size)
+    def prove(self, position: int, size: int | None = None, origin: str | None = None) -> Receipt:
+        """An inclusion receipt for the record at position in the tree of size (default: head).
 
-    def prove_consistency(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
-        """A proof that the log of old_size is a prefix of the log of new_size (default: head)."""
-        return tamper.prove_consistency(self.store, old_size, new_size)
+        ``origin`` names the checkpoint the receipt is for (default: the ledger's own).
+        """
+        return tamper.prove(self.store, position, size, origin)
+
+    def prove_consistency(
+        self, old_size: int, new_size: int | None = None, origin: str | None = None
+    ) -> ConsistencyProof:
+        """A proof that the log of old_size is a prefix of the log of new_size (default: head).
+
+        ``origin`` names the checkpoints it joins (default: the ledger's own).
+        """
+        return tamper.prove_consistency(self.store, old_size, new_size, origin)
 
     def verify(self, checkpoint: Checkpoint | None = None) -> VerifyReport:
         """Recompute every leaf and the root; report the first fault, never raise on tampering."""
