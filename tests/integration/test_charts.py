@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import math
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,14 @@ from ledger import (
     TopicDefined,
     parse_figure,
 )
-from ledger.present.charts import fmt_number, nice_ticks, plot_timeline, plot_topic, topic_chart
+from ledger.present.charts import (
+    fmt_number,
+    log_ticks,
+    nice_ticks,
+    plot_timeline,
+    plot_topic,
+    topic_chart,
+)
 from ledger.projections.timeline import topic_timeline
 from ledger.stores.memory import MemoryStore
 
@@ -273,3 +281,161 @@ def test_controls_in_stored_text_are_drawn_as_visible_escapes(tmp_path: Path) ->
     assert "a\\x1b[2Jb\\u202ec\\x00d" in svg
     assert "\x1b" not in svg
     assert "\u202e" not in svg
+
+
+# -- freshness, splits, bounds and the log axis (issue 12) --------------------------------
+
+DERNA_EVENTS = ROOT / "seeds" / "derna-floods.events.jsonl"
+
+
+@pytest.fixture(scope="module")
+def derna() -> Ledger:
+    lg = Ledger(MemoryStore())
+    lg.import_events(DERNA_EVENTS)
+    return lg
+
+
+def _values(*values: int | float) -> Ledger:
+    """One source per value, each stating it exactly."""
+    lg = Ledger(MemoryStore())
+    for i, value in enumerate(values):
+        lg.append(
+            FigureReported(
+                claim_id=f"c{i}",
+                topic="t/span",
+                source=f"s{i}",
+                figure=Figure(value, value, unit="people"),
+                stated_at=date(2025, 1, 1),
+            )
+        )
+    return lg
+
+
+def test_a_bound_gives_no_best_to_draw(seed: Ledger) -> None:
+    chart = topic_chart(seed.topic(CASUALTIES))
+    ukraine = next(b for b in chart.bars if b.source == "ukraine")  # "more than 3,000"
+    assert ukraine.best is None  # not the midpoint 3,501: a bound states a limit
+    nis = next(b for b in chart.bars if b.source == "nis")
+    assert (nis.best, nis.best_given) == (3000, True)
+
+
+def test_stale_figures_are_marked_and_drawn_apart(tmp_path: Path, derna: Ledger) -> None:
+    chart = topic_chart(derna.topic("derna-floods/deaths"))
+    stale = [b.source for b in chart.bars if b.stale]
+    assert stale == [
+        "derna-mayor", "eastern-health-ministry", "eastern-interior-ministry",
+        "gnu-emergency-service", "hamad", "lna", "ocha",
+    ]  # fmt: skip
+    assert not any(b.supporter for b in chart.bars if b.stale)
+    assert chart.window == "3d"
+    pytest.importorskip("matplotlib")
+    from ledger.present.charts import _draw_topic, bar_color
+
+    fig, _ = _draw_topic(chart)
+    ax = fig.axes[0]
+    by_gid = {p.get_gid(): p for p in ax.patches if str(p.get_gid()).startswith("bar-")}
+    mayor, who = by_gid["bar-derna-mayor"], by_gid["bar-who"]
+    assert (mayor.get_hatch(), mayor.get_alpha()) == ("..", 0.45)
+    assert (who.get_hatch(), who.get_alpha()) == (None, 0.9)
+    assert bar_color(next(b for b in chart.bars if b.stale)) == "#a0aec0"
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "stale (older than the window, 3d): left out" in labels
+    svg = plot_topic(chart, tmp_path / "d.svg").path.read_text()
+    assert "stale: left out" in svg  # beside each stale source's name
+    assert "7 stale (window 3d)" in svg
+
+
+def test_a_split_draws_each_camp_as_its_own_band(tmp_path: Path, derna: Ledger) -> None:
+    chart = topic_chart(derna.topic("derna-floods/missing", window=timedelta.max))
+    assert chart.consensus is None
+    assert chart.level == "split"
+    assert chart.consensus_text == "split into 2 camps"
+    assert [(c.span, c.estimate, c.supporters) for c in chart.camps] == [
+        ((10100.0, 10100.0), 10100.0, ("eastern-relief-committee", "libyan-red-crescent")),
+        ((5001.0, 6000.0), 5500.0, ("gnu-emergency-service", "lna")),
+    ]
+    assert {b.source: b.camp for b in chart.bars} == {
+        "eastern-relief-committee": 0, "gnu-emergency-service": 1, "libyan-red-crescent": 0,
+        "lna": 1, "ocha": None, "who": None,
+    }  # fmt: skip
+    pytest.importorskip("matplotlib")
+    svg = plot_topic(chart, tmp_path / "m.svg").path.read_text()
+    for gid in ("camp-1", "camp-2", "camp-1-estimate", "camp-2-estimate"):
+        assert f'id="{gid}"' in svg
+    assert 'id="consensus"' not in svg
+    assert "camp 1 [10,100, 10,100]" in svg
+    assert "camp 2 [5,001, 6,000]" in svg
+
+
+@pytest.mark.parametrize(
+    ("values", "scale"),
+    [
+        ((40, 4_000), "linear"),  # exactly 100 times: two orders of magnitude, not more
+        ((40, 4_001), "log"),
+        ((0, 5, 20_000), "log"),  # zero is left out of the ratio, and drawn at the edge
+        ((-1, 5, 20_000), "linear"),  # a negative value keeps the axis linear
+        ((0, 0), "linear"),
+    ],
+)
+def test_the_axis_is_logarithmic_beyond_two_orders_of_magnitude(
+    values: tuple[int, ...], scale: str
+) -> None:
+    chart = topic_chart(_values(*values).topic("t/span"))
+    assert chart.scale == scale
+    if scale == "log":
+        assert chart.lo > 0
+        assert all(t > 0 for t in chart.ticks)
+        mantissas = {round(math.log10(t) % 1, 9) for t in chart.ticks}
+        assert mantissas <= {0.0, round(math.log10(2), 9), round(math.log10(5), 9)}
+
+
+def test_a_zero_on_a_log_axis_runs_to_its_left_edge() -> None:
+    chart = topic_chart(_values(0, 5, 20_000).topic("t/span"))
+    zero = chart.bars[0]
+    assert (zero.low, zero.high, zero.text) == (chart.lo, chart.lo, "[0, 0]")
+    assert chart.lo < 5
+    assert chart.ticks[0] >= chart.lo
+
+
+def test_log_ticks_are_powers_of_ten() -> None:
+    assert log_ticks(30, 200_000) == (100, 1_000, 10_000, 100_000)
+    assert log_ticks(3, 700) == (5, 10, 20, 50, 100, 200, 500)
+    assert len(log_ticks(1, 1e30)) <= 7
+
+
+def test_matplotlib_draws_a_log_axis_when_the_figures_span_it(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from ledger.present.charts import _draw_topic
+
+    chart = topic_chart(_values(12, 250, 90_000).topic("t/span"))
+    fig, _ = _draw_topic(chart)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert chart.ticks == (10, 100, 1_000, 10_000, 100_000)
+    labels = ["10", "100", "1,000", "10,000", "100,000"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == labels
+    assert "(log scale)" in ax.get_xlabel()
+    svg = plot_topic(chart, tmp_path / "l.svg").path.read_text()
+    assert "10,000" in svg
+    linear, _ = _draw_topic(topic_chart(_values(100, 9_000).topic("t/span")))
+    assert linear.axes[0].get_xscale() == "linear"
+
+
+def test_the_timeline_chart_takes_a_log_axis_too(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from ledger.present.charts import _draw_timeline
+
+    lg = _values(12)
+    lg.append(
+        FigureReported(
+            claim_id="late",
+            topic="t/span",
+            source="s9",
+            figure=Figure(50_000, 60_000, unit="people"),
+            stated_at=date(2025, 1, 3),
+        )
+    )
+    steps = topic_timeline(lg.records(), "t/span", order="stated")
+    fig = _draw_timeline(steps, title="Span", unit="people")
+    assert fig.axes[0].get_yscale() == "log"
+    plot_timeline(steps, tmp_path / "t.png", title="Span", unit="people")
