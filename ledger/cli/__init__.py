@@ -24,7 +24,7 @@ def cli() -> None:
 
 
 # Submodules decorate `cli`, so they are imported after it exists.
-for _name in ("store", "record", "read", "charts_cmd", "export"):
+for _name in ("store", "record", "read", "history", "charts_cmd", "export"):
     importlib.import_module(f"ledger.cli.{_name}")
 
 # Written by other engineers; the package must import while they do not exist yet.

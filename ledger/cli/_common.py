@@ -9,17 +9,18 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 
 from ledger.codec import format_timestamp, parse_timestamp
-from ledger.errors import ImportFailed, LedgerError, StoreUnavailable
+from ledger.domain.durations import parse_window
+from ledger.errors import ImportFailed, InvalidEvent, LedgerError, StoreUnavailable
 from ledger.facade import Ledger, LedgerView
 from ledger.present.text import json_text, terminal
+from ledger.stores.urls import file_of, redact
 
 __all__ = [
     "AsOf",
@@ -27,6 +28,7 @@ __all__ = [
     "LedgerCommand",
     "LedgerGroup",
     "Moment",
+    "WindowType",
     "as_of_json",
     "as_of_option",
     "console",
@@ -35,9 +37,9 @@ __all__ = [
     "json_option",
     "open_ledger",
     "removed_on_error",
-    "shown",
     "store_argument",
     "view_of",
+    "window_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,11 +105,13 @@ class LedgerCommand(click.Command):
         except LedgerError as exc:
             message = _describe(exc)
             store = ctx.params.get("store")
+            url = store if isinstance(store, str) else None
             # Say where: the store, unless the message already names it (or a file's lines).
-            named = isinstance(exc, ImportFailed) or not isinstance(store, str) or store in message
-            if not named:
-                message = f"{store}: {message}"
-            raise CliError(shown(message)) from exc
+            named = isinstance(exc, ImportFailed) or url is None or url in message
+            # Each part redacted on its own, so that a password's end is not taken for the
+            # end of a URL ("?password=secret: cannot connect").
+            where = "" if named else f"{redact(url or '', url)}: "
+            raise CliError(where + redact(message, url)) from exc
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise CliError(f"{where}{exc.strerror or exc}") from exc
@@ -122,7 +126,7 @@ class LedgerCommand(click.Command):
 
 def _where(ctx: click.Context) -> str:
     store = ctx.params.get("store")
-    return f"{shown(store)}: " if isinstance(store, str) else ""
+    return f"{redact(store, store)}: " if isinstance(store, str) else ""
 
 
 class LedgerGroup(click.Group):
@@ -171,22 +175,6 @@ def emit_json(payload: Any, *, indent: int | None = 2) -> None:
 # -- stores ---------------------------------------------------------------
 
 
-def shown(text: str) -> str:
-    """Text fit to print: the password of every URL in it is replaced by ***."""
-    # postgresql://user:secret@host/db must not end up in terminals and logs.
-    return re.sub(r"\b([a-z][a-z0-9+.-]*://[^/@:\s]*):[^/@\s]*@", r"\1:***@", text)
-
-
-def file_of(url: str) -> Path | None:
-    """The file a store URL names, or None for memory:// and servers."""
-    if url.startswith("sqlite://"):
-        # As open_store reads it: sqlite:///rel.db is relative, sqlite:////abs.db absolute.
-        return Path(url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url[9:])
-    if "://" in url:
-        return None
-    return Path(url)
-
-
 @contextmanager
 def removed_on_error(url: str) -> Iterator[None]:
     """If the block fails, delete the store file (and its side files) that it created."""
@@ -205,17 +193,26 @@ def removed_on_error(url: str) -> Iterator[None]:
 
 
 @contextmanager
-def open_ledger(url: str, *, create: bool = False) -> Iterator[Ledger]:
+def open_ledger(url: str, *, create: bool = False, read_only: bool = False) -> Iterator[Ledger]:
     """Open a store; unless create, a file store that does not exist is an error.
 
     A store this call creates is removed again if the command fails, so a
-    refused import or a bad figure leaves no empty ledger behind.
+    refused import or a bad figure leaves no empty ledger behind. A command
+    that only reads opens the store ``read_only``: it writes nothing, not even
+    a read model (the facade folds in memory when the stored one is behind).
     """
     path = file_of(url)
     if not create and path is not None and not path.exists():
         raise StoreUnavailable(f"{url}: no such ledger (create one with `ledger init {url}`)")
     if path is not None and path.is_dir():
         raise StoreUnavailable(f"{url}: is a directory, not a ledger file")
+    if read_only:
+        lg = Ledger.open(url, read_only=True)
+        try:
+            yield lg
+        finally:
+            lg.close()
+        return
     with removed_on_error(url):
         lg = Ledger.open(url)
         try:
@@ -272,6 +269,44 @@ def as_of_option(func: F) -> F:
     )(func)
 
 
+class WindowType(click.ParamType):  # type: ignore[type-arg]
+    """A freshness window: 3d, 12h, 90m, 1d12h, 2w, an ISO 8601 duration (P3D), or none.
+
+    ``none`` is ``timedelta.max``: every topic's own window is set aside and
+    no figure is stale (DESIGN §4 Freshness).
+    """
+
+    name = "DURATION"
+
+    def __init__(self, *, none: timedelta | None = timedelta.max) -> None:
+        self.none = none
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, timedelta):
+            return value
+        text = str(value)
+        if text.strip().lower() == "none":
+            return self.none
+        if len(text) > 64:  # no duration is this long; do not echo it twice
+            self.fail(f"{text[:20]!r}…: not a duration", param, ctx)
+        try:
+            return parse_window(text)
+        except InvalidEvent as exc:
+            # The message already quotes the text; "window:" would repeat the option's name.
+            self.fail(str(exc).removeprefix("window: "), param, ctx)
+
+
+def window_option(func: F) -> F:
+    """--window DURATION: judge freshness under this window instead of each topic's own."""
+    return click.option(
+        "--window",
+        type=WindowType(),
+        default=None,
+        help="Judge freshness under this window (3d, 12h, 90m, 1d12h or ISO 8601 such as P3D) "
+        "instead of each topic's own; 'none' sets every topic's window aside.",
+    )(func)
+
+
 def json_option(func: F) -> F:
     """--json: machine-readable output in the documented schema."""
     return click.option(
@@ -298,7 +333,7 @@ def cutoffs(lg: Ledger, as_of: AsOf | None) -> tuple[int, datetime | None]:
     """The (position, stated) bounds --as-of names; a position past the head is an error."""
     if isinstance(as_of, int):
         if as_of > lg.head:
-            raise CliError(f"--as-of {as_of}: {shown(lg.url)} ends at position {lg.head}")
+            raise CliError(f"--as-of {as_of}: {redact(lg.url, lg.url)} ends at position {lg.head}")
         return as_of, None
     return lg.head, as_of
 

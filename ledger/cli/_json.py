@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from ledger.codec import Recorded, format_timestamp
+from ledger.domain.durations import format_duration
 from ledger.domain.events import FigureReported
-from ledger.domain.figures import Interval
-from ledger.domain.views import Consensus, CurrentFigure, Dispute, PropositionView, TopicView
+from ledger.domain.figures import Figure, Interval
+from ledger.domain.views import (
+    Camp,
+    Consensus,
+    CurrentFigure,
+    Dispute,
+    HistoryEntry,
+    PropositionView,
+    TopicView,
+)
 from ledger.facade import Ledger, LedgerView
-from ledger.present.report import proposition_disputes
+from ledger.present.words import set_aside
 from ledger.projections.timeline import Step
 
 __all__ = [
+    "camp_json",
     "consensus_json",
     "dispute_json",
     "figure_json",
+    "history_json",
     "interval_json",
-    "proposition_disputes",
     "proposition_json",
     "record_json",
     "step_json",
     "topic_json",
+    "window_json",
 ]
 
 JSON = dict[str, Any]
@@ -41,13 +53,17 @@ def interval_json(interval: Interval | None) -> JSON | None:
     }
 
 
-def figure_json(current: CurrentFigure, view: LedgerView) -> JSON:
-    """A source's current figure with its words, provenance and disputes."""
-    figure = current.figure
-    claim = view.claim(current.claim_id) if current.claim_id else None
-    reported = claim if isinstance(claim, FigureReported) else None
+def _time(when: datetime | None) -> str | None:
+    return None if when is None else format_timestamp(when)
+
+
+def window_json(window: timedelta | None) -> str | None:
+    """A window as an ISO 8601 duration; null when none is in force (or it was set aside)."""
+    return None if set_aside(window) or window is None else format_duration(window)
+
+
+def _figure_fields(figure: Figure) -> JSON:
     return {
-        "source": current.source,
         "low": figure.low,
         "high": figure.high,
         "low_open": figure.low_open,
@@ -58,18 +74,41 @@ def figure_json(current: CurrentFigure, view: LedgerView) -> JSON:
         "unit": figure.unit,
         "phrase": figure.phrase,
         "rule": figure.rule,
+    }
+
+
+def figure_json(current: CurrentFigure, view: LedgerView) -> JSON:
+    """A source's current figure with its words, provenance, voice, freshness and disputes."""
+    claim = view.claim(current.claim_id) if current.claim_id else None
+    reported = claim if isinstance(claim, FigureReported) else None
+    return {
+        "source": current.source,
+        **_figure_fields(current.figure),
         "claim_id": current.claim_id,
         "derived": current.derived,
         "disputed_by": list(current.disputed_by),
         "via": list(reported.via) if reported else [],
-        "stated_at": format_timestamp(reported.stated_at) if reported else None,
+        "stated_at": _time(reported.stated_at) if reported else None,
         "quote": reported.quote if reported else None,
         "url": reported.url if reported else None,
+        "voice": current.voice,
+        "reference_time": _time(current.reference_time),
+        "stale": current.stale,
+        "bound": current.bound,
+    }
+
+
+def camp_json(camp: Camp) -> JSON:
+    """One camp of a split: where it agrees, who is in it, its estimate."""
+    return {
+        "interval": interval_json(camp.interval),
+        "supporters": list(camp.supporters),
+        "estimate": camp.estimate,
     }
 
 
 def consensus_json(consensus: Consensus | None) -> JSON | None:
-    """Where the largest set of agreeing sources agree, and who they are."""
+    """Where the largest set of agreeing voices agree, who they are; a split's camps."""
     if consensus is None:
         return None
     return {
@@ -78,11 +117,12 @@ def consensus_json(consensus: Consensus | None) -> JSON | None:
         "dissenters": list(consensus.dissenters),
         "estimate": consensus.estimate,
         "level": consensus.level,
+        "camps": [camp_json(c) for c in consensus.camps],
     }
 
 
 def topic_json(view: TopicView, ledger_view: LedgerView) -> JSON:
-    """A topic: its definition, current figures, range and consensus."""
+    """A topic: its definition, current figures, range and consensus, freshness and voices."""
     definition = ledger_view.definition(view.topic)
     return {
         "topic": view.topic,
@@ -93,6 +133,9 @@ def topic_json(view: TopicView, ledger_view: LedgerView) -> JSON:
         "range": interval_json(view.range),
         "consensus": consensus_json(view.consensus),
         "disputes": sum(1 for d in ledger_view.disputes(view.topic) if d.active),
+        "latest": _time(view.latest),
+        "window": window_json(view.window),
+        "voices": {voice: list(sources) for voice, sources in view.voices().items()},
     }
 
 
@@ -115,7 +158,7 @@ def proposition_json(prop: PropositionView, view: LedgerView) -> JSON:
         "status": prop.status,
         "affirmed_by": list(prop.affirmed_by),
         "denied_by": list(prop.denied_by),
-        "disputes": [dispute_json(d) for d in proposition_disputes(prop, view)],
+        "disputes": [dispute_json(d) for d in view.disputes(prop.topic, prop.proposition)],
     }
 
 
@@ -123,11 +166,25 @@ def step_json(step: Step) -> JSON:
     """The range and consensus after one change of a topic."""
     return {
         "position": step.position,
-        "stated_at": format_timestamp(step.stated_at) if step.stated_at else None,
+        "stated_at": _time(step.stated_at),
         "event": {"type": step.event_type, "source": step.source, "claim_id": step.claim_id},
         "figures": step.figures,
         "range": interval_json(step.range),
         "consensus": consensus_json(step.consensus),
+    }
+
+
+def history_json(entry: HistoryEntry) -> JSON:
+    """One FigureReported in the trail behind a source's current figure."""
+    return {
+        "position": entry.position,
+        "source": entry.source,
+        "claim_id": entry.claim_id,
+        **_figure_fields(entry.figure),
+        "stated_at": _time(entry.stated_at),
+        "as_of": _time(entry.reference_time),
+        "retracted": entry.retracted,
+        "current": entry.current,
     }
 
 

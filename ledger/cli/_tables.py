@@ -25,10 +25,12 @@ class Grid:
         self.title = title
         self.keys = keys  # the leading columns that name a row: never wrapped or cut
         self.rows: list[list[str]] = []
+        self.styles: list[str] = []
 
-    def add(self, *values: Any) -> None:
-        """Add a row; None and empty values print as '-'."""
+    def add(self, *values: Any, style: str = "") -> None:
+        """Add a row; None and empty values print as '-'; style ("dim") greys it out."""
         self.rows.append([_cell(v) for v in values])
+        self.styles.append(style)
 
     def table(self) -> Table:
         """The rows as a rich table."""
@@ -36,9 +38,9 @@ class Grid:
         table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
         for i, name in enumerate(self.columns):
             table.add_column(name, no_wrap=i < self.keys)
-        for row in self.rows:
+        for row, style in zip(self.rows, self.styles, strict=True):
             # Text, not markup: a quote such as "[sic]" must print as written.
-            table.add_row(*(rich_text(cell) for cell in row))
+            table.add_row(*(rich_text(cell) for cell in row), style=style or None)
         return table
 
     def print(self, out: Console) -> None:
@@ -52,8 +54,10 @@ class Grid:
         if self.title:
             out.print(rich_text(self.title, style="bold"))
         width = max(len(c) for c in self.columns[self.keys :]) if self.rows else 0
-        for row in self.rows:
-            out.print(rich_text(" ".join(row[: self.keys]), style="bold"))
+        for row, style in zip(self.rows, self.styles, strict=True):
+            out.print(rich_text(" ".join(row[: self.keys]), style=f"bold {style}".strip()))
             for name, cell in zip(self.columns[self.keys :], row[self.keys :], strict=True):
                 if cell != "-":
-                    out.print(rich_text(f"  {name:<{width}}  {cell}"))
+                    # A cell of several lines (a split's camps) keeps them under its value.
+                    value = cell.replace("\n", "\n" + " " * (width + 4))
+                    out.print(rich_text(f"  {name:<{width}}  {value}", style=style))

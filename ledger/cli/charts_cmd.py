@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -16,18 +17,18 @@ from ledger.cli._common import (
     as_of_option,
     cutoffs,
     describe_as_of,
-    file_of,
     open_ledger,
     store_argument,
     view_of,
+    window_option,
 )
 from ledger.cli._output import check_output, output_file, write_output
-from ledger.cli.read import in_view
-from ledger.domain.events import ClaimMade
 from ledger.present.charts import MissingMatplotlib, plot_timeline, plot_topic, topic_chart
 from ledger.present.report import render_report
 from ledger.present.text import terminal
+from ledger.present.words import fmt_window
 from ledger.projections.timeline import topic_timeline
+from ledger.stores.urls import file_of
 
 
 def _image_path(ctx: click.Context, param: click.Parameter, value: str) -> Path:
@@ -59,19 +60,28 @@ def _image_path(ctx: click.Context, param: click.Parameter, value: str) -> Path:
     help="Pixels per inch of a PNG (a chart is 10 inches wide).",
 )
 @as_of_option
+@window_option
 def plot(
-    store: str, topic: str, output: Path, timeline: bool, dpi: int, as_of: AsOf | None
+    store: str,
+    topic: str,
+    output: Path,
+    timeline: bool,
+    dpi: int,
+    as_of: AsOf | None,
+    window: timedelta | None,
 ) -> None:
     """Draw TOPIC: one bar per source's current figure, with the range and consensus.
 
     Open and unbounded ends are arrows, best values diamonds; sources in the
-    consensus and dissenters have distinct colours. Needs matplotlib (the
+    consensus, each camp of a split and dissenters have distinct colours;
+    stale figures are faded and dotted. The axis is logarithmic when the
+    figures span more than two orders of magnitude. Needs matplotlib (the
     `charts` extra).
     """
     check_output(output, stores=[store])
     fmt = output.suffix.lower().lstrip(".")
     with (
-        open_ledger(store) as lg,
+        open_ledger(store, read_only=True) as lg,
         output_file(output, stores=[store]) as file,
         _missing_glyphs_noted(),
     ):
@@ -79,18 +89,24 @@ def plot(
             if timeline:
                 position, stated = cutoffs(lg, as_of)
                 steps = topic_timeline(
-                    lg.records(), topic, order="stated", position=position, stated=stated
+                    lg.records(),
+                    topic,
+                    order="stated",
+                    position=position,
+                    stated=stated,
+                    window=window,
                 )
                 if not steps:
                     raise CliError(f"topic {topic!r} has no figures to draw over time")
-                definition = lg.definition(topic)
+                view = view_of(lg, as_of)
+                definition = view.definition(topic)
                 title = definition.title if definition else topic
-                unit = lg.as_of(position=position, stated=stated).topic(topic).unit
+                unit = view.topic(topic).unit
                 info = plot_timeline(steps, file, title=title, unit=unit, dpi=dpi, fmt=fmt)
                 what = f"{info.bars} step(s)"
             else:
                 view = view_of(lg, as_of)
-                current = view.topic(topic)
+                current = view.topic(topic, window=window)
                 if not current.figures:
                     raise CliError(f"topic {topic!r} has no current figures to draw")
                 definition = view.definition(topic)
@@ -125,6 +141,15 @@ def _missing_glyphs_noted() -> Iterator[None]:
         )
 
 
+def _describe_window(window: timedelta | None) -> str:
+    """In words, the --window a report was made under; empty when there is none."""
+    if window is None:
+        return ""
+    if window == timedelta.max:
+        return "Every topic under --window none: each topic's own window set aside."
+    return f"Every topic under --window {fmt_window(window)}, not its own window."
+
+
 def _default_title(store: str) -> str:
     path = file_of(store)
     return f"Claims ledger: {path.name}" if path is not None else "Claims ledger"
@@ -141,23 +166,21 @@ def _default_title(store: str) -> str:
 )
 @click.option("--title", help="The report's title; defaults to one naming STORE.")
 @as_of_option
-def report(store: str, output: Path, title: str | None, as_of: AsOf | None) -> None:
+@window_option
+def report(
+    store: str, output: Path, title: str | None, as_of: AsOf | None, window: timedelta | None
+) -> None:
     """Write one self-contained HTML report: every topic's table and chart, every proposition.
 
-    Inline SVG and CSS, no scripts, no network; readable on a phone.
+    Inline SVG and CSS, no scripts, no network; readable on a phone. Stale
+    figures are greyed and explained; a split shows each camp.
     """
     check_output(output, stores=[store])
-    with open_ledger(store) as lg:
+    with open_ledger(store, read_only=True) as lg:
         view = view_of(lg, as_of)
-        position, stated = cutoffs(lg, as_of)
-        claims = [
-            r.event
-            for r in in_view(lg.records(), position, stated)
-            if isinstance(r.event, ClaimMade)
-        ]
-        note = describe_as_of(as_of)
+        note = " ".join(x for x in (describe_as_of(as_of), _describe_window(window)) if x)
         page, info = render_report(
-            view, title=title or _default_title(store), claims=claims, note=note
+            view, title=title or _default_title(store), note=note, window=window
         )
     write_output(output, page, stores=[store])
     click.echo(

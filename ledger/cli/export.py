@@ -11,33 +11,23 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ledger.cli import cli
-from ledger.cli._common import AsOf, as_of_option, open_ledger, store_argument, view_of
+from ledger.cli._common import (
+    AsOf,
+    as_of_option,
+    open_ledger,
+    store_argument,
+    view_of,
+    window_option,
+)
 from ledger.cli._output import check_output, output_file
-from ledger.domain.durations import parse_window
-from ledger.errors import InvalidEvent
 from ledger.export import COLUMNS, FORMATS, WHAT, rows, write
 
 #: The format a file's suffix names, when --format is not given.
 _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl"}
-
-
-class WindowType(click.ParamType):  # type: ignore[type-arg]
-    """A freshness window: 3d, 12h, 90m, 1d12h, 2w or an ISO 8601 duration (P3D)."""
-
-    name = "WINDOW"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, timedelta):
-            return value
-        try:
-            return parse_window(str(value))
-        except InvalidEvent as exc:
-            self.fail(f"{value!r}: {exc}", param, ctx)
 
 
 @cli.command()
@@ -60,12 +50,7 @@ class WindowType(click.ParamType):  # type: ignore[type-arg]
     help="Write FILE (all of it or nothing) instead of standard output.",
 )
 @as_of_option
-@click.option(
-    "--window",
-    type=WindowType(),
-    default=None,
-    help="Read the topics under this freshness window (3d, 12h, P3D) instead of their own.",
-)
+@window_option
 @click.option(
     "--topic", "topic_prefix", metavar="PREFIX", help="Only topics whose slug starts with PREFIX."
 )
@@ -89,7 +74,7 @@ def export(
     chosen = fmt or (_SUFFIXES.get(output.suffix.lower(), "csv") if output else "csv")
     if output is not None:
         check_output(output, stores=[store])
-    with open_ledger(store) as lg:
+    with open_ledger(store, read_only=True) as lg:
         found = rows(view_of(lg, as_of), what, window=window, topic_prefix=topic_prefix)
         if output is None:
             sys.stdout.flush()

@@ -70,7 +70,7 @@ def follow(
             count is not None and printed >= count
         )
 
-    with open_ledger(store) as lg:
+    with open_ledger(store, read_only=True) as lg:
         try:
             for record in lg.follow(after, poll_interval=poll_interval, stop=done):
                 if as_json:

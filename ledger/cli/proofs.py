@@ -69,7 +69,8 @@ def checkpoint(store: str, key: str | None, origin: str | None, output: str | No
         # C2SP: the log's key name SHOULD match the origin line.
         with about(key or ""):
             origin = signing.key_name(private)
-    with open_ledger(store) as lg:
+    with open_ledger(store, read_only=True) as lg:
+        # Ledger.checkpoint() takes no origin: the store's checkpoint, with the one asked for.
         found = tamper.checkpoint(lg.store, origin)
     if private is None:
         note = found.to_note()
@@ -126,8 +127,8 @@ def prove(
     """Print an inclusion receipt (JSON) for the record at POSITION of STORE."""
     if output is not None:
         check_output(output, stores=[store])
-    with open_ledger(store) as lg:
-        receipt = tamper.prove(lg.store, position, size, origin)
+    with open_ledger(store, read_only=True) as lg:
+        receipt = lg.prove(position, size, origin)
     # The record's text is in the receipt: exact JSON, with controls as \u escapes.
     _output(json_text(receipt.to_json()), output, store)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import assert_never
 
 import click
+from rich.table import Table
 
 from ledger.cli import cli
 from ledger.cli._common import (
@@ -19,16 +21,11 @@ from ledger.cli._common import (
     open_ledger,
     store_argument,
     view_of,
+    window_option,
 )
-from ledger.cli._json import (
-    proposition_disputes,
-    proposition_json,
-    record_json,
-    step_json,
-    topic_json,
-)
+from ledger.cli._json import proposition_json, record_json, step_json, topic_json, window_json
 from ledger.cli._tables import Grid
-from ledger.codec import Recorded, format_timestamp
+from ledger.codec import format_timestamp
 from ledger.domain.events import (
     ClaimDisputed,
     ClaimMade,
@@ -41,8 +38,18 @@ from ledger.domain.events import (
 from ledger.domain.figures import Interval
 from ledger.domain.views import Consensus, PropositionView, TopicView
 from ledger.facade import LedgerView
-from ledger.present.charts import fmt_number, words_of
 from ledger.present.text import rich_text
+from ledger.present.words import (
+    camp_text,
+    camps_of,
+    fmt_number,
+    fmt_time,
+    stale_text,
+    voices_text,
+    window_text,
+    words_of,
+)
+from ledger.projections.protocol import in_view
 from ledger.projections.timeline import topic_timeline
 
 
@@ -50,58 +57,87 @@ def _interval(value: Interval | None) -> str:
     return "-" if value is None else str(value)
 
 
-def _consensus_cells(c: Consensus | None) -> tuple[str, str, str]:
+def consensus_cells(c: Consensus | None, *, sources: bool = True) -> tuple[str, str, str]:
+    """Consensus, level and estimate cells; a split gives one line per camp (with its sources)."""
     if c is None:
         return ("-", "-", "-")
+    camps = camps_of(c)
+    if camps:
+        where = "\n".join(
+            f"{camp.interval} {', '.join(camp.supporters)}" if sources else str(camp.interval)
+            for camp in camps
+        )
+        return (where, c.level, "\n".join(fmt_number(camp.estimate) for camp in camps))
     return (_interval(c.interval), c.level, fmt_number(c.estimate))
 
 
-def topics_table(view: LedgerView) -> Grid:
-    """One row a topic: unit, sources, range, consensus, level, estimate, active disputes."""
-    table = Grid("Topic", "Unit", "Sources", "Range", "Consensus", "Level", "Estimate", "Disputes")
-    for topic in view.topics():
+def topics_table(view: LedgerView, window: timedelta | None = None) -> tuple[Grid, Grid]:
+    """The topics table (one row a topic) and the camps table (one row a camp of a split).
+
+    A split's sources are long lists: they go in the second table, so that the
+    first still fits a terminal.
+    """
+    table = Grid(
+        "Topic", "Unit", "Sources", "Voices", "Stale", "Range", "Consensus", "Level", "Estimate",
+        "Disputes",
+    )  # fmt: skip
+    camps = Grid("Topic", "Camp", "Interval", "Estimate", "Sources", title="Split topics: camps")
+    for topic in view.topics(window=window):
         disputes = sum(1 for d in view.disputes(topic.topic) if d.active)
         table.add(
             topic.topic,
             topic.unit,
-            len(topic.figures) if topic.figures else None,
+            len(topic.figures) or None,
+            len(topic.voices()) or None,
+            len(topic.stale) or None,
             _interval(topic.range),
-            *_consensus_cells(topic.consensus),
+            *consensus_cells(topic.consensus, sources=False),
             disputes or None,
         )
-    return table
+        for i, camp in enumerate(camps_of(topic.consensus), 1):
+            sources = ", ".join(camp.supporters)
+            camps.add(topic.topic, i, camp.interval, fmt_number(camp.estimate), sources)
+    return table, camps
 
 
 @cli.command()
 @store_argument()
 @as_of_option
+@window_option
 @json_option
-def topics(store: str, as_of: AsOf | None, as_json: bool) -> None:
-    """List every topic: unit, sources, range, consensus, level, estimate, disputes."""
-    with open_ledger(store) as lg:
+def topics(store: str, as_of: AsOf | None, window: timedelta | None, as_json: bool) -> None:
+    """List every topic: sources, voices, stale figures, range, consensus, estimate, disputes."""
+    with open_ledger(store, read_only=True) as lg:
         view = view_of(lg, as_of)
         if as_json:
             emit_json(
                 {
                     **as_of_json(as_of, view.position),
-                    "topics": [topic_json(t, view) for t in view.topics()],
+                    "topics": [topic_json(t, view) for t in view.topics(window=window)],
                 }
             )
             return
-        topics_table(view).print(console())
+        table, camps = topics_table(view, window)
+        out = console()
+        table.print(out)
+        if camps.rows:
+            camps.print(out)
 
 
 def _figures_table(topic: TopicView, view: LedgerView) -> Grid:
-    table = Grid("Source", "Figure", "Words", "Via", "Disputed by")
+    table = Grid("Source", "Figure", "Words", "As of", "Via", "Disputed by")
     for current in topic.figures:
         claim = view.claim(current.claim_id) if current.claim_id else None
         via = ", ".join(claim.via) if claim is not None else ""
+        when = fmt_time(current.reference_time)
         table.add(
             current.source,
             current.figure,
             words_of(current),
+            f"{when} stale" if current.stale else when,
             via,
             ", ".join(current.disputed_by),
+            style="dim" if current.stale else "",
         )
     return table
 
@@ -110,7 +146,7 @@ def _propositions_table(props: Iterable[PropositionView], view: LedgerView) -> G
     columns = ("Topic", "Proposition", "Status", "Affirmed by", "Denied by", "Disputed by")
     table = Grid(*columns, keys=2)
     for prop in props:
-        disputes = proposition_disputes(prop, view)
+        disputes = view.disputes(prop.topic, prop.proposition)
         table.add(
             prop.topic,
             prop.proposition,
@@ -122,16 +158,58 @@ def _propositions_table(props: Iterable[PropositionView], view: LedgerView) -> G
     return table
 
 
+def finding_lines(topic: TopicView, window: timedelta | None) -> list[tuple[str, str]]:
+    """What `show` says under the figures: freshness, voices, range and consensus."""
+    c = topic.consensus
+    assert c is not None  # figures imply a consensus
+    voices = topic.voices()
+    lines = [
+        ("latest", fmt_time(topic.latest)),
+        ("window", window_text(topic, window)),
+    ]
+    stale = stale_text(topic)
+    if stale:
+        lines.append(("stale", stale))
+    lines += [
+        ("voices", f"{voices_text(topic)} ({len(voices)} voice{'' if len(voices) == 1 else 's'})"),
+        ("range", _interval(topic.range)),
+    ]
+    camps = camps_of(c)
+    if camps:
+        # A split has no single interval or estimate: each camp has its own.
+        lines.append(("consensus", f"split into {len(camps)} camps (no single interval)"))
+        lines += [(f"camp {i}", camp_text(camp)) for i, camp in enumerate(camps, 1)]
+        in_camps = {s for camp in camps for s in camp.supporters}
+        outside = [s for s in c.dissenters if s not in in_camps]
+        lines.append(("in no camp", ", ".join(outside) or "-"))
+        return lines
+    interval, level, estimate = consensus_cells(c)
+    lines += [
+        ("consensus", f"{interval} ({level}), estimate {estimate}"),
+        ("agree", ", ".join(c.supporters) or "-"),
+        ("dissent", ", ".join(c.dissenters) or "-"),
+    ]
+    return lines
+
+
 @cli.command()
 @store_argument()
 @click.argument("topic")
 @as_of_option
+@window_option
 @json_option
-def show(store: str, topic: str, as_of: AsOf | None, as_json: bool) -> None:
-    """Show TOPIC: each current figure with its words, via and disputes; range and consensus."""
-    with open_ledger(store) as lg:
+def show(
+    store: str, topic: str, as_of: AsOf | None, window: timedelta | None, as_json: bool
+) -> None:
+    """Show TOPIC: each current figure, its words and time; the voices, range and consensus.
+
+    Stale figures (older than the window allows) are marked and said to be
+    left out; a split consensus shows each camp with its interval, sources
+    and estimate.
+    """
+    with open_ledger(store, read_only=True) as lg:
         view = view_of(lg, as_of)
-        current = view.topic(topic)
+        current = view.topic(topic, window=window)
         props = view.propositions(topic)
         if as_json:
             emit_json(
@@ -148,16 +226,13 @@ def show(store: str, topic: str, as_of: AsOf | None, as_json: bool) -> None:
         out.print(rich_text(f"{title}[{topic}, {current.unit or 'no unit'}]", style="bold"))
         if current.figures:
             _figures_table(current, view).print(out)
-            c = current.consensus
-            assert c is not None  # figures imply a consensus
-            interval, level, estimate = _consensus_cells(c)
-            for label, value in (
-                ("range", _interval(current.range)),
-                ("consensus", f"{interval} ({level}), estimate {estimate}"),
-                ("agree", ", ".join(c.supporters) or "-"),
-                ("dissent", ", ".join(c.dissenters) or "-"),
-            ):
-                out.print(rich_text(f"  {label:10} {value}"))
+            # Two columns, so that a long line wraps under its value, not under the label.
+            lines = Table.grid()
+            lines.add_column(no_wrap=True)
+            lines.add_column()
+            for label, value in finding_lines(current, window):
+                lines.add_row(rich_text(f"  {label:10} "), rich_text(value))
+            out.print(lines)
         else:
             out.print(rich_text("  no current figures"))
         if props:
@@ -171,7 +246,7 @@ def show(store: str, topic: str, as_of: AsOf | None, as_json: bool) -> None:
 @json_option
 def propositions(store: str, topic: str | None, as_of: AsOf | None, as_json: bool) -> None:
     """List every proposition: its status, who affirms, who denies, who disputes."""
-    with open_ledger(store) as lg:
+    with open_ledger(store, read_only=True) as lg:
         view = view_of(lg, as_of)
         props = view.propositions(topic)
         if as_json:
@@ -196,10 +271,18 @@ def propositions(store: str, topic: str | None, as_of: AsOf | None, as_json: boo
     help="log: after each event in log order; stated: as of each stated time.",
 )
 @as_of_option
+@window_option
 @json_option
-def timeline(store: str, topic: str, order: str, as_of: AsOf | None, as_json: bool) -> None:
+def timeline(
+    store: str,
+    topic: str,
+    order: str,
+    as_of: AsOf | None,
+    window: timedelta | None,
+    as_json: bool,
+) -> None:
     """Show TOPIC's range and consensus after each event that changed them."""
-    with open_ledger(store) as lg:
+    with open_ledger(store, read_only=True) as lg:
         position, stated = cutoffs(lg, as_of)
         steps = topic_timeline(
             lg.records(),
@@ -207,6 +290,7 @@ def timeline(store: str, topic: str, order: str, as_of: AsOf | None, as_json: bo
             order="log" if order == "log" else "stated",
             position=position,
             stated=stated,
+            window=window,
         )
         if as_json:
             emit_json(
@@ -214,53 +298,54 @@ def timeline(store: str, topic: str, order: str, as_of: AsOf | None, as_json: bo
                     **as_of_json(as_of, position),
                     "topic": topic,
                     "order": order,
+                    "window": window_json(window),
                     "steps": [step_json(s) for s in steps],
                 }
             )
             return
         columns = ("Position", "Stated", "Event", "Figures", "Range", "Consensus", "Level")
         table = Grid(*columns, "Estimate", title=f"{topic}: range and consensus")
+        # Dates say enough until two steps fall on one day: then their order needs the time.
+        days = [s.stated_at.astimezone(UTC).date() for s in steps if s.stated_at is not None]
+        timed = len(set(days)) < len(days)
         for step in steps:
             event = " ".join(x for x in (step.event_type, step.source, step.claim_id) if x)
+            when = step.stated_at
             table.add(
                 step.position,
-                step.stated_at.date().isoformat() if step.stated_at else None,
+                None if when is None else format_timestamp(when) if timed else fmt_day(when),
                 event,
                 step.figures,
                 _interval(step.range),
-                *_consensus_cells(step.consensus),
+                *consensus_cells(step.consensus),
             )
         table.print(console())
 
 
+def fmt_day(when: datetime) -> str:
+    """The UTC date of a time."""
+    return when.astimezone(UTC).date().isoformat()
+
+
 def summary(event: Event) -> str:
     """One line saying what an event records."""
-    if isinstance(event, FigureReported):
-        words = f" ({event.figure.phrase!r})" if event.figure.phrase else ""
-        return f"{event.source} on {event.topic}: {event.figure} {event.figure.unit}{words}"
-    if isinstance(event, ClaimMade):
-        return f"{event.source} {event.stance} {event.proposition} ({event.topic})"
-    if isinstance(event, ClaimDisputed):
-        return f"{event.source} disputes {event.target}"
-    if isinstance(event, ClaimRetracted):
-        return f"{event.source} retracts {event.target}"
-    if isinstance(event, TopicDefined):
-        parts = f" = {' + '.join(event.parts)}" if event.parts else ""
-        return f"{event.topic}: {event.title} ({event.unit or 'no unit'}){parts}"
-    assert isinstance(event, SourceDescribed)
-    return f"{event.source}: {event.name} ({event.kind}, grade {event.reliability})"
-
-
-def in_view(records: Iterable[Recorded], position: int, stated: datetime | None) -> list[Recorded]:
-    """The records an as_of(position, stated) view folds, in log order."""
-    kept = []
-    for record in records:
-        if record.position > position:
-            break
-        when = getattr(record.event, "stated_at", None)
-        if stated is None or when is None or when <= stated:
-            kept.append(record)
-    return kept
+    match event:
+        case FigureReported():
+            words = f" ({event.figure.phrase!r})" if event.figure.phrase else ""
+            return f"{event.source} on {event.topic}: {event.figure} {event.figure.unit}{words}"
+        case ClaimMade():
+            return f"{event.source} {event.stance} {event.proposition} ({event.topic})"
+        case ClaimDisputed():
+            return f"{event.source} disputes {event.target}"
+        case ClaimRetracted():
+            return f"{event.source} retracts {event.target}"
+        case TopicDefined():
+            parts = f" = {' + '.join(event.parts)}" if event.parts else ""
+            return f"{event.topic}: {event.title} ({event.unit or 'no unit'}){parts}"
+        case SourceDescribed():
+            return f"{event.source}: {event.name} ({event.kind}, grade {event.reliability})"
+        case _:
+            assert_never(event)
 
 
 @cli.command()
@@ -269,9 +354,9 @@ def in_view(records: Iterable[Recorded], position: int, stated: datetime | None)
 @json_option
 def log(store: str, as_of: AsOf | None, as_json: bool) -> None:
     """List the records of the log in position order."""
-    with open_ledger(store) as lg:
+    with open_ledger(store, read_only=True) as lg:
         position, stated = cutoffs(lg, as_of)
-        records = in_view(lg.records(), position, stated)
+        records = list(in_view(lg.records(), position, stated))
         if as_json:
             emit_json(
                 {**as_of_json(as_of, position), "records": [record_json(r, lg) for r in records]}

@@ -13,7 +13,7 @@ import attrs
 import click
 
 from ledger.cli import cli
-from ledger.cli._common import CliError, Moment, open_ledger, shown, store_argument
+from ledger.cli._common import CliError, Moment, WindowType, open_ledger, store_argument
 from ledger.codec import Recorded
 from ledger.domain.events import (
     RELIABILITY_GRADES,
@@ -31,6 +31,7 @@ from ledger.domain.phrases import CONVENTIONS, parse_figure
 from ledger.errors import UnknownTopic
 from ledger.facade import Ledger
 from ledger.present.text import terminal
+from ledger.stores.urls import redact
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,7 +99,9 @@ def _provenance(func: F) -> F:
 
 def _store(lg: Ledger, event: Event) -> Recorded:
     record = lg.append(event)
-    click.echo(terminal(f"{shown(lg.url)}: recorded {record.type} at position {record.position}"))
+    click.echo(
+        terminal(f"{redact(lg.url, lg.url)}: recorded {record.type} at position {record.position}")
+    )
     return record
 
 
@@ -175,9 +178,7 @@ def add_figure(store: str, **o: Any) -> None:
 
 
 def _topic_unit(lg: Ledger, topic: str) -> str | None:
-    definition = lg.definition(topic)
-    if definition is not None and definition.unit is not None:
-        return definition.unit
+    # The view applies the rule (its TopicDefined unit, else its first figure's).
     try:
         return lg.topic(topic).unit
     except UnknownTopic:
@@ -257,7 +258,7 @@ def retract(store: str, target: str, source: str | None, reason: str | None, sta
         claim = lg.claim(target)
         if source is None:
             if claim is None:
-                raise CliError(f"target: no claim {target!r} in {shown(store)}")
+                raise CliError(f"target: no claim {target!r} in {redact(store, store)}")
             source = claim.source
         _store(lg, ClaimRetracted(target=target, source=source, reason=reason, stated_at=stated))
 
@@ -274,14 +275,22 @@ def retract(store: str, target: str, source: str | None, reason: str | None, sta
     help="A topic this one is the sum of; repeat for each part.",
 )
 @click.option("--description", help="What the topic covers.")
+@click.option(
+    "--window",
+    type=WindowType(none=None),
+    default=None,
+    help="How long a figure stays fresh (3d, 12h, 90m, 1d12h or ISO 8601 such as P3D); "
+    "left out (or 'none'): no window, every current figure counts.",
+)
 def define_topic(store: str, topic: str, **o: Any) -> None:
-    """Name TOPIC, its unit and, for a composite topic, the parts it sums."""
+    """Name TOPIC, its unit, its freshness window and, for a composite topic, its parts."""
     event = TopicDefined(
         topic=topic,
         title=o["title"],
         unit=o["unit"],
         parts=o["parts"],
         description=o["description"],
+        window=o["window"],
     )
     with open_ledger(store, create=True) as lg:
         _store(lg, event)

@@ -12,29 +12,34 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.cli import cli
-from ledger.cli._common import (
-    CliError,
-    file_of,
-    open_ledger,
-    removed_on_error,
-    shown,
-    store_argument,
-)
+from ledger.cli._common import CliError, open_ledger, removed_on_error, store_argument
 from ledger.errors import StoreUnavailable
 from ledger.facade.transfer import copy_ledger
+from ledger.present.text import terminal
+from ledger.stores.urls import file_of, redact
 
 #: Files with at least this many lines (or ledgers with this many records) get a progress bar.
 LONG = 2_000
 
 
+def shown(name: str) -> str:
+    """A store URL or file name fit to print: no password, nothing that acts on a terminal."""
+    return terminal(redact(name, name))
+
+
 @contextmanager
-def progress_bar(label: str, *, threshold: int = LONG) -> Iterator[Callable[[int, int], None]]:
-    """A progress callback(n, total) that shows a bar on stderr once total reaches threshold."""
+def progress_bar(
+    label: str, *, threshold: int = LONG, console: Console | None = None
+) -> Iterator[Callable[[int, int], None]]:
+    """A progress callback(n, total) that shows a bar on stderr once total reaches threshold.
+
+    The label (it names a file) is shown as text: never rich markup, never a format string.
+    """
     bar: Progress | None = None
     task = None
     every = 1
 
-    err = Console(stderr=True)
+    err = console or Console(stderr=True)
 
     def update(done: int, total: int) -> None:
         nonlocal bar, task, every
@@ -43,7 +48,8 @@ def progress_bar(label: str, *, threshold: int = LONG) -> Iterator[Callable[[int
             if total < threshold or not err.is_terminal:
                 return
             bar = Progress(
-                TextColumn(label),
+                # The task's description, as text: "[b]" or "{0}" in a file name is no markup.
+                TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
@@ -51,7 +57,7 @@ def progress_bar(label: str, *, threshold: int = LONG) -> Iterator[Callable[[int
                 transient=True,
             )
             bar.start()
-            task = bar.add_task(label, total=total)
+            task = bar.add_task(terminal(label), total=total)
             every = max(total // 200, 1)  # redrawing per line would cost more than reading it
         if task is not None and (done % every == 0 or done == total):
             bar.update(task, completed=done)
@@ -124,10 +130,13 @@ def import_(
         head = lg.head
     if imported.added:
         click.echo(
-            f"{shown(store)}: imported {imported.added} new record(s) from {file}; head is {head}"
+            f"{shown(store)}: imported {imported.added} new record(s) from {shown(file)}; "
+            f"head is {head}"
         )
     else:
-        click.echo(f"{shown(store)}: all {imported.events} event(s) of {file} were already stored")
+        click.echo(
+            f"{shown(store)}: all {imported.events} event(s) of {shown(file)} were already stored"
+        )
 
 
 def _suffix(name: str) -> str:
@@ -145,7 +154,7 @@ def copy(src: str, dst: str) -> None:
     """
     path = file_of(src)
     if path is not None and not path.exists():
-        raise StoreUnavailable(f"{shown(src)}: no such ledger")
+        raise StoreUnavailable(f"{redact(src, src)}: no such ledger")
     with removed_on_error(dst), progress_bar(f"copying {src}") as progress:
         count = copy_ledger(src, dst, progress=progress)
     click.echo(f"copied {count} record(s) from {shown(src)} to {shown(dst)}")

@@ -1,8 +1,10 @@
 """One self-contained HTML report: every topic's table and chart, every proposition.
 
-No network, no scripts, no matplotlib: the CSS and the SVG charts are inline,
-drawn from the same `ledger.present.charts.topic_chart` model the PNG charts use. All
-text goes through `ledger.present.text`: escaped, controls shown as visible
+No network, no scripts, no matplotlib: the CSS and the SVG charts are inline
+(``ledger.present.svg``), drawn from the same ``ledger.present.chart_model``
+the PNG charts use. Every answer (current figures, stale marks, voices,
+camps, current statements, disputes) is the view's: nothing here re-reads
+the log. All text goes through `ledger.present.text`: escaped, controls shown as visible
 escapes (XML 1.0 forbids most of them even as references, so every inline SVG
 stays well-formed), and text from sources isolated in ``<bdi>`` (in SVG, a
 ``<tspan>`` with ``unicode-bidi:isolate``) so that right-to-left text cannot
@@ -14,18 +16,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import attrs
 
-from ledger.domain.events import ClaimMade
-from ledger.domain.views import CurrentFigure, Dispute, PropositionView, TopicView
+from ledger.domain.views import CurrentFigure, PropositionView, TopicView
 from ledger.facade import LedgerView
-from ledger.present.charts import COLORS, TopicChart, fmt_number, topic_chart, words_of
-from ledger.present.text import html_inline, html_text, svg_inline
+from ledger.present.chart_model import COLORS, TopicChart, topic_chart
+from ledger.present.svg import topic_svg
+from ledger.present.text import html_inline, html_text
+from ledger.present.words import (
+    camp_text,
+    camps_of,
+    fmt_number,
+    fmt_time,
+    stale_text,
+    voices_text,
+    window_text,
+    words_of,
+)
 from ledger.version import __version__
 
-__all__ = ["ReportInfo", "proposition_disputes", "render_report", "topic_svg", "write_report"]
+__all__ = ["ReportInfo", "render_report", "topic_svg", "write_report"]
 
 _CSS = """
 :root{--ink:#1a202c;--soft:#4a5568;--line:#e2e8f0;--bg:#fff;--card:#f7fafc}
@@ -66,6 +79,11 @@ padding:10px 12px;margin:10px 0}
 letter-spacing:.04em;padding:1px 8px;border-radius:10px;margin-left:6px;vertical-align:2px}
 .agreed{background:#c6f6d5;color:#22543d}.denied{background:#fed7d7;color:#742a2a}
 .contested{background:#feebc8;color:#7b341e}.withdrawn{background:#e2e8f0;color:#2d3748}
+tr.stale td{color:#718096;background:#f7fafc}
+.badge{display:inline-block;font-size:.7rem;font-weight:700;text-transform:uppercase;
+letter-spacing:.04em;padding:0 6px;border-radius:8px;margin-left:4px;background:#e2e8f0;
+color:#4a5568}
+p.note{color:var(--soft);font-size:.85rem;margin:8px 0 0}
 nav ol{columns:2 260px;margin:8px 0 0;padding-left:20px;font-size:.92rem}
 footer{color:var(--soft);font-size:.8rem;padding-bottom:24px}
 @media (max-width:640px){
@@ -79,11 +97,6 @@ footer{color:var(--soft);font-size:.8rem;padding-bottom:24px}
   nav{display:none}
 }
 """
-
-_W = 400  # the SVG's own width; it scales to the column, so text stays readable on phones
-_L, _R = 14, _W - 14  # room for the arrowheads of unbounded ends
-_ROW = 46
-_CHAR = 7.0  # average width of a 13px sans-serif character, to keep labels on one line
 
 
 def _e(value: object) -> str:
@@ -105,106 +118,16 @@ def _anchor(topic: str, used: set[str]) -> str:
     return anchor
 
 
-def _clip(text: str, chars: int) -> str:
-    return text if len(text) <= chars else text[: max(chars - 1, 1)] + "…"
-
-
-def _triangle(x: float, y: float, pointing: int, filled: bool, color: str) -> str:
-    tip = x + 9 * pointing
-    fill = color if filled else "#fff"
-    return (
-        f'<path class="end {"unbounded" if filled else "open"}" '
-        f'd="M{x:.1f} {y - 6:.1f}L{tip:.1f} {y:.1f}L{x:.1f} {y + 6:.1f}Z" '
-        f'fill="{fill}" stroke="{color}" stroke-width="1.5"/>'
-    )
-
-
-def topic_svg(chart: TopicChart) -> str:
-    """An inline SVG of a topic: one bar per source, range shaded, consensus highlighted."""
-    n = len(chart.bars)
-    bottom = 8 + n * _ROW
-    height = bottom + 26
-    scale = (_R - _L) / ((chart.hi - chart.lo) or 1.0)
-
-    def x(v: float) -> float:
-        return _L + (v - chart.lo) * scale
-
-    out = [
-        f'<svg class="chart" viewBox="0 0 {_W} {height}" role="img" '
-        f'aria-label="{_e(chart.title)}" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{_e(chart.title)}: one bar per source</title>",
-    ]
-    for t in chart.ticks:
-        label = fmt_number(t)
-        half = len(label) * _CHAR / 2
-        # Labels at the edges are anchored inside the picture rather than cut off.
-        anchor = "start" if x(t) - half < 0 else "end" if x(t) + half > _W else "middle"
-        out.append(
-            f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="8" y2="{bottom}" stroke="#e2e8f0"/>'
-            f'<text x="{x(t):.1f}" y="{bottom + 17}" font-size="12" fill="#4a5568" '
-            f'text-anchor="{anchor}">{_e(label)}</text>'
-        )
-    if chart.range is not None:
-        a, b = chart.range
-        out.append(
-            f'<rect class="range" x="{x(a):.1f}" y="8" width="{x(b) - x(a):.1f}" '
-            f'height="{bottom - 8}" fill="{COLORS["range"]}" fill-opacity="0.2"/>'
-        )
-    if chart.consensus is not None:
-        a, b = chart.consensus
-        out.append(
-            f'<rect class="consensus" x="{x(a) - (1.5 if a == b else 0):.1f}" y="8" '
-            f'width="{max(x(b) - x(a), 3):.1f}" height="{bottom - 8}" '
-            f'fill="{COLORS["consensus"]}" fill-opacity="0.35"/>'
-        )
-    # Drawn before the bars, so that it never runs through a label.
-    if chart.estimate is not None:
-        ex = x(chart.estimate)
-        out.append(
-            f'<line class="estimate" x1="{ex:.1f}" x2="{ex:.1f}" y1="8" y2="{bottom}" '
-            f'stroke="{COLORS["estimate"]}" stroke-width="1.5" stroke-dasharray="5 3"/>'
-        )
-    for i, bar in enumerate(chart.bars):
-        top = 8 + i * _ROW
-        mid = top + 29
-        color = COLORS["supporter"] if bar.supporter else COLORS["dissenter"]
-        room = int(((_R - _L) - len(bar.text) * _CHAR - 10) / _CHAR) - len(bar.source) - 1
-        out.append(
-            f'<text x="{_L}" y="{top + 15}" font-size="13" fill="#1a202c">'
-            + svg_inline(bar.source, 'font-weight="600"')
-            + " "
-            + svg_inline(_clip(bar.words, max(room, 6)), 'fill="#4a5568"')
-            + "</text>"
-            f'<text x="{_R}" y="{top + 15}" font-size="12" fill="#4a5568" '
-            f'text-anchor="end">{_e(bar.text)}</text>'
-        )
-        left, width = x(bar.low), max(x(bar.high) - x(bar.low), 3.0)
-        pattern = ' stroke="#fff" stroke-dasharray="4 3"' if bar.derived else ""
-        out.append(
-            f'<rect class="bar {"supporter" if bar.supporter else "dissenter"}" '
-            f'data-source="{_e(bar.source)}" x="{left - (1.5 if width == 3.0 else 0):.1f}" '
-            f'y="{mid - 7}" width="{width:.1f}" height="14" rx="2" fill="{color}"{pattern}>'
-            f"<title>{_e(bar.source)}: {_e(bar.text)} {_e(bar.words)}</title></rect>"
-        )
-        for end, at, pointing in ((bar.low_end, bar.low, -1), (bar.high_end, bar.high, 1)):
-            if end != "closed":
-                out.append(_triangle(x(at), mid, pointing, end == "unbounded", color))
-        if bar.best is not None:
-            bx = x(bar.best)
-            fill = COLORS["best"] if bar.best_given else "#fff"
-            out.append(
-                f'<path class="best" d="M{bx:.1f} {mid - 6}L{bx + 5:.1f} {mid}L{bx:.1f} '
-                f'{mid + 6}L{bx - 5:.1f} {mid}Z" fill="{fill}" stroke="{COLORS["best"]}" '
-                f'stroke-width="1.3"/>'
-            )
-    out.append("</svg>")
-    return "".join(out)
-
-
 def _legend(chart: TopicChart) -> str:
-    items = [(COLORS["supporter"], "in the consensus")]
-    if any(not b.supporter for b in chart.bars):
+    fresh = [b for b in chart.bars if not b.stale]
+    items = []
+    if any(b.supporter for b in fresh):
+        items.append((COLORS["supporter"], "in the consensus"))
+    items += [(band.color, f"camp {i} {band.text}") for i, band in enumerate(chart.camps, 1)]
+    if any(not b.supporter and b.camp is None for b in fresh):
         items.append((COLORS["dissenter"], "dissents"))
+    if len(fresh) < len(chart.bars):
+        items.append((COLORS["stale"] + "88", f"stale (older than the window, {chart.window})"))
     items.append((COLORS["range"] + "55", "range"))
     if chart.consensus is not None:
         items.append((COLORS["consensus"] + "88", "consensus"))
@@ -218,7 +141,8 @@ def _legend(chart: TopicChart) -> str:
         ("◇ midpoint", any(b.best is not None and not b.best_given for b in chart.bars)),
         ("▶ unbounded", "unbounded" in ends),
         ("▷ open end", "open" in ends),
-        ("┆ estimate", chart.estimate is not None),
+        ("┆ estimate", chart.estimate is not None or any(c.estimate for c in chart.camps)),
+        ("log scale", chart.scale == "log"),
     ]
     shown = "".join(f"<li>{_e(text)}</li>" for text, used in marks if used)
     return f'<ul class="legend">{swatches}{shown}</ul>'
@@ -242,47 +166,48 @@ def _figure_row(current: CurrentFigure, view: LedgerView) -> str:
     if claim is not None and claim.quote:
         words += f'<span class="quote">{_u(claim.quote)}</span>'
     via = ", ".join(claim.via) if claim is not None else ""
+    when = _e(fmt_time(current.reference_time))
+    if current.stale:
+        when += '<span class="badge">stale</span>'
     return (
-        "<tr>"
+        ('<tr class="stale">' if current.stale else "<tr>")
         + _td("Source", who)
         + _td("Figure", _e(current.figure), "num")
         + _td("Words", words)
+        + _td("As of", when, "num")
         + _td("Via", _u(via) if via else "–")
         + _td("Disputed by", _u(", ".join(current.disputed_by)) if current.disputed_by else "–")
         + "</tr>"
     )
 
 
-def _finding(topic: TopicView) -> str:
+def _finding(topic: TopicView, window: timedelta | None) -> str:
     c = topic.consensus
     if c is None:
         return ""
+    unit = f" {topic.unit}" if topic.unit else ""
     rows = [
-        ("Range", str(topic.range)),
-        ("Consensus", f"{c.interval if c.interval else 'none'} ({c.level})"),
-        ("Estimate", f"{fmt_number(c.estimate)} {topic.unit or ''}".strip()),
-        ("Agree", ", ".join(c.supporters) or "–"),
-        ("Dissent", ", ".join(c.dissenters) or "–"),
+        ("Latest", fmt_time(topic.latest)),
+        ("Window", window_text(topic, window)),
+        (f"Voices ({len(topic.voices())})", voices_text(topic)),
+        ("Range", str(topic.range) if topic.range is not None else "–"),
     ]
+    camps = camps_of(c)
+    if camps:
+        rows.append(("Consensus", f"split into {len(camps)} camps: no single interval"))
+        rows += [(f"Camp {i}", camp_text(camp)) for i, camp in enumerate(camps, 1)]
+    else:
+        rows += [
+            ("Consensus", f"{c.interval if c.interval else 'none'} ({c.level})"),
+            ("Estimate", "–" if c.estimate is None else f"{fmt_number(c.estimate)}{unit}"),
+            ("Agree", ", ".join(c.supporters) or "–"),
+            ("Dissent", ", ".join(c.dissenters) or "–"),
+        ]
     inner = "".join(f"<dt>{_e(k)}</dt><dd>{_u(v)}</dd>" for k, v in rows)
     return f'<dl class="finding">{inner}</dl>'
 
 
-def _current_claims(prop: PropositionView, claims: Sequence[ClaimMade]) -> list[ClaimMade]:
-    latest: dict[str, ClaimMade] = {}
-    for claim in claims:  # in log order; the latest stated wins, as in the projections
-        if (claim.topic, claim.proposition) != (prop.topic, prop.proposition):
-            continue
-        held = latest.get(claim.source)
-        if held is None or held.stated_at <= claim.stated_at:
-            latest[claim.source] = claim
-    named = set(prop.affirmed_by) | set(prop.denied_by)
-    return [latest[s] for s in sorted(latest) if s in named]
-
-
-def _proposition(
-    prop: PropositionView, disputes: Sequence[Dispute], claims: Sequence[ClaimMade]
-) -> str:
+def _proposition(prop: PropositionView, view: LedgerView) -> str:
     body = [
         f'<article class="proposition" data-proposition="{_e(prop.proposition)}" '
         f'data-status="{_e(prop.status)}"><h4>{_u(prop.proposition)}'
@@ -290,18 +215,19 @@ def _proposition(
         f'<p class="meta">affirmed by {_u(", ".join(prop.affirmed_by) or "–")}; '
         f"denied by {_u(', '.join(prop.denied_by) or '–')}</p>",
     ]
+    # The projection's answers, not a re-reading of the log: a retracted claim is not current.
     items = [
         f"<li><strong>{_u(c.source)}</strong> {_e(c.stance)}: {_u(c.statement)}"
         + (f" <em>(via {_u(', '.join(c.via))})</em>" if c.via else "")
         + "</li>"
-        for c in _current_claims(prop, claims)
+        for c in view.statements(prop.topic, prop.proposition)
     ]
     items += [
         f'<li class="dispute"><strong>{_u(d.source)}</strong> disputes {_u(d.target)}'
         + (f": {_u(d.reason)}" if d.reason else "")
         + ("" if d.active else " <em>(no longer current)</em>")
         + "</li>"
-        for d in disputes
+        for d in view.disputes(prop.topic, prop.proposition)
     ]
     if items:
         body.append(f"<ul>{''.join(items)}</ul>")
@@ -309,14 +235,24 @@ def _proposition(
     return "".join(body)
 
 
-def proposition_disputes(prop: PropositionView, view: LedgerView) -> list[Dispute]:
-    """The disputes of claims on one proposition, in log order."""
-    found = []
-    for dispute in view.disputes(prop.topic):
-        claim = view.claim(dispute.target)
-        if isinstance(claim, ClaimMade) and claim.proposition == prop.proposition:
-            found.append(dispute)
-    return found
+_SUMMARY = (
+    "Topic", "Unit", "Sources", "Voices", "Stale", "Range", "Consensus", "Level", "Estimate",
+    "Disputes",
+)  # fmt: skip
+
+
+def _consensus_cells(topic: TopicView) -> tuple[str, str]:
+    """The consensus and estimate cells: one line per camp for a split."""
+    c = topic.consensus
+    if c is None:
+        return "–", "–"
+    camps = camps_of(c)
+    if camps:
+        where = "<br>".join(
+            f"{_e(camp.interval)} {_u(', '.join(camp.supporters))}" for camp in camps
+        )
+        return where, "<br>".join(_e(fmt_number(camp.estimate)) for camp in camps)
+    return _e(c.interval or "–"), _e(fmt_number(c.estimate))
 
 
 def _summary(topics: Sequence[TopicView], anchors: dict[str, str], view: LedgerView) -> str:
@@ -324,22 +260,22 @@ def _summary(topics: Sequence[TopicView], anchors: dict[str, str], view: LedgerV
     for t in topics:
         c = t.consensus
         disputes = sum(1 for d in view.disputes(t.topic) if d.active)
+        where, estimate = _consensus_cells(t)
         rows.append(
             "<tr>"
             + _td("Topic", f'<a href="#{anchors[t.topic]}">{_u(t.topic)}</a>')
             + _td("Unit", _u(t.unit) if t.unit else "–")
             + _td("Sources", _e(len(t.figures) or "–"))
+            + _td("Voices", _e(len(t.voices()) or "–"))
+            + _td("Stale", _e(len(t.stale) or "–"))
             + _td("Range", _e(t.range or "–"), "num")
-            + _td("Consensus", _e((c.interval if c else None) or "–"), "num")
+            + _td("Consensus", where, "num")
             + _td("Level", _e(c.level if c else "–"))
-            + _td("Estimate", _e(fmt_number(c.estimate) if c else "–"), "num")
+            + _td("Estimate", estimate, "num")
             + _td("Disputes", _e(disputes or "–"))
             + "</tr>"
         )
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in ("Topic", "Unit", "Sources", "Range", "Consensus", "Level", "Estimate", "Disputes")
-    )
+    head = "".join(f"<th>{h}</th>" for h in _SUMMARY)
     body = "".join(rows)
     return (
         f'<table class="cards summary"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -347,7 +283,7 @@ def _summary(topics: Sequence[TopicView], anchors: dict[str, str], view: LedgerV
 
 
 def _topic_section(
-    topic: TopicView, anchor: str, view: LedgerView, claims: Sequence[ClaimMade]
+    topic: TopicView, anchor: str, view: LedgerView, window: timedelta | None
 ) -> tuple[str, int]:
     definition = view.definition(topic.topic)
     title = definition.title if definition else topic.topic
@@ -361,19 +297,22 @@ def _topic_section(
     charts = 0
     if topic.figures:
         chart = topic_chart(topic, title)
-        head = "".join(f"<th>{h}</th>" for h in ("Source", "Figure", "Words", "Via", "Disputed by"))
+        columns = ("Source", "Figure", "Words", "As of", "Via", "Disputed by")
+        head = "".join(f"<th>{h}</th>" for h in columns)
         rows = "".join(_figure_row(f, view) for f in topic.figures)
+        stale = stale_text(topic)
+        note = f'<p class="note stale-note">{_u(stale)}</p>' if stale else ""
         parts.append(
             '<div class="topic-body">'
             f"<figure>{topic_svg(chart)}{_legend(chart)}</figure>"
             f'<div><table class="cards figures"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{rows}</tbody></table>{_finding(topic)}</div></div>"
+            f"<tbody>{rows}</tbody></table>{note}{_finding(topic, window)}</div></div>"
         )
         charts = 1
     props = view.propositions(topic.topic)
     if props:
         parts.append("<h3>Propositions</h3>")
-        parts += [_proposition(p, proposition_disputes(p, view), claims) for p in props]
+        parts += [_proposition(p, view) for p in props]
     if not topic.figures and not props:
         parts.append('<p class="meta">No current figures or claims.</p>')
     parts.append("</section>")
@@ -391,13 +330,13 @@ class ReportInfo:
 
 
 def render_report(
-    view: LedgerView, *, title: str, claims: Sequence[ClaimMade] = (), note: str = ""
+    view: LedgerView, *, title: str, note: str = "", window: timedelta | None = None
 ) -> tuple[str, ReportInfo]:
-    """The HTML of a report of a ledger view; claims supply the propositions' statements."""
-    topics = view.topics()
+    """The HTML of a report of a ledger view, every topic under ``window`` or its own."""
+    topics = view.topics(window=window)
     used: set[str] = set()
     anchors = {t.topic: _anchor(t.topic, used) for t in topics}
-    sections = [_topic_section(t, anchors[t.topic], view, claims) for t in topics]
+    sections = [_topic_section(t, anchors[t.topic], view, window) for t in topics]
     props = view.propositions()
     nav = "".join(f'<li><a href="#{anchors[t.topic]}">{_u(t.topic)}</a></li>' for t in topics)
     meta = f"{len(topics)} topics · {len(props)} propositions · as of position {view.position}"
@@ -411,8 +350,9 @@ def render_report(
         f'<section id="summary"><h2>Topics</h2>{_summary(topics, anchors, view)}</section>'
         + "".join(s for s, _ in sections)
         + f"</main><footer>Made by claims-ledger {_e(__version__)}: who said what, and what "
-        "figure they gave. Figures are intervals; the range is the hull of every current "
-        "figure, the consensus the largest set of sources whose figures overlap.</footer>"
+        "figure they gave. Figures are intervals; the range is the hull of every fresh current "
+        "figure, the consensus the largest set of voices whose figures overlap. A figure older "
+        "than its topic's window is stale: shown greyed, and left out of both.</footer>"
         "</body></html>\n"
     )
     info = ReportInfo(Path(), len(topics), sum(c for _, c in sections), len(props))
@@ -424,11 +364,11 @@ def write_report(
     path: str | Path,
     *,
     title: str,
-    claims: Sequence[ClaimMade] = (),
     note: str = "",
+    window: timedelta | None = None,
 ) -> ReportInfo:
     """Write the report of a ledger view to one self-contained HTML file."""
-    page, info = render_report(view, title=title, claims=claims, note=note)
+    page, info = render_report(view, title=title, note=note, window=window)
     target = Path(path)
     target.write_text(page, encoding="utf-8")
     return attrs.evolve(info, path=target)

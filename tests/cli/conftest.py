@@ -1,4 +1,4 @@
-"""Fixtures for the CLI tests: a runner and ledgers built from the Kursk seed."""
+"""Fixtures for the CLI tests: a runner and ledgers built from the Kursk and Derna seeds."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED_EVENTS = ROOT / "seeds" / "kursk-north-korean-pows.events.jsonl"
 CASUALTIES = "kursk/nk-troops/casualties"
 SEED_CLOCK = datetime(2025, 1, 14, tzinfo=UTC)
+#: Derna, September 2023: a 3-day window on the deaths and the missing, four voices.
+DERNA_EVENTS = ROOT / "seeds" / "derna-floods.events.jsonl"
+DEATHS = "derna-floods/deaths"
+MISSING = "derna-floods/missing"
 
 Run = Callable[..., Result]
 
@@ -67,4 +71,21 @@ def seed_jsonl(seed_master: Path, tmp_path: Path) -> Path:
 
     target = tmp_path / "kursk.jsonl"
     copy_ledger(str(seed_master), str(target))
+    return target
+
+
+@pytest.fixture(scope="session")
+def derna_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Derna seed imported once into a SQLite file, with a fixed clock."""
+    path = tmp_path_factory.mktemp("derna") / "derna.db"
+    with Ledger.open(str(path), clock=lambda: SEED_CLOCK) as lg:
+        lg.import_events(DERNA_EVENTS)
+    return path
+
+
+@pytest.fixture
+def derna_db(derna_master: Path, tmp_path: Path) -> Path:
+    """A private copy of the Derna ledger that a test may write to."""
+    target = tmp_path / "derna.db"
+    shutil.copy(derna_master, target)
     return target

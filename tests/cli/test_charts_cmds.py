@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import CASUALTIES, Run
+from tests.cli.conftest import CASUALTIES, DEATHS, MISSING, Run
 
 pytest.importorskip("matplotlib")
 
@@ -144,3 +144,62 @@ def test_plot_draws_hostile_text_literally_and_notes_missing_glyphs_once(
         "--low", "1", "--high", "2")  # fmt: skip
     boxes = run("plot", store, "t/cjk", "-o", tmp_path / "cjk.png")
     assert boxes.stderr.count("warning: the chart's font has no glyph") == 1
+
+
+# -- freshness, splits and the log axis (issue 12) ---------------------------------------
+
+
+def test_plot_fades_stale_figures_and_names_the_window(
+    run: Run, derna_db: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "d.svg"
+    result = run("plot", derna_db, DEATHS, "-o", out)
+    assert "9 bar(s)" in result.output
+    text = out.read_text()
+    assert text.count("stale: left out") == 7
+    assert "stale (older than the window, 3d): left out" in text
+    assert "9 sources · 7 stale (window 3d)" in text
+    run("plot", derna_db, DEATHS, "-o", out, "--window", "none")
+    assert "stale" not in out.read_text()
+
+
+def test_plot_draws_each_camp_of_a_split(run: Run, derna_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.svg"
+    run("plot", derna_db, MISSING, "-o", out, "--window", "none")
+    text = out.read_text()
+    assert 'id="camp-1"' in text
+    assert 'id="camp-2"' in text
+    assert 'id="consensus"' not in text
+    assert "consensus split into 2 camps" in text
+    timeline = run("plot", derna_db, MISSING, "--timeline", "--window", "none", "-o", out)
+    assert "7 step(s)" in timeline.output
+
+
+def test_plot_takes_a_log_axis_when_the_figures_span_it(
+    run: Run, tmp_path: Path, seed_db: Path
+) -> None:
+    store = tmp_path / "g.db"
+    figure = ["add", "figure", store, "--topic", "g/displaced", "--unit", "people"]
+    run(*figure, "--source", "a", "--phrase", "dozens of", "--stated", "2025-01-01")
+    run(*figure, "--source", "b", "--phrase", "about 1,900,000", "--stated", "2025-01-01")
+    out = tmp_path / "g.svg"
+    run("plot", store, "g/displaced", "-o", out)
+    assert "people (log scale)" in out.read_text()
+    run("plot", seed_db, CASUALTIES, "-o", out)  # 200 to 4,001: linear
+    assert "log scale" not in out.read_text()
+
+
+def test_report_greys_stale_rows_and_takes_a_window(
+    run: Run, derna_db: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.html"
+    run("report", derna_db, "-o", out)
+    page = out.read_text()
+    assert page.count('<tr class="stale">') == 11  # 7 deaths, 4 missing
+    run("report", derna_db, "-o", out, "--window", "none")
+    page = out.read_text()
+    assert '<tr class="stale">' not in page
+    assert 'class="camp" data-camp="2"' in page
+    assert "Every topic under --window none" in page
+    result = run("report", derna_db, "-o", out, "--window", "soon", code=2)
+    assert "Invalid value for '--window'" in result.stderr

@@ -82,3 +82,20 @@ def test_a_password_in_a_store_url_is_never_printed(run: Run) -> None:
     result = run("topics", "postgresql://reader:s3cret@127.0.0.1:1/ledger", code=1)
     assert "s3cret" not in result.output
     assert "postgresql://reader:***@127.0.0.1:1/ledger" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://reader@127.0.0.1:1/ledger?password=s3cret",
+        "postgresql://reader@127.0.0.1:1/ledger?sslmode=disable&PassWord=s3cret",
+        "postgresql://reader:s3cret@127.0.0.1:1/ledger?ledger=k",
+    ],
+)
+def test_no_form_of_password_is_printed(run: Run, url: str) -> None:
+    pytest.importorskip("psycopg")
+    result = run("show", url, "t", code=1)
+    assert "s3cret" not in result.output
+    assert result.stderr.startswith("Error: postgresql://reader")
+    assert "***" in result.stderr
+    assert ":*** cannot" not in result.stderr  # the store is named whole, then the message

@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import CASUALTIES, Run, run_json
+from tests.cli.conftest import CASUALTIES, DEATHS, MISSING, Run, run_json
 
-READERS = ["topics", "show", "propositions", "timeline", "log"]
+READERS = ["topics", "show", "propositions", "timeline", "log", "history"]
 
 
 def _args(command: str, store: Path) -> list[str]:
-    return [command, str(store), *([CASUALTIES] if command in ("show", "timeline") else [])]
+    return [
+        command,
+        str(store),
+        *([CASUALTIES] if command in ("show", "timeline", "history") else []),
+    ]
 
 
 def test_topics_prints_one_row_a_topic(run: Run, seed_db: Path) -> None:
     out = run("topics", seed_db).stdout
     header = next(line for line in out.splitlines() if "Topic" in line)
-    for column in ("Unit", "Sources", "Range", "Consensus", "Level", "Estimate", "Disputes"):
-        assert column in header
+    assert header.split() == [
+        "Topic", "Unit", "Sources", "Voices", "Stale", "Range", "Consensus", "Level", "Estimate",
+        "Disputes",
+    ]  # fmt: skip
     row = next(line for line in out.splitlines() if CASUALTIES in line)
     assert row.split() == [
-        CASUALTIES, "soldiers", "3", "[200,", "4,001]", "[3,001,", "3,100]", "majority", "3,001",
-        "-",
+        CASUALTIES, "soldiers", "3", "3", "-", "[200,", "4,001]", "[3,001,", "3,100]", "majority",
+        "3,001", "-",
     ]  # fmt: skip
+    assert "Split topics" not in out  # no camps table without a split
 
 
 def test_topics_json_has_the_documented_schema(run: Run, seed_db: Path) -> None:
@@ -35,7 +43,13 @@ def test_topics_json_has_the_documented_schema(run: Run, seed_db: Path) -> None:
     assert len(topics) == 10
     casualties = topics[CASUALTIES]
     assert set(casualties) == {
-        "topic", "title", "unit", "parts", "figures", "range", "consensus", "disputes",
+        "topic", "title", "unit", "parts", "figures", "range", "consensus", "disputes", "latest",
+        "window", "voices",
+    }  # fmt: skip
+    assert casualties["latest"] == "2025-01-13T00:00:00Z"
+    assert casualties["window"] is None  # the Kursk topics have no window
+    assert casualties["voices"] == {
+        "south-korea": ["nis"], "ukraine": ["ukraine"], "united-states": ["us-official"],
     }  # fmt: skip
     assert casualties["range"] == {
         "low": 200, "high": 4001, "low_open": False, "high_open": False, "text": "[200, 4,001]",
@@ -46,6 +60,7 @@ def test_topics_json_has_the_documented_schema(run: Run, seed_db: Path) -> None:
     assert consensus["dissenters"] == ["us-official"]
     assert consensus["estimate"] == 3001  # "more than 3,000" is a bound: no best of its own
     assert isinstance(consensus["estimate"], int)  # numbers stay numbers
+    assert consensus["camps"] == []
     by_source = {f["source"]: f for f in casualties["figures"]}
     nis = by_source["nis"]
     assert nis["derived"] is True
@@ -59,6 +74,9 @@ def test_topics_json_has_the_documented_schema(run: Run, seed_db: Path) -> None:
     assert ukraine["stated_at"] == "2025-01-13T00:00:00Z"
     assert ukraine["via"] == []
     assert ukraine["disputed_by"] == []
+    assert (ukraine["voice"], ukraine["stale"], ukraine["bound"]) == ("ukraine", False, True)
+    assert ukraine["reference_time"] == "2025-01-13T00:00:00Z"
+    assert (nis["voice"], nis["bound"]) == ("south-korea", False)
     killed = topics["kursk/nk-troops/killed"]["figures"][0]
     assert killed["via"] == ["lee-seong-kwon"]
     assert topics["kursk/nk-pows/exchange"]["consensus"] is None
@@ -244,3 +262,224 @@ def test_text_with_brackets_prints_as_written(run: Run, tmp_path: Path) -> None:
         "--unit", "[bold]people[/bold]", "--stated", "2025-01-01",
     )  # fmt: skip
     assert "[bold]people[/bold]" in run("topics", store).stdout
+
+
+# -- freshness, voices and splits (issue 12) --------------------------------------------
+
+
+def test_show_marks_stale_figures_and_says_why(run: Run, derna_db: Path) -> None:
+    out = run("show", derna_db, DEATHS).stdout
+    rows = {
+        line.split()[0]: line for line in out.splitlines() if line.startswith(" ") and line.strip()
+    }
+    assert "2023-09-13 stale" in rows["derna-mayor"]  # 10 days before the latest figure
+    assert "2023-09-22" in rows["who"]
+    assert "stale" not in rows["who"]
+    assert "2023-09-23" in rows["eastern-relief-committee"]
+    assert "stale" not in rows["eastern-relief-committee"]
+    assert len(re.findall(r"\d{4}-\d\d-\d\d stale", out)) == 7
+    text = " ".join(out.split())
+    assert "latest 2023-09-23" in text
+    assert "window 3d (the topic's own)" in text
+    assert (
+        "7 figures are stale, older than 2023-09-20 (latest 2023-09-23 less the window of 3d): "
+        "derna-mayor, eastern-health-ministry, eastern-interior-ministry, gnu-emergency-service, "
+        "hamad, lna, ocha; shown, but left out of the range and the consensus"
+    ) in text
+    assert "voices eastern-libya: eastern-relief-committee · united-nations: who (2 voices)" in text
+    assert "range [3,845, 4,014]" in text  # the fresh figures only
+    assert "dissent eastern-relief-committee, who" in text
+
+
+def test_topics_counts_voices_and_stale_figures(run: Run, derna_db: Path) -> None:
+    lines = run("topics", derna_db).stdout.splitlines()
+    rows = {line.split()[0]: line.split() for line in lines if line.strip()}
+    assert rows[DEATHS][:5] == [DEATHS, "people", "9", "2", "7"]
+    assert rows[MISSING][:5] == [MISSING, "people", "6", "2", "4"]
+
+
+def test_a_window_of_none_sets_the_topics_own_aside_and_shows_the_split(
+    run: Run, derna_db: Path
+) -> None:
+    out = run("show", derna_db, MISSING, "--window", "none").stdout
+    assert "stale" not in out
+    text = " ".join(out.split())
+    assert "window none (every topic's own window set aside)" in text
+    assert (
+        "voices eastern-libya: eastern-relief-committee, lna · gnu: gnu-emergency-service · "
+        "red-cross-red-crescent: libyan-red-crescent · united-nations: ocha, who (4 voices)"
+    ) in text
+    assert "consensus split into 2 camps (no single interval)" in text
+    assert (
+        "camp 1 [10,100, 10,100] estimate 10,100: eastern-relief-committee, libyan-red-crescent"
+    ) in text
+    assert "camp 2 [5,001, 6,000] estimate 5,500: gnu-emergency-service, lna" in text
+    assert "in no camp ocha, who" in text
+    assert "agree" not in text  # a split has no single set that agrees
+
+    topics = run("topics", derna_db, "--window", "none").stdout
+    row = next(line for line in topics.splitlines() if line.startswith(f" {MISSING}"))
+    assert row.split() == [
+        MISSING, "people", "6", "4", "-", "[5,000,", "20,001]", "[10,100,", "10,100]", "split",
+        "10,100", "-",
+    ]  # fmt: skip
+    after = topics.splitlines()[topics.splitlines().index(row) + 1]
+    assert after.split() == ["[5,001,", "6,000]", "5,500"]  # the second camp, on its own line
+    camps = topics.split("Split topics: camps")[1]
+    lines = [line.split() for line in camps.splitlines() if line.startswith(f" {MISSING}")]
+    assert lines == [
+        [MISSING, "1", "[10,100,", "10,100]", "10,100", "eastern-relief-committee,",
+         "libyan-red-crescent"],
+        [MISSING, "2", "[5,001,", "6,000]", "5,500", "gnu-emergency-service,", "lna"],
+    ]  # fmt: skip
+
+
+def test_json_gives_freshness_voices_and_camps(run: Run, derna_db: Path) -> None:
+    topic = run_json(run, "show", derna_db, DEATHS)["topic"]
+    assert topic["latest"] == "2023-09-23T00:00:00Z"
+    assert topic["window"] == "P3D"
+    assert topic["voices"] == {
+        "eastern-libya": ["eastern-relief-committee"],
+        "united-nations": ["who"],
+    }
+    figures = {f["source"]: f for f in topic["figures"]}
+    assert [s for s, f in figures.items() if not f["stale"]] == ["eastern-relief-committee", "who"]
+    mayor = figures["derna-mayor"]
+    assert (mayor["voice"], mayor["stale"], mayor["bound"]) == ("eastern-libya", True, False)
+    assert mayor["reference_time"] == "2023-09-13T00:00:00Z"
+    assert figures["hamad"]["bound"] is True  # "more than 2,000"
+
+    split = run_json(run, "show", derna_db, MISSING, "--window", "none")["topic"]
+    assert split["window"] is None  # set aside: no window in force
+    assert not any(f["stale"] for f in split["figures"])
+    consensus = split["consensus"]
+    assert (consensus["level"], consensus["interval"], consensus["estimate"]) == (
+        "split",
+        None,
+        None,
+    )
+    assert consensus["supporters"] == []
+    assert consensus["camps"] == [
+        {
+            "interval": {"low": 10100, "high": 10100, "low_open": False, "high_open": False,
+                         "text": "[10,100, 10,100]"},
+            "supporters": ["eastern-relief-committee", "libyan-red-crescent"],
+            "estimate": 10100,
+        },
+        {
+            "interval": {"low": 5001, "high": 6000, "low_open": False, "high_open": False,
+                         "text": "[5,001, 6,000]"},
+            "supporters": ["gnu-emergency-service", "lna"],
+            "estimate": 5500,
+        },
+    ]  # fmt: skip
+    listed = run_json(run, "topics", derna_db, "--window", "none")["topics"]
+    assert {t["topic"]: t["consensus"] and t["consensus"]["level"] for t in listed} == {
+        DEATHS: "majority", MISSING: "split", "derna-floods/official-toll": None,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("window", ["10d", "P10D", "240h", "1w3d"])
+def test_a_query_window_overrides_the_topics_own(run: Run, derna_db: Path, window: str) -> None:
+    topic = run_json(run, "show", derna_db, DEATHS, "--window", window)["topic"]
+    assert topic["window"] == "P10D"
+    stale = [f["source"] for f in topic["figures"] if f["stale"]]
+    assert stale == ["eastern-interior-ministry", "gnu-emergency-service", "hamad", "lna"]
+    out = run("show", derna_db, DEATHS, "--window", window).stdout
+    assert "window     10d (given with --window)" in out
+
+
+def test_a_window_on_a_topic_without_one_makes_old_figures_stale(run: Run, seed_db: Path) -> None:
+    run(
+        "add", "figure", seed_db, "--topic", CASUALTIES, "--source", "western-assessments",
+        "--phrase", "about 3,000", "--stated", "2025-01-20",
+    )  # fmt: skip
+    topic = run_json(run, "show", seed_db, CASUALTIES, "--window", "3d")["topic"]
+    assert [f["source"] for f in topic["figures"] if not f["stale"]] == ["western-assessments"]
+    assert topic["consensus"]["level"] == "single"
+    assert run_json(run, "show", seed_db, CASUALTIES)["topic"]["consensus"]["level"] == "majority"
+
+
+@pytest.mark.parametrize("command", ["topics", "show", "timeline"])
+@pytest.mark.parametrize("value", ["3x", "-3d", "P1M", "forever", ""])
+def test_a_bad_window_is_a_usage_error_naming_the_option(
+    run: Run, derna_db: Path, command: str, value: str
+) -> None:
+    args = [command, derna_db, *([DEATHS] if command != "topics" else [])]
+    result = run(*args, "--window", value, code=2)
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"Error: Invalid value for '--window': {value!r} ")
+
+
+def test_two_sources_of_one_affiliation_are_one_voice(run: Run, seed_db: Path) -> None:
+    run(
+        "add", "figure", seed_db, "--topic", "kursk/nk-pows/captured", "--source", "zelensky",
+        "--phrase", "two", "--stated", "2025-01-12",
+    )  # fmt: skip
+    out = run("show", seed_db, "kursk/nk-pows/captured").stdout
+    assert "voices     ukraine: ukraine, zelensky (1 voice)" in out
+    assert "consensus  [2, 2] (single), estimate 2" in out
+    row = next(line for line in run("topics", seed_db).stdout.splitlines() if "captured" in line)
+    assert row.split()[:5] == ["kursk/nk-pows/captured", "soldiers", "2", "1", "-"]
+    topic = run_json(run, "show", seed_db, "kursk/nk-pows/captured")["topic"]
+    assert topic["voices"] == {"ukraine": ["ukraine", "zelensky"]}
+
+
+def test_timeline_takes_a_window(run: Run, derna_db: Path) -> None:
+    own = run_json(run, "timeline", derna_db, MISSING, "--order", "stated")
+    aside = run_json(run, "timeline", derna_db, MISSING, "--order", "stated", "--window", "none")
+    assert own["window"] is None  # no --window: each step under the topic's own
+    assert aside["window"] is None
+    levels = [s["consensus"]["level"] for s in aside["steps"]]
+    assert levels[-1] == "split"
+    assert [s["consensus"]["level"] for s in own["steps"]][-1] == "none"
+    assert run_json(run, "timeline", derna_db, MISSING, "--window", "2d")["window"] == "P2D"
+    out = run("timeline", derna_db, MISSING, "--order", "stated", "--window", "none").stdout
+    assert "[10,100, 10,100] eastern-relief-committee, libyan-red-crescent" in out
+    assert "split" in out
+
+
+def test_stated_timeline_labels_each_step_with_its_own_topics_event(
+    run: Run, tmp_path: Path
+) -> None:
+    store = tmp_path / "t.db"
+    figure = ["add", "figure", store, "--unit", "people"]
+    run(*figure, "--topic", "a", "--source", "s", "--phrase", "100", "--claim-id", "a-s",
+        "--stated", "2025-03-01T10:00:00Z")  # fmt: skip
+    # Another topic's event at the very same stated time, recorded after a's.
+    run(*figure, "--topic", "b", "--source", "t", "--phrase", "7", "--claim-id", "b-t",
+        "--stated", "2025-03-01T10:00:00Z")  # fmt: skip
+    run(*figure, "--topic", "a", "--source", "u", "--phrase", "about 100", "--claim-id", "a-u",
+        "--stated", "2025-03-01T18:30:00Z")  # fmt: skip
+    run(*figure, "--topic", "a", "--source", "v", "--phrase", "about 100", "--claim-id", "a-v",
+        "--stated", "2025-03-04")  # fmt: skip
+    doc = run_json(run, "timeline", store, "a", "--order", "stated")
+    assert [(s["position"], s["event"]["claim_id"]) for s in doc["steps"]] == [
+        (1, "a-s"), (3, "a-u"), (4, "a-v"),
+    ]  # fmt: skip
+    out = run("timeline", store, "a", "--order", "stated").stdout
+    rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["1"], ["3"], ["4"])]
+    # Two steps on 1 March: every step shows its time, not only its date.
+    assert [row[:3] for row in rows] == [
+        ["1", "2025-03-01T10:00:00Z", "FigureReported"],
+        ["3", "2025-03-01T18:30:00Z", "FigureReported"],
+        ["4", "2025-03-04T00:00:00Z", "FigureReported"],
+    ]
+    assert "b-t" not in out
+    # Steps on distinct days print their dates alone.
+    days = run("timeline", store, "a", "--order", "stated", "--as-of", "2025-03-01T12:00:00Z")
+    assert [line.split()[:2] for line in days.stdout.splitlines() if line.startswith(" 1 ")] == [
+        ["1", "2025-03-01"]
+    ]
+
+
+def test_reading_commands_open_the_store_read_only(run: Run, seed_jsonl: Path) -> None:
+    model = seed_jsonl.with_name(seed_jsonl.name + ".readmodel")
+    for side in seed_jsonl.parent.glob(seed_jsonl.name + ".*"):
+        side.unlink()  # no read model: a writable open would build one
+    before = seed_jsonl.read_bytes()
+    for command in ("topics", "show", "propositions", "timeline", "log", "history"):
+        run(*_args(command, seed_jsonl))
+    assert seed_jsonl.read_bytes() == before
+    assert not model.exists()  # folded in memory, nothing written beside the log
+    assert "majority" in run("show", seed_jsonl, CASUALTIES).stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from ledger import ClaimDisputed, ClaimMade, FigureReported, Ledger
@@ -208,3 +209,34 @@ def test_bad_choices_and_slugs(run: Run, tmp_path: Path) -> None:
     assert "'blog' is not one of" in result.stderr
     result = run("describe-source", store, "Not A Slug", "--name", "S", code=1)
     assert "not a slug" in result.stderr
+
+
+def test_define_topic_with_a_window_makes_old_figures_stale(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "w.db"
+    run("define-topic", store, "flood/deaths", "--title", "Deaths", "--unit", "people",
+        "--window", "1d12h")  # fmt: skip
+    with Ledger.open(str(store)) as lg:
+        definition = lg.definition("flood/deaths")
+        assert definition is not None
+        assert definition.window == timedelta(days=1, hours=12)
+    figure = ["add", "figure", store, "--topic", "flood/deaths"]
+    run(*figure, "--source", "ministry", "--phrase", "about 500", "--stated", "2024-09-01")
+    run(*figure, "--source", "un", "--phrase", "about 900", "--stated", "2024-09-03")
+    topic = run_json(run, "show", store, "flood/deaths")["topic"]
+    assert topic["window"] == "P1DT12H"
+    assert {f["source"]: f["stale"] for f in topic["figures"]} == {"ministry": True, "un": False}
+    assert "window     1d12h (the topic's own)" in run("show", store, "flood/deaths").stdout
+    # Redefined in ISO 8601, and then without a window: nothing is stale any more.
+    run("define-topic", store, "flood/deaths", "--title", "Deaths", "--window", "P3D")
+    assert run_json(run, "show", store, "flood/deaths")["topic"]["window"] == "P3D"
+    run("define-topic", store, "flood/deaths", "--title", "Deaths", "--window", "none")
+    topic = run_json(run, "show", store, "flood/deaths")["topic"]
+    assert topic["window"] is None
+    assert not any(f["stale"] for f in topic["figures"])
+
+
+def test_define_topic_refuses_a_window_it_cannot_read(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "w.db"
+    result = run("define-topic", store, "t", "--title", "T", "--window", "3 months", code=2)
+    assert "Invalid value for '--window': '3 months' is not a duration" in result.stderr
+    assert not store.exists()

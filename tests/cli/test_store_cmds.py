@@ -189,3 +189,35 @@ def test_copy_through_postgresql_keeps_every_byte(
     run("copy", server, back)
     assert _rows(str(seed_db)) == _rows(server) == _rows(str(back))
     assert run_json(run, "topics", server) == run_json(run, "topics", seed_db)
+
+
+@pytest.mark.parametrize("label", ["importing [b]x[/b] [/] [link=https://e.example]y", "{0} {x}"])
+def test_the_progress_bar_shows_a_file_name_as_written(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], label: str
+) -> None:
+    from ledger.cli.store import progress_bar
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    with progress_bar(label + " \x1b]0;pwned\x07", threshold=10) as update:
+        for n in range(1, 101):
+            update(n, 100)
+    err = capsys.readouterr().err
+    assert label in err  # neither markup nor a format string
+    assert "\\x1b]0;pwned\\x07" in err
+    assert "\x07" not in err
+
+
+def test_store_and_file_names_are_printed_through_the_sanitiser(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "v\x1b[2J.db"
+    result = run("init", store)
+    assert "v\\x1b[2J.db: created an empty ledger" in result.stdout
+    assert "\x1b" not in result.stdout
+    events = tmp_path / "e\u202e.jsonl"
+    events.write_text('{"type": "TopicDefined", "topic": "t", "title": "T", "unit": "x"}\n')
+    result = run("import", store, events)
+    assert "e\\u202e.jsonl" in result.stdout
+    assert "\u202e" not in result.stdout
+    copied = run("copy", store, tmp_path / "c\x9b.jsonl").stdout
+    assert "c\\x9b.jsonl" in copied

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from ledger import (
     ClaimDisputed,
     ClaimMade,
+    ClaimRetracted,
     FigureReported,
     Ledger,
     SourceDescribed,
@@ -66,12 +68,8 @@ def seed() -> Ledger:
     return lg
 
 
-def _claims(lg: Ledger) -> list[ClaimMade]:
-    return [r.event for r in lg.records() if isinstance(r.event, ClaimMade)]
-
-
 def test_every_topic_is_present_with_its_table_and_chart(seed: Ledger) -> None:
-    html, info = render_report(seed, title="Kursk", claims=_claims(seed))
+    html, info = render_report(seed, title="Kursk")
     page = Page(html)
     views = seed.topics()
     assert list(page.sections) == [v.topic for v in views]
@@ -89,7 +87,7 @@ def test_every_topic_is_present_with_its_table_and_chart(seed: Ledger) -> None:
 
 
 def test_every_proposition_is_present_with_its_status_and_disputes(seed: Ledger) -> None:
-    html, _ = render_report(seed, title="Kursk", claims=_claims(seed))
+    html, _ = render_report(seed, title="Kursk")
     page = Page(html)
     found = {(p["topic"], p["data-proposition"]): p["data-status"] for p in page.propositions}
     assert found == {(p.topic, p.proposition): p.status for p in seed.propositions()}
@@ -111,7 +109,7 @@ def test_the_figures_table_keeps_the_words_and_the_finding(seed: Ledger) -> None
 
 
 def test_the_page_is_self_contained(seed: Ledger) -> None:
-    html, _ = render_report(seed, title="Kursk", claims=_claims(seed))
+    html, _ = render_report(seed, title="Kursk")
     page = Page(html)
     tags = {tag for tag, _ in page.tags}
     assert "script" not in tags
@@ -136,8 +134,8 @@ def test_the_page_is_made_for_phones(seed: Ledger) -> None:
 
 
 def test_the_report_is_the_same_every_time(seed: Ledger, tmp_path: Path) -> None:
-    first = write_report(seed, tmp_path / "a.html", title="Kursk", claims=_claims(seed))
-    second = write_report(seed, tmp_path / "b.html", title="Kursk", claims=_claims(seed))
+    first = write_report(seed, tmp_path / "a.html", title="Kursk")
+    second = write_report(seed, tmp_path / "b.html", title="Kursk")
     assert first.path.read_bytes() == second.path.read_bytes()
 
 
@@ -166,7 +164,7 @@ def test_every_piece_of_text_is_escaped() -> None:
         )
     )
     lg.append(ClaimDisputed(target="m", source="o", reason=evil, stated_at=date(2025, 1, 2)))
-    html, _ = render_report(lg, title=evil, claims=_claims(lg))
+    html, _ = render_report(lg, title=evil)
     assert "<script" not in html
     assert '" onload="' not in html
     page = Page(html)
@@ -188,7 +186,7 @@ def _hostile_report(tmp_path: Path) -> str:
     from tests.cli.hostile import HOSTILE, hostile_ledger
 
     with Ledger.open(str(hostile_ledger(tmp_path / "h.db"))) as lg:
-        html, _ = render_report(lg, title=HOSTILE, claims=_claims(lg), note=HOSTILE)
+        html, _ = render_report(lg, title=HOSTILE, note=HOSTILE)
     return html
 
 
@@ -233,3 +231,205 @@ def test_the_whole_hostile_report_parses_as_html(tmp_path: Path) -> None:
     page = Page(_hostile_report(tmp_path))
     assert len(page.sections) == 2
     assert len(page.propositions) == 1
+
+
+# -- one source for every answer (issue 13) ---------------------------------------------
+
+
+def _retracted_then_disputed(path: Path) -> Path:
+    """s affirms P, retracts that, then disputes o's claim affirming P: s now denies P."""
+    with Ledger.open(str(path)) as lg:
+        lg.append(
+            ClaimMade(
+                claim_id="s-1",
+                topic="t/q",
+                source="s",
+                statement="The bridge was destroyed.",
+                proposition="bridge-destroyed",
+                stated_at=date(2025, 1, 1),
+            )
+        )
+        lg.append(ClaimRetracted(target="s-1", source="s", stated_at=date(2025, 1, 2)))
+        lg.append(
+            ClaimMade(
+                claim_id="o-1",
+                topic="t/q",
+                source="o",
+                statement="The bridge is gone.",
+                proposition="bridge-destroyed",
+                stated_at=date(2025, 1, 3),
+            )
+        )
+        lg.append(
+            ClaimDisputed(
+                target="o-1", source="s", reason="It still stands.", stated_at=date(2025, 1, 4)
+            )
+        )
+    return path
+
+
+def test_a_retracted_claim_is_not_quoted_beside_its_sources_dispute(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ledger.cli import cli
+
+    store = _retracted_then_disputed(tmp_path / "r.db")
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(cli, ["report", str(store), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = Page(out.read_text(encoding="utf-8"))
+    text = " ".join("".join(page.text).split())
+    assert "affirmed by o; denied by s" in text
+    assert "o affirms: The bridge is gone." in text
+    assert "s disputes o-1: It still stands." in text
+    # s withdrew its statement: the report must not quote it as s's current word.
+    assert "The bridge was destroyed." not in text
+    assert "s affirms" not in text
+
+
+# -- freshness, voices, splits and the log axis (issue 12) -------------------------------
+
+DERNA_EVENTS = ROOT / "seeds" / "derna-floods.events.jsonl"
+DEATHS = "derna-floods/deaths"
+MISSING = "derna-floods/missing"
+
+
+@pytest.fixture(scope="module")
+def derna() -> Ledger:
+    lg = Ledger(MemoryStore())
+    lg.import_events(DERNA_EVENTS)
+    return lg
+
+
+def _section(html: str, topic: str) -> str:
+    start = html.index(f'data-topic="{topic}"')
+    return html[start : html.index("</section>", start)]
+
+
+def _words(html: str) -> str:
+    return " ".join("".join(Page(html).text).split())
+
+
+def _finding(html: str) -> dict[str, str]:
+    """The finding's terms and what they say, as text."""
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html)
+    return {dt: re.sub(r"<[^>]+>", "", dd).replace("&#x27;", "'") for dt, dd in pairs}
+
+
+def test_stale_rows_are_greyed_and_explained(derna: Ledger) -> None:
+    html, _ = render_report(derna, title="Derna")
+    deaths = _section(html, DEATHS)
+    assert deaths.count('<tr class="stale">') == 7
+    assert deaths.count('<span class="badge">stale</span>') == 7
+    assert "tr.stale td{color:#718096" in html  # greyed by the page's own CSS
+    text = _words(deaths)
+    assert (
+        "7 figures are stale, older than 2023-09-20 (latest 2023-09-23 less the window of 3d): "
+        "derna-mayor, eastern-health-ministry, eastern-interior-ministry, gnu-emergency-service, "
+        "hamad, lna, ocha; shown, but left out of the range and the consensus"
+    ) in text
+    finding = _finding(deaths)
+    assert finding == {
+        "Latest": "2023-09-23",
+        "Window": "3d (the topic's own)",
+        "Voices (2)": "eastern-libya: eastern-relief-committee · united-nations: who",
+        "Range": "[3,845, 4,014]",
+        "Consensus": "none (none)",
+        "Estimate": "–",
+        "Agree": "–",
+        "Dissent": "eastern-relief-committee, who",
+    }
+    # The chart fades the stale bars and says so in its legend.
+    page = Page(deaths)
+    bars = {
+        a["data-source"]: a["class"]
+        for t, a in page.tags
+        if t == "rect" and "bar" in str(a.get("class"))
+    }
+    assert sorted(s for s, c in bars.items() if c == "bar stale") == [
+        "derna-mayor", "eastern-health-ministry", "eastern-interior-ministry",
+        "gnu-emergency-service", "hamad", "lna", "ocha",
+    ]  # fmt: skip
+    assert "stale (older than the window, 3d)" in text
+
+
+def test_the_summary_counts_voices_and_stale_figures(derna: Ledger) -> None:
+    html, _ = render_report(derna, title="Derna")
+    summary = html[html.index('id="summary"') : html.index("</table>")]
+    assert "<th>Voices</th><th>Stale</th>" in summary
+    row = summary[summary.index(f">{DEATHS}<") :]
+    assert '<td data-label="Voices"><div>2</div></td>' in row
+    assert '<td data-label="Stale"><div>7</div></td>' in row
+
+
+def test_a_split_shows_each_camp_and_no_single_interval(derna: Ledger) -> None:
+    html, _ = render_report(derna, title="Derna", window=timedelta.max)
+    missing = _section(html, MISSING)
+    assert '<tr class="stale">' not in missing  # the window set aside: nothing is stale
+    assert "stale-note" not in missing
+    finding = _finding(missing)
+    assert finding["Consensus"] == "split into 2 camps: no single interval"
+    assert finding["Camp 1"] == (
+        "[10,100, 10,100] estimate 10,100: eastern-relief-committee, libyan-red-crescent"
+    )
+    assert finding["Camp 2"] == "[5,001, 6,000] estimate 5,500: gnu-emergency-service, lna"
+    assert finding["Window"] == "none (every topic's own window set aside)"
+    assert "Estimate" not in finding  # no single estimate
+    page = Page(missing)
+    camps = [a for t, a in page.tags if t == "rect" and a.get("class") == "camp"]
+    assert [a["data-camp"] for a in camps] == ["1", "2"]
+    assert not any(t == "rect" and a.get("class") == "consensus" for t, a in page.tags)
+    in_camps = {
+        a["data-source"]: a.get("data-camp")
+        for t, a in page.tags
+        if t == "rect" and str(a.get("class")).startswith("bar")
+    }
+    assert in_camps == {
+        "eastern-relief-committee": "1", "libyan-red-crescent": "1", "gnu-emergency-service": "2",
+        "lna": "2", "ocha": None, "who": None,
+    }  # fmt: skip
+    summary = html[html.index('id="summary"') : html.index("</table>")]
+    row = summary[summary.index(f">{MISSING}<") :]
+    assert "[10,100, 10,100] <bdi>eastern-relief-committee, libyan-red-crescent</bdi><br>" in row
+    assert "10,100<br>5,500" in row
+
+
+def _span_ledger(low: int, high: int) -> Ledger:
+    """Two sources whose figures span high / low."""
+    lg = Ledger(MemoryStore())
+    lg.append(TopicDefined(topic="t/span", title="Span", unit="people"))
+    for source, value in (("small", low), ("large", high)):
+        lg.append(
+            FigureReported(
+                claim_id=source,
+                topic="t/span",
+                source=source,
+                figure=parse_figure(str(value), "people"),
+                stated_at=date(2025, 1, 1),
+            )
+        )
+    return lg
+
+
+def _ticks(svg: str) -> list[str]:
+    return list(re.findall(r'<text class="tick"[^>]*>([^<]*)</text>', svg))
+
+
+def test_the_svg_axis_is_logarithmic_beyond_two_orders_of_magnitude() -> None:
+    html, _ = render_report(_span_ledger(40, 90_000), title="t")
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert 'data-scale="log"' in svg
+    assert _ticks(svg) == ["100", "1,000", "10,000", "100,000"]
+    assert "log scale" in _words(html)
+    # Each decade takes the same width on a log axis.
+    xs = [float(x) for x in re.findall(r'<text class="tick" x="([0-9.]+)"', svg)]
+    assert abs((xs[1] - xs[0]) - (xs[2] - xs[1])) < 0.2
+
+
+def test_the_svg_axis_stays_linear_within_two_orders_of_magnitude(seed: Ledger) -> None:
+    html, _ = render_report(_span_ledger(100, 10_000), title="t")  # exactly 100 times
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert 'data-scale="linear"' in svg
+    assert "log scale" not in _words(html)
+    kursk, _ = render_report(seed, title="Kursk")  # 200 to 4,001: twenty times
+    assert 'data-scale="log"' not in kursk
