@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 import pytest
 
 from ledger.cli import cli
-from tests.cli.conftest import ROOT
+from tests.cli.conftest import ROOT, Run, run_json
 
 DOC = ROOT / "docs" / "cli.md"
 
@@ -55,7 +56,7 @@ def test_the_docs_name_no_command_that_does_not_exist() -> None:
     assert documented() <= {path for path, _ in ALL}
 
 
-READERS = ["topics", "show", "propositions", "timeline", "log"]
+READERS = ["topics", "show", "propositions", "timeline", "log", "history"]
 
 
 @pytest.mark.parametrize("name", READERS)
@@ -63,3 +64,35 @@ def test_every_reading_command_takes_as_of_and_json(name: str) -> None:
     command = cli.commands[name]
     options = {opt for param in command.params for opt in param.opts}
     assert {"--as-of", "--json"} <= options
+
+
+# -- the --json schema in docs/cli.md is exactly what the commands print ----------------
+
+
+def schema_keys(name: str) -> set[str]:
+    """The keys docs/cli.md's "JSON output" gives an object: from its table, or inline."""
+    text = DOC.read_text().split("## JSON output", 1)[1]
+    start = text.index(f"\n**{name}**")
+    ends = [i for i in (text.find("\n**", start + 1), text.find("\nDocuments by command")) if i > 0]
+    block = text[start : min(ends)]
+    rows = [line.split("|")[1] for line in block.splitlines() if line.startswith("| `")]
+    if rows:
+        return {key for cell in rows for key in re.findall(r"`(\w+)`", cell)}
+    block = re.sub(r'"\w+"(?:\|"\w+")+', "", block)  # alternatives are values, not keys
+    return set(re.findall(r'"(\w+)"(?=[\s:,(\[}])', block))
+
+
+def test_the_json_schema_documents_every_key_and_no_other(run: Run, derna_db: Path) -> None:
+    show = run_json(run, "show", derna_db, "derna-floods/missing", "--window", "none")
+    topic = show["topic"]
+    assert schema_keys("topic") == set(topic)
+    assert schema_keys("figure") == set(topic["figures"][0])
+    assert schema_keys("consensus") == set(topic["consensus"])
+    assert schema_keys("camp") == set(topic["consensus"]["camps"][0])
+    assert schema_keys("interval") == set(topic["range"])
+    history = run_json(run, "history", derna_db, "derna-floods/missing")
+    assert schema_keys("entry") == set(history["history"][0])
+    steps = run_json(run, "timeline", derna_db, "derna-floods/missing")["steps"]
+    assert schema_keys("step") >= set(steps[0]) | set(steps[0]["event"])
+    records = run_json(run, "log", derna_db)["records"]
+    assert schema_keys("record") == set(records[0])
