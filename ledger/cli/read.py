@@ -81,7 +81,9 @@ def topics_table(view: LedgerView, window: timedelta | None = None) -> tuple[Gri
         "Topic", "Unit", "Sources", "Voices", "Stale", "Range", "Consensus", "Level", "Estimate",
         "Disputes",
     )  # fmt: skip
-    camps = Grid("Topic", "Camp", "Interval", "Estimate", "Sources", title="Split topics: camps")
+    camps = Grid(
+        "Topic", "Camp", "Interval", "Estimate", "Sources", title="Split topics: camps", keys=2
+    )
     for topic in view.topics(window=window):
         disputes = sum(1 for d in view.disputes(topic.topic) if d.active)
         table.add(
