@@ -71,7 +71,7 @@ def checkpoint(store: str, key: str | None, origin: str | None, output: str | No
             origin = signing.key_name(private)
     with open_ledger(store, read_only=True) as lg:
         # Ledger.checkpoint() takes no origin: the store's checkpoint, with the one asked for.
-        found = tamper.checkpoint(lg.store, origin)
+        found = lg.checkpoint(origin)
     if private is None:
         note = found.to_note()
     else:

@@ -397,9 +397,12 @@ class Ledger(LedgerView):
 
     # -- tamper evidence (ledger.tamper holds the logic) -------------------
 
-    def checkpoint(self) -> Checkpoint:
-        """The tree size and Merkle root of the log now, from the store's right edge."""
-        return tamper.checkpoint(self.store)
+    def checkpoint(self, origin: str | None = None) -> Checkpoint:
+        """The tree size and Merkle root of the log now, from the store's right edge.
+
+        ``origin`` names the log in the note (default: the ledger's own origin).
+        """
+        return tamper.checkpoint(self.store, origin)
 
     def prove(self, position: int, size: int | None = None, origin: str | None = None) -> Receipt:
         """An inclusion receipt for the record at position in the tree of size (default: head).
