@@ -280,13 +280,17 @@ def same_kind(found: Number | None, exact: Fraction | int | None) -> bool:
     return found is None or (type(found) is int) == isinstance(exact, int)
 
 
+#: The gap between 0 and the smallest float: what a float midpoint of tiny values may lose.
+TINIEST = Fraction(2) ** -1074
+
+
 def close(found: Number | None, exact: Fraction | int | None) -> bool:
     """Equal; a float estimate may differ from the exact one by the rounding of a mean."""
     if found is None or exact is None:
         return found is None and exact is None
     if isinstance(exact, int) or (exact.denominator == 1 and abs(exact) < 2**53):
         return Fraction(found) == exact
-    return abs(Fraction(found) - exact) <= abs(exact) * Fraction(1, 2**50)
+    return abs(Fraction(found) - exact) <= max(abs(exact) * Fraction(1, 2**50), TINIEST)
 
 
 def check_consensus(found: Consensus | None, expected: Expected | None) -> None:
