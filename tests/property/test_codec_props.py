@@ -35,7 +35,7 @@ from ledger.codec.fast import fast_timestamp
 from ledger.domain.durations import format_duration, parse_duration, parse_window
 from ledger.domain.events import Event, to_timestamp
 from ledger.merkle import leaf_hash
-from tests.property.strategies import (
+from ledger.testing.strategies import (
     EVENT_STRATEGIES,
     figures,
     numbers,

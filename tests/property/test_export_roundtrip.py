@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from ledger import Event, FigureReported, Ledger, SourceDescribed, TopicDefined, TopicView
 from ledger.export import COLUMNS, neutralise, number_text, rows, write
 from ledger.io.spreadsheet import restore_text
-from tests.property.strategies import (
+from ledger.testing.strategies import (
     event_sequences,
     floats,
     ints,

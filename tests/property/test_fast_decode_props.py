@@ -23,8 +23,7 @@ from ledger.codec.fast import ENCODE_OPTIONS, decoder, encoder
 from ledger.domain.events import EVENT_TYPES, TopicDefined
 from ledger.domain.figures import Rule
 from ledger.errors import InvalidEvent
-
-from .strategies import EVENT_STRATEGIES, slugs, topics_defined
+from ledger.testing.strategies import EVENT_STRATEGIES, slugs, topics_defined
 
 CODEC = make_codec()
 CONVERTER = CODEC.converter

@@ -40,7 +40,7 @@ from ledger import (
     UnknownClaim,
     ValidationError,
 )
-from tests.property.strategies import (
+from ledger.testing.strategies import (
     NUMERIC_TOPICS,
     PROPOSITIONS,
     QUALITATIVE,

@@ -44,7 +44,7 @@ from ledger.domain.events import Event
 from ledger.domain.figures import Number
 from ledger.domain.freshness import assess
 from ledger.projections.protocol import LedgerProjection
-from tests.property.strategies import (
+from ledger.testing.strategies import (
     BASE_TIME,
     COMPOSITE,
     MORE_SOURCES,

@@ -79,3 +79,16 @@ def test_the_projection_example_in_the_docs_runs(monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(ROOT)
     (block,) = python_blocks(ROOT / "docs" / "projections.md")
     exec(compile(block, "docs/projections.md", "exec"), {})
+
+
+def test_the_testing_docs_property_test_runs_and_its_store_contract_subclass_is_complete() -> None:
+    first, second = python_blocks(ROOT / "docs" / "testing.md")
+    scope: dict[str, object] = {}
+    exec(compile(first, "docs/testing.md", "exec"), scope)
+    law = scope["test_the_counts_add_up_to_the_figures_reported"]
+    assert callable(law)
+    law()  # hypothesis runs its examples
+    exec(compile(second, "docs/testing.md", "exec"), scope)
+    contract = scope["TestMyStore"]
+    assert isinstance(contract, type)
+    assert not getattr(contract, "__abstractmethods__", None)

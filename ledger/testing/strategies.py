@@ -1,9 +1,16 @@
-"""Every hypothesis strategy of the test suite, in one place.
+"""Hypothesis strategies for figures, every event type and whole valid event sequences.
+
+The project's own property tests draw from here, and so can yours: to
+property-test a projection of your own, draw ``event_sequences()`` (valid
+logs: every sequence appends to a fresh ledger without a validation error)
+and compare what your projection folds with what you expect (docs/testing.md).
 
 Two families of numbers: ``numbers`` spans what the codec must carry (64-bit
 ints, any finite float), ``small_numbers`` keeps figures on a coarse grid so
 that generated figures often touch, share endpoints and nest, which is where
 range and consensus go wrong.
+
+Needs the ``testing`` extra (hypothesis).
 """
 
 from __future__ import annotations
@@ -29,6 +36,56 @@ from ledger.domain.events import (
 )
 from ledger.domain.figures import Figure, Interval, Number
 from ledger.domain.views import CurrentFigure
+
+__all__ = [
+    "AFFILIATIONS",
+    "BASE_TIME",
+    "BOUND_RULES",
+    "COMPOSITE",
+    "ESTIMATE_RULES",
+    "EVENT_STRATEGIES",
+    "MORE_SOURCES",
+    "NESTED",
+    "NUMERIC_TOPICS",
+    "PARTS",
+    "PROPOSITIONS",
+    "QUALITATIVE",
+    "SOURCES",
+    "UNIT",
+    "bounds",
+    "claims_disputed",
+    "claims_made",
+    "claims_retracted",
+    "current_figures",
+    "definitions",
+    "event_ids",
+    "event_sequences",
+    "events",
+    "figures",
+    "figures_reported",
+    "floats",
+    "interleavings",
+    "intervals",
+    "ints",
+    "non_empty_texts",
+    "numbers",
+    "optional_texts",
+    "rules",
+    "slugs",
+    "small_numbers",
+    "source_figures",
+    "source_of",
+    "sources_described",
+    "spread_figures",
+    "stamps",
+    "stated_of",
+    "states_a_limit",
+    "texts",
+    "timestamps",
+    "topics_defined",
+    "vias",
+    "windows",
+]
 
 # -- slugs and text -------------------------------------------------------
 
@@ -164,8 +221,6 @@ windows: st.SearchStrategy[timedelta | None] = (
     | st.integers(0, 72).map(lambda h: timedelta(hours=h))
     | st.integers(0, 3 * 86_400).map(lambda s: timedelta(seconds=s))
 )
-#: Whether TopicDefined has its window field yet (it lands with the codec's schema 2).
-TOPICS_HAVE_WINDOWS = "window" in attrs.fields_dict(TopicDefined)
 
 
 _WIDTHS: tuple[Number, ...] = (0, 0, 0.25, 0.5, 1, 1, 2, 3, 4, 6)
@@ -404,14 +459,13 @@ def event_sequences(
     a shared affiliation, another source's slug, or none), ``as_of`` (figures
     describing a time up to two days before or six hours after they were
     stated), ``bounds`` (rules of the vocabulary, bound rows among them) and
-    ``topic_windows`` (definitions with windows, and redefinitions mid-log,
-    once TopicDefined has its window field); ``spread`` draws figures from
+    ``topic_windows`` (definitions with windows, and redefinitions mid-log);
+    ``spread`` draws figures from
     ``spread_figures``, where every consensus level comes up.
     """
-    topic_windows = topic_windows and TOPICS_HAVE_WINDOWS
     out: list[Event] = list(definitions())
     if topic_windows:
-        out = [attrs.evolve(d, window=draw(windows)) for d in out]
+        out = [attrs.evolve(d, window=draw(windows)) for d in definitions()]
     count = draw(st.integers(min_size, max_size))
     if distinct_stated:
         hours = draw(st.lists(st.integers(0, 500), min_size=count, max_size=count, unique=True))
