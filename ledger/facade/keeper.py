@@ -151,7 +151,14 @@ class Keeper:
             elif tree.size:
                 log.warning("%s: no read model beside the log: building it", self.store.url)
         try:
-            self._catch_up(start)
+            try:
+                self._catch_up(start)
+            except ModelDamaged as exc:
+                if start is None:
+                    raise
+                # The rows the catch-up folds onto do not read back: build them anew.
+                log.warning("%s: %s: rebuilding the read model", self.store.url, exc)
+                self._catch_up(None)
         except ModelReadOnly as exc:
             log.warning(
                 "%s: %s; the read model stays as it is and the log is folded in memory",

@@ -93,6 +93,7 @@ class JsonlStore(Store):
         self._pending_path = self._path + ".pending"
         self._side_path = self._path + ".readmodel"
         self._side: sqlite3.Connection | None = None
+        self._side_id: tuple[int, int] | None = None
         self._reading = False
         #: Damage at the end of the file that a read-only store reads past (see unrepaired()).
         self._damage: CorruptLog | None = None
@@ -141,7 +142,7 @@ class JsonlStore(Store):
         return SQLiteModel(
             name,
             self._side_session,
-            lambda: self._side is not None or os.path.exists(self._side_path),
+            lambda: os.path.exists(self._side_path),
             None if self.read_only else self._discard_side,
         )
 
@@ -151,10 +152,7 @@ class JsonlStore(Store):
     def _discard_side(self) -> None:
         """Remove the read model's file (before a rebuild): it is a cache, and may be damaged."""
         with self._mutex:
-            side, self._side = self._side, None
-            if side is not None:
-                with contextlib.suppress(sqlite3.Error):
-                    side.close()
+            self._close_side()
             for suffix in ("", "-wal", "-shm", "-journal"):
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(self._side_path + suffix)
@@ -191,11 +189,21 @@ class JsonlStore(Store):
         with self._mutex:
             self._check_open()
             try:
+                if self._side is not None and self._side_id != _file_id(self._side_path):
+                    # Another process removed or rebuilt the file: read the one there now.
+                    self._close_side()
                 if self._side is None:
                     self._side = _open_side(self._side_path, read_only=self.read_only)
+                    self._side_id = _file_id(self._side_path)
                 yield self._side
             except sqlite3.Error as exc:
                 raise StoreUnavailable(f"{self._side_path}: cannot {what}: {exc}") from exc
+
+    def _close_side(self) -> None:
+        side, self._side = self._side, None
+        if side is not None:
+            with contextlib.suppress(sqlite3.Error):
+                side.close()
 
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
         found: dict[str, StoredRow] = {}
@@ -525,6 +533,15 @@ def _rows(fd: int, start: int, stop: int, line: int, url: str) -> Iterator[Store
             yield parse_line(text, line)
             line += 1
         pos += cut + 1
+
+
+def _file_id(path: str) -> tuple[int, int] | None:
+    """The (device, inode) of a file, None when there is none."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (found.st_dev, found.st_ino)
 
 
 def _open_side(path: str, *, read_only: bool) -> sqlite3.Connection:

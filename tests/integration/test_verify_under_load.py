@@ -135,7 +135,14 @@ def test_verify_under_load_never_cries_wolf_and_still_finds_an_altered_byte(
 
     alter_a_byte(kind, url)
     damaged = verified(url, 8, tmp_path / "verifier.log")
-    assert [r["first_bad_position"] for r in damaged] == [DAMAGED] * 8, damaged
+    for _ in range(5):
+        # On a busy machine eight verifies can all fall between two appends: verify
+        # again, later, until the damage has been found under a growing log.
+        if len({r["size"] for r in damaged}) > 1:
+            break
+        time.sleep(0.5)
+        damaged += verified(url, 4, tmp_path / "verifier.log")
+    assert {r["first_bad_position"] for r in damaged} == {DAMAGED}, damaged
     assert all("stored hash" in r["reason"] for r in damaged), damaged[0]
     assert len({r["size"] for r in damaged}) > 1, "the writer stopped: the test proved less"
     assert os.path.exists(url) or kind == "postgresql"
