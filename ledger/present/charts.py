@@ -118,7 +118,7 @@ def plot_topic(
 
     ``path`` may be a binary file, with ``fmt`` ("png" or "svg") naming the format.
     """
-    fig, bars = _draw_topic(chart)
+    fig, bars = draw_topic(chart)
     info = _save(fig, _target(path), dpi, fmt)
     return attrs.evolve(info, bars=bars)
 
@@ -135,7 +135,7 @@ def plot_timeline(
     """Draw a topic's range and consensus over stated time to a .png or .svg file."""
     if not steps:
         raise ValueError(f"{title}: no figures yet, so no timeline to draw")
-    fig = _draw_timeline(steps, title=title, unit=unit)
+    fig = draw_timeline(steps, title=title, unit=unit)
     info = _save(fig, _target(path), dpi, fmt)
     return attrs.evolve(info, bars=len(steps))
 
@@ -273,7 +273,7 @@ def _log_axis(axis: Any, ticks: Sequence[float]) -> None:
     axis.set_minor_formatter(ticker.NullFormatter())
 
 
-def _draw_topic(chart: TopicChart) -> tuple[Any, int]:
+def draw_topic(chart: TopicChart) -> tuple[Any, int]:
     MplFigure = _mpl("matplotlib.figure").Figure
     n = len(chart.bars)
     fig = MplFigure(figsize=(10, 2.6 + 0.75 * n), layout="constrained")
@@ -319,7 +319,7 @@ def _draw_topic(chart: TopicChart) -> tuple[Any, int]:
     return fig, n
 
 
-def _draw_timeline(steps: Sequence[Step], *, title: str, unit: str | None) -> Any:
+def draw_timeline(steps: Sequence[Step], *, title: str, unit: str | None) -> Any:
     dates = _mpl("matplotlib.dates")
     MplFigure = _mpl("matplotlib.figure").Figure
 

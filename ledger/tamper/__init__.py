@@ -23,11 +23,6 @@ from __future__ import annotations
 
 from ledger.tamper.notes import Checkpoint, origin_for, split_note
 from ledger.tamper.proving import checkpoint, prove, prove_consistency
-
-# Not public: re-exported for the test that holds the streaming proofs equal to merkle's.
-from ledger.tamper.ranges import _consistency_ranges as _consistency_ranges
-from ledger.tamper.ranges import _Fold as _Fold
-from ledger.tamper.ranges import _inclusion_ranges as _inclusion_ranges
 from ledger.tamper.receipts import (
     CONSISTENCY_FORMAT,
     RECEIPT_FORMAT,

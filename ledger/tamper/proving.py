@@ -15,7 +15,7 @@ from ledger.errors import CorruptLog, InvalidEvent
 from ledger.merkle import CompactRange
 from ledger.stores.base import Store
 from ledger.tamper.notes import Checkpoint, origin_for
-from ledger.tamper.ranges import _consistency_ranges, _Fold, _inclusion_ranges
+from ledger.tamper.ranges import Fold, consistency_ranges, inclusion_ranges
 from ledger.tamper.receipts import ConsistencyProof, Receipt
 
 __all__ = ["checkpoint", "default_origin", "prove", "prove_consistency"]
@@ -58,7 +58,7 @@ def prove(
     if not 1 <= position <= size:
         raise InvalidEvent(f"{position} is not in 1..{size}", field="position")
     index = position - 1
-    fold = _Fold(_inclusion_ranges(index, size))
+    fold = Fold(inclusion_ranges(index, size))
     edge = CompactRange()
     target: StoredRow | None = None
     for i, row in _prefix(store, size):
@@ -90,7 +90,7 @@ def prove_consistency(
     _int_arg(old_size, "old_size")
     if not 1 <= old_size <= new_size:
         raise InvalidEvent(f"{old_size} is not in 1..{new_size}", field="old_size")
-    fold = _Fold(_consistency_ranges(old_size, new_size))
+    fold = Fold(consistency_ranges(old_size, new_size))
     edge = CompactRange()
     old_root = _EMPTY_ROOT
     for i, row in _prefix(store, new_size):

@@ -1,7 +1,7 @@
 """Proofs as leaf ranges, their roots folded while the rows stream past.
 
 ``ledger.merkle`` builds RFC 9162 proofs from a list of every leaf hash. Here the
-same walks yield the leaf ranges whose roots make up a proof, and ``_Fold``
+same walks yield the leaf ranges whose roots make up a proof, and ``Fold``
 builds those roots as the rows arrive in order, so ``prove`` and ``verify``
 make a proof in one pass over the log and O(log n) memory. Internal to
 ``ledger.tamper``.
@@ -14,13 +14,15 @@ from collections.abc import Sequence
 from ledger.errors import InvalidProof
 from ledger.merkle import CompactRange
 
+__all__ = ["Fold", "consistency_ranges", "inclusion_ranges"]
+
 
 def _split(n: int) -> int:
     """The largest power of two smaller than n (n >= 2), where RFC 9162 splits a tree."""
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def _inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
     """The leaf ranges whose roots form PATH(index, D[size]), leaf side first."""
     # The walk of merkle.inclusion_proof, keeping ranges instead of hashing them, so the
     # roots can be folded in one pass over the rows; a unit test keeps the two equal.
@@ -38,7 +40,7 @@ def _inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def _consistency_ranges(old_size: int, size: int) -> list[tuple[int, int]]:
+def consistency_ranges(old_size: int, size: int) -> list[tuple[int, int]]:
     """The leaf ranges whose roots form PROOF(old_size, D[size]), in proof order."""
     ranges: list[tuple[int, int]] = []
     lo, hi, m, whole = 0, size, old_size, True
@@ -56,7 +58,7 @@ def _consistency_ranges(old_size: int, size: int) -> list[tuple[int, int]]:
     return ranges
 
 
-class _Fold:
+class Fold:
     """The roots of disjoint leaf ranges, built as leaves arrive in index order."""
 
     def __init__(self, ranges: Sequence[tuple[int, int]]) -> None:

@@ -29,7 +29,7 @@ from ledger.stores import open_store
 from ledger.stores.base import Store
 from ledger.stores.urls import file_of, redact
 from ledger.tamper.notes import Checkpoint, _b64
-from ledger.tamper.ranges import _consistency_ranges, _Fold
+from ledger.tamper.ranges import Fold, consistency_ranges
 
 __all__ = ["VerifyReport", "verify_store", "verify_url"]
 
@@ -152,7 +152,7 @@ class _Scan:
         self._old = checkpoint.size if checkpoint else None
         self.old_root: bytes | None = _EMPTY_ROOT if self._old == 0 else None
         self._head = 0
-        self._proof: _Fold | None = None
+        self._proof: Fold | None = None
 
     def fault(self, position: int | None, reason: str, line: int | None = None) -> None:
         if self.first is None:
@@ -163,7 +163,7 @@ class _Scan:
         # pass, so the checkpoint is checked exactly as a third party would check it.
         self._head = head
         if self._old and self._old < head:
-            self._proof = _Fold(_consistency_ranges(self._old, head))
+            self._proof = Fold(consistency_ranges(self._old, head))
         it = iter(rows)
         ahead: list[StoredRow] = []
         while True:

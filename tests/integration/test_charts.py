@@ -247,9 +247,9 @@ def test_stored_text_in_a_topic_chart_is_drawn_literally(tmp_path: Path, words: 
     escaped = words.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert f"Aid {escaped}" in svg  # the title, dollars and all
     assert escaped in svg
-    from ledger.present.charts import _draw_topic
+    from ledger.present.charts import draw_topic
 
-    fig, _ = _draw_topic(chart)
+    fig, _ = draw_topic(chart)
     for artist in _stored_text_artists(fig, words):
         assert artist.get_parse_math() is False  # type: ignore[attr-defined]
         assert artist.get_usetex() is False  # type: ignore[attr-defined]
@@ -265,9 +265,9 @@ def test_stored_text_in_a_timeline_chart_is_drawn_literally(tmp_path: Path, word
     plot_timeline(steps, tmp_path / "t.png", title=f"Aid {words}", unit=unit)
     text = svg.read_text()
     assert f"Aid {words}".replace("&", "&amp;").replace("<", "&lt;") in text
-    from ledger.present.charts import _draw_timeline
+    from ledger.present.charts import draw_timeline
 
-    fig = _draw_timeline(steps, title=f"Aid {words}", unit=unit)
+    fig = draw_timeline(steps, title=f"Aid {words}", unit=unit)
     for artist in _stored_text_artists(fig, words):
         assert artist.get_parse_math() is False  # type: ignore[attr-defined]
         assert artist.get_usetex() is False  # type: ignore[attr-defined]
@@ -329,9 +329,9 @@ def test_stale_figures_are_marked_and_drawn_apart(tmp_path: Path, derna: Ledger)
     assert not any(b.supporter for b in chart.bars if b.stale)
     assert chart.window == "3d"
     pytest.importorskip("matplotlib")
-    from ledger.present.charts import _draw_topic, bar_color
+    from ledger.present.charts import bar_color, draw_topic
 
-    fig, _ = _draw_topic(chart)
+    fig, _ = draw_topic(chart)
     ax = fig.axes[0]
     by_gid = {p.get_gid(): p for p in ax.patches if str(p.get_gid()).startswith("bar-")}
     mayor, who = by_gid["bar-derna-mayor"], by_gid["bar-who"]
@@ -405,10 +405,10 @@ def test_log_ticks_are_powers_of_ten() -> None:
 
 def test_matplotlib_draws_a_log_axis_when_the_figures_span_it(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
-    from ledger.present.charts import _draw_topic
+    from ledger.present.charts import draw_topic
 
     chart = topic_chart(_values(12, 250, 90_000).topic("t/span"))
-    fig, _ = _draw_topic(chart)
+    fig, _ = draw_topic(chart)
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"
     assert chart.ticks == (10, 100, 1_000, 10_000, 100_000)
@@ -417,13 +417,13 @@ def test_matplotlib_draws_a_log_axis_when_the_figures_span_it(tmp_path: Path) ->
     assert "(log scale)" in ax.get_xlabel()
     svg = plot_topic(chart, tmp_path / "l.svg").path.read_text()
     assert "10,000" in svg
-    linear, _ = _draw_topic(topic_chart(_values(100, 9_000).topic("t/span")))
+    linear, _ = draw_topic(topic_chart(_values(100, 9_000).topic("t/span")))
     assert linear.axes[0].get_xscale() == "linear"
 
 
 def test_the_timeline_chart_takes_a_log_axis_too(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
-    from ledger.present.charts import _draw_timeline
+    from ledger.present.charts import draw_timeline
 
     lg = _values(12)
     lg.append(
@@ -436,6 +436,6 @@ def test_the_timeline_chart_takes_a_log_axis_too(tmp_path: Path) -> None:
         )
     )
     steps = topic_timeline(lg.records(), "t/span", order="stated")
-    fig = _draw_timeline(steps, title="Span", unit="people")
+    fig = draw_timeline(steps, title="Span", unit="people")
     assert fig.axes[0].get_yscale() == "log"
     plot_timeline(steps, tmp_path / "t.png", title="Span", unit="people")

@@ -21,15 +21,13 @@ from ledger.tamper import (
     Checkpoint,
     ConsistencyProof,
     Receipt,
-    _consistency_ranges,
-    _Fold,
-    _inclusion_ranges,
     origin_for,
     signing,
     verify_consistency_proof,
     verify_receipt,
     verify_store,
 )
+from ledger.tamper.ranges import Fold, consistency_ranges, inclusion_ranges
 
 CLOCK = datetime(2025, 1, 14, tzinfo=UTC)
 ROOT = hashlib.sha256(b"a root").digest()
@@ -297,16 +295,16 @@ def test_proof_ranges_fold_to_the_same_proofs_as_merkle() -> None:
     leaves = [merkle.leaf_hash(bytes([i])) for i in range(70)]
     for size in range(1, len(leaves) + 1):
         for index in range(size):
-            assert fold(_inclusion_ranges(index, size), leaves[:size]) == merkle.inclusion_proof(
+            assert fold(inclusion_ranges(index, size), leaves[:size]) == merkle.inclusion_proof(
                 index, leaves[:size]
             )
             assert fold(
-                _consistency_ranges(index + 1, size), leaves[:size]
+                consistency_ranges(index + 1, size), leaves[:size]
             ) == merkle.consistency_proof(index + 1, leaves[:size])
 
 
 def fold(ranges: list[tuple[int, int]], leaves: list[bytes]) -> list[bytes]:
-    folder = _Fold(ranges)
+    folder = Fold(ranges)
     for i, leaf in enumerate(leaves):
         folder.add(i, leaf)
     return folder.proof()
