@@ -47,6 +47,8 @@ __all__ = [
     "MissingMatplotlib",
     "TopicChart",
     "bar_color",
+    "draw_timeline",
+    "draw_topic",
     "fmt_number",
     "log_scale",
     "log_ticks",
