@@ -88,9 +88,11 @@ _TABLES = (
        END""",
     "INSERT INTO tree (id, size, hashes) SELECT 1, 0, x'' WHERE NOT EXISTS (SELECT 1 FROM tree)",
     # The tree row only grows: never replaced, removed, shrunk or rewritten at its size.
+    # A second tree row is skipped rather than refused: REPLACE cannot rewrite the
+    # row, and the INSERT OR IGNORE an older claims-ledger runs on open still works.
     """CREATE TRIGGER IF NOT EXISTS tree_no_replace BEFORE INSERT ON tree
        WHEN EXISTS (SELECT 1 FROM tree)
-       BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only: it may only grow'); END""",
+       BEGIN SELECT RAISE(IGNORE); END""",
     """CREATE TRIGGER IF NOT EXISTS tree_no_delete BEFORE DELETE ON tree
        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only: it may only grow'); END""",
     """CREATE TRIGGER IF NOT EXISTS tree_only_grows BEFORE UPDATE ON tree

@@ -222,8 +222,6 @@ def test_insert_or_replace_cannot_rewrite_a_sqlite_row_or_the_tree(tmp_path: Pat
             " ON CONFLICT (position) DO UPDATE SET data = excluded.data",
             row,
         ),
-        ("REPLACE INTO tree (id, size, hashes) VALUES (1, 0, x'')", []),
-        ("INSERT OR REPLACE INTO tree (id, size, hashes) VALUES (1, 0, x'')", []),
         ("UPDATE tree SET size = size - 1", []),
         ("UPDATE tree SET hashes = zeroblob(length(hashes))", []),
         ("DELETE FROM tree", []),
@@ -231,6 +229,15 @@ def test_insert_or_replace_cannot_rewrite_a_sqlite_row_or_the_tree(tmp_path: Pat
     for statement, params in attacks:
         with pytest.raises(sqlite3.IntegrityError, match=r"append-only|only grow"):
             conn.execute(statement, params)
+    # A second tree row is skipped, not refused (an older version's INSERT OR IGNORE
+    # on open keeps working): REPLACE still cannot rewrite the row.
+    for statement in (
+        "REPLACE INTO tree (id, size, hashes) VALUES (1, 0, x'')",
+        "INSERT OR REPLACE INTO tree (id, size, hashes) VALUES (1, 0, x'')",
+        "INSERT OR IGNORE INTO tree (id, size, hashes) VALUES (1, 0, x'')",
+    ):
+        conn.execute(statement)
+        assert conn.execute("SELECT * FROM tree").fetchall() == tree
     assert conn.execute("SELECT * FROM events ORDER BY position").fetchall() == before
     assert conn.execute("SELECT * FROM tree").fetchall() == tree
     conn.close()
