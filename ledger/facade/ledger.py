@@ -35,7 +35,7 @@ from ledger.facade.keeper import Keeper
 from ledger.facade.tracking import Tracked
 from ledger.facade.view import LedgerView
 from ledger.io.authoring import check_events, iter_events
-from ledger.projections.protocol import LedgerProjection, Projection, fold, in_view
+from ledger.projections.protocol import LedgerProjection, Projection, fold, in_view, stated_by
 from ledger.projections.reader import Reader
 from ledger.projections.validation import validate
 from ledger.stores import open_store
@@ -368,8 +368,25 @@ class Ledger(LedgerView):
     def as_of(
         self, position: int | None = None, stated: datetime | date | None = None
     ) -> LedgerView:
-        """A read-only view of the events up to a position and/or stated up to a time."""
-        return LedgerView(self.project(LedgerProjection(), position=position, stated=stated))
+        """A read-only view of the events up to a position and/or stated up to a time.
+
+        The built-in projection folded from the first record, as ``project``
+        would; its step needs only each event and position, so the records are
+        decoded straight from the store's rows, without building a Recorded.
+        """
+        limit, cutoff = self._cutoffs(position, stated)
+        reader = LedgerProjection().initial()
+        apply = reader.facts.apply
+        decode, numbered = self.codec.decode_values, self.store.numbered_lines
+        with self._collector():
+            for values in self.store.scan(0):
+                at = values[0]
+                if at > limit:
+                    break
+                event = decode(values, line=at if numbered else None)
+                if stated_by(event, cutoff):
+                    apply(at, event)
+        return LedgerView(reader)
 
     def _cutoffs(
         self, position: int | None, stated: datetime | date | None

@@ -32,7 +32,7 @@ from ledger.domain.records import Recorded
 from ledger.projections.facts import Facts
 from ledger.projections.reader import Reader
 
-__all__ = ["LedgerProjection", "Projection", "fold", "in_view", "stated_of"]
+__all__ = ["LedgerProjection", "Projection", "fold", "in_view", "stated_by", "stated_of"]
 
 S = TypeVar("S")
 
@@ -64,23 +64,31 @@ def stated_of(event: Event) -> datetime | None:
     return stated
 
 
+def stated_by(event: Event, stated: datetime | None) -> bool:
+    """Whether a view as stated up to ``stated`` folds the event (None: every event does).
+
+    Events stated at or before ``stated`` count; TopicDefined and
+    SourceDescribed, which have no stated time, always count.
+    """
+    if stated is None:
+        return True
+    when = stated_of(event)
+    return when is None or when <= stated
+
+
 def in_view(
     records: Iterable[Recorded], position: int | None = None, stated: datetime | None = None
 ) -> Iterator[Recorded]:
     """The records a view as of (position, stated) folds (DESIGN §4 Time travel), in log order.
 
-    Events 1..position (all when None), and of those only the ones stated at
-    or before ``stated`` (when given); TopicDefined and SourceDescribed
-    always count.
+    Events 1..position (all when None), and of those only the ones
+    ``stated_by`` keeps.
     """
     for record in records:
         if position is not None and record.position > position:
             return
-        if stated is not None:
-            when = stated_of(record.event)
-            if when is not None and when > stated:
-                continue
-        yield record
+        if stated_by(record.event, stated):
+            yield record
 
 
 class LedgerProjection:
