@@ -16,6 +16,16 @@ record, with a warning. Both write the read model, each in chunks of its own
 transactions, so memory stays bounded. A ledger opened read-only never
 writes: it folds the log in memory instead, and says so.
 
+A writer stores the changes of a small append with its records, in the same
+transaction, so a ledger written by single appends always has its read model
+at the head. The changes of large batches wait in the writer's memory (its
+views read them there) and are stored together with a later append once they
+cover ``WRITE_EVERY`` records, or by ``flush()`` when the ledger closes: a
+partition changed by twenty batches is written once, not twenty times, which
+is most of what a read model costs an append (docs/storage.md). Until then the
+read model lags the log, as after a crash, and another process that opens the
+ledger catches it up; the writer notices (the checkpoint moved) and reloads.
+
 ``memory://`` keeps no read model: its facts are whole, in memory.
 """
 
@@ -31,7 +41,7 @@ from ledger.errors import StoreError
 from ledger.merkle import CompactRange
 from ledger.projections.facts import Facts
 from ledger.projections.reader import Reader
-from ledger.projections.rows import decode_value, encode_value
+from ledger.projections.rows import decode_value, encoder
 from ledger.projections.tables import DELETED
 from ledger.stores.base import Store
 from ledger.stores.readmodel import (
@@ -43,7 +53,7 @@ from ledger.stores.readmodel import (
     ReadModel,
 )
 
-__all__ = ["MODEL_NAME", "MODEL_VERSION", "Keeper"]
+__all__ = ["MODEL_NAME", "MODEL_VERSION", "WRITE_EVERY", "WRITE_SMALL", "Keeper"]
 
 log = logging.getLogger("ledger")
 
@@ -54,6 +64,10 @@ MODEL_VERSION = 1
 _CHUNK = 20_000
 #: Partitions a writer keeps loaded before it forgets them all (read again on demand).
 _KEEP_PARTITIONS = 200_000
+#: Changes to fewer partitions than this are stored with the append that made them.
+WRITE_SMALL = 1_000
+#: Records whose changes may wait in memory before an append stores them all.
+WRITE_EVERY = 20_000
 
 
 class Keeper:
@@ -67,6 +81,10 @@ class Keeper:
         #: Whether the facts are whole in memory (no read model, or one that cannot be used).
         self.in_memory = self.model is None
         self.reader = self._reader()
+        #: The log's edge at the facts' position, once checked against the store.
+        self._edge: CompactRange | None = None
+        #: The stored checkpoint that changes waiting in memory sit on (None: none wait).
+        self._base: ModelCheckpoint | None = None
 
     @property
     def facts(self) -> Facts:
@@ -96,11 +114,25 @@ class Keeper:
         except ModelDamaged:
             return False
         tree = self.store.tree()
+        facts = self.facts
+        if self._base is not None:
+            # Changes wait in memory: they stand while the read model is where
+            # they sit and the log where this writer's last append left it
+            # (each append checked the head in its transaction: the records
+            # since are this writer's own).
+            if _stored_at(found, self._base) and tree.size == facts.position:
+                self._edge = tree
+                return True
+            self.forget()
         if not _covers(found, tree):
             return False
-        if self.facts.position != tree.size:
+        if facts.position != tree.size:
             self.forget()
-            self.facts.position = tree.size
+            facts.position = tree.size
+        if not tree.size:
+            # An empty log's read model holds no partition: nothing to load.
+            facts.whole()
+        self._edge = tree
         return True
 
     def _fold_new(self) -> None:
@@ -184,10 +216,11 @@ class Keeper:
         """Fold the records after start (None: rebuild from the first) into the read model."""
         assert self.model is not None
         edge = CompactRange() if start is None else start.edge.copy()
-        if start is None:
-            self.model.replace(MODEL_VERSION, [], edge, expected=None, reset=True)
         self.forget()
         facts = self.facts
+        if start is None:
+            self.model.replace(MODEL_VERSION, [], edge, expected=None, reset=True)
+            facts.whole()  # the read model is empty now: nothing to load
         facts.position = edge.size
         decode, numbered = self.codec.decode_values, self.store.numbered_lines
         chunk: list[tuple[int, Event]] = []
@@ -209,29 +242,95 @@ class Keeper:
         for position, event in chunk:
             facts.apply(position, event)
         stored = self.model.replace(MODEL_VERSION, self.changes(), edge, expected=since)
-        # Each chunk is loaded afresh: a catch-up of a long log stays in bounded memory.
-        self.forget()
-        facts.position = edge.size
         if not stored:
+            self.forget()
             raise StoreError("another process changed the read model during the catch-up")
+        # What was loaded stays for the next chunk, within the writer's bound.
+        self.settle()
+        facts.position = edge.size
 
     # -- writing ------------------------------------------------------------
 
     def changes(self) -> list[Change]:
         """The pending changes of every table, as rows."""
         found: list[Change] = []
+        add = found.append
         for table in self.facts.tables:
             name = table.ns
+            encode = encoder(name)
             for part, item, value in table.changes():
-                text = None if value is DELETED else encode_value(name, value)
-                found.append((name, part, item, text))
+                add((name, part, item, None if value is DELETED else encode(value)))
         return found
 
-    def write(self, since: int) -> ModelWrite | None:
-        """The read model write of a batch folded from since; None in memory."""
+    def write(self, head: int) -> ModelWrite | None:
+        """What to store with an append folded from head: its changes, or None to wait.
+
+        None in memory, and while the changes are of many partitions and
+        cover fewer than ``WRITE_EVERY`` records: they wait for a later
+        append or ``flush()``.
+        """
         if self.in_memory:
             return None
-        return ModelWrite(MODEL_NAME, MODEL_VERSION, since, self.changes())
+        base, edge = self._base, self._edge
+        since = head if base is None else base.position
+        facts = self.facts
+        waiting = sum(table.waiting() for table in facts.tables)
+        if waiting < WRITE_SMALL or facts.position - since >= WRITE_EVERY:
+            return ModelWrite(MODEL_NAME, MODEL_VERSION, since, self.changes())
+        if base is None:
+            if edge is None or edge.size != head:
+                # Not checked against the log at head (never so when current() ran): store now.
+                return ModelWrite(MODEL_NAME, MODEL_VERSION, since, self.changes())
+            self._base = ModelCheckpoint(MODEL_VERSION, edge)
+        return None
+
+    def wrote(self, model: ModelWrite | None, written: bool) -> None:
+        """The append is stored, with model (None: its changes wait in memory)."""
+        if model is None:
+            return
+        if written:
+            self._base = None
+            self.settle()
+        else:
+            # Another process moved the read model: what this one folded is read again.
+            self.forget()
+
+    @property
+    def waiting(self) -> bool:
+        """Whether read-model changes wait in memory for ``flush()``."""
+        return self._base is not None
+
+    def flush(self) -> None:
+        """Store the changes waiting in memory, in a transaction of their own.
+
+        The read model is a cache: if it cannot be written (another process
+        moved it, the store refuses), the changes are dropped with a warning
+        and the next open catches it up from the log.
+        """
+        base = self._base
+        if base is None or self.model is None:
+            return
+        try:
+            found = self.model.checkpoint()
+            tree = self.store.tree()
+            stored = (
+                _stored_at(found, base)
+                and tree.size == self.facts.position
+                and self.model.replace(
+                    MODEL_VERSION,
+                    self.changes(),
+                    tree,
+                    expected=None if found is None else found.position,
+                )
+            )
+        except StoreError as exc:
+            log.warning("%s: the read model was not written (%s)", self.store.url, exc)
+            stored = False
+        if stored:
+            self._base = None
+            self.settle()
+        else:
+            self.forget()
 
     def settle(self) -> None:
         """The pending changes are stored; what was loaded stays, within a bound."""
@@ -248,6 +347,7 @@ class Keeper:
         """Drop what was loaded and what is pending: it is read again on demand."""
         if self.in_memory:
             return
+        self._base = self._edge = None
         for table in self.facts.tables:
             table.forget()
         self.facts.events.clear()
@@ -298,4 +398,15 @@ def _covers(found: ModelCheckpoint | None, tree: CompactRange) -> bool:
         found.version == MODEL_VERSION
         and found.position == tree.size
         and found.edge.root() == tree.root()
+    )
+
+
+def _stored_at(found: ModelCheckpoint | None, base: ModelCheckpoint) -> bool:
+    """Whether the read model still stands at base (no checkpoint: the empty log's)."""
+    if found is None:
+        return base.position == 0
+    return (
+        found.version == base.version
+        and found.position == base.position
+        and found.edge.root() == base.edge.root()
     )

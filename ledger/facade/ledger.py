@@ -30,7 +30,13 @@ from ledger import tamper
 from ledger.codec import Codec, StoredRow, make_codec, parse_timestamp
 from ledger.domain.events import EVENT_TYPES, Event, to_timestamp
 from ledger.domain.records import Recorded
-from ledger.errors import ConcurrencyError, DuplicateEvent, InvalidEvent, ValidationError
+from ledger.errors import (
+    ConcurrencyError,
+    DuplicateEvent,
+    InvalidEvent,
+    StoreError,
+    ValidationError,
+)
 from ledger.facade.keeper import Keeper
 from ledger.facade.tracking import Tracked
 from ledger.facade.view import LedgerView
@@ -281,14 +287,12 @@ class Ledger(LedgerView):
         try:
             for row, event in zip(rows, events, strict=True):
                 facts.apply(row.position, event)
-            written = self.store.write(rows, head, keeper.write(head))
+            model = keeper.write(head)
+            written = self.store.write(rows, head, model)
         except BaseException:
             keeper.forget()
             raise
-        if written:
-            keeper.settle()
-        else:
-            keeper.forget()
+        keeper.wrote(model, written)
 
     def import_events(
         self,
@@ -442,8 +446,16 @@ class Ledger(LedgerView):
         return tamper.verify_store(self.store, checkpoint, codec=self.codec)
 
     def close(self) -> None:
-        """Close the store."""
-        self.store.close()
+        """Store the read-model changes still waiting in memory, then close the store."""
+        try:
+            if self._keeper.waiting:
+                with self.store.writing():
+                    self._keeper.flush()
+        except StoreError as exc:
+            # A cache not written is caught up by the next open; closing goes on.
+            log.warning("%s: the read model was not written (%s)", self.url, exc)
+        finally:
+            self.store.close()
 
     def __enter__(self) -> Ledger:
         return self

@@ -182,6 +182,11 @@ class Facts:
             self.orphans,
         )
 
+    def whole(self) -> None:
+        """The store holds no rows yet: every table is whole in memory, nothing to load."""
+        for table in self.tables:
+            table.assume_whole()
+
     # -- the fold ---------------------------------------------------------
 
     def apply(self, position: int, event: Event) -> None:
@@ -388,6 +393,7 @@ class Facts:
         aimed = {c.topic for c in map(self.claim, targets) if c is not None}
         self.meta.fetch(figured | claimed | defined)
         self.definitions.fetch(figured | defined)
+        self.parents.fetch(figured | claimed)
         self.figures.fetch(figured)
         self.propositions.fetch(claimed)
         self.retractions.fetch(aimed)

@@ -25,7 +25,7 @@ from ledger.projections.facts import (
     SourceFact,
 )
 
-__all__ = ["decode_value", "encode_value"]
+__all__ = ["decode_value", "encode_value", "encoder"]
 
 
 def _figure_out(f: Figure) -> list[Any]:
@@ -77,13 +77,11 @@ _Encode = Callable[[Any], Any]
 _Decode = Callable[[Any], Any]
 # Datetimes go to orjson as they are: with OPT_UTC_Z it writes them as
 # format_timestamp does (UTC, a Z suffix, microseconds only when present), in C.
+# A fact whose fields are stored as they stand is written as its tuple: the
+# field order of each NamedTuple is the order of its stored list.
 _OPTIONS = orjson.OPT_UTC_Z
 # Rows hold the canonical UTC text orjson wrote; fromisoformat reads it back, in C.
 _T = datetime.fromisoformat
-
-
-def _t(value: datetime) -> datetime:
-    return value
 
 
 def _same(value: Any) -> Any:
@@ -99,25 +97,25 @@ _CODECS: dict[str, tuple[_Encode, _Decode]] = {
         lambda d: [d.position, d.unit, list(d.parts), _window_out(d.window)],
         lambda v: DefinitionFact(v[0], v[1], tuple(v[2]), _window_in(v[3])),
     ),
-    "source": (lambda s: [s.position, s.affiliation], lambda v: SourceFact(v[0], v[1])),
+    "source": (tuple, lambda v: SourceFact(v[0], v[1])),
     "claim": (
-        lambda c: [c.topic, c.source, c.kind, c.position, _t(c.stated_at), c.proposition],
+        tuple,
         lambda v: ClaimFact(v[0], v[1], v[2], v[3], _T(v[4]), v[5]),
     ),
     "figure": (
-        lambda f: [f.claim_id, f.position, _t(f.stated_at), _t(f.as_of), _figure_out(f.figure)],
+        lambda f: [f.claim_id, f.position, f.stated_at, f.as_of, _figure_out(f.figure)],
         lambda v: FigureFact(v[0], v[1], _T(v[2]), _T(v[3]), _figure_in(v[4])),
     ),
     "history": (
-        lambda h: [h.source, h.position, _t(h.stated_at)],
+        tuple,
         lambda v: HistoryFact(v[0], v[1], _T(v[2])),
     ),
     "proposition": (
-        lambda p: [p.claim_id, p.position, _t(p.stated_at), p.stance],
+        tuple,
         lambda v: PropositionFact(v[0], v[1], _T(v[2]), v[3]),
     ),
     "dispute": (
-        lambda d: [d.target, d.source, d.position, d.reason],
+        tuple,
         lambda v: DisputeFact(v[0], v[1], v[2], v[3]),
     ),
 }
@@ -125,7 +123,16 @@ _CODECS: dict[str, tuple[_Encode, _Decode]] = {
 
 def encode_value(table: str, value: Any) -> str:
     """A fact of a table as the JSON text a read model stores."""
-    return orjson.dumps(_CODECS[table][0](value), option=_OPTIONS).decode()
+    return encoder(table)(value)
+
+
+def encoder(table: str) -> Callable[[Any], str]:
+    """``encode_value`` for one table, looked up once (KeyError for an unknown table)."""
+    shape = _CODECS[table][0]
+    dumps, options = orjson.dumps, _OPTIONS
+    if shape is _same:
+        return lambda value: dumps(value, option=options).decode()
+    return lambda value: dumps(shape(value), option=options).decode()
 
 
 def decode_value(table: str, text: str) -> Any:

@@ -109,6 +109,14 @@ class Table:
         """How many partitions are in memory."""
         return len(self.data)
 
+    def waiting(self) -> int:
+        """How many partitions have changes not yet stored."""
+        return len(self.pending) if self.pending else 0
+
+    def assume_whole(self) -> None:
+        """Every partition is in memory: the store holds none of this table's rows yet."""
+        self.whole = True
+
     def put(self, part: str, item: str, value: Any) -> None:
         """Set a row; the partition need not be in memory."""
         found = self.data.get(part)

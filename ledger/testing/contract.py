@@ -38,7 +38,13 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from ledger.codec import StoredRow
 from ledger.domain.events import ClaimMade, ClaimRetracted, Event, FigureReported
@@ -51,7 +57,7 @@ from ledger.errors import (
     UnknownClaim,
     ValidationError,
 )
-from ledger.facade import Ledger, LedgerView
+from ledger.facade import Ledger, LedgerView, keeper
 from ledger.merkle import root
 from ledger.stores.base import Clock, Store
 from ledger.testing.builders import (
@@ -96,6 +102,12 @@ class Opened:
     def reopen(self) -> Ledger:
         """Close the ledger and open the same storage again, as a new process would."""
         self.ledger.close()
+        self.ledger = Ledger(self.contract.open_store(self.name, self.clock))
+        return self.ledger
+
+    def abandon(self) -> Ledger:
+        """Drop the ledger without ``close()``, as a process that dies would, and open it again."""
+        self.ledger.store.close()
         self.ledger = Ledger(self.contract.open_store(self.name, self.clock))
         return self.ledger
 
@@ -483,6 +495,14 @@ class _Machine(RuleBasedStateMachine):
         self.model: list[Event] = []
         self.count = 0  # numbers every event built, stored or not
 
+        self.bounds = (keeper.WRITE_SMALL, keeper.WRITE_EVERY)
+
+    @initialize(small=st.integers(1, 8), every=st.integers(1, 12))
+    def how_long_changes_wait(self, small: int, every: int) -> None:
+        # The writer's read-model changes wait in its memory from not at all
+        # to a dozen records, so that every rule meets them waiting.
+        keeper.WRITE_SMALL, keeper.WRITE_EVERY = small, every
+
     def _number(self) -> int:
         self.count += 1
         return self.count
@@ -598,6 +618,11 @@ class _Machine(RuleBasedStateMachine):
     def close_and_reopen(self) -> None:
         self.store.reopen()
 
+    @rule()
+    def end_without_closing(self) -> None:
+        # The changes waiting in the writer's memory are lost; the log is not.
+        self.store.abandon()
+
     @invariant()
     def head_is_the_model_length(self) -> None:
         assert self.store.ledger.head == len(self.model)
@@ -620,4 +645,5 @@ class _Machine(RuleBasedStateMachine):
             assert lg.history(topic_view.topic) == fresh.history(topic_view.topic)
 
     def teardown(self) -> None:
+        keeper.WRITE_SMALL, keeper.WRITE_EVERY = self.bounds
         self.store.close()

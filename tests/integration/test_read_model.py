@@ -14,11 +14,20 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import psycopg
 import pytest
 
-from ledger import ClaimDisputed, Ledger, LedgerView, SourceDescribed, TopicDefined
+from ledger import (
+    ClaimDisputed,
+    FigureReported,
+    Ledger,
+    LedgerView,
+    SourceDescribed,
+    TopicDefined,
+)
 from ledger.codec import make_codec
+from ledger.facade import keeper
 from ledger.stores.postgres import split_url
 from ledger.stores.readmodel import SQLiteModel
 from tests.integration.contract.builders import T0, claim, dispute, figure, retract, topic
@@ -260,6 +269,82 @@ def test_another_process_s_appends_are_seen_at_the_next_query(path: Path) -> Non
         assert after != before
         assert after.figure_of("src/g") is not None
         assert views(reader) == replayed(writer)
+
+
+# -- large batches: changes that wait in the writer's memory ---------------------------
+
+
+def spread(start: int, count: int) -> list[FigureReported]:
+    """count figures, each on a topic of its own: a batch that changes many partitions."""
+    return [
+        attrs.evolve(figure(n, f"src/{n % 7}", n, n + 10), topic=f"spread/{n}")
+        for n in range(start, start + count)
+    ]
+
+
+def stored_at(lg: Ledger) -> int:
+    """The position the ledger's read model stands at in its store."""
+    model = lg.store.model("ledger")
+    assert model is not None
+    found = model.checkpoint()
+    return 0 if found is None else found.position
+
+
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_a_large_batch_s_changes_wait_in_the_writer_and_close_stores_them(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert keeper.WRITE_SMALL < 4 * 400  # each figure below changes four partitions
+    writer = Ledger.open(str(path))
+    writer.extend(spread(0, 400))
+    assert stored_at(writer) == 0  # the rows wait in the writer's memory
+    assert views(writer) == replayed(writer)
+    # Another process catches the read model up from the log, and says so.
+    with caplog.at_level(logging.WARNING, logger="ledger"), Ledger.open(str(path)) as other:
+        assert views(other) == replayed(other)
+    assert "building it" in caplog.text
+    assert stored_at(writer) == 400
+    # The writer sees the read model moved, drops what waited, and goes on.
+    writer.extend(spread(400, 400))
+    writer.append(figure(900, "src/a", 1, 2))
+    assert stored_at(writer) == 400
+    assert views(writer) == replayed(writer)
+    writer.close()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="ledger"), Ledger.open(str(path)) as lg:
+        assert stored_at(lg) == lg.head == 801
+        assert views(lg) == replayed(lg)
+    assert not caplog.records
+
+
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_changes_that_cover_write_every_records_are_stored_with_the_append(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(keeper, "WRITE_EVERY", 1_000)
+    with Ledger.open(str(path)) as lg:
+        lg.extend(spread(0, 600))
+        assert stored_at(lg) == 0
+        lg.extend(spread(600, 600))  # 1,200 records waiting: stored with this append
+        assert stored_at(lg) == lg.head == 1_200
+        lg.append(figure(2_000, "src/a", 1, 2))  # a small append is stored at once
+        assert stored_at(lg) == lg.head
+        assert views(lg) == replayed(lg)
+
+
+def test_a_writer_that_ends_without_close_leaves_the_log_whole_and_the_next_open_catches_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "log.db"
+    with Ledger.open(str(path)) as lg:
+        lg.extend(story())  # type: ignore[arg-type]
+    writer = Ledger.open(str(path))
+    writer.extend(spread(100, 400))
+    writer.store.close()  # no close(): the waiting changes are lost with the process
+    with caplog.at_level(logging.WARNING, logger="ledger"), Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+        assert lg.topic("spread/499").figure_of("src/2") is not None
+    assert "covers 11 of 411 records: catching up" in caplog.text
 
 
 # -- PostgreSQL ------------------------------------------------------------------------

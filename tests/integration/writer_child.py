@@ -8,7 +8,9 @@ FigureReported on a few topics, so that the read model has rows to keep) and,
 after each append returns, prints one line ``position:event_id ...`` for the
 batch: the acknowledgement the parent holds the store to. Event ids are
 ``PREFIX-<batch>-<k>-of-<n>`` so the parent can tell whether a batch landed
-whole.
+whole. With ``WRITER_CHILD_WAIT=SMALL,EVERY`` in its environment the
+writer's read-model changes wait in its memory (``keeper.WRITE_SMALL`` and
+``keeper.WRITE_EVERY``), so that a kill loses them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ledger import ClaimMade, Event, Figure, FigureReported, Ledger, LedgerView
+from ledger.facade import keeper
 from ledger.merkle import root
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,13 +37,26 @@ ROOT = Path(__file__).resolve().parents[2]
 class Writer:
     """A writer_child process seen from the test: start it, release it, read its acks."""
 
-    def __init__(self, url: str, prefix: str, count: int, max_batch: int, log: IO[bytes]) -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str,
+        count: int,
+        max_batch: int,
+        log: IO[bytes],
+        *,
+        wait: tuple[int, int] | None = None,
+    ) -> None:
+        env = dict(os.environ)
+        if wait is not None:
+            env["WRITER_CHILD_WAIT"] = f"{wait[0]},{wait[1]}"
         self.proc = subprocess.Popen(
             [sys.executable, __file__, url, prefix, str(count), str(max_batch)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
             cwd=ROOT,
+            env=env,
         )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -140,6 +156,11 @@ def check_log(url: str, acked: dict[str, int]) -> int:
 
 def main(url: str, prefix: str, count: int, max_batch: int) -> None:
     rng = random.Random(prefix)
+    waiting = os.environ.get("WRITER_CHILD_WAIT")
+    if waiting:
+        # "SMALL,EVERY": read-model changes wait in this writer's memory (keeper.WRITE_*).
+        small, every = (int(n) for n in waiting.split(","))
+        keeper.WRITE_SMALL, keeper.WRITE_EVERY = small, every
     lg = Ledger.open(url)
     print("ready", flush=True)
     sys.stdin.readline()
