@@ -36,6 +36,8 @@ _MINUS_INF: Key = (0, 0, 0)
 _PLUS_INF: Key = (2, 0, 0)
 # Sweep order at one key: figures start, then the point is counted, then figures end.
 _START, _QUERY, _END = 0, 1, 2
+#: Up to this many figures, each candidate point's cover is counted directly (O(n²), less overhead).
+_SMALL = 12
 
 
 def is_bound(figure: Figure) -> bool:
@@ -279,7 +281,15 @@ def _tied_sets(
 ) -> tuple[int, list[_Set]]:
     """The largest voice count and the distinct sets attaining the maximum (voices, figures)."""
     voices = [f.voice for f in figures]
-    found = _sweep(keys, voices, _points(keys, [f.figure for f in figures]))
+    points = _points(keys, [f.figure for f in figures])
+    if len(keys) <= _SMALL:
+        # A few figures: count each point's cover directly, no sort of marks.
+        found = []
+        for point in points:
+            covering = [voices[i] for i, (s, e) in enumerate(keys) if s <= point <= e]
+            found.append((len(set(covering)), len(covering), point))
+    else:
+        found = _sweep(keys, voices, points)
     top = max((g, size) for g, size, _ in found)
     sets: dict[frozenset[int], _Set] = {}
     for g, size, point in found:
@@ -290,7 +300,10 @@ def _tied_sets(
             start = max(keys[i][0] for i in members)
             end = min(keys[i][1] for i in members)
             sets[members] = _Set(members, g, start, end)
-    return top[0], sorted(sets.values(), key=_Set.order)
+    tied = list(sets.values())
+    if len(tied) > 1:
+        tied.sort(key=_Set.order)
+    return top[0], tied
 
 
 def _level(voices: int, top: int, tied: int, size: int, total: int) -> ConsensusLevel:

@@ -41,7 +41,7 @@ from ledger.errors import StoreError
 from ledger.merkle import CompactRange
 from ledger.projections.facts import Facts
 from ledger.projections.reader import Reader
-from ledger.projections.rows import decode_value, encoder
+from ledger.projections.rows import decoder, encoder
 from ledger.projections.tables import DELETED
 from ledger.stores.base import Store
 from ledger.stores.readmodel import (
@@ -384,8 +384,9 @@ class _Events:
 
 
 def _decoded(ns: str, raw: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+    decode = decoder(ns)
     try:
-        return {p: {i: decode_value(ns, v) for i, v in items.items()} for p, items in raw.items()}
+        return {p: {i: decode(v) for i, v in items.items()} for p, items in raw.items()}
     except Exception as exc:  # any fault of a cached row means the same: rebuild it
         raise ModelDamaged(f"a row of {ns!r} does not read back: {exc!r}") from exc
 

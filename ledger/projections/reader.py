@@ -46,6 +46,8 @@ class Reader:
         self._load_events = events
         self._figures: dict[str, tuple[CurrentFigure, ...]] = {}
         self._views: dict[str, dict[timedelta | None, TopicView]] = {}
+        #: Each source's voice, as looked up (a description changes them all: forget()).
+        self._voices: dict[str, str] = {}
 
     # -- caches -----------------------------------------------------------
 
@@ -74,6 +76,7 @@ class Reader:
         self.facts.dirty.clear()
         self._figures.clear()
         self._views.clear()
+        self._voices.clear()
 
     # -- events -----------------------------------------------------------
 
@@ -175,13 +178,20 @@ class Reader:
             for source in sorted(common - set(current)):
                 if unit is not None:
                     derived = _derive(source, [p[source] for p in by_part], unit)
-                    current[source] = attrs.evolve(derived, voice=self.facts.voice_of(source))
+                    current[source] = attrs.evolve(derived, voice=self._voice(source))
         result = tuple(current[s] for s in sorted(current))
         memo[topic] = self._figures[topic] = result
         return result
 
+    def _voice(self, source: str) -> str:
+        voice = self._voices.get(source)
+        if voice is None:
+            voice = self._voices[source] = self.facts.voice_of(source)
+        return voice
+
     def _direct(self, topic: str) -> dict[str, CurrentFigure]:
         facts = self.facts
+        voice_of = self._voice
         retracted = facts.retractions.part(topic)
         against = _disputers(facts.disputes.part(topic).values())
         found: dict[str, CurrentFigure] = {}
@@ -197,7 +207,7 @@ class Reader:
                 claim_id,
                 False,
                 tuple(sorted(disputers - {source})) if disputers else (),
-                voice=facts.voice_of(source),
+                voice=voice_of(source),
                 reference_time=fact.as_of,
                 bound=is_bound(fact.figure),
             )

@@ -25,7 +25,7 @@ from ledger.projections.facts import (
     SourceFact,
 )
 
-__all__ = ["decode_value", "encode_value", "encoder"]
+__all__ = ["decode_value", "decoder", "encode_value", "encoder"]
 
 
 def _figure_out(f: Figure) -> list[Any]:
@@ -137,4 +137,13 @@ def encoder(table: str) -> Callable[[Any], str]:
 
 def decode_value(table: str, text: str) -> Any:
     """A fact of a table read back from its JSON text; ValueError (or a LedgerError) if damaged."""
-    return _CODECS[table][1](orjson.loads(text))
+    return decoder(table)(text)
+
+
+def decoder(table: str) -> Callable[[str], Any]:
+    """``decode_value`` for one table, looked up once (KeyError for an unknown table)."""
+    shape = _CODECS[table][1]
+    loads = orjson.loads
+    if shape is _same:
+        return loads
+    return lambda text: shape(loads(text))
