@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import NamedTuple, assert_never
+from typing import Any, NamedTuple, assert_never
 
 from ledger.domain.events import (
     ClaimDisputed,
@@ -42,7 +42,7 @@ from ledger.domain.events import (
     TopicDefined,
 )
 from ledger.domain.figures import Figure
-from ledger.projections.tables import Loader, Table
+from ledger.projections.tables import ABSENT, Loader, Lookup, Table
 
 __all__ = [
     "CLAIM",
@@ -60,6 +60,10 @@ __all__ = [
 
 #: The kinds of claim: a FigureReported or a ClaimMade.
 FIGURE, CLAIM = "F", "C"
+
+# A fact built from the tuple of its fields, in field order: what a NamedTuple's
+# own constructor does, without its Python-level call (the fold's hottest line).
+_fact: Any = tuple.__new__
 
 
 class ClaimFact(NamedTuple):
@@ -146,11 +150,11 @@ class Facts:
 
     def __init__(self, loader: Loader | None = None) -> None:
         self.position = 0
-        self.meta = Table("meta", loader)
-        self.definitions = Table("definition", loader)
+        self.meta = Lookup("meta", loader)
+        self.definitions = Lookup("definition", loader)
         self.parents = Table("parent", loader)
-        self.sources = Table("source", loader)
-        self.claims = Table("claim", loader)
+        self.sources = Lookup("source", loader)
+        self.claims = Lookup("claim", loader)
         self.figures = Table("figure", loader)
         self.history = Table("history", loader)
         self.propositions = Table("proposition", loader)
@@ -209,33 +213,33 @@ class Facts:
             case _:
                 assert_never(event)
 
-    def _keep(self, position: int, event: Event) -> None:
-        if self.keeps_events:
-            self.events[position] = event
-
     def _mention(self, topic: str, unit: str | None) -> None:
-        rows = self.meta.part(topic)
-        if "" not in rows or (unit is not None and rows[""] is None):
+        first = self.meta.value(topic)
+        if first is ABSENT or (first is None and unit is not None):
             # The topic's first figure gives the unit a definition may not.
-            first = rows.get("")
-            self.meta.put(topic, "", first if first is not None else unit)
+            self.meta.put(topic, "", unit)
 
     def _figure(self, position: int, event: FigureReported) -> None:
         claim_id, topic, source = event.claim_id, event.topic, event.source
+        claims, figures = self.claims, self.figures
         # A claim_id seen twice can only come from a fold that skips
         # validation; the first one stands, as it would have in the log.
-        if self.claims.get(claim_id) is not None:
+        if claims.get(claim_id) is not None:
             return
         stated_at = event.stated_at
-        self.claims.put(claim_id, "", ClaimFact(topic, source, FIGURE, position, stated_at, None))
-        self._keep(position, event)
+        claims.put(
+            claim_id, "", _fact(ClaimFact, (topic, source, FIGURE, position, stated_at, None))
+        )
+        if self.keeps_events:
+            self.events[position] = event
         self._mention(topic, event.figure.unit)
-        self.history.put(topic, claim_id, HistoryFact(source, position, stated_at))
-        if supersedes(stated_at, position, self.figures.get(topic, source)):
-            fact = FigureFact(claim_id, position, stated_at, event.as_of, event.figure)
-            self.figures.put(topic, source, fact)
+        self.history.put(topic, claim_id, _fact(HistoryFact, (source, position, stated_at)))
+        if supersedes(stated_at, position, figures.get(topic, source)):
+            fact = (claim_id, position, stated_at, event.as_of, event.figure)
+            figures.put(topic, source, _fact(FigureFact, fact))
             self.dirty.add(topic)
-        self._adopt(claim_id)
+        if self._may_have_orphans():
+            self._adopt(claim_id)
 
     def _claim(self, position: int, event: ClaimMade) -> None:
         claim_id, topic, source = event.claim_id, event.topic, event.source
@@ -244,21 +248,24 @@ class Facts:
         stated_at = event.stated_at
         fact = ClaimFact(topic, source, CLAIM, position, stated_at, event.proposition)
         self.claims.put(claim_id, "", fact)
-        self._keep(position, event)
+        if self.keeps_events:
+            self.events[position] = event
         self._mention(topic, None)
         key = f"{event.proposition}|{source}"
         if supersedes(stated_at, position, self.propositions.get(topic, key)):
             self.propositions.put(
                 topic, key, PropositionFact(claim_id, position, stated_at, event.stance)
             )
-        self._adopt(claim_id)
+        if self._may_have_orphans():
+            self._adopt(claim_id)
 
     def _dispute(self, position: int, event: ClaimDisputed) -> None:
         claim = self.claims.get(event.target)
         if claim is None:
             self._orphan(position, event)
             return
-        self._keep(position, event)
+        if self.keeps_events:
+            self.events[position] = event
         fact = DisputeFact(event.target, event.source, position, event.reason)
         self.disputes.put(claim.topic, str(position), fact)
         self.dirty.add(claim.topic)
@@ -268,7 +275,8 @@ class Facts:
         if claim is None:
             self._orphan(position, event)
             return
-        self._keep(position, event)
+        if self.keeps_events:
+            self.events[position] = event
         # Only the claim's own source can retract it; validated logs hold no other.
         if event.source == claim.source:
             self.retractions.put(claim.topic, event.target, event.source)
@@ -299,7 +307,7 @@ class Facts:
         self.orphans.put(event.target, str(position), True)
 
     def _adopt(self, claim_id: str) -> None:
-        rows = self.orphans.part(claim_id) if self._may_have_orphans() else {}
+        rows = self.orphans.part(claim_id)
         if not rows:
             return
         positions = sorted(int(p) for p in rows)
@@ -327,7 +335,7 @@ class Facts:
 
     def mentioned(self, topic: object) -> bool:
         """Whether any event mentions the topic."""
-        return isinstance(topic, str) and "" in self.meta.part(topic)
+        return isinstance(topic, str) and self.meta.value(topic) is not ABSENT
 
     def topic_names(self) -> list[str]:
         """Every topic mentioned, sorted."""

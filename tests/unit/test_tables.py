@@ -1,0 +1,127 @@
+"""The projection tables: loaded partition by partition, they answer as if whole in memory.
+
+A table over a loader (the store's read model) sees only what it has loaded
+and the changes it has not stored yet; whatever the interleaving of writes,
+stores, forgets and loads, every read equals a plain dict of what was
+written. A Lookup (one row per partition) keeps None as a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ledger.projections.tables import DELETED, Lookup, Table
+
+
+class Store:
+    """A loader over a dict of stored rows, counting the partitions it is asked for."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.asked = 0
+
+    def load(self, ns: str, parts: Collection[str]) -> Mapping[str, Mapping[str, Any]]:
+        self.asked += len(parts)
+        return {p: dict(self.rows[p]) for p in parts if p in self.rows}
+
+    def load_all(self, ns: str) -> Mapping[str, Mapping[str, Any]]:
+        return {p: dict(rows) for p, rows in self.rows.items()}
+
+    def store(self, table: Table) -> None:
+        for part, item, value in table.changes():
+            rows = self.rows.setdefault(part, {})
+            if value is DELETED:
+                rows.pop(item, None)
+            else:
+                rows[item] = value
+            if not rows:
+                del self.rows[part]
+        table.settle()
+
+
+PARTS = st.sampled_from(["a", "b", "c", "d"])
+ITEMS = st.sampled_from(["", "x", "y"])
+VALUES = st.one_of(st.none(), st.integers(0, 3))
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("put"), PARTS, ITEMS, VALUES),
+        st.tuples(st.just("delete"), PARTS, ITEMS, st.none()),
+        st.tuples(st.sampled_from(["store", "forget", "fetch_all"]), PARTS, ITEMS, st.none()),
+        st.tuples(st.just("fetch"), PARTS, ITEMS, st.none()),
+    ),
+    max_size=40,
+)
+
+
+def expected_reads(table: Table, model: dict[str, dict[str, Any]]) -> None:
+    for part in ("a", "b", "c", "d"):
+        assert table.part(part) == model.get(part, {})
+        for item in ("", "x", "y"):
+            assert table.get(part, item) == model.get(part, {}).get(item)
+
+
+def run(table: Table, store: Store, steps: list[tuple[str, str, str, Any]], single: bool) -> None:
+    model: dict[str, dict[str, Any]] = {}
+    for action, part, item, value in steps:
+        if single:
+            item = ""  # a Lookup has the one item
+        if action == "put":
+            table.put(part, item, value)
+            model.setdefault(part, {})[item] = value
+        elif action == "delete":
+            table.delete(part, item)
+            model.get(part, {}).pop(item, None)
+        elif action == "store":
+            store.store(table)
+        elif action == "forget":
+            store.store(table)  # what is forgotten must have been stored first
+            table.forget()
+        elif action == "fetch":
+            table.fetch((part,))
+        else:
+            table.fetch_all()
+        model = {p: rows for p, rows in model.items() if rows}
+        expected_reads(table, model)
+    assert table.parts() == sorted(model)
+    assert dict(table.items()) == model
+
+
+@given(STEPS)
+def test_a_table_over_a_loader_reads_what_was_written(
+    steps: list[tuple[str, str, str, Any]],
+) -> None:
+    store = Store()
+    run(Table("t", store), store, steps, single=False)
+
+
+@given(STEPS)
+def test_a_lookup_over_a_loader_reads_what_was_written(
+    steps: list[tuple[str, str, str, Any]],
+) -> None:
+    store = Store()
+    run(Lookup("t", store), store, steps, single=True)
+
+
+@given(STEPS)
+def test_whole_tables_read_what_was_written(steps: list[tuple[str, str, str, Any]]) -> None:
+    kept = [s for s in steps if s[0] in ("put", "delete")]
+    run(Table("t"), Store(), kept, single=False)
+    run(Lookup("t"), Store(), kept, single=True)
+
+
+def test_a_lookup_keeps_none_as_a_value_and_loads_a_partition_once() -> None:
+    store = Store()
+    store.rows = {"a": {"": None}}
+    table = Lookup("t", store)
+    assert table.value("a") is None
+    assert table.part("a") == {"": None}
+    assert table.get("a") is None
+    assert table.part("b") == {}
+    assert store.asked == 2
+    table.part("a")
+    table.part("b")
+    assert store.asked == 2  # both known now: found, and found empty
