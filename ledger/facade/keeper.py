@@ -117,10 +117,10 @@ class Keeper:
         facts = self.facts
         if self._base is not None:
             # Changes wait in memory: they stand while the read model is where
-            # they sit and the log where this writer's last append left it
-            # (each append checked the head in its transaction: the records
-            # since are this writer's own).
-            if _stored_at(found, self._base) and tree.size == facts.position:
+            # they sit. The log only grows: records appended since (by another
+            # process) are folded on top of them.
+            if _stored_at(found, self._base) and tree.size >= facts.position:
+                self._fold_tail(tree.size)
                 self._edge = tree
                 return True
             self.forget()
@@ -142,6 +142,39 @@ class Keeper:
             position = values[0]
             facts.apply(position, decode(values, line=position if numbered else None))
 
+    def _fold_tail(self, size: int) -> None:
+        """Fold the records after the facts' position, up to size, over the stored rows.
+
+        Their changes wait in memory with the others (never written here).
+        """
+        if size <= self.facts.position:
+            return
+        decode, numbered = self.codec.decode_values, self.store.numbered_lines
+        chunk: list[tuple[int, Event]] = []
+        for values in self.store.scan(self.facts.position):
+            position = values[0]
+            if position > size:
+                break
+            chunk.append((position, decode(values, line=position if numbered else None)))
+            if len(chunk) == _CHUNK:
+                self._apply(chunk)
+                chunk = []
+        if chunk:
+            self._apply(chunk)
+
+    def _apply(self, chunk: list[tuple[int, Event]]) -> None:
+        """Fold a chunk of records, loading what they touch in a few requests first."""
+        facts = self.facts
+        facts.prefetch([event for _, event in chunk])
+        for position, event in chunk:
+            facts.apply(position, event)
+
+    def _in_memory_over(self, start: ModelCheckpoint) -> None:
+        """Read the rows at start and fold the records after it in memory, writing nothing."""
+        self.forget()
+        self._base = start
+        self.facts.position = start.position
+
     def repair(self, *, rebuild: bool = False) -> None:
         """Bring the read model to the log's head: catch up, rebuild, or fold in memory.
 
@@ -158,7 +191,20 @@ class Keeper:
         tree = self.store.tree()
         if not rebuild and _covers(found, tree):
             return
+        start = found if found is not None and self._prefix(found, tree) else None
         if not self.writable:
+            if start is not None:
+                # Behind, but a prefix of this log: its rows stand, the rest is
+                # folded over them in memory (a bulk writer's changes not stored yet).
+                log.info(
+                    "%s: the read model covers %d of %d records and the ledger is "
+                    "read-only: folding the rest in memory",
+                    self.store.url,
+                    start.position,
+                    tree.size,
+                )
+                self._in_memory_over(start)
+                return
             log.warning(
                 "%s: the read model does not match the log and the ledger is read-only: "
                 "folding the log in memory",
@@ -166,7 +212,6 @@ class Keeper:
             )
             self._in_memory()
             return
-        start = found if found is not None and self._prefix(found, tree) else None
         if start is not None:
             log.warning(
                 "%s: the read model covers %d of %d records: catching up",
@@ -197,7 +242,11 @@ class Keeper:
                 self.store.url,
                 exc,
             )
-            self._in_memory()
+            self.writable = False
+            if start is not None:
+                self._in_memory_over(start)
+            else:
+                self._in_memory()
 
     def _in_memory(self) -> None:
         self.in_memory = True
@@ -238,9 +287,7 @@ class Keeper:
         assert self.model is not None
         facts = self.facts
         since = facts.position
-        facts.prefetch([event for _, event in chunk])
-        for position, event in chunk:
-            facts.apply(position, event)
+        self._apply(chunk)
         stored = self.model.replace(MODEL_VERSION, self.changes(), edge, expected=since)
         if not stored:
             self.forget()
@@ -309,6 +356,9 @@ class Keeper:
         """
         base = self._base
         if base is None or self.model is None:
+            return
+        if not self.writable:
+            self.forget()  # a read-only ledger's changes were never to be stored
             return
         try:
             found = self.model.checkpoint()

@@ -92,6 +92,7 @@ class Opened:
         self.clock = clock
         self.ledger = Ledger(contract.open_store(name, clock))
         self._others: list[Ledger] = []
+        self._reader: Ledger | None = None
 
     def open_another(self) -> Ledger:
         """A second, independent Ledger on the same storage (another writer or reader)."""
@@ -104,6 +105,13 @@ class Opened:
         self.ledger.close()
         self.ledger = Ledger(self.contract.open_store(self.name, self.clock))
         return self.ledger
+
+    def reader(self) -> Ledger:
+        """A read-only Ledger on the same storage, opened once and kept (a reading process)."""
+        if self._reader is None:
+            self._reader = Ledger(self.contract.open_store(self.name, self.clock, read_only=True))
+            self._others.append(self._reader)
+        return self._reader
 
     def abandon(self) -> Ledger:
         """Drop the ledger without ``close()``, as a process that dies would, and open it again."""
@@ -634,10 +642,18 @@ class _Machine(RuleBasedStateMachine):
         assert [r.event for r in records] == self.model
         assert self.store.ledger.store.tree().size == len(self.model)
 
+    @rule()
+    def a_read_only_reader_reads(self) -> None:
+        # Another process that may not write: it reads what the writer stored
+        # and folds in memory what the writer has not stored yet.
+        self._same_views(self.store.reader())
+
     @invariant()
     def views_equal_a_fresh_replay(self) -> None:
+        self._same_views(self.store.ledger)
+
+    def _same_views(self, lg: Ledger) -> None:
         fresh = LedgerView.replay(self.model)
-        lg = self.store.ledger
         assert lg.topics() == fresh.topics()
         assert lg.propositions() == fresh.propositions()
         assert lg.disputes() == fresh.disputes()

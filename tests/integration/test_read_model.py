@@ -11,7 +11,7 @@ import logging
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import attrs
@@ -345,6 +345,39 @@ def test_a_writer_that_ends_without_close_leaves_the_log_whole_and_the_next_open
         assert views(lg) == replayed(lg)
         assert lg.topic("spread/499").figure_of("src/2") is not None
     assert "covers 11 of 411 records: catching up" in caplog.text
+
+
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_a_read_only_ledger_folds_in_memory_only_what_a_writer_has_not_stored(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    build(path)
+    writer = Ledger.open(str(path))
+    writer.extend(spread(100, 400))  # waits in the writer's memory
+    with caplog.at_level(logging.WARNING, logger="ledger"):
+        reader = Ledger.open(str(path), read_only=True)
+        scanned: list[int] = []
+        scan = reader.store.scan
+
+        def counting(after: int = 0) -> Iterator[tuple[object, ...]]:
+            for values in scan(after):
+                scanned.append(values[0])  # type: ignore[arg-type]
+                yield values
+
+        reader.store.scan = counting  # type: ignore[method-assign]
+        seen = views(reader)
+        assert min(scanned) == 12  # the stored rows stand for records 1..11
+        assert seen == replayed(reader)
+        writer.extend(spread(500, 400))  # more waiting changes, the read model unmoved
+        scanned.clear()
+        seen = views(reader)
+        assert min(scanned) == 412  # only the records appended since
+        assert seen == replayed(reader)
+        reader.close()
+    writer.close()
+    assert not caplog.records  # nothing is wrong: no warning
+    with Ledger.open(str(path), read_only=True) as lg:
+        assert stored_at(lg) == lg.head == 811
 
 
 # -- PostgreSQL ------------------------------------------------------------------------
