@@ -29,6 +29,7 @@ from typing import Any
 import ledger.facade.keeper
 import ledger.facade.ledger
 import ledger.projections.facts
+import ledger.stores.sqlite
 from benchmarks.baselines import RawStore
 from benchmarks.generate import LedgerGenerator
 from ledger import Ledger
@@ -75,6 +76,21 @@ class Timers:
         gc.callbacks.remove(self._collected)
 
 
+def _count_changes() -> list[int]:
+    """A running count of the read-model rows the appends write (Keeper.changes)."""
+    count = [0]
+    keeper = ledger.facade.keeper.Keeper
+    inner = keeper.changes
+
+    def counted(self: Any) -> Any:
+        found = inner(self)
+        count[0] += len(found)
+        return found
+
+    keeper.changes = counted  # type: ignore[method-assign]
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build a ledger of --size events and print where the appends spent their time."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.phases")
@@ -95,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         timers.wrap(ledger.facade.ledger, "validate", "validate")
         timers.wrap(lg.codec, "encode_many", "encode")
         timers.wrap(ledger.facade.keeper.Keeper, "write", "model changes")
+        # Inside the store's write: the read model's rows, in the records' transaction.
+        timers.wrap(ledger.stores.sqlite, "store_model_write", "of which read-model rows")
+        changed = _count_changes()
         spent_ledger = spent_raw = 0.0
         events = LedgerGenerator(profile=args.profile).take(args.size)
         done = 0
@@ -113,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{done:,}: Ledger.extend {spent_ledger:.1f} s, raw executemany "
                     f"{spent_raw:.1f} s, ratio {spent_raw / spent_ledger:.3f}x; {parts}; "
-                    f"{timers.collections} full collections, {timers.collecting:.2f} s",
+                    f"{timers.collections} full collections, {timers.collecting:.2f} s; "
+                    f"{changed[0]:,} read-model rows written ({changed[0] / done:.2f} an event)",
                     flush=True,
                 )
         lg.close()
