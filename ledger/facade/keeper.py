@@ -53,7 +53,7 @@ from ledger.stores.readmodel import (
     ReadModel,
 )
 
-__all__ = ["MODEL_NAME", "MODEL_VERSION", "WRITE_EVERY", "WRITE_SMALL", "Keeper"]
+__all__ = ["KEEP_PARTITIONS", "MODEL_NAME", "MODEL_VERSION", "WRITE_EVERY", "WRITE_SMALL", "Keeper"]
 
 log = logging.getLogger("ledger")
 
@@ -63,7 +63,7 @@ MODEL_VERSION = 1
 #: Records a catch-up folds per transaction of the read model.
 _CHUNK = 20_000
 #: Partitions a writer keeps loaded before it forgets them all (read again on demand).
-_KEEP_PARTITIONS = 200_000
+KEEP_PARTITIONS = 200_000
 #: Changes to fewer partitions than this are stored with the append that made them.
 WRITE_SMALL = 1_000
 #: Records whose changes may wait in memory before an append stores them all.
@@ -389,9 +389,18 @@ class Keeper:
             table.settle()
         # A long-running writer touches every claim and topic in time: past a
         # bound, forget what is loaded (it is read again on demand) so memory
-        # stays bounded however long the log grows.
-        if sum(table.size() for table in tables) > _KEEP_PARTITIONS:
-            self.forget()
+        # stays bounded however long the log grows. The largest tables go
+        # first (the claims, one per record, are seldom read again); the
+        # topics' partitions, which the next batches read, stay if they can.
+        total = sum(table.size() for table in tables)
+        if total <= KEEP_PARTITIONS:
+            return
+        for table in sorted(tables, key=lambda t: t.size(), reverse=True):
+            if total <= KEEP_PARTITIONS // 2:
+                break
+            total -= table.size()
+            table.forget()
+        self.facts.events.clear()
 
     def forget(self) -> None:
         """Drop what was loaded and what is pending: it is read again on demand."""

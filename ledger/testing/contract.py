@@ -503,13 +503,16 @@ class _Machine(RuleBasedStateMachine):
         self.model: list[Event] = []
         self.count = 0  # numbers every event built, stored or not
 
-        self.bounds = (keeper.WRITE_SMALL, keeper.WRITE_EVERY)
+        self.bounds = (keeper.WRITE_SMALL, keeper.WRITE_EVERY, keeper.KEEP_PARTITIONS)
 
-    @initialize(small=st.integers(1, 8), every=st.integers(1, 12))
-    def how_long_changes_wait(self, small: int, every: int) -> None:
+    @initialize(
+        small=st.integers(1, 8), every=st.integers(1, 12), keep=st.sampled_from([4, 20, 10**6])
+    )
+    def how_long_changes_wait(self, small: int, every: int, keep: int) -> None:
         # The writer's read-model changes wait in its memory from not at all
-        # to a dozen records, so that every rule meets them waiting.
-        keeper.WRITE_SMALL, keeper.WRITE_EVERY = small, every
+        # to a dozen records, so that every rule meets them waiting; it keeps
+        # few or many partitions loaded, so that forgetting them is met too.
+        keeper.WRITE_SMALL, keeper.WRITE_EVERY, keeper.KEEP_PARTITIONS = small, every, keep
 
     def _number(self) -> int:
         self.count += 1
@@ -661,5 +664,5 @@ class _Machine(RuleBasedStateMachine):
             assert lg.history(topic_view.topic) == fresh.history(topic_view.topic)
 
     def teardown(self) -> None:
-        keeper.WRITE_SMALL, keeper.WRITE_EVERY = self.bounds
+        keeper.WRITE_SMALL, keeper.WRITE_EVERY, keeper.KEEP_PARTITIONS = self.bounds
         self.store.close()
