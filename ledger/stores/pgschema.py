@@ -196,30 +196,34 @@ class Statements:
 
     @property
     def insert(self) -> str:
-        # One statement per batch, so the tree's trigger runs once for it.
+        # One statement per batch, so the tree's trigger runs once for it. The
+        # arrays go in binary: text arrays would escape every quote of the JSON.
         return self.q(
             "INSERT INTO {s}.ledger_events (ledger, position, event_id, type, schema,"
             " recorded_at, recorded_at_text, data, hash)"
-            " SELECT %s, * FROM ROWS FROM (pg_catalog.unnest(%s::bigint[]),"
-            " pg_catalog.unnest(%s::text[]), pg_catalog.unnest(%s::text[]),"
-            " pg_catalog.unnest(%s::integer[]), pg_catalog.unnest(%s::timestamptz[]),"
-            " pg_catalog.unnest(%s::text[]), pg_catalog.unnest(%s::text[]),"
-            " pg_catalog.unnest(%s::bytea[]))"
+            " SELECT %s, * FROM ROWS FROM (pg_catalog.unnest(%b::bigint[]),"
+            " pg_catalog.unnest(%b::text[]), pg_catalog.unnest(%b::text[]),"
+            " pg_catalog.unnest(%b::integer[]), pg_catalog.unnest(%b::timestamptz[]),"
+            " pg_catalog.unnest(%b::text[]), pg_catalog.unnest(%b::text[]),"
+            " pg_catalog.unnest(%b::bytea[]))"
         )
 
     @property
     def model_upsert(self) -> str:
         return self.q(
             "INSERT INTO {s}.ledger_model_rows (ledger, name, tbl, part, item, value)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (ledger, name, tbl, part, item)"
-            " DO UPDATE SET value = excluded.value"
+            " SELECT %s, %s, * FROM ROWS FROM (pg_catalog.unnest(%b::text[]),"
+            " pg_catalog.unnest(%b::text[]), pg_catalog.unnest(%b::text[]),"
+            " pg_catalog.unnest(%b::text[]))"
+            " ON CONFLICT (ledger, name, tbl, part, item) DO UPDATE SET value = excluded.value"
         )
 
     @property
     def model_delete(self) -> str:
         return self.q(
-            "DELETE FROM {s}.ledger_model_rows WHERE ledger = %s AND name = %s AND tbl = %s"
-            " AND part = %s AND item = %s"
+            "DELETE FROM {s}.ledger_model_rows WHERE ledger = %s AND name = %s"
+            " AND (tbl, part, item) IN (SELECT * FROM ROWS FROM (pg_catalog.unnest(%b::text[]),"
+            " pg_catalog.unnest(%b::text[]), pg_catalog.unnest(%b::text[])))"
         )
 
     @property

@@ -65,6 +65,8 @@ _NO_LIMIT = 2**63 - 1
 _BACKOFF = (0.1, 5.0)
 #: Rows per INSERT statement (and per run of the tree's trigger).
 _INSERT_CHUNK = 1000
+#: Read-model rows per statement.
+_MODEL_CHUNK = 5000
 #: Every session resolves names in the system catalog only: the store qualifies its own.
 _SAFE_PATH = "-c search_path=pg_catalog,pg_temp"
 
@@ -515,12 +517,17 @@ class PostgresStore(Store):
         return stands == (model.version, model.since)
 
     def _store_model(self, cur: psycopg.Cursor[Any], name: str, changes: Sequence[Change]) -> None:
-        deletes = [(self.ledger, name, t, p, i) for t, p, i, v in changes if v is None]
-        upserts = [(self.ledger, name, t, p, i, v) for t, p, i, v in changes if v is not None]
-        if deletes:
-            cur.executemany(self._sql.model_delete, deletes)
-        if upserts:
-            cur.executemany(self._sql.model_upsert, upserts)
+        # A statement per chunk of rows, their columns as arrays; one change per
+        # row, since an upsert may not touch a row twice.
+        latest = {(t, p, i): v for t, p, i, v in changes}
+        deletes = [key for key, v in latest.items() if v is None]
+        upserts = [(*key, v) for key, v in latest.items() if v is not None]
+        for start in range(0, len(deletes), _MODEL_CHUNK):
+            columns = _columns(deletes[start : start + _MODEL_CHUNK], 3)
+            cur.execute(self._sql.model_delete, (self.ledger, name, *columns))
+        for start in range(0, len(upserts), _MODEL_CHUNK):
+            columns = _columns(upserts[start : start + _MODEL_CHUNK], 4)
+            cur.execute(self._sql.model_upsert, (self.ledger, name, *columns))
 
     def _notify(self, cur: psycopg.Cursor[Any], head: int) -> None:
         # Delivered at commit, and only if the batch commits.
@@ -672,6 +679,11 @@ def _insert_params(rows: Sequence[StoredRow], head: int) -> _Columns:
         leaves,
     )
     return _Columns(values, leaves)
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows of width values as width columns."""
+    return [[row[k] for row in rows] for k in range(width)]
 
 
 def _lost(exc: StoreUnavailable) -> bool:

@@ -417,6 +417,26 @@ def test_a_damaged_postgresql_read_model_gives_the_same_answers(pg_url: str, dam
 
 
 @pytest.mark.postgres
+def test_a_postgresql_write_of_more_read_model_rows_than_one_statement_holds(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each figure changes about four rows: 1,500 of them are several statements' worth.
+    first = spread(0, 1_500)
+    revised = [
+        attrs.evolve(figure(5_000 + n, f.source, n + 1, n + 30), topic=f.topic)
+        for n, f in enumerate(first)
+    ]
+    with Ledger.open(pg_url) as lg:
+        lg.extend(first)
+        lg.extend(revised)  # the same rows again, with new values
+    with caplog.at_level(logging.WARNING, logger="ledger"), Ledger.open(pg_url) as lg:
+        assert stored_at(lg) == lg.head == 3_000
+        assert views(lg) == replayed(lg)
+        assert lg.topic("spread/7").figure_of("src/0").figure.low == 8
+    assert not caplog.records
+
+
+@pytest.mark.postgres
 def test_every_process_that_opens_a_postgresql_ledger_reads_its_read_model(pg_url: str) -> None:
     with Ledger.open(pg_url) as writer:
         writer.extend(story())  # type: ignore[arg-type]
