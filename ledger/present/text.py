@@ -12,7 +12,8 @@ quote for their medium:
 - ``terminal``: a plain string for click.echo and error messages;
 - ``json_text``: a JSON document as ``json.dumps`` wrote it, with the
   characters it leaves raw (DEL, C1, bidi controls, lone surrogates) turned
-  into ``\\uXXXX`` escapes: the same data, exactly, and safe to print;
+  into ``\\u`` escapes of four hex digits: the same data, exactly, and
+  safe to print;
 - ``rich_text``: a ``rich.text.Text``, which rich never parses as markup;
 - ``html_text`` / ``html_inline``: escaped for HTML and XML (attributes
   and the text of ``<title>``), and the same wrapped in ``<bdi>`` so that

@@ -205,29 +205,8 @@ class Lookup(Table):
             found = self.value(part)
         return None if found is ABSENT or item else found
 
-    def fetch(self, parts: Collection[str]) -> None:
-        if self.whole or self._loader is None:
-            return
-        missing = [p for p in dict.fromkeys(parts) if p not in self.data]
-        if not missing:
-            return
-        loaded = self._loader.load(self.ns, missing)
-        for part in missing:
-            self.data[part] = self._single(part, loaded.get(part))
-
-    def fetch_all(self) -> None:
-        if self.whole or self._loader is None:
-            return
-        loaded = self._loader.load_all(self.ns)
-        for part, rows in loaded.items():
-            if part not in self.data:
-                self.data[part] = self._single(part, rows)
-        for part in self.pending or ():
-            if part not in self.data:
-                self.data[part] = self._single(part, None)
-        self.whole = True
-
-    def _single(self, part: str, rows: Mapping[str, Any] | None) -> Any:
+    def _merged(self, part: str, rows: Mapping[str, Any] | None) -> Any:
+        # Table.fetch and fetch_all keep what this returns: the value, or ABSENT.
         # A change not stored yet stands over what the store holds.
         waiting = self.pending.get(part, ABSENT) if self.pending else ABSENT
         if waiting is not ABSENT:
