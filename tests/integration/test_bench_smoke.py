@@ -169,6 +169,21 @@ def test_the_append_probe_times_each_part_of_a_build(
     assert list(tmp_path.iterdir()) == []  # the build is removed
 
 
+def test_the_postgresql_append_probe_times_a_build_and_the_tree_s_trigger(
+    postgres_server: Any,
+) -> None:
+    from benchmarks.pg import BenchServer
+    from benchmarks.pg_phases import build
+
+    found = build(BenchServer(postgres_server), 2_000, "default")
+    assert found["events"] == 2_000
+    assert found["wall"] > 0
+    assert found["cpu"] > 0
+    calls, seconds = found["functions"]["ledger_grow_tree"]
+    assert calls == 2  # one statement, and one run of the trigger, per batch
+    assert 0 < seconds < found["wall"]
+
+
 def test_the_stage_probes_time_each_stage_and_the_grow_probe_outgrows_the_read_model(
     tmp_path: Path,
 ) -> None:
