@@ -47,21 +47,31 @@ def run_json(run: Run, *args: str) -> Any:
     return json.loads(run(*args, "--json").stdout)
 
 
+def imported(factory: pytest.TempPathFactory, events: Path, name: str) -> Path:
+    """A seed's events imported into a SQLite file of its own, with a fixed clock."""
+    path = factory.mktemp(name) / f"{name}.db"
+    with Ledger.open(str(path), clock=lambda: SEED_CLOCK) as lg:
+        lg.import_events(events)
+    return path
+
+
+def private_copy(master: Path, tmp_path: Path) -> Path:
+    """A copy of a ledger file that a test may write to."""
+    target = tmp_path / master.name
+    shutil.copy(master, target)
+    return target
+
+
 @pytest.fixture(scope="session")
 def seed_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Kursk seed imported once into a SQLite file, with a fixed clock."""
-    path = tmp_path_factory.mktemp("seed") / "kursk.db"
-    with Ledger.open(str(path), clock=lambda: SEED_CLOCK) as lg:
-        lg.import_events(SEED_EVENTS)
-    return path
+    return imported(tmp_path_factory, SEED_EVENTS, "kursk")
 
 
 @pytest.fixture
 def seed_db(seed_master: Path, tmp_path: Path) -> Path:
     """A private copy of the seed ledger that a test may write to."""
-    target = tmp_path / "kursk.db"
-    shutil.copy(seed_master, target)
-    return target
+    return private_copy(seed_master, tmp_path)
 
 
 @pytest.fixture
@@ -77,15 +87,10 @@ def seed_jsonl(seed_master: Path, tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def derna_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Derna seed imported once into a SQLite file, with a fixed clock."""
-    path = tmp_path_factory.mktemp("derna") / "derna.db"
-    with Ledger.open(str(path), clock=lambda: SEED_CLOCK) as lg:
-        lg.import_events(DERNA_EVENTS)
-    return path
+    return imported(tmp_path_factory, DERNA_EVENTS, "derna")
 
 
 @pytest.fixture
 def derna_db(derna_master: Path, tmp_path: Path) -> Path:
     """A private copy of the Derna ledger that a test may write to."""
-    target = tmp_path / "derna.db"
-    shutil.copy(derna_master, target)
-    return target
+    return private_copy(derna_master, tmp_path)
