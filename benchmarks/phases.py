@@ -7,6 +7,8 @@ batch touches (prefetch), validation, encoding, the fold, encoding the read
 model's changes as rows, and the store's write (the records, the Merkle edge
 and the read-model rows, in one transaction), plus the time spent in full
 garbage collections. Prints the running totals five times over the build.
+``--tune-gc`` opens the ledger with ``tune_gc=True``, the opt-in that pauses
+the collector over a bulk append and freezes what it built.
 The files go to a temporary directory under benchmarks/data/ (or --data) and
 are removed at the end.
 
@@ -97,13 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=400_000, help="events to build")
     parser.add_argument("--data", type=Path, default=HERE / "data", help="where to build")
     parser.add_argument("--profile", default="default", help="the generator profile")
+    parser.add_argument(
+        "--tune-gc", action="store_true", help="open the ledger with tune_gc=True (opt-in)"
+    )
     args = parser.parse_args(argv)
     data: Path = args.data
     data.mkdir(parents=True, exist_ok=True)
     directory = Path(tempfile.mkdtemp(dir=data))
     timers = Timers()
     try:
-        lg = Ledger.open(str(directory / "ledger.db"))
+        lg = Ledger.open(str(directory / "ledger.db"), tune_gc=args.tune_gc)
         raw = RawStore(directory / "raw.db")
         timers.wrap(lg.store, "write", "write")
         timers.wrap(ledger.projections.facts.Facts, "apply", "fold")

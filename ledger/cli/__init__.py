@@ -11,10 +11,10 @@ import importlib
 
 import click
 
-from ledger.cli._common import LedgerGroup
+from ledger.cli._common import OWN_PROCESS, LedgerGroup
 from ledger.version import __version__
 
-__all__ = ["cli", "main"]
+__all__ = ["OWN_PROCESS", "cli", "main"]
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,18 +24,13 @@ def cli() -> None:
 
 
 # Submodules decorate `cli`, so they are imported after it exists.
-for _name in ("store", "record", "read", "history", "charts_cmd", "export"):
+for _name in ("store", "record", "read", "history", "charts_cmd", "export", "proofs", "follow"):
     importlib.import_module(f"ledger.cli.{_name}")
-
-# Written by other engineers; the package must import while they do not exist yet.
-for _name in ("proofs", "follow"):
-    try:
-        importlib.import_module(f"ledger.cli.{_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"ledger.cli.{_name}":
-            raise
 
 
 def main() -> None:
-    """Run the `ledger` command line."""
-    cli(prog_name="ledger")
+    """Run the `ledger` command line, as a program in a process of its own."""
+    # The program owns its process, so its long folds and bulk appends may
+    # tune the garbage collector (Ledger.open's tune_gc); `cli` called from
+    # another program's process never does.
+    cli(prog_name="ledger", obj=OWN_PROCESS)

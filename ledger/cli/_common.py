@@ -23,6 +23,7 @@ from ledger.present.text import json_text, terminal
 from ledger.stores.urls import file_of, redact
 
 __all__ = [
+    "OWN_PROCESS",
     "AsOf",
     "CliError",
     "LedgerCommand",
@@ -36,6 +37,7 @@ __all__ = [
     "emit_json",
     "json_option",
     "open_ledger",
+    "owns_process",
     "removed_on_error",
     "store_argument",
     "view_of",
@@ -192,6 +194,16 @@ def removed_on_error(url: str) -> Iterator[None]:
         raise
 
 
+#: The context object ``main()`` runs the command with: a process of its own.
+OWN_PROCESS = "ledger: own process"
+
+
+def owns_process() -> bool:
+    """Whether the command runs as the `ledger` program (``main()``), not inside another's."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.find_root().obj == OWN_PROCESS
+
+
 @contextmanager
 def open_ledger(url: str, *, create: bool = False, read_only: bool = False) -> Iterator[Ledger]:
     """Open a store; unless create, a file store that does not exist is an error.
@@ -206,15 +218,16 @@ def open_ledger(url: str, *, create: bool = False, read_only: bool = False) -> I
         raise StoreUnavailable(f"{url}: no such ledger (create one with `ledger init {url}`)")
     if path is not None and path.is_dir():
         raise StoreUnavailable(f"{url}: is a directory, not a ledger file")
+    tune_gc = owns_process()
     if read_only:
-        lg = Ledger.open(url, read_only=True)
+        lg = Ledger.open(url, read_only=True, tune_gc=tune_gc)
         try:
             yield lg
         finally:
             lg.close()
         return
     with removed_on_error(url):
-        lg = Ledger.open(url)
+        lg = Ledger.open(url, tune_gc=tune_gc)
         try:
             yield lg
         finally:

@@ -50,7 +50,7 @@ from ledger.stores.follow import follow as follow_store
 from ledger.stores.readmodel import ModelDamaged
 from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
 
-__all__ = ["Imported", "Ledger", "LedgerView"]
+__all__ = ["TUNED_BATCH", "Imported", "Ledger", "LedgerView"]
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 _RETRY_SECONDS = 120.0
 #: Events an import appends per batch.
 _IMPORT_BATCH = 10_000
+#: With ``tune_gc``, appends of this many events or more run as long folds do.
+TUNED_BATCH = 1_000
 
 
 @attrs.frozen
@@ -93,9 +95,10 @@ class Ledger(LedgerView):
     ) -> Ledger:
         """Open (creating if needed) the ledger at url: memory://, *.jsonl, *.db, sqlite://, postgresql://.
 
-        ``tune_gc=True`` lets long folds (building a read model, ``as_of``)
-        pause the garbage collector and freeze what they built; without it
-        the ledger never touches the collector.
+        ``tune_gc=True`` lets long folds (building a read model, ``as_of``,
+        ``project``) and appends of ``TUNED_BATCH`` events or more pause the
+        garbage collector and freeze what they built; without it the ledger
+        never touches the collector.
         """
         store = open_store(url, clock=clock, **options)
         try:
@@ -202,7 +205,9 @@ class Ledger(LedgerView):
                 raise InvalidEvent(
                     f"item {i}: {type(event).__name__} is not an event", field="event"
                 )
-        with self.store.writing():
+        # A bulk load's batch is a long fold too; a single append never tunes.
+        tuned = self._collector() if len(batch) >= TUNED_BATCH else contextlib.nullcontext()
+        with self.store.writing(), tuned:
             return self._extend(batch, expected_position)
 
     def _extend(self, batch: list[Event], expected_position: int | None) -> list[Recorded]:

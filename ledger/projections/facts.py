@@ -156,7 +156,8 @@ class Facts:
         self.sources = Lookup("source", loader)
         self.claims = Lookup("claim", loader)
         self.figures = Table("figure", loader)
-        self.history = Table("history", loader)
+        # The fold only writes a topic's history; its queries read it back.
+        self.history = Table("history", loader, kept=False)
         self.propositions = Table("proposition", loader)
         self.disputes = Table("dispute", loader)
         self.retractions = Table("retraction", loader)

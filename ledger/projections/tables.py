@@ -42,11 +42,16 @@ class Loader(Protocol):
 class Table:
     """One namespace of a projection's facts: part -> item -> value."""
 
-    __slots__ = ("_loader", "data", "ns", "pending", "whole")
+    __slots__ = ("_loader", "data", "kept", "ns", "pending", "whole")
 
-    def __init__(self, ns: str, loader: Loader | None = None) -> None:
+    def __init__(self, ns: str, loader: Loader | None = None, *, kept: bool = True) -> None:
         self.ns = ns
         self._loader = loader
+        #: Whether loaded partitions stay in memory once their changes are stored.
+        #: A table the fold only writes (a topic's history) is not kept: its
+        #: rows are read back by the queries that ask for them, and a writer's
+        #: memory, and the collector's work over it, stay small.
+        self.kept = kept
         #: The partitions in memory, each complete.
         self.data: dict[str, dict[str, Any]] = {}
         #: Changes not yet stored (only when there is a loader, i.e. a store to write to).
@@ -156,9 +161,11 @@ class Table:
                 yield part, item, value
 
     def settle(self) -> None:
-        """The pending changes are stored: forget them."""
+        """The pending changes are stored: forget them (and the partitions, if not kept)."""
         if self.pending is not None:
             self.pending.clear()
+        if not self.kept:
+            self.forget()
 
     def forget(self) -> None:
         """Drop what is in memory (the store changed, or a write failed); reload on demand."""

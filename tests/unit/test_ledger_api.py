@@ -425,3 +425,29 @@ def test_tune_gc_is_an_opt_in_that_freezes_what_a_long_fold_built(tmp_path: Path
             assert gc.isenabled()
         finally:
             gc.unfreeze()
+
+
+def test_tune_gc_tunes_a_bulk_append_and_never_a_single_one(tmp_path: Path) -> None:
+    import gc
+
+    from ledger.facade.ledger import TUNED_BATCH
+
+    def claims(start: int, count: int) -> list[ClaimMade]:
+        return [
+            ClaimMade(claim_id=f"c{n}", topic=TOPIC, source="ua", statement="x", stated_at=WHEN)
+            for n in range(start, start + count)
+        ]
+
+    with Ledger.open(str(tmp_path / "tuned.db"), tune_gc=True) as lg:
+        lg.topics()  # the read model is current: what follows only appends
+        frozen = gc.get_freeze_count()
+        try:
+            lg.append(claims(0, 1)[0])
+            lg.extend(claims(1, TUNED_BATCH - 1))
+            assert gc.get_freeze_count() == frozen
+            lg.extend(claims(TUNED_BATCH, TUNED_BATCH))
+            assert gc.get_freeze_count() > frozen
+            assert gc.isenabled()
+            assert len(lg.propositions()) == 2 * TUNED_BATCH
+        finally:
+            gc.unfreeze()
