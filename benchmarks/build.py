@@ -20,7 +20,8 @@ Commands, one a line on stdin; one JSON line on stdout for each:
   report the event mix, the hottest topic and this process's peak RSS.
 
 It prints ``{"ready": ...}`` once the ledger is open. Only ``Ledger.open``,
-``extend`` and ``close`` are used, which every version of the ledger has.
+``extend`` and ``close`` are used, which every version of the ledger has
+(``--tune-gc`` opens with ``tune_gc=True``, which only today's has).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Builder:
         sources: int | None,
         log: Path,
         code: Path | None = None,
+        tune_gc: bool = False,
     ) -> None:
         """Start ``python -m benchmarks.build TARGET``, with code's ``ledger`` first if given."""
         # The caller's PYTHONPATH first, so that a ledger exported elsewhere (a "before"
@@ -72,6 +74,8 @@ class Builder:
             argv += ["--topics", str(topics)]
         if sources is not None:
             argv += ["--sources", str(sources)]
+        if tune_gc:
+            argv += ["--tune-gc"]
         self.target = target
         self._log = log
         self._stderr: IO[str] = log.open("w")
@@ -139,12 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--topics", type=int, default=None)
     parser.add_argument("--sources", type=int, default=None)
+    parser.add_argument("--tune-gc", action="store_true", help="Ledger.open(..., tune_gc=True)")
     args = parser.parse_args(argv)
     gen = LedgerGenerator(
         seed=args.seed, profile=args.profile, topics=args.topics, sources=args.sources
     )
     stream = gen.take(args.size)
-    lg = Ledger.open(args.target)
+    lg = Ledger.open(args.target, tune_gc=True) if args.tune_gc else Ledger.open(args.target)
     _reply({"ready": True, "head": lg.head})
     wall, cpu = time.perf_counter, time.process_time
     counts: dict[str, int] | None = None  # the build's mix, before any tail is generated

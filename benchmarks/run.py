@@ -119,6 +119,7 @@ class _Paths:
         self.raw = _fresh(data_dir / f"raw-{name}.db")
         self.es = _fresh(data_dir / f"eventsourcing-{name}.db")
         self.nomodel = _fresh(data_dir / f"nomodel-{name}.db")
+        self.tuned = _fresh(data_dir / f"tuned-{name}.db")
         self.copy = _fresh(data_dir / f"rebuild-{name}.db")
         self.before = _fresh(data_dir / f"before-{name}.db")
         self.tail = data_dir / f"tail-{name}.pickle"
@@ -153,6 +154,8 @@ def _build(
     shape = {"size": size, "profile": profile, "seed": opts.seed}
     shape |= {"topics": opts.topics, "sources": opts.sources}
     targets: dict[str, tuple[str, Path | None]] = {"ledger": (str(paths.ledger), None)}
+    # The same build with the collector opt-in (tune_gc=True), beside the default.
+    targets["tuned"] = (str(paths.tuned), None)
     if "ledger" in pg:
         targets["pg"] = (pg["ledger"], None)
     if opts.before is not None:
@@ -169,7 +172,13 @@ def _build(
     try:
         for key, (target, code) in targets.items():
             log = paths.logs / f"build-{key}-{profile}-{size}.log"
-            builders[key] = Builder(target, log=log, code=code, **shape)  # type: ignore[arg-type]
+            builders[key] = Builder(
+                target,
+                log=log,
+                code=code,
+                tune_gc=key == "tuned",
+                **shape,  # type: ignore[arg-type]
+            )
         reader = sqlite3.connect(str(paths.ledger))
         head = 0
         while head < size:
@@ -491,12 +500,18 @@ def measure_size(
     spent, closed = built["spent"], built["closed"]
     results.counts[size] = Counter(closed["ledger"]["counts"])
     topic = closed["ledger"]["hottest"]
-    for key, label in (("ledger", "extend"), ("pg", "pg_extend"), ("before", "before_extend")):
+    for key, label in (
+        ("ledger", "extend"),
+        ("tuned", "tuned_extend"),
+        ("pg", "pg_extend"),
+        ("before", "before_extend"),
+    ):
         if key in spent:
             results.set(f"{label}_eps", size, size / spent[key])
     if "before_pg" in spent:
         results.set("before_pg_extend_eps", size, size / spent["before_pg"])
     results.set("extend_cpu_eps", size, size / spent["ledger_cpu"])
+    _fresh(paths.tuned)  # built only to time its appends
     results.set("raw_many_eps", size, size / spent["raw"])
     results.set("es_store_eps", size, size / spent["es"])
     _without_read_model(paths)
