@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -121,8 +122,14 @@ def consensus_json(consensus: Consensus | None) -> JSON | None:
     }
 
 
-def topic_json(view: TopicView, ledger_view: LedgerView) -> JSON:
-    """A topic: its definition, current figures, range and consensus, freshness and voices."""
+def topic_json(
+    view: TopicView, ledger_view: LedgerView, active: Mapping[str, int] | None = None
+) -> JSON:
+    """A topic: its definition, current figures, range and consensus, freshness and voices.
+
+    ``active``: the active disputes of every topic (``active_disputes``), when
+    the caller prints many topics; else this topic's are counted.
+    """
     definition = ledger_view.definition(view.topic)
     return {
         "topic": view.topic,
@@ -132,7 +139,11 @@ def topic_json(view: TopicView, ledger_view: LedgerView) -> JSON:
         "figures": [figure_json(f, ledger_view) for f in view.figures],
         "range": interval_json(view.range),
         "consensus": consensus_json(view.consensus),
-        "disputes": sum(1 for d in ledger_view.disputes(view.topic) if d.active),
+        "disputes": (
+            active.get(view.topic, 0)
+            if active is not None
+            else sum(1 for d in ledger_view.disputes(view.topic) if d.active)
+        ),
         "latest": _time(view.latest),
         "window": window_json(view.window),
         "voices": {voice: list(sources) for voice, sources in view.voices().items()},

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from ledger.present.text import rich_text
+from ledger.present.text import rich_text, visible
 
 __all__ = ["Grid"]
 
@@ -32,6 +34,20 @@ class Grid:
         self.rows.append([_cell(v) for v in values])
         self.styles.append(style)
 
+    def _widest_cells(self) -> int:
+        """The sum of each column's widest line: less than the table's own width.
+
+        Measuring a rich table of thousands of rows costs seconds; when its
+        cells alone are too wide for the console, the answer is known.
+        """
+        widths = [cell_len(name) for name in self.columns]
+        for row in self.rows:
+            for i, cell in enumerate(row):
+                widest = max(cell_len(line) for line in visible(cell).split("\n"))
+                if widest > widths[i]:
+                    widths[i] = widest
+        return sum(widths)
+
     def table(self) -> Table:
         """The rows as a rich table."""
         title = rich_text(self.title) if self.title is not None else None
@@ -45,19 +61,25 @@ class Grid:
 
     def print(self, out: Console) -> None:
         """Print as a table if it fits the console's width, else one block per row."""
-        table = self.table()
-        # Measured without the console's cap, to learn the width the table wants.
-        natural = out.measure(table, options=out.options.update_width(100_000)).maximum
-        if natural <= out.width:
-            out.print(table)
-            return
+        if self._widest_cells() <= out.width:
+            table = self.table()
+            # Measured without the console's cap, to learn the width the table wants.
+            natural = out.measure(table, options=out.options.update_width(100_000)).maximum
+            if natural <= out.width:
+                out.print(table)
+                return
+        lines: list[Text] = []
         if self.title:
-            out.print(rich_text(self.title, style="bold"))
+            lines.append(rich_text(self.title, style="bold"))
         width = max(len(c) for c in self.columns[self.keys :]) if self.rows else 0
         for row, style in zip(self.rows, self.styles, strict=True):
-            out.print(rich_text(" ".join(row[: self.keys]), style=f"bold {style}".strip()))
+            lines.append(rich_text(" ".join(row[: self.keys]), style=f"bold {style}".strip()))
             for name, cell in zip(self.columns[self.keys :], row[self.keys :], strict=True):
                 if cell != "-":
                     # A cell of several lines (a split's camps) keeps them under its value.
                     value = cell.replace("\n", "\n" + " " * (width + 4))
-                    out.print(rich_text(f"  {name:<{width}}  {value}", style=style))
+                    lines.append(rich_text(f"  {name:<{width}}  {value}", style=style))
+        # One print: rich's cost is mostly per call, and a table of every topic
+        # stacks thousands of lines.
+        if lines:
+            out.print(Text("\n").join(lines))

@@ -38,6 +38,7 @@ from ledger.domain.events import (
 from ledger.domain.figures import Interval
 from ledger.domain.views import Consensus, PropositionView, TopicView
 from ledger.facade import LedgerView
+from ledger.present.tallies import active_disputes
 from ledger.present.text import rich_text
 from ledger.present.words import (
     camp_text,
@@ -84,8 +85,9 @@ def topics_table(view: LedgerView, window: timedelta | None = None) -> tuple[Gri
     camps = Grid(
         "Topic", "Camp", "Interval", "Estimate", "Sources", title="Split topics: camps", keys=2
     )
+    active = active_disputes(view)
     for topic in view.topics(window=window):
-        disputes = sum(1 for d in view.disputes(topic.topic) if d.active)
+        disputes = active[topic.topic]
         table.add(
             topic.topic,
             topic.unit,
@@ -112,10 +114,11 @@ def topics(store: str, as_of: AsOf | None, window: timedelta | None, as_json: bo
     with open_ledger(store, read_only=True) as lg:
         view = view_of(lg, as_of)
         if as_json:
+            active = active_disputes(view)
             emit_json(
                 {
                     **as_of_json(as_of, view.position),
-                    "topics": [topic_json(t, view) for t in view.topics(window=window)],
+                    "topics": [topic_json(t, view, active) for t in view.topics(window=window)],
                 }
             )
             return

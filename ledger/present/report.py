@@ -25,6 +25,7 @@ from ledger.domain.views import CurrentFigure, PropositionView, TopicView
 from ledger.facade import LedgerView
 from ledger.present.chart_model import COLORS, TopicChart, topic_chart
 from ledger.present.svg import topic_svg
+from ledger.present.tallies import active_disputes
 from ledger.present.text import html_inline, html_text
 from ledger.present.words import (
     camp_text,
@@ -257,9 +258,10 @@ def _consensus_cells(topic: TopicView) -> tuple[str, str]:
 
 def _summary(topics: Sequence[TopicView], anchors: dict[str, str], view: LedgerView) -> str:
     rows = []
+    active = active_disputes(view)
     for t in topics:
         c = t.consensus
-        disputes = sum(1 for d in view.disputes(t.topic) if d.active)
+        disputes = active[t.topic]
         where, estimate = _consensus_cells(t)
         rows.append(
             "<tr>"

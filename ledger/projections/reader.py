@@ -258,8 +258,13 @@ class Reader:
         With a proposition, only the disputes of claims on it.
         """
         if topic is None:
-            self.facts.disputes.fetch_all()
-            self.facts.figures.fetch_all()
+            facts = self.facts
+            facts.disputes.fetch_all()
+            facts.figures.fetch_all()
+            # Every disputed claim in one request, not one a topic.
+            facts.claims.fetch(
+                {d.target for _, rows in facts.disputes.items() for d in rows.values()}
+            )
         found: list[Dispute] = []
         for name in self._topics(topic):
             facts = self.facts
