@@ -87,6 +87,14 @@ class LedgerView:
             _check_text("proposition", proposition)
         return self._ask(lambda r: r.disputes(topic, proposition))
 
+    def active_disputes(self) -> dict[str, int]:
+        """How many active disputes each topic has (topics without any left out).
+
+        What counting ``disputes(topic)`` whose ``active`` is set gives for
+        every topic, in one query: for tables of every topic.
+        """
+        return self._ask(lambda r: r.active_disputes())
+
     def statements(self, topic: str, proposition: str) -> list[ClaimMade]:
         """The current claim of each source on a proposition, sorted by source."""
         _check_topic(topic)

@@ -12,7 +12,7 @@ __all__ = ["active_disputes"]
 def active_disputes(view: LedgerView) -> Counter[str]:
     """How many disputes bear on each topic's current claims, by topic.
 
-    One ``view.disputes()`` for the whole table: asking topic by topic costs
-    a check of the read model and a load for each.
+    One query of the view for the whole table (``LedgerView.active_disputes``):
+    asking topic by topic costs a check of the read model and a load for each.
     """
-    return Counter(d.topic for d in view.disputes() if d.active)
+    return Counter(view.active_disputes())

@@ -252,6 +252,38 @@ class Reader:
         found = [events[current[s].position] for s in sorted(current)]
         return [e for e in found if isinstance(e, ClaimMade)]
 
+    def active_disputes(self) -> dict[str, int]:
+        """How many disputes are active on each topic: ``Dispute.active``, counted.
+
+        The same as counting ``disputes(topic)`` topic by topic, without
+        reading the disputed claims back: an active dispute's target is a
+        current claim, which the topic's current figures and propositions
+        name with their source, and not retracted.
+        """
+        facts = self.facts
+        facts.disputes.fetch_all()
+        facts.figures.fetch_all()
+        found: dict[str, int] = {}
+        for name in self._topics(None):
+            entries = facts.disputes.part(name)
+            if not entries:
+                continue
+            # Each current claim, with its source (a proposition's key ends in it).
+            current = {f.claim_id: source for source, f in facts.figures.part(name).items()}
+            for key, p in facts.propositions.part(name).items():
+                current[p.claim_id] = key.rpartition("|")[2]
+            retracted = facts.retractions.part(name)
+            count = sum(
+                1
+                for d in entries.values()
+                if d.target in current
+                and d.target not in retracted
+                and d.source != current[d.target]
+            )
+            if count:
+                found[name] = count
+        return found
+
     def disputes(self, topic: str | None = None, proposition: str | None = None) -> list[Dispute]:
         """Every dispute of a claim in the view, in log order, marked active when it bears.
 
