@@ -127,7 +127,7 @@ def topic_json(
 ) -> JSON:
     """A topic: its definition, current figures, range and consensus, freshness and voices.
 
-    ``active``: the active disputes of every topic (``active_disputes``), when
+    ``active``: the active disputes of every topic (``LedgerView.active_disputes``), when
     the caller prints many topics; else this topic's are counted.
     """
     definition = ledger_view.definition(view.topic)

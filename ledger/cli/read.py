@@ -38,7 +38,6 @@ from ledger.domain.events import (
 from ledger.domain.figures import Interval
 from ledger.domain.views import Consensus, PropositionView, TopicView
 from ledger.facade import LedgerView
-from ledger.present.tallies import active_disputes
 from ledger.present.text import rich_text
 from ledger.present.words import (
     camp_text,
@@ -85,9 +84,9 @@ def topics_table(view: LedgerView, window: timedelta | None = None) -> tuple[Gri
     camps = Grid(
         "Topic", "Camp", "Interval", "Estimate", "Sources", title="Split topics: camps", keys=2
     )
-    active = active_disputes(view)
+    active = view.active_disputes()
     for topic in view.topics(window=window):
-        disputes = active[topic.topic]
+        disputes = active.get(topic.topic, 0)
         table.add(
             topic.topic,
             topic.unit,
@@ -114,7 +113,7 @@ def topics(store: str, as_of: AsOf | None, window: timedelta | None, as_json: bo
     with open_ledger(store, read_only=True) as lg:
         view = view_of(lg, as_of)
         if as_json:
-            active = active_disputes(view)
+            active = view.active_disputes()
             emit_json(
                 {
                     **as_of_json(as_of, view.position),

@@ -257,6 +257,12 @@ def _finish(mid: Exact, figures: Sequence[CurrentFigure], interval: Interval) ->
         found = math.nextafter(found, -math.inf)
     while low is not None and found < low:
         found = math.nextafter(found, math.inf)
+    if high is not None and low is not None and found > high:
+        # No float lies between two int ends beyond 2**53: the float nearest
+        # the interval (the one above on a tie); the one below is under low.
+        below = math.nextafter(found, -math.inf)
+        if Fraction(low) - Fraction(below) < Fraction(found) - Fraction(high):
+            return below
     return found
 
 

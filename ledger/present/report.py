@@ -25,7 +25,6 @@ from ledger.domain.views import CurrentFigure, PropositionView, TopicView
 from ledger.facade import LedgerView
 from ledger.present.chart_model import COLORS, TopicChart, topic_chart
 from ledger.present.svg import topic_svg
-from ledger.present.tallies import active_disputes
 from ledger.present.text import html_inline, html_text
 from ledger.present.words import (
     camp_text,
@@ -258,10 +257,10 @@ def _consensus_cells(topic: TopicView) -> tuple[str, str]:
 
 def _summary(topics: Sequence[TopicView], anchors: dict[str, str], view: LedgerView) -> str:
     rows = []
-    active = active_disputes(view)
+    active = view.active_disputes()
     for t in topics:
         c = t.consensus
-        disputes = active[t.topic]
+        disputes = active.get(t.topic, 0)
         where, estimate = _consensus_cells(t)
         rows.append(
             "<tr>"

@@ -1,4 +1,4 @@
-"""The counts a table of every topic shows equal what asking topic by topic gives."""
+"""LedgerView.active_disputes equals what asking topic by topic gives."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from ledger import Ledger
 from ledger.domain.events import Event
-from ledger.present.tallies import active_disputes
 from ledger.testing.strategies import event_sequences
 
 
@@ -20,7 +19,7 @@ def test_active_disputes_of_every_topic_equal_each_topics_own(
     events: list[Event], reopen: bool
 ) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        path = str(Path(directory) / "tallies.db")
+        path = str(Path(directory) / "disputes.db")
         with Ledger.open(path) as lg:
             lg.extend(events)
         # A fresh open reads everything from the stored read model.
@@ -30,7 +29,7 @@ def test_active_disputes_of_every_topic_equal_each_topics_own(
             each = Counter(
                 {t.topic: sum(1 for d in lg.disputes(t.topic) if d.active) for t in lg.topics()}
             )
-            assert active_disputes(lg) == +each
+            assert lg.active_disputes() == dict(+each)
             everything = lg.disputes()
             by_topic = [d for t in lg.topics() for d in lg.disputes(t.topic)]
             assert everything == sorted(by_topic, key=lambda d: d.position)
