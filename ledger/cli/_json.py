@@ -127,8 +127,8 @@ def topic_json(
 ) -> JSON:
     """A topic: its definition, current figures, range and consensus, freshness and voices.
 
-    ``active``: the active disputes of every topic (``LedgerView.active_disputes``), when
-    the caller prints many topics; else this topic's are counted.
+    ``active``: the active disputes of every topic (``LedgerView.active_disputes``),
+    when the caller prints many topics; else this topic's are counted.
     """
     definition = ledger_view.definition(view.topic)
     return {
@@ -139,11 +139,7 @@ def topic_json(
         "figures": [figure_json(f, ledger_view) for f in view.figures],
         "range": interval_json(view.range),
         "consensus": consensus_json(view.consensus),
-        "disputes": (
-            active.get(view.topic, 0)
-            if active is not None
-            else sum(1 for d in ledger_view.disputes(view.topic) if d.active)
-        ),
+        "disputes": (active or ledger_view.active_disputes(view.topic)).get(view.topic, 0),
         "latest": _time(view.latest),
         "window": window_json(view.window),
         "voices": {voice: list(sources) for voice, sources in view.voices().items()},

@@ -87,13 +87,15 @@ class LedgerView:
             _check_text("proposition", proposition)
         return self._ask(lambda r: r.disputes(topic, proposition))
 
-    def active_disputes(self) -> dict[str, int]:
-        """How many active disputes each topic has (topics without any left out).
+    def active_disputes(self, topic: str | None = None) -> dict[str, int]:
+        """How many active disputes each topic has (one topic's; topics without any left out).
 
-        What counting ``disputes(topic)`` whose ``active`` is set gives for
-        every topic, in one query: for tables of every topic.
+        What counting ``disputes(topic)`` whose ``active`` is set gives, for
+        every topic in one query: for tables of every topic.
         """
-        return self._ask(lambda r: r.active_disputes())
+        if topic is not None:
+            _check_topic(topic)
+        return self._ask(lambda r: r.active_disputes(topic))
 
     def statements(self, topic: str, proposition: str) -> list[ClaimMade]:
         """The current claim of each source on a proposition, sorted by source."""

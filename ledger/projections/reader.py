@@ -30,7 +30,7 @@ from ledger.domain.views import (
     TopicView,
 )
 from ledger.errors import InvalidFigure, UnknownTopic
-from ledger.projections.facts import FIGURE, DisputeFact, Facts, FigureFact, PropositionFact
+from ledger.projections.facts import DisputeFact, Facts, FigureFact, PropositionFact
 
 __all__ = ["EventLoader", "Reader"]
 
@@ -252,36 +252,44 @@ class Reader:
         found = [events[current[s].position] for s in sorted(current)]
         return [e for e in found if isinstance(e, ClaimMade)]
 
-    def active_disputes(self) -> dict[str, int]:
-        """How many disputes are active on each topic: ``Dispute.active``, counted.
+    def active_disputes(self, topic: str | None = None) -> dict[str, int]:
+        """How many disputes are active on each topic (one topic's when given).
 
-        The same as counting ``disputes(topic)`` topic by topic, without
-        reading the disputed claims back: an active dispute's target is a
-        current claim, which the topic's current figures and propositions
-        name with their source, and not retracted.
+        ``Dispute.active`` counted, without reading the disputed claims back:
+        the claims a dispute may bear on, with their sources, are the
+        topic's current ones (``_bearing``).
         """
         facts = self.facts
-        facts.disputes.fetch_all()
-        facts.figures.fetch_all()
+        if topic is None:
+            facts.disputes.fetch_all()
+            facts.figures.fetch_all()
         found: dict[str, int] = {}
-        for name in self._topics(None):
+        for name in self._topics(topic):
             entries = facts.disputes.part(name)
             if not entries:
                 continue
-            # Each current claim, with its source (a proposition's key ends in it).
-            current = {f.claim_id: source for source, f in facts.figures.part(name).items()}
-            for key, p in facts.propositions.part(name).items():
-                current[p.claim_id] = key.rpartition("|")[2]
-            retracted = facts.retractions.part(name)
+            bearing = self._bearing(name)
             count = sum(
-                1
-                for d in entries.values()
-                if d.target in current
-                and d.target not in retracted
-                and d.source != current[d.target]
+                1 for d in entries.values() if d.target in bearing and d.source != bearing[d.target]
             )
             if count:
                 found[name] = count
+        return found
+
+    def _bearing(self, topic: str) -> dict[str, str]:
+        """The claims a dispute bears on: each source's current, unretracted claims, by claim_id.
+
+        A source's current figure on the topic, and its current claim on each
+        proposition; the value is the claim's source (a source disputing its
+        own claim is ignored).
+        """
+        facts = self.facts
+        retracted = facts.retractions.part(topic)
+        found = {f.claim_id: source for source, f in facts.figures.part(topic).items()}
+        for key, p in facts.propositions.part(topic).items():
+            found[p.claim_id] = key.rpartition("|")[2]
+        for claim_id in retracted:
+            found.pop(claim_id, None)
         return found
 
     def disputes(self, topic: str | None = None, proposition: str | None = None) -> list[Dispute]:
@@ -302,22 +310,14 @@ class Reader:
             facts = self.facts
             entries = list(facts.disputes.part(name).values())
             facts.claims.fetch({d.target for d in entries})
-            retracted = facts.retractions.part(name)
+            bearing = self._bearing(name)
             for d in entries:
                 claim = facts.claim(d.target)
                 if claim is None or d.source == claim.source:
                     continue
                 if proposition is not None and claim.proposition != proposition:
                     continue
-                if claim.kind == FIGURE:
-                    current = facts.figures.get(name, claim.source)
-                else:
-                    current = facts.propositions.get(name, f"{claim.proposition}|{claim.source}")
-                active = (
-                    d.target not in retracted
-                    and current is not None
-                    and current.claim_id == d.target
-                )
+                active = d.target in bearing
                 found.append(Dispute(d.target, name, d.source, d.reason, d.position, active))
         return sorted(found, key=lambda d: d.position)
 

@@ -30,6 +30,8 @@ def test_active_disputes_of_every_topic_equal_each_topics_own(
                 {t.topic: sum(1 for d in lg.disputes(t.topic) if d.active) for t in lg.topics()}
             )
             assert lg.active_disputes() == dict(+each)
+            for t in lg.topics():
+                assert lg.active_disputes(t.topic) == dict(+Counter({t.topic: each[t.topic]}))
             everything = lg.disputes()
             by_topic = [d for t in lg.topics() for d in lg.disputes(t.topic)]
             assert everything == sorted(by_topic, key=lambda d: d.position)
