@@ -112,11 +112,18 @@ class Ledger(LedgerView):
     def _current(self) -> None:
         """Make the facts stand at the log's head, repairing the read model if it must."""
         for _ in range(3):
+            damaged = False
             with self.store.reading():
-                if self._keeper.current():
-                    return
+                try:
+                    if self._keeper.current():
+                        return
+                except ModelDamaged as exc:
+                    # Rows read while folding what was appended since do not read back.
+                    log.warning("%s: %s: rebuilding the read model", self.url, exc)
+                    self._keeper.forget()
+                    damaged = True
             with self._collector():
-                self._keeper.repair()
+                self._keeper.repair(rebuild=damaged)
         with self.store.reading():
             if self._keeper.current():
                 return
