@@ -8,7 +8,10 @@ model's changes as rows, and the store's write (the records, the Merkle edge
 and the read-model rows, in one transaction), plus the time spent in full
 garbage collections. Prints the running totals five times over the build.
 ``--tune-gc`` opens the ledger with ``tune_gc=True``, the opt-in that pauses
-the collector over a bulk append and freezes what it built.
+the collector over a bulk append and freezes what it built; ``--write-every``
+sets how many records a bulk writer's read-model changes may cover before
+they are stored. At the end it prints how many objects the collector tracks
+in the writer's heap, and what one full collection of it takes (on stderr).
 The files go to a temporary directory under benchmarks/data/ (or --data) and
 are removed at the end.
 
@@ -22,6 +25,7 @@ import argparse
 import gc
 import itertools
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -102,7 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tune-gc", action="store_true", help="open the ledger with tune_gc=True (opt-in)"
     )
+    parser.add_argument(
+        "--write-every",
+        type=int,
+        default=None,
+        help="records a bulk writer's read-model changes may cover before they are stored "
+        f"(ledger.facade.keeper.WRITE_EVERY, {ledger.facade.keeper.WRITE_EVERY:,} by default)",
+    )
     args = parser.parse_args(argv)
+    if args.write_every is not None:
+        ledger.facade.keeper.WRITE_EVERY = args.write_every
     data: Path = args.data
     data.mkdir(parents=True, exist_ok=True)
     directory = Path(tempfile.mkdtemp(dir=data))
@@ -141,6 +154,16 @@ def main(argv: list[str] | None = None) -> int:
                     f"{changed[0]:,} read-model rows written ({changed[0] / done:.2f} an event)",
                     flush=True,
                 )
+        # What the collector scans in the writer's heap once the build is done.
+        del batch
+        started = time.perf_counter()
+        gc.collect()
+        print(
+            f"after the build: {len(gc.get_objects()):,} objects tracked by the collector; "
+            f"one full collection {time.perf_counter() - started:.2f} s",
+            file=sys.stderr,
+            flush=True,
+        )
         lg.close()
         raw.close()
     finally:

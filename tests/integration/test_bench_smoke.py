@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +221,26 @@ def test_the_stage_probes_time_each_stage_and_the_grow_probe_outgrows_the_read_m
         checkpoint = model.checkpoint()
         assert checkpoint is not None
         assert checkpoint.position == 2_500  # caught up by the open or the first query
+
+
+def test_the_topics_command_probe_times_each_stage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import topics_cmd
+    from benchmarks.generate import LedgerGenerator
+    from ledger import Ledger
+
+    path = str(tmp_path / "small.db")
+    with Ledger.open(path) as lg:
+        lg.extend(LedgerGenerator().take(1_000))
+    assert topics_cmd.main([path]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["topics"] > 0
+    assert found["disputed"] > 0
+    assert set(found["seconds"]) == {
+        "import",
+        "open and every TopicView",
+        "active disputes of every topic",
+        "the tables (views again, from memory)",
+        "printing at 80 columns",
+    }
