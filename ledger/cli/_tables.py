@@ -68,18 +68,41 @@ class Grid:
             if natural <= out.width:
                 out.print(table)
                 return
-        lines: list[Text] = []
+        lines: list[tuple[str, str]] = []  # (text, style)
         if self.title:
-            lines.append(rich_text(self.title, style="bold"))
+            lines.append((visible(self.title), "bold"))
         width = max(len(c) for c in self.columns[self.keys :]) if self.rows else 0
         for row, style in zip(self.rows, self.styles, strict=True):
-            lines.append(rich_text(" ".join(row[: self.keys]), style=f"bold {style}".strip()))
+            lines.append((visible(" ".join(row[: self.keys])), f"bold {style}".strip()))
             for name, cell in zip(self.columns[self.keys :], row[self.keys :], strict=True):
                 if cell != "-":
                     # A cell of several lines (a split's camps) keeps them under its value.
                     value = cell.replace("\n", "\n" + " " * (width + 4))
-                    lines.append(rich_text(f"  {name:<{width}}  {value}", style=style))
-        # One print: rich's cost is mostly per call, and a table of every topic
-        # stacks thousands of lines.
+                    lines.append((visible(f"  {name:<{width}}  {value}"), style))
         if lines:
-            out.print(Text("\n").join(lines))
+            _print_lines(out, lines)
+
+
+def _print_lines(out: Console, lines: list[tuple[str, str]]) -> None:
+    """Print styled lines as ``out.print`` would, each wrapped to the console's width.
+
+    A table of every topic stacks thousands of lines, and rich's cost is per
+    character. Where no style reaches the output (a pipe, a file, NO_COLOR's
+    plain terminal), what rich prints is each line's own text, wrapped by
+    ``Text.wrap``: a line of printable ASCII narrower than the console is
+    written as it is, the rest are wrapped by rich. Anywhere else, one print.
+    """
+    if out.color_system is not None or out.is_jupyter or out.record:
+        out.print(Text("\n").join(Text(text, style=style) for text, style in lines))
+        return
+    width = out.width
+    written: list[str] = []
+    for text, style in lines:
+        for line in text.split("\n"):  # as rich does: each line of a text wraps alone
+            if len(line) < width and line.isascii() and line.isprintable():
+                written.append(line)
+            else:
+                written.extend(part.plain for part in Text(line, style=style).wrap(out, width))
+    written.append("")
+    out.file.write("\n".join(written))
+    out.file.flush()

@@ -1,0 +1,74 @@
+"""Grid printing: stacked rows written as plain text are byte for byte what rich prints.
+
+Where no style reaches the output (a pipe, a file), a Grid too wide for a
+table writes its stacked rows itself rather than through rich, which costs
+seconds on a table of every topic. A console that records what it prints
+always goes through rich, so the two outputs of the same grid must agree:
+the same wrapping of long lines at any width, wide and zero-width
+characters, trailing spaces, empty cells and cells of several lines.
+"""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.console import Console
+
+from ledger.cli._tables import Grid
+
+PIECES = [*"ab c,/-[]~x", "  ", "\n", "\t", "日", "é", "e\u0301", "👍", "\u200b", "\x1b"]
+TEXT = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+
+
+def printed(grid: Grid, width: int, *, record: bool = False, terminal: bool = False) -> str:
+    buffer = io.StringIO()
+    out = Console(
+        file=buffer, width=width, highlight=False, record=record, force_terminal=terminal or None
+    )
+    grid.print(out)
+    return buffer.getvalue()
+
+
+def grid_of(rows: list[list[str]], title: str | None, styles: list[str]) -> Grid:
+    grid = Grid("Topic", "Unit", "Consensus", "Estimate", title=title)
+    for row, style in zip(rows, styles, strict=False):
+        grid.add(*row, style=style)
+    return grid
+
+
+@given(
+    rows=st.lists(st.lists(TEXT, min_size=4, max_size=4), min_size=1, max_size=6),
+    title=st.none() | TEXT,
+    styles=st.lists(st.sampled_from(["", "dim"]), min_size=6, max_size=6),
+    width=st.sampled_from([1, 2, 5, 12, 20, 40, 80]),
+)
+def test_stacked_rows_written_plain_are_what_rich_prints(
+    rows: list[list[str]], title: str | None, styles: list[str], width: int
+) -> None:
+    grid = grid_of(rows, title, styles)
+    assert printed(grid, width) == printed(grid, width, record=True)
+
+
+def test_a_wide_grid_stacks_and_wraps_its_long_lines() -> None:
+    grid = Grid("Topic", "Sources", "Estimate")
+    grid.add("gaza/deaths", ", ".join(f"source-{i:02}" for i in range(12)), 3000)
+    grid.add("gaza/injured", None, 2700, style="dim")
+    text = printed(grid, 40)
+    assert text == printed(grid, 40, record=True)
+    lines = text.splitlines()
+    assert lines[0] == "gaza/deaths"
+    assert lines[1].startswith("  Sources   source-00, source-01")
+    assert all(len(line) <= 40 for line in lines)
+    assert "  Estimate  3000" in lines
+    assert "gaza/injured" in lines  # its empty Sources cell is left out
+    assert not any("Sources   -" in line for line in lines)
+
+
+def test_on_a_terminal_with_colours_rich_prints_the_styles() -> None:
+    grid = Grid("Topic", "Sources", "Estimate")
+    grid.add("gaza/deaths", "x" * 50, 3000)
+    text = printed(grid, 40, terminal=True)
+    assert "\x1b[1m" in text  # the row's name in bold
+    assert "gaza/deaths" in text
