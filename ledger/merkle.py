@@ -90,6 +90,14 @@ class CompactRange:
             acc = node_hash(value, acc)
         return acc
 
+    def same_tree(self, other: CompactRange) -> bool:
+        """Whether both cover the same leaves: the same size and the same subtree roots.
+
+        Equal edges have equal roots, and (short of a SHA-256 collision) equal
+        roots of one size have equal edges; comparing them hashes nothing.
+        """
+        return self._size == other._size and self._hashes == other._hashes
+
     def copy(self) -> CompactRange:
         """Return an independent copy."""
         return CompactRange(self._size, self._hashes)

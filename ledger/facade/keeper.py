@@ -457,7 +457,7 @@ def _covers(found: ModelCheckpoint | None, tree: CompactRange) -> bool:
     return (
         found.version == MODEL_VERSION
         and found.position == tree.size
-        and found.edge.root() == tree.root()
+        and found.edge.same_tree(tree)
     )
 
 
@@ -468,5 +468,5 @@ def _stored_at(found: ModelCheckpoint | None, base: ModelCheckpoint) -> bool:
     return (
         found.version == base.version
         and found.position == base.position
-        and found.edge.root() == base.edge.root()
+        and found.edge.same_tree(base.edge)
     )

@@ -132,9 +132,9 @@ class Ledger(LedgerView):
     def _ask(self, query: Callable[[Reader], T]) -> T:
         """Answer a query from the projection at the log's head, in one read snapshot."""
         for attempt in (1, 2, 3):
-            self._current()
+            broken = False
             with self.store.reading():
-                if self._keeper.current():
+                if self._at_head():
                     try:
                         return query(self._keeper.reader)
                     except ModelDamaged as exc:
@@ -143,10 +143,22 @@ class Ledger(LedgerView):
                         log.warning("%s: %s: rebuilding the read model", self.url, exc)
                         self._keeper.forget()
                         broken = True
-                else:
-                    broken = False
-            self._keeper.repair(rebuild=broken)
+            if broken:
+                with self._collector():
+                    self._keeper.repair(rebuild=True)
+            # Not at the head (or just rebuilt): repair, then ask in a new snapshot.
+            self._current()
         raise ModelDamaged(f"{self.url}: the read model cannot be read")
+
+    def _at_head(self) -> bool:
+        """Whether the facts stand at the head, inside ``store.reading()``; one check.
+
+        A read model damaged in the rows this check folds is left to ``_current``.
+        """
+        try:
+            return self._keeper.current()
+        except ModelDamaged:
+            return False
 
     @contextlib.contextmanager
     def _collector(self) -> Iterator[None]:
