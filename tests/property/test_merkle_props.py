@@ -355,3 +355,26 @@ def test_compact_range_root_equals_root_for_every_prefix_up_to_the_maximum() -> 
         assert edge.hashes == perfect_subtrees(size)
         if size < MAX_SIZE:
             edge.append(LEAVES[size])
+
+
+@given(
+    st.integers(0, MAX_SIZE),
+    st.one_of(st.none(), st.integers(0, MAX_SIZE)),
+    st.one_of(st.none(), st.integers(0, MAX_SIZE - 1)),
+)
+def test_two_edges_are_the_same_tree_exactly_when_their_sizes_and_roots_agree(
+    m: int, n: int | None, changed: int | None
+) -> None:
+    """same_tree compares hashes; it answers as comparing sizes and RFC roots would."""
+    n = m if n is None else n  # the same size half of the time
+    other = list(LEAVES)
+    if changed is not None:
+        other[changed] = GARBAGE
+    a, b = CompactRange(), CompactRange()
+    a.extend(LEAVES[:m])
+    b.extend(other[:n])
+    expected = m == n and ref_mth(0, m) == root(other[:n])
+    assert expected is (m == n and (changed is None or changed >= m))
+    assert a.same_tree(b) is expected
+    assert b.same_tree(a) is expected
+    assert a.same_tree(a.copy())
