@@ -119,8 +119,7 @@ class Ledger(LedgerView):
                         return
                 except ModelDamaged as exc:
                     # Rows read while folding what was appended since do not read back.
-                    log.warning("%s: %s: rebuilding the read model", self.url, exc)
-                    self._keeper.forget()
+                    self._forget_damaged(exc)
                     damaged = True
             with self._collector():
                 self._keeper.repair(rebuild=damaged)
@@ -132,33 +131,33 @@ class Ledger(LedgerView):
     def _ask(self, query: Callable[[Reader], T]) -> T:
         """Answer a query from the projection at the log's head, in one read snapshot."""
         for attempt in (1, 2, 3):
-            broken = False
+            rebuild = False
             with self.store.reading():
-                if self._at_head():
+                try:
+                    at_head = self._keeper.current()
+                except ModelDamaged as exc:
+                    # Rows read while folding what was appended since do not read back.
+                    self._forget_damaged(exc)
+                    at_head, rebuild = False, True
+                if at_head:
                     try:
                         return query(self._keeper.reader)
                     except ModelDamaged as exc:
                         if attempt == 3:
                             raise
-                        log.warning("%s: %s: rebuilding the read model", self.url, exc)
-                        self._keeper.forget()
-                        broken = True
-            if broken:
+                        self._forget_damaged(exc)
+                        rebuild = True
+            if rebuild:
                 with self._collector():
                     self._keeper.repair(rebuild=True)
-            # Not at the head (or just rebuilt): repair, then ask in a new snapshot.
+            # Not at the head, or just rebuilt: bring the facts there, ask again.
             self._current()
         raise ModelDamaged(f"{self.url}: the read model cannot be read")
 
-    def _at_head(self) -> bool:
-        """Whether the facts stand at the head, inside ``store.reading()``; one check.
-
-        A read model damaged in the rows this check folds is left to ``_current``.
-        """
-        try:
-            return self._keeper.current()
-        except ModelDamaged:
-            return False
+    def _forget_damaged(self, exc: ModelDamaged) -> None:
+        """Read-model rows that do not read back: say so, and drop what was loaded."""
+        log.warning("%s: %s: rebuilding the read model", self.url, exc)
+        self._keeper.forget()
 
     @contextlib.contextmanager
     def _collector(self) -> Iterator[None]:
@@ -259,8 +258,7 @@ class Ledger(LedgerView):
                 continue
             except ModelDamaged as exc:
                 # Read-model rows that do not read back: rebuild them from the log, retry.
-                log.warning("%s: %s: rebuilding the read model", self.url, exc)
-                keeper.forget()
+                self._forget_damaged(exc)
                 keeper.repair(rebuild=True)
                 continue
             now = _checked_clock(self.store.clock())
