@@ -104,5 +104,8 @@ def _print_lines(out: Console, lines: list[tuple[str, str]]) -> None:
             else:
                 written.extend(part.plain for part in Text(line, style=style).wrap(out, width))
     written.append("")
-    out.file.write("\n".join(written))
-    out.file.flush()
+    try:
+        out.file.write("\n".join(written))
+        out.file.flush()
+    except BrokenPipeError:
+        out.on_broken_pipe()  # as rich's own print: quiet, exit 1 (`ledger topics | head`)

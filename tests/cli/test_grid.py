@@ -11,11 +11,17 @@ characters, trailing spaces, empty cells and cells of several lines.
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
+from ledger import Figure, FigureReported, Ledger
 from ledger.cli._tables import Grid
 
 PIECES = [*"ab c,/-[]~x", "  ", "\n", "\t", "日", "é", "e\u0301", "👍", "\u200b", "\x1b"]
@@ -72,3 +78,37 @@ def test_on_a_terminal_with_colours_rich_prints_the_styles() -> None:
     text = printed(grid, 40, terminal=True)
     assert "\x1b[1m" in text  # the row's name in bold
     assert "gaza/deaths" in text
+
+
+def test_a_reader_that_has_gone_ends_the_program_quietly(tmp_path: Path) -> None:
+    """`ledger topics | head -1`: exit 1 and nothing on stderr, as rich's own print does."""
+    store = tmp_path / "many.db"
+    when = datetime(2025, 1, 13, tzinfo=UTC)
+    with Ledger.open(str(store)) as lg:
+        lg.extend(
+            FigureReported(
+                event_id=f"e{i}",
+                claim_id=f"c{i}",
+                topic=f"quake/town-{i:04}",
+                source="un",
+                figure=Figure(i, i + 10, unit="people"),
+                stated_at=when,
+            )
+            for i in range(50)
+        )
+    # A pipe whose reader has already gone: the first write fails, every time.
+    gone, stdout = os.pipe()
+    os.close(gone)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "ledger", "topics", str(store)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "COLUMNS": "80"},  # too narrow for the table: stacked rows
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(stdout)
+    assert done.returncode == 1
+    assert done.stderr == b""
