@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -393,7 +394,7 @@ def test_a_closed_ledger_and_its_projections_are_freed_without_the_cycle_collect
 
 
 def test_reading_and_appending_leave_the_garbage_collector_as_they_found_it(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     import gc
 
@@ -407,6 +408,13 @@ def test_reading_and_appending_leave_the_garbage_collector_as_they_found_it(
         assert lg.as_of(position=1_000).propositions()
     with Ledger.open(str(tmp_path / "quiet.db")) as again:
         assert again.topics()
+    # A query that finds the read model damaged rebuilds it: a long fold, still untuned.
+    with sqlite3.connect(tmp_path / "quiet.db") as conn:
+        conn.execute("UPDATE model_rows SET value = '{' WHERE tbl = 'proposition'")
+    conn.close()
+    with Ledger.open(str(tmp_path / "quiet.db")) as damaged:
+        assert len(damaged.propositions()) == 2_000
+    assert "rebuilding the read model" in caplog.text
     assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == before
 
 
