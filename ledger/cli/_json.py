@@ -139,7 +139,9 @@ def topic_json(
         "figures": [figure_json(f, ledger_view) for f in view.figures],
         "range": interval_json(view.range),
         "consensus": consensus_json(view.consensus),
-        "disputes": (active or ledger_view.active_disputes(view.topic)).get(view.topic, 0),
+        "disputes": (ledger_view.active_disputes(view.topic) if active is None else active).get(
+            view.topic, 0
+        ),
         "latest": _time(view.latest),
         "window": window_json(view.window),
         "voices": {voice: list(sources) for voice, sources in view.voices().items()},

@@ -112,15 +112,10 @@ class Ledger(LedgerView):
     def _current(self) -> None:
         """Make the facts stand at the log's head, repairing the read model if it must."""
         for _ in range(3):
-            damaged = False
             with self.store.reading():
-                try:
-                    if self._keeper.current():
-                        return
-                except ModelDamaged as exc:
-                    # Rows read while folding what was appended since do not read back.
-                    self._forget_damaged(exc)
-                    damaged = True
+                at_head, damaged = self._standing()
+                if at_head:
+                    return
             with self._collector():
                 self._keeper.repair(rebuild=damaged)
         with self.store.reading():
@@ -131,14 +126,8 @@ class Ledger(LedgerView):
     def _ask(self, query: Callable[[Reader], T]) -> T:
         """Answer a query from the projection at the log's head, in one read snapshot."""
         for attempt in (1, 2, 3):
-            rebuild = False
             with self.store.reading():
-                try:
-                    at_head = self._keeper.current()
-                except ModelDamaged as exc:
-                    # Rows read while folding what was appended since do not read back.
-                    self._forget_damaged(exc)
-                    at_head, rebuild = False, True
+                at_head, rebuild = self._standing()
                 if at_head:
                     try:
                         return query(self._keeper.reader)
@@ -153,6 +142,18 @@ class Ledger(LedgerView):
             # Not at the head, or just rebuilt: bring the facts there, ask again.
             self._current()
         raise ModelDamaged(f"{self.url}: the read model cannot be read")
+
+    def _standing(self) -> tuple[bool, bool]:
+        """Whether the facts stand at the head, and whether the read model must be rebuilt.
+
+        Called inside ``store.reading()``. When rows read while folding what was
+        appended since do not read back, what was loaded is forgotten.
+        """
+        try:
+            return self._keeper.current(), False
+        except ModelDamaged as exc:
+            self._forget_damaged(exc)
+            return False, True
 
     def _forget_damaged(self, exc: ModelDamaged) -> None:
         """Read-model rows that do not read back: say so, and drop what was loaded."""
