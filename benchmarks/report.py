@@ -40,7 +40,7 @@ APPENDS: dict[str, tuple[str, str]] = {
     "pg_one_more_ms": ("PostgreSQL: one more append + its TopicView (median)", "ms"),
     "follow_p50_ms": ("PostgreSQL: follow latency, append called -> followed (median)", "ms"),
     "follow_p95_ms": ("PostgreSQL: follow latency (p95)", "ms"),
-    "verify_s": ("SQLite: Ledger.verify()", "s"),
+    "verify_s": ("SQLite: Ledger.verify(read_model=False)", "s"),
     "import_s": ("fresh process: import ledger and its SQLite store (before any clock)", "s"),
     "pg_import_s": ("fresh process: import ledger and its PostgreSQL store (psycopg)", "s"),
 }
@@ -197,7 +197,7 @@ _PREVIOUS_LABELS = {
     "open_all_s": "cold open + every TopicView, s (then: snapshot; now: read model)",
     "open_one_s": "cold open + one topic, s (then: snapshot; now: read model)",
     "replay_rss_mib": "peak RSS of the full replay, MiB",
-    "verify_s": "Ledger.verify(), s",
+    "verify_s": "Ledger.verify() of the log, s",
 }
 
 

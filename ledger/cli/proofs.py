@@ -1,4 +1,4 @@
-"""Tamper-evidence commands: checkpoint, verify, prove, verify-receipt, keygen."""
+"""Tamper-evidence commands: checkpoint, verify, rebuild, prove, verify-receipt, keygen."""
 
 from __future__ import annotations
 
@@ -14,8 +14,12 @@ from ledger.cli import cli
 from ledger.cli._anchors import about, checkpoint_file, read_text, signature_words
 from ledger.cli._common import CliError, emit_json, json_option, open_ledger, store_argument
 from ledger.cli._output import check_output, write_output
+from ledger.codec import make_codec
 from ledger.errors import InvalidProof
+from ledger.facade.audit import audit_read_model, with_audit
 from ledger.present.text import UNSAFE, json_text, terminal, visible
+from ledger.stores import open_store
+from ledger.stores.urls import redact
 from ledger.tamper import Receipt, signing
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,18 +89,31 @@ def checkpoint(store: str, key: str | None, origin: str | None, output: str | No
 @click.option("--checkpoint", "note", type=_FILE, help="Also check against this checkpoint note.")
 @click.option("--key", type=_FILE, help="The public key that must have signed --checkpoint.")
 @_no_signature_check
+@click.option(
+    "--log-only",
+    is_flag=True,
+    help="Check the log alone: do not compare the read model with a fold of the log.",
+)
 @json_option
-def verify(store: str, note: str | None, key: str | None, unchecked: bool, as_json: bool) -> None:
+def verify(
+    store: str, note: str | None, key: str | None, unchecked: bool, log_only: bool, as_json: bool
+) -> None:
     """Recompute every record's hash and the root of STORE; exit 1 if anything is wrong.
 
     Names the first position whose bytes, hash or position are wrong. With
     --checkpoint, the log must still hold that checkpoint's records unchanged
     (it may have grown since); a signed checkpoint needs --key to check its
     signature (or --no-signature-check). Damage that stops the store from
-    opening is reported the same way.
+    opening is reported the same way. Then, unless --log-only, the read model
+    the views are read from is compared with a fold of the whole log: rows
+    that do not follow from the records are reported (`ledger rebuild` builds
+    it again). Nothing is written.
     """
     anchor = checkpoint_file(note, key, unchecked)
     report = tamper.verify_url(store, anchor.checkpoint if anchor else None)
+    if report.ok and not log_only:
+        with open_store(store, read_only=True) as opened:
+            report = with_audit(report, audit_read_model(opened, make_codec()))
     if as_json:
         emit_json({**report.to_dict(), "signature": anchor.signature if anchor else None})
     else:
@@ -105,10 +122,27 @@ def verify(store: str, note: str | None, key: str | None, unchecked: bool, as_js
             click.echo(
                 f"size {report.size}, root {_b64(report.root)} (recomputed from the stored bytes)"
             )
+        if report.read_model is not None and report.read_model_agrees is not False:
+            click.echo(terminal(f"read model: {report.read_model}"))
         if anchor is not None:
             click.echo(terminal(signature_words(anchor)))
     if not report.ok:
         raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@store_argument()
+def rebuild(store: str) -> None:
+    """Build STORE's read model again from the first record of its log.
+
+    The views are read from the read model kept beside the log. It is checked
+    against the log's head and Merkle root before every use, but rows altered
+    while that checkpoint was left alone can only be found by `ledger verify`;
+    this command replaces them with a fold of the log.
+    """
+    with open_ledger(store) as lg:
+        folded = lg.rebuild()
+    click.echo(terminal(f"{redact(store, store)}: read model built again from {folded} record(s)"))
 
 
 @cli.command()

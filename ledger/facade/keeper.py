@@ -225,7 +225,7 @@ class Keeper:
                     "%s: the read model is of another version or another log: rebuilding it",
                     self.store.url,
                 )
-            elif tree.size:
+            elif tree.size and not rebuild:
                 log.warning("%s: no read model beside the log: building it", self.store.url)
         try:
             try:

@@ -35,8 +35,10 @@ from ledger.errors import (
     DuplicateEvent,
     InvalidEvent,
     StoreError,
+    StoreUnavailable,
     ValidationError,
 )
+from ledger.facade.audit import audit_read_model, with_audit
 from ledger.facade.keeper import Keeper
 from ledger.facade.tracking import Tracked
 from ledger.facade.view import LedgerView
@@ -464,9 +466,45 @@ class Ledger(LedgerView):
         """
         return tamper.prove_consistency(self.store, old_size, new_size, origin)
 
-    def verify(self, checkpoint: Checkpoint | None = None) -> VerifyReport:
-        """Recompute every leaf and the root; report the first fault, never raise on tampering."""
-        return tamper.verify_store(self.store, checkpoint, codec=self.codec)
+    def verify(
+        self, checkpoint: Checkpoint | None = None, *, read_model: bool = True
+    ) -> VerifyReport:
+        """Recompute every leaf and the root; report the first fault, never raise on tampering.
+
+        When the log verifies and ``read_model`` is true, the read model kept
+        beside it is compared with a fold of the log as well (a full replay):
+        rows that do not follow from the records make the report not ok
+        (``read_model_agrees`` False), since the views read them. Nothing is
+        written or repaired; ``rebuild()`` builds the read model again.
+        """
+        report = tamper.verify_store(self.store, checkpoint, codec=self.codec)
+        if not read_model or not report.ok:
+            return report
+        # Not under _collector: the fold is thrown away, nothing of it is worth freezing.
+        return with_audit(report, audit_read_model(self.store, self.codec))
+
+    def rebuild(self) -> int:
+        """Build the read model again from the first record; the records folded.
+
+        For a read model that ``verify()`` found disagreeing with the log (its
+        rows altered while its checkpoint was not): the checks made before
+        every query cannot see that. A ledger kept in memory has nothing to
+        rebuild; a read-only one raises StoreUnavailable.
+        """
+        keeper = self._keeper
+        if keeper.model is None:
+            return self.head
+        if not keeper.writable or keeper.in_memory:
+            # Opened read-only, or found unable to write the read model (a role
+            # without the grants): the views are folded in memory instead.
+            raise StoreUnavailable(
+                f"{self.url}: the read model cannot be written here (the ledger is "
+                "read-only): cannot rebuild it"
+            )
+        log.info("%s: building the read model again from the first record", self.url)
+        with self.store.writing(), self._collector():
+            keeper.repair(rebuild=True)
+            return keeper.facts.position
 
     def close(self) -> None:
         """Store the read-model changes still waiting in memory, then close the store."""

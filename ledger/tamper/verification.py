@@ -49,6 +49,11 @@ class VerifyReport:
     reason: str
     #: The file line of a structural fault, when the store names one (JSON Lines).
     line: int | None = None
+    #: Whether the read model's rows follow from the log: None when not compared
+    #: (not asked, none kept, or one the next open rebuilds anyway); see ``read_model``.
+    read_model_agrees: bool | None = None
+    #: What the comparison of the read model with the log found, in words; None when not asked.
+    read_model: str | None = None
 
     def summary(self) -> str:
         """One line for people: ok or the fault, with where it is."""
@@ -56,6 +61,8 @@ class VerifyReport:
             return f"ok: {self.reason}"
         where = [] if self.first_bad_position is None else [f"position {self.first_bad_position}"]
         where += [] if self.line is None else [f"line {self.line}"]
+        if not where and self.read_model_agrees is False:
+            where = ["read model"]
         return f"NOT OK ({', '.join(where) or 'root mismatch'}): {self.reason}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,6 +74,8 @@ class VerifyReport:
             "first_bad_position": self.first_bad_position,
             "line": self.line,
             "reason": self.reason,
+            "read_model_agrees": self.read_model_agrees,
+            "read_model": self.read_model,
         }
 
 

@@ -73,14 +73,59 @@ def test_key_without_checkpoint_is_a_usage_error(run: Run, seed_db: Path, keys: 
 
 
 @pytest.mark.parametrize("store", ["seed_db", "seed_jsonl"])
-def test_verify_of_an_untouched_ledger_is_ok_in_two_lines(
+def test_verify_of_an_untouched_ledger_is_ok_in_three_lines(
     run: Run, store: str, request: pytest.FixtureRequest
 ) -> None:
     path = request.getfixturevalue(store)
     lines = run("verify", path).stdout.splitlines()
     assert lines[0] == "ok: 36 records verify; the root matches the store's right edge"
     assert lines[1].startswith("size 36, root ")
-    assert len(lines) == 2
+    # A copy made record by record has no read model until a ledger opens it for writing.
+    assert (
+        lines[2]
+        == "read model: "
+        + {
+            "seed_db": "every row agrees with the log at position 36",
+            "seed_jsonl": "none stored yet (a writer stores it, or the next open builds it)",
+        }[store]
+    )
+    assert len(lines) == 3
+    assert len(run("verify", path, "--log-only").stdout.splitlines()) == 2
+
+
+def test_verify_finds_read_model_rows_the_log_does_not_give_and_rebuild_mends_them(
+    run: Run, seed_db: Path
+) -> None:
+    before = run("topics", seed_db, "--json").stdout
+    conn = sqlite3.connect(seed_db, isolation_level=None)
+    # "more than 3,000" made "more than 300" behind the log's back: it reads back well.
+    changed = conn.execute(
+        "UPDATE model_rows SET value = replace(value, '[3001,4001', '[301,4001')"
+        " WHERE tbl = 'figure' AND part = 'kursk/nk-troops/casualties' AND item = 'ukraine'"
+    ).rowcount
+    conn.close()
+    assert changed
+    assert run("topics", seed_db, "--json").stdout != before  # the views read the rows
+    result = run("verify", seed_db, code=1)
+    assert result.stdout.startswith("NOT OK (read model): 36 records verify;")
+    assert "but the read model disagrees with the log at position 36: table 'figure'" in (
+        result.stdout
+    )
+    assert "ledger rebuild" in result.stdout
+    doc = json.loads(run("verify", seed_db, "--json", code=1).stdout)
+    assert (doc["ok"], doc["read_model_agrees"], doc["first_bad_position"]) == (False, False, None)
+    run("verify", seed_db, "--log-only")  # the log itself is intact: exit 0
+    assert run("rebuild", seed_db).stdout == (
+        f"{seed_db}: read model built again from 36 record(s)\n"
+    )
+    assert run("topics", seed_db, "--json").stdout == before
+    run("verify", seed_db)
+
+
+def test_rebuild_of_a_missing_store_is_an_error(run: Run, tmp_path: Path) -> None:
+    result = run("rebuild", tmp_path / "nothing.db", code=1)
+    assert "no such ledger" in result.stderr
+    assert not (tmp_path / "nothing.db").exists()
 
 
 def test_verify_json(run: Run, seed_db: Path) -> None:
@@ -94,6 +139,8 @@ def test_verify_json(run: Run, seed_db: Path) -> None:
         "first_bad_position": None,
         "line": None,
         "reason": doc["reason"],
+        "read_model_agrees": True,
+        "read_model": "every row agrees with the log at position 36",
         "signature": None,
     }
 

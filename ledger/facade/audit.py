@@ -1,0 +1,187 @@
+"""Checking a read model against the log: does every stored row follow from the records?
+
+The read model is a cache, and the keeper checks its checkpoint (position,
+version, Merkle edge) before using it; that finds a stale, foreign or
+unreadable read model, not one whose rows were altered while its checkpoint
+was left alone. A writer of the file or the database can do that, and the
+views would then disagree with the log. ``audit_read_model`` folds the log in
+memory up to the read model's checkpoint and compares every stored row with
+what that fold gives, table by table, partition by partition. It only reads.
+
+It checks one consistent state, so appends by other processes never make it
+report a difference: the long fold runs first, outside any lock; then the
+checkpoint, the records appended meanwhile and the rows are all read inside
+``Store.reading()``, one snapshot. A read model rebuilt by another process in
+between is folded for again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ledger.codec import Codec
+from ledger.errors import LedgerError
+from ledger.facade.keeper import MODEL_NAME, MODEL_VERSION
+from ledger.merkle import CompactRange
+from ledger.projections.facts import Facts
+from ledger.projections.rows import decoder, encoder
+from ledger.stores.base import Store
+from ledger.stores.readmodel import ModelDamaged, ReadModel
+from ledger.tamper import VerifyReport
+
+__all__ = ["ModelAudit", "audit_read_model", "with_audit"]
+
+#: How many times the comparison is tried while other processes move the checkpoint.
+_TRIES = 5
+_SHOWN = 80
+
+
+@attrs.frozen
+class ModelAudit:
+    """What the check of a read model found.
+
+    ``agrees`` is True when every row follows from the log, False when one
+    does not (``detail`` names the first), and None when there was nothing to
+    compare: no read model kept, none built yet, or one that the next open
+    rebuilds anyway (of another version, of another log, unreadable).
+    """
+
+    agrees: bool | None
+    position: int
+    detail: str
+
+    def summary(self) -> str:
+        """One line for people."""
+        return f"read model: {self.detail}"
+
+
+def audit_read_model(store: Store, codec: Codec) -> ModelAudit:
+    """Compare the built-in projection's stored rows with a fold of the log; never writes."""
+    model = store.model(MODEL_NAME)
+    if model is None:
+        return ModelAudit(None, 0, "none kept (the views are folded in memory)")
+    fold = _Fold(store, codec)
+    try:
+        for _ in range(_TRIES):
+            # The long fold first, outside any lock; then the rows, the checkpoint
+            # and the few records appended meanwhile, all in one snapshot.
+            found = model.checkpoint()
+            if found is not None and found.version == MODEL_VERSION:
+                fold.to(found.position)
+            with store.reading():
+                found = model.checkpoint()
+                if found is None:
+                    return ModelAudit(
+                        None, 0, "none stored yet (a writer stores it, or the next open builds it)"
+                    )
+                if found.version != MODEL_VERSION:
+                    return ModelAudit(
+                        None,
+                        found.position,
+                        f"of another version ({found.version}): the next open rebuilds it",
+                    )
+                if found.position < fold.edge.size:
+                    fold.restart()  # rebuilt by another process meanwhile: fold again
+                    continue
+                fold.to(found.position)
+                if fold.edge.size != found.position or not found.edge.same_tree(fold.edge):
+                    return ModelAudit(
+                        None,
+                        found.position,
+                        "not this log's (its Merkle edge differs): the next open rebuilds it",
+                    )
+                difference = _compare(model, fold.facts)
+            if difference is None:
+                return ModelAudit(
+                    True,
+                    found.position,
+                    f"every row agrees with the log at position {found.position}",
+                )
+            return ModelAudit(
+                False,
+                found.position,
+                f"disagrees with the log at position {found.position}: {difference}",
+            )
+    except ModelDamaged as exc:
+        return ModelAudit(None, 0, f"unreadable ({exc}): the next open rebuilds it")
+    except LedgerError as exc:
+        return ModelAudit(None, 0, f"not checked: {exc}")
+    return ModelAudit(None, 0, "not checked: other processes kept building it again")
+
+
+def with_audit(report: VerifyReport, audit: ModelAudit) -> VerifyReport:
+    """A verify report with what the read model's check found; not ok when its rows disagree."""
+    if audit.agrees is False:
+        return attrs.evolve(
+            report,
+            ok=False,
+            reason=f"{report.reason}; but the read model {audit.detail} (the views "
+            "read it: build it again from the log with `ledger rebuild` or Ledger.rebuild())",
+            read_model_agrees=False,
+            read_model=audit.detail,
+        )
+    return attrs.evolve(report, read_model_agrees=audit.agrees, read_model=audit.detail)
+
+
+class _Fold:
+    """The built-in projection folded in memory from the first record, and the log's edge."""
+
+    def __init__(self, store: Store, codec: Codec) -> None:
+        self._store = store
+        self._codec = codec
+        self.restart()
+
+    def restart(self) -> None:
+        """Forget what was folded: fold from the first record again."""
+        self.facts = Facts(None)
+        self.facts.keeps_events = False  # the rows are compared, never the events
+        self.edge = CompactRange()
+
+    def to(self, position: int) -> None:
+        """Fold the records after those folded, up to position."""
+        store, facts, edge = self._store, self.facts, self.edge
+        decode, numbered = self._codec.decode_values, store.numbered_lines
+        if position <= edge.size:
+            return
+        for values in store.scan(edge.size):
+            at = values[0]
+            if at > position:
+                break
+            facts.apply(at, decode(values, line=at if numbered else None))
+            edge.append(bytes.fromhex(values[6]))
+
+
+def _compare(model: ReadModel, facts: Facts) -> str | None:
+    """The first stored row that differs from the fold, in words; None when none does."""
+    for table in facts.tables:
+        ns = table.ns
+        stored = model.load_all(ns)
+        expected: dict[str, Mapping[str, Any]] = dict(table.items())
+        encode, decode = encoder(ns), decoder(ns)
+        for part in sorted(stored.keys() | expected.keys()):
+            rows, wanted = stored.get(part, {}), expected.get(part, {})
+            for item in sorted(rows.keys() | wanted.keys()):
+                where = f"table {ns!r}, partition {part!r}" + (f", item {item!r}" if item else "")
+                if item not in wanted:
+                    return f"{where} holds {_cut(rows[item])}, a row the log does not give"
+                text = encode(wanted[item])
+                if item not in rows:
+                    return f"{where} is missing: the log gives {_cut(text)}"
+                if rows[item] != text and not _same_value(rows[item], text, encode, decode):
+                    return f"{where} holds {_cut(rows[item])} where the log gives {_cut(text)}"
+    return None
+
+
+def _same_value(stored: str, text: str, encode: Any, decode: Any) -> bool:
+    """Whether a row written in another spelling holds the same value (its re-encoding)."""
+    try:
+        return bool(encode(decode(stored)) == text)
+    except Exception:  # a row that does not read back holds no value at all
+        return False
+
+
+def _cut(text: str) -> str:
+    return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "…")
