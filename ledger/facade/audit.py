@@ -155,24 +155,54 @@ class _Fold:
 
 
 def _compare(model: ReadModel, facts: Facts) -> str | None:
-    """The first stored row that differs from the fold, in words; None when none does."""
+    """The first stored row that differs from the fold, in words; None when none does.
+
+    Each table's stored rows are read in pages, a partition's rows together,
+    never the whole table at once: the fold is all this holds in memory.
+    """
     for table in facts.tables:
         ns = table.ns
-        stored = model.load_all(ns)
         expected: dict[str, Mapping[str, Any]] = dict(table.items())
-        encode, decode = encoder(ns), decoder(ns)
-        for part in sorted(stored.keys() | expected.keys()):
-            rows, wanted = stored.get(part, {}), expected.get(part, {})
-            for item in sorted(rows.keys() | wanted.keys()):
-                where = f"table {ns!r}, partition {part!r}" + (f", item {item!r}" if item else "")
-                if item not in wanted:
-                    return f"{where} holds {_cut(rows[item])}, a row the log does not give"
-                text = encode(wanted[item])
-                if item not in rows:
-                    return f"{where} is missing: the log gives {_cut(text)}"
-                if rows[item] != text and not _same_value(rows[item], text, encode, decode):
-                    return f"{where} holds {_cut(rows[item])} where the log gives {_cut(text)}"
+        check = _Partitions(ns, expected)
+        part: str | None = None
+        rows: dict[str, str] = {}
+        for found, item, text in model.rows(ns):
+            if found != part:
+                if part is not None and (difference := check(part, rows)):
+                    return difference
+                part, rows = found, {}
+            rows[item] = text
+        if part is not None and (difference := check(part, rows)):
+            return difference
+        missing = sorted(expected.keys() - check.seen)
+        if missing:
+            return check(missing[0], {})
     return None
+
+
+class _Partitions:
+    """Compares a table's stored partitions, one at a time, with the fold's."""
+
+    def __init__(self, ns: str, expected: Mapping[str, Mapping[str, Any]]) -> None:
+        self.ns = ns
+        self.expected = expected
+        self.encode, self.decode = encoder(ns), decoder(ns)
+        #: The partitions compared so far (the rest of the fold's are missing).
+        self.seen: set[str] = set()
+
+    def __call__(self, part: str, rows: Mapping[str, str]) -> str | None:
+        self.seen.add(part)
+        wanted = self.expected.get(part, {})
+        for item in sorted(rows.keys() | wanted.keys()):
+            where = f"table {self.ns!r}, partition {part!r}" + (f", item {item!r}" if item else "")
+            if item not in wanted:
+                return f"{where} holds {_cut(rows[item])}, a row the log does not give"
+            text = self.encode(wanted[item])
+            if item not in rows:
+                return f"{where} is missing: the log gives {_cut(text)}"
+            if rows[item] != text and not _same_value(rows[item], text, self.encode, self.decode):
+                return f"{where} holds {_cut(rows[item])} where the log gives {_cut(text)}"
+        return None
 
 
 def _same_value(stored: str, text: str, encode: Any, decode: Any) -> bool:

@@ -67,6 +67,8 @@ _BACKOFF = (0.1, 5.0)
 _INSERT_CHUNK = 1000
 #: Read-model rows per statement.
 _MODEL_CHUNK = 5000
+#: Read-model rows read in one request when a whole table is read in pages.
+_MODEL_PAGE = 5000
 #: Every session resolves names in the system catalog only: the store qualifies its own.
 _SAFE_PATH = "-c search_path=pg_catalog,pg_temp"
 
@@ -596,6 +598,24 @@ class _PostgresModel(ReadModel):
             return found
 
         return self._read(work)
+
+    def rows(self, table: str) -> Iterator[tuple[str, str, str]]:
+        sql = self._store._sql.q(
+            "SELECT part, item, value FROM {s}.ledger_model_rows"
+            " WHERE ledger = %s AND name = %s AND tbl = %s"
+            " AND (part, item) > (%s, %s) ORDER BY part, item LIMIT %s"
+        )
+        after: tuple[str, str] = ("", "")
+
+        def work(conn: Connection) -> list[tuple[str, str, str]]:
+            return conn.execute(sql, (*self._scope, table, *after, _MODEL_PAGE)).fetchall()
+
+        while True:
+            page = self._read(work)
+            yield from page
+            if len(page) < _MODEL_PAGE:
+                return
+            after = page[-1][:2]
 
     def replace(
         self,

@@ -46,6 +46,8 @@ __all__ = [
 #: (table, part, item, text); text None removes the row.
 Change = tuple[str, str, str, str | None]
 _CHUNK = 500
+#: Rows read in one request when a whole table is read in pages.
+_PAGE = 5_000
 
 #: The SQLite tables of read models, created beside the log's own.
 MODEL_TABLES = (
@@ -127,6 +129,17 @@ class ReadModel(abc.ABC):
     @abc.abstractmethod
     def load_all(self, table: str) -> dict[str, dict[str, str]]:
         """Every row of a table: part -> item -> text."""
+
+    def rows(self, table: str) -> Iterator[tuple[str, str, str]]:
+        """Every row of a table as (part, item, text), a partition's rows together.
+
+        For reading a whole table without holding it in memory (``verify``
+        compares each row with the log); the stores page through it in key
+        order. Called inside ``Store.reading()`` to see one snapshot.
+        """
+        for part, items in self.load_all(table).items():
+            for item, text in items.items():
+                yield part, item, text
 
     @abc.abstractmethod
     def replace(
@@ -290,6 +303,22 @@ class SQLiteModel(ReadModel):
             for part, item, value in rows:
                 found.setdefault(part, {})[item] = value
         return found
+
+    def rows(self, table: str) -> Iterator[tuple[str, str, str]]:
+        if not self._exists():
+            return
+        after = ("", "")
+        while True:
+            with self._reading("read the read model") as conn:
+                page = conn.execute(
+                    "SELECT part, item, value FROM model_rows WHERE name = ? AND tbl = ?"
+                    " AND (part, item) > (?, ?) ORDER BY part, item LIMIT ?",
+                    (self.name, table, *after, _PAGE),
+                ).fetchall()
+            yield from page
+            if len(page) < _PAGE:
+                return
+            after = page[-1][:2]
 
     def replace(
         self,
