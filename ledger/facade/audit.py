@@ -93,18 +93,22 @@ def audit_read_model(store: Store, codec: Codec) -> ModelAudit:
                         found.position,
                         "not this log's (its Merkle edge differs): the next open rebuilds it",
                     )
-                difference = _compare(model, fold.facts)
-            if difference is None:
+                difference, unreadable = _compare(model, fold.facts)
+            at = found.position
+            if difference is not None:
                 return ModelAudit(
-                    True,
-                    found.position,
-                    f"every row agrees with the log at position {found.position}",
+                    False, at, f"disagrees with the log at position {at}: {difference}"
                 )
-            return ModelAudit(
-                False,
-                found.position,
-                f"disagrees with the log at position {found.position}: {difference}",
-            )
+            if unreadable is not None:
+                # Not what the views show: the first query that reads such a row
+                # finds it damaged and rebuilds the read model.
+                return ModelAudit(
+                    None,
+                    at,
+                    f"holds rows that do not read back ({unreadable}): the first query "
+                    "that reads one rebuilds it",
+                )
+            return ModelAudit(True, at, f"every row agrees with the log at position {at}")
     except ModelDamaged as exc:
         return ModelAudit(None, 0, f"unreadable ({exc}): the next open rebuilds it")
     except LedgerError as exc:
@@ -154,12 +158,13 @@ class _Fold:
             edge.append(bytes.fromhex(values[6]))
 
 
-def _compare(model: ReadModel, facts: Facts) -> str | None:
-    """The first stored row that differs from the fold, in words; None when none does.
+def _compare(model: ReadModel, facts: Facts) -> tuple[str | None, str | None]:
+    """The first stored row that differs from the fold, and the first that does not read back.
 
     Each table's stored rows are read in pages, a partition's rows together,
     never the whole table at once: the fold is all this holds in memory.
     """
+    unreadable: str | None = None
     for table in facts.tables:
         ns = table.ns
         expected: dict[str, Mapping[str, Any]] = dict(table.items())
@@ -169,15 +174,16 @@ def _compare(model: ReadModel, facts: Facts) -> str | None:
         for found, item, text in model.rows(ns):
             if found != part:
                 if part is not None and (difference := check(part, rows)):
-                    return difference
+                    return difference, None
                 part, rows = found, {}
             rows[item] = text
         if part is not None and (difference := check(part, rows)):
-            return difference
+            return difference, None
         missing = sorted(expected.keys() - check.seen)
         if missing:
-            return check(missing[0], {})
-    return None
+            return check(missing[0], {}), None
+        unreadable = unreadable or check.unreadable
+    return None, unreadable
 
 
 class _Partitions:
@@ -189,28 +195,41 @@ class _Partitions:
         self.encode, self.decode = encoder(ns), decoder(ns)
         #: The partitions compared so far (the rest of the fold's are missing).
         self.seen: set[str] = set()
+        #: The first stored row that does not read back, in words.
+        self.unreadable: str | None = None
 
     def __call__(self, part: str, rows: Mapping[str, str]) -> str | None:
+        """The first row of the partition that reads back as another value than the fold's."""
         self.seen.add(part)
         wanted = self.expected.get(part, {})
         for item in sorted(rows.keys() | wanted.keys()):
             where = f"table {self.ns!r}, partition {part!r}" + (f", item {item!r}" if item else "")
-            if item not in wanted:
-                return f"{where} holds {_cut(rows[item])}, a row the log does not give"
-            text = self.encode(wanted[item])
-            if item not in rows:
-                return f"{where} is missing: the log gives {_cut(text)}"
-            if rows[item] != text and not _same_value(rows[item], text, self.encode, self.decode):
-                return f"{where} holds {_cut(rows[item])} where the log gives {_cut(text)}"
+            stored = rows.get(item)
+            text = self.encode(wanted[item]) if item in wanted else None
+            if stored == text:
+                continue
+            value = self._read(stored)
+            if value is _UNREADABLE:
+                self.unreadable = self.unreadable or f"{where}: {_cut(stored or '')}"
+            elif stored is None:
+                return f"{where} is missing: the log gives {_cut(text or '')}"
+            elif text is None:
+                return f"{where} holds {_cut(stored)}, a row the log does not give"
+            elif self.encode(value) != text:
+                return f"{where} holds {_cut(stored)} where the log gives {_cut(text)}"
         return None
 
+    def _read(self, stored: str | None) -> Any:
+        """The row's value (None when there is no row), or _UNREADABLE."""
+        if stored is None:
+            return None
+        try:
+            return self.decode(stored)
+        except Exception:  # any fault of a cached row means the same: a query rebuilds it
+            return _UNREADABLE
 
-def _same_value(stored: str, text: str, encode: Any, decode: Any) -> bool:
-    """Whether a row written in another spelling holds the same value (its re-encoding)."""
-    try:
-        return bool(encode(decode(stored)) == text)
-    except Exception:  # a row that does not read back holds no value at all
-        return False
+
+_UNREADABLE: Any = object()
 
 
 def _cut(text: str) -> str:

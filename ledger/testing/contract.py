@@ -646,6 +646,15 @@ class _Machine(RuleBasedStateMachine):
         assert self.store.ledger.store.tree().size == len(self.model)
 
     @rule()
+    def verify_finds_the_stored_rows_follow_from_the_log(self) -> None:
+        # Whatever came before (waiting changes, other writers, damage, a writer
+        # that never closed), the rows the store keeps for the views are those a
+        # fold of its records gives, or ones no query will use as they stand.
+        report = self.store.ledger.verify()
+        assert report.ok, report.reason
+        assert report.read_model_agrees is not False, report.read_model
+
+    @rule()
     def a_read_only_reader_reads(self) -> None:
         # Another process that may not write: it reads what the writer stored
         # and folds in memory what the writer has not stored yet.
