@@ -202,6 +202,14 @@ class _Partitions:
         """The first row of the partition that reads back as another value than the fold's."""
         self.seen.add(part)
         wanted = self.expected.get(part, {})
+        if len(rows) == len(wanted):
+            # The common case, every row as the fold writes it: one pass, no words.
+            encode = self.encode
+            for item, row in rows.items():
+                if item not in wanted or encode(wanted[item]) != row:
+                    break
+            else:
+                return None
         for item in sorted(rows.keys() | wanted.keys()):
             where = f"table {self.ns!r}, partition {part!r}" + (f", item {item!r}" if item else "")
             stored = rows.get(item)
