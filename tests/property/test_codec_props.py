@@ -537,3 +537,79 @@ def test_the_calendar_s_ends_with_an_offset_are_out_of_range(text: str) -> None:
         parse_timestamp(text)
     with pytest.raises(ValueError, match="out of range"):
         to_timestamp(datetime.fromisoformat(text))
+
+
+def spelled(x: float) -> str:
+    """A float as the canonical JSON spells it (docs/storage.md, "Byte for byte").
+
+    The shortest digits that read back as the same float, as ``repr`` gives
+    them; plain decimals from 1e-5 up to 1e16 (``repr`` switches to an
+    exponent below 1e-4), an exponent with its sign and no leading zero
+    outside that range.
+    """
+    text = repr(x)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    if 1e-5 <= abs(x) < 1e-4:
+        digits = mantissa.lstrip("-").replace(".", "")
+        return f"{'-' if x < 0 else ''}0.{'0' * (-int(exponent) - 1)}{digits}"
+    return f"{mantissa}e{exponent[0]}{exponent[1:].lstrip('0')}"
+
+
+@given(x=st.floats(allow_nan=False, allow_infinity=False))
+def test_a_float_is_spelled_as_the_storage_doc_says(x: float) -> None:
+    lg = Ledger.open("memory://")
+    lg.append(
+        FigureReported(
+            claim_id="c",
+            topic="t",
+            source="s",
+            figure=Figure(x, x, unit="u"),
+            stated_at=date(2025, 1, 1),
+        )
+    )
+    (row,) = lg.rows(0)
+    assert f'"low":{spelled(x)},' in row.data
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (2.5, "2.5"),
+        (3.0, "3.0"),
+        (-0.0, "-0.0"),
+        (0.0001, "0.0001"),
+        (2.5e-05, "0.000025"),
+        (1e-05, "0.00001"),
+        (9.9e-06, "9.9e-6"),
+        (1e-07, "1e-7"),
+        (1e15, "1000000000000000.0"),
+        (1e16, "1e+16"),
+        (1.5e300, "1.5e+300"),
+        (5e-324, "5e-324"),
+    ],
+)
+def test_the_documented_float_spellings(x: float, text: str) -> None:
+    assert spelled(x) == text
+    assert orjson.dumps(x).decode() == text
+
+
+@given(quote=st.text(max_size=40))
+def test_a_string_is_spelled_as_python_s_json_without_ascii_escapes(quote: str) -> None:
+    lg = Ledger.open("memory://")
+    try:
+        lg.append(
+            ClaimMade(
+                claim_id="c",
+                topic="t",
+                source="s",
+                statement="x",
+                quote=quote,
+                stated_at=date(2025, 1, 1),
+            )
+        )
+    except InvalidEvent:
+        return  # text the events refuse (NUL, say) is never stored
+    (row,) = lg.rows(0)
+    assert f'"quote":{json.dumps(quote, ensure_ascii=False)},' in row.data
