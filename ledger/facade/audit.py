@@ -24,7 +24,7 @@ import attrs
 
 from ledger.codec import Codec
 from ledger.errors import LedgerError
-from ledger.facade.keeper import MODEL_NAME, MODEL_VERSION
+from ledger.facade.keeper import MODEL_NAME, MODEL_VERSION, decoded
 from ledger.merkle import CompactRange
 from ledger.projections.facts import Facts
 from ledger.projections.rows import decoder, encoder
@@ -52,10 +52,6 @@ class ModelAudit:
     agrees: bool | None
     position: int
     detail: str
-
-    def summary(self) -> str:
-        """One line for people."""
-        return f"read model: {self.detail}"
 
 
 def audit_read_model(store: Store, codec: Codec) -> ModelAudit:
@@ -146,16 +142,12 @@ class _Fold:
 
     def to(self, position: int) -> None:
         """Fold the records after those folded, up to position."""
-        store, facts, edge = self._store, self.facts, self.edge
-        decode, numbered = self._codec.decode_values, store.numbered_lines
+        facts, edge = self.facts, self.edge
         if position <= edge.size:
             return
-        for values in store.scan(edge.size):
-            at = values[0]
-            if at > position:
-                break
-            facts.apply(at, decode(values, line=at if numbered else None))
-            edge.append(bytes.fromhex(values[6]))
+        for at, event, leaf in decoded(self._store, self._codec, edge.size, position):
+            facts.apply(at, event)
+            edge.append(bytes.fromhex(leaf))
 
 
 def _compare(model: ReadModel, facts: Facts) -> tuple[str | None, str | None]:

@@ -32,7 +32,7 @@ ledger catches it up; the writer notices (the checkpoint moved) and reloads.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from ledger.codec import Codec
@@ -53,7 +53,15 @@ from ledger.stores.readmodel import (
     ReadModel,
 )
 
-__all__ = ["KEEP_PARTITIONS", "MODEL_NAME", "MODEL_VERSION", "WRITE_EVERY", "WRITE_SMALL", "Keeper"]
+__all__ = [
+    "KEEP_PARTITIONS",
+    "MODEL_NAME",
+    "MODEL_VERSION",
+    "WRITE_EVERY",
+    "WRITE_SMALL",
+    "Keeper",
+    "decoded",
+]
 
 log = logging.getLogger("ledger")
 
@@ -68,6 +76,22 @@ KEEP_PARTITIONS = 200_000
 WRITE_SMALL = 1_000
 #: Records whose changes may wait in memory before an append stores them all.
 WRITE_EVERY = 20_000
+
+
+def decoded(
+    store: Store, codec: Codec, after: int, upto: int | None = None
+) -> Iterator[tuple[int, Event, str]]:
+    """The records after a position (up to upto), decoded: (position, event, hash in hex).
+
+    Straight from the store's rows, without building a Recorded: every fold
+    of the log (catch-up, rebuild, ``as_of``, verify's) reads it this way.
+    """
+    decode, numbered = codec.decode_values, store.numbered_lines
+    for values in store.scan(after):
+        position = values[0]
+        if upto is not None and position > upto:
+            return
+        yield position, decode(values, line=position if numbered else None), values[6]
 
 
 class Keeper:
@@ -137,10 +161,8 @@ class Keeper:
 
     def _fold_new(self) -> None:
         facts = self.facts
-        decode, numbered = self.codec.decode_values, self.store.numbered_lines
-        for values in self.store.scan(facts.position):
-            position = values[0]
-            facts.apply(position, decode(values, line=position if numbered else None))
+        for position, event, _ in decoded(self.store, self.codec, facts.position):
+            facts.apply(position, event)
 
     def _fold_tail(self, size: int) -> None:
         """Fold the records after the facts' position, up to size, over the stored rows.
@@ -149,13 +171,9 @@ class Keeper:
         """
         if size <= self.facts.position:
             return
-        decode, numbered = self.codec.decode_values, self.store.numbered_lines
         chunk: list[tuple[int, Event]] = []
-        for values in self.store.scan(self.facts.position):
-            position = values[0]
-            if position > size:
-                break
-            chunk.append((position, decode(values, line=position if numbered else None)))
+        for position, event, _ in decoded(self.store, self.codec, self.facts.position, size):
+            chunk.append((position, event))
             if len(chunk) == _CHUNK:
                 self._apply(chunk)
                 chunk = []
@@ -271,12 +289,10 @@ class Keeper:
             self.model.replace(MODEL_VERSION, [], edge, expected=None, reset=True)
             facts.whole()  # the read model is empty now: nothing to load
         facts.position = edge.size
-        decode, numbered = self.codec.decode_values, self.store.numbered_lines
         chunk: list[tuple[int, Event]] = []
-        for values in self.store.scan(edge.size):
-            position = values[0]
-            chunk.append((position, decode(values, line=position if numbered else None)))
-            edge.append(bytes.fromhex(values[6]))
+        for position, event, leaf in decoded(self.store, self.codec, edge.size):
+            chunk.append((position, event))
+            edge.append(bytes.fromhex(leaf))
             if len(chunk) == _CHUNK:
                 self._fold_chunk(chunk, edge)
                 chunk = []

@@ -39,7 +39,7 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.facade.audit import audit_read_model, with_audit
-from ledger.facade.keeper import Keeper
+from ledger.facade.keeper import Keeper, decoded
 from ledger.facade.tracking import Tracked
 from ledger.facade.view import LedgerView
 from ledger.io.authoring import check_events, iter_events
@@ -406,13 +406,8 @@ class Ledger(LedgerView):
         limit, cutoff = self._cutoffs(position, stated)
         reader = LedgerProjection().initial()
         apply = reader.facts.apply
-        decode, numbered = self.codec.decode_values, self.store.numbered_lines
         with self._collector():
-            for values in self.store.scan(0):
-                at = values[0]
-                if at > limit:
-                    break
-                event = decode(values, line=at if numbered else None)
+            for at, event, _ in decoded(self.store, self.codec, 0, limit):
                 if stated_by(event, cutoff):
                     apply(at, event)
         return LedgerView(reader)

@@ -414,6 +414,9 @@ def test_reading_and_appending_leave_the_garbage_collector_as_they_found_it(
     conn.close()
     with Ledger.open(str(tmp_path / "quiet.db")) as damaged:
         assert len(damaged.propositions()) == 2_000
+        # verify's fold of the whole log and an asked-for rebuild: untuned too.
+        assert damaged.verify().read_model_agrees is True
+        assert damaged.rebuild() == 2_000
     assert "rebuilding the read model" in caplog.text
     assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == before
 
