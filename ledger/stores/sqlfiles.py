@@ -34,6 +34,10 @@ _READ_ONLY = frozenset(
     (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_AUTH)
 )
 
+# What a WAL reader gets when it cannot make the -shm file: a read-only mount
+# gives CANTOPEN, a directory of another user READONLY (_DIRECTORY, _CANTINIT).
+_NO_SHM = frozenset((sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY))
+
 
 def primary_code(exc: sqlite3.Error) -> int | None:
     """SQLite's primary result code of an error; None when sqlite3 itself raised it."""
@@ -84,9 +88,10 @@ def connect(
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError as exc:
         conn.close()
-        if primary_code(exc) != sqlite3.SQLITE_CANTOPEN or os.path.exists(path + "-wal"):
+        if primary_code(exc) not in _NO_SHM or os.path.exists(path + "-wal"):
             raise
-        # A read-only directory cannot hold the -shm file WAL readers share; with no
+        # A directory this process may not write (a read-only mount, another
+        # user's folder) cannot hold the -shm file WAL readers share; with no
         # -wal beside the file no writer is at work, so its pages are all there is.
         return _open(_uri(path, "ro", immutable=True), timeout)
     return conn

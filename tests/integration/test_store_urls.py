@@ -6,12 +6,14 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from ledger import Ledger, StoreUnavailable
+from ledger.cli import cli
 from ledger.stores.jsonl import JsonlStore
 from ledger.stores.memory import MemoryStore
 from ledger.stores.sqlite import SQLiteStore
@@ -112,16 +114,26 @@ def test_a_directory_given_as_the_path_is_refused(tmp_path: Path, suffix: str) -
 
 def _open_as_unprivileged(url: str) -> str:
     """Open url in a forked child that gave up root's power over permissions; its error."""
+
+    def opened() -> str:
+        Ledger.open(url).close()
+        return "opened"
+
+    return _as_unprivileged(opened)
+
+
+def _as_unprivileged(run: Callable[[], str]) -> str:
+    """What run returns (or the error it raised) in a forked child without root's power."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
-        said = "opened"
+        said = "nothing"
         try:
             os.close(read_end)
             if os.geteuid() == 0:
                 os.setgid(65534)
                 os.setuid(65534)
-            Ledger.open(url).close()
+            said = run()
         except StoreUnavailable as exc:
             said = f"StoreUnavailable: {exc}"
         except BaseException as exc:
@@ -155,6 +167,32 @@ def test_an_unwritable_directory_is_refused(shared_dir: Path, suffix: str) -> No
     said = _open_as_unprivileged(str(locked / f"log{suffix}"))
     assert said.startswith("StoreUnavailable:")
     assert "locked" in said
+
+
+@pytest.mark.parametrize("suffix", [".db", ".jsonl"])
+def test_a_ledger_in_another_users_folder_is_read_and_verified_read_only(
+    shared_dir: Path, suffix: str
+) -> None:
+    # Another user's folder (0755) and ledger (0644): this process may read both, write
+    # neither, so a SQLite reader cannot make the -shm file WAL readers share.
+    path = shared_dir / f"theirs{suffix}"
+    with Ledger.open(str(path)) as lg:
+        lg.append(topic())
+        assert lg.topics()
+    path.chmod(0o644)
+    before = sorted(p.name for p in shared_dir.iterdir())
+
+    def read() -> str:
+        with Ledger.open(str(path), read_only=True) as lg:
+            report = lg.verify()
+            names = [view.topic for view in lg.topics()]
+        done = CliRunner().invoke(cli, ["verify", str(path)])
+        return f"{report.ok} {report.size} {names} {done.exit_code} {done.output!r}"
+
+    said = _as_unprivileged(read)
+    assert said.startswith(f"True 1 {[topic().topic]} 0 "), said
+    assert "ok: 1 records verify" in said
+    assert sorted(p.name for p in shared_dir.iterdir()) == before
 
 
 def test_a_read_only_jsonl_file_is_refused_with_its_path(shared_dir: Path) -> None:
