@@ -51,10 +51,10 @@ from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.lines import MAX_LINE, parse_line
 from ledger.stores.readmodel import (
-    MODEL_TABLES,
     ModelWrite,
     ReadModel,
     SQLiteModel,
+    create_model_tables,
     retire_snapshot,
     store_model_write,
 )
@@ -554,8 +554,8 @@ def _open_side(path: str, *, read_only: bool) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         # A cache of the log: a power cut costs a catch-up, never a record.
         conn.execute("PRAGMA synchronous = NORMAL")
-        for statement in MODEL_TABLES:
-            conn.execute(statement)
+        with sqlfiles.immediate(conn):
+            create_model_tables(conn)
     except BaseException:
         conn.close()
         raise

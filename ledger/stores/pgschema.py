@@ -62,6 +62,8 @@ CREATE TABLE IF NOT EXISTS {s}.ledger_tree (
     size   bigint  NOT NULL CHECK (size >= 0),
     hashes bytea[] NOT NULL
 );
+"""
+_MODEL_TABLES = """
 CREATE TABLE IF NOT EXISTS {s}.ledger_model_meta (
     ledger   text    NOT NULL,
     name     text    NOT NULL,
@@ -283,6 +285,32 @@ def prepare_schema(
             f"{recorded and recorded[0]!r}, which their triggers name; "
             "rename the schema back or open that one"
         )
+    if create:
+        _remake_model_tables(conn, statements, where)
+
+
+def _remake_model_tables(conn: Connection, statements: Statements, where: str) -> None:
+    """The read models' tables, made again if dropped; checkpoints go with their rows.
+
+    A read model is a cache: tables dropped by hand are made again (empty)
+    and every read model rebuilt, rather than a checkpoint left behind
+    vouching for rows that are gone.
+    """
+    tables = (statements.q("{s}.ledger_model_meta"), statements.q("{s}.ledger_model_rows"))
+    query = "SELECT pg_catalog.to_regclass(%s) IS NOT NULL, pg_catalog.to_regclass(%s) IS NOT NULL"
+    found = conn.execute(query, tables).fetchone()
+    if found is None or all(found):
+        return
+    conn.execute("SELECT pg_catalog.pg_advisory_xact_lock(%s, 0)", (LOCK_CLASS,))
+    try:
+        conn.execute(statements.q(_MODEL_TABLES))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise StoreUnavailable(
+            f"{where}: the read model's tables are missing and this role may not create them: "
+            f"open the ledger once as the tables' owner ({redact(' '.join(str(exc).split()))})"
+        ) from exc
+    if not found[1]:
+        conn.execute(statements.q("DELETE FROM {s}.ledger_model_meta"))
 
 
 def _schema_version(conn: Connection, statements: Statements) -> str | None:
@@ -319,7 +347,7 @@ def _refuse_tables_elsewhere(conn: Connection, schema: str, where: str) -> None:
 
 def _make_or_upgrade(conn: Connection, statements: Statements, version: str | None) -> None:
     """Create the tables (version None) or upgrade them from schema 1 or 2, in this transaction."""
-    conn.execute(statements.q(_TABLES))
+    conn.execute(statements.q(_TABLES + _MODEL_TABLES))
     conn.execute(statements.q(_TRIGGERS))
     if version is not None:
         _revoke_tree_writes(conn, statements)

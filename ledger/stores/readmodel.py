@@ -39,6 +39,7 @@ __all__ = [
     "ReadModel",
     "SQLiteModel",
     "checkpoint_of",
+    "create_model_tables",
     "retire_snapshot",
     "store_model_write",
 ]
@@ -66,6 +67,24 @@ MODEL_TABLES = (
         PRIMARY KEY (name, tbl, part, item)
     ) WITHOUT ROWID""",
 )
+
+
+def create_model_tables(conn: sqlite3.Connection) -> None:
+    """Make the read models' tables if missing, in the caller's write transaction.
+
+    A checkpoint is only as good as the rows it covers: when the rows' table
+    is gone (dropped by hand), the checkpoints go too, and every read model
+    is built again rather than read as empty.
+    """
+    had_rows = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'model_rows'"
+    ).fetchone()[0]
+    for statement in MODEL_TABLES:
+        conn.execute(statement)
+    if not had_rows:
+        conn.execute("DELETE FROM model_meta")
+
+
 _UPSERT = (
     "INSERT INTO model_rows (name, tbl, part, item, value) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (name, tbl, part, item) DO UPDATE SET value = excluded.value"

@@ -38,10 +38,10 @@ from ledger.stores import sqlfiles
 from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.readmodel import (
-    MODEL_TABLES,
     ModelWrite,
     ReadModel,
     SQLiteModel,
+    create_model_tables,
     retire_snapshot,
     store_model_write,
 )
@@ -99,7 +99,6 @@ _TABLES = (
        WHEN NEW.id IS NOT OLD.id OR NEW.size < OLD.size
          OR (NEW.size = OLD.size AND NEW.hashes IS NOT OLD.hashes)
        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only: it may only grow'); END""",
-    *MODEL_TABLES,
 )
 _READ_CHUNK = 1000
 _FIND_CHUNK = 500
@@ -390,6 +389,7 @@ class SQLiteStore(Store):
         empty = self._check_identity(conn)
         for statement in _TABLES:
             conn.execute(statement)
+        create_model_tables(conn)
         if empty:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {FORMAT_VERSION}")
