@@ -51,6 +51,7 @@ from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.lines import MAX_LINE, parse_line
 from ledger.stores.readmodel import (
+    ModelReadOnly,
     ModelWrite,
     ReadModel,
     SQLiteModel,
@@ -154,8 +155,16 @@ class JsonlStore(Store):
         with self._mutex:
             self._close_side()
             for suffix in ("", "-wal", "-shm", "-journal"):
-                with contextlib.suppress(FileNotFoundError):
+                try:
                     os.remove(self._side_path + suffix)
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    # A directory, or a file this process may not remove: not ours to clear.
+                    raise ModelReadOnly(
+                        f"cannot remove {self._side_path + suffix} to build the read model "
+                        f"again: {exc.strerror or exc}"
+                    ) from exc
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:

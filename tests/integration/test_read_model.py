@@ -231,6 +231,24 @@ def test_a_side_file_that_is_not_this_log_s_read_model_is_set_aside(
     assert caplog.records
 
 
+@pytest.mark.parametrize("path", [".jsonl"], indirect=True)
+def test_a_directory_where_the_side_file_goes_is_left_alone_and_the_log_folded_in_memory(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    side = Path(f"{path}.readmodel")
+    build(path)
+    for file in (side, Path(f"{side}-wal"), Path(f"{side}-shm")):
+        file.unlink(missing_ok=True)
+    side.mkdir()
+    (side / "theirs").write_text("not ours")
+    with caplog.at_level(logging.WARNING, logger="ledger"), Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+        lg.append(figure(60, "src/d", 1, 1000))
+        assert views(lg) == replayed(lg)
+    assert any(f"cannot remove {side}" in r.getMessage() for r in caplog.records)
+    assert [p.name for p in side.iterdir()] == ["theirs"]
+
+
 @pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
 def test_records_appended_without_the_read_model_are_caught_up_on_open(
     path: Path, caplog: pytest.LogCaptureFixture
