@@ -100,6 +100,8 @@ _TABLES = (
          OR (NEW.size = OLD.size AND NEW.hashes IS NOT OLD.hashes)
        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only: it may only grow'); END""",
 )
+#: The longest wait for a lock SQLite can be given: its busy timeout is an int of milliseconds.
+_MAX_TIMEOUT = (2**31 - 1) // 1000
 _READ_CHUNK = 1000
 _FIND_CHUNK = 500
 _TEXT_COLUMNS = ("event_id", "type", "recorded_at", "data", "hash")
@@ -131,8 +133,14 @@ class SQLiteStore(Store):
         self._built: CompactRange | None = None
         if options:
             raise StoreUnavailable(f"{self.url}: unknown SQLite option(s) {sorted(options)}")
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
-            raise StoreUnavailable(f"{self.url}: timeout must be seconds >= 0, not {timeout!r}")
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not 0 <= timeout <= _MAX_TIMEOUT
+        ):
+            raise StoreUnavailable(
+                f"{self.url}: timeout must be seconds from 0 to {_MAX_TIMEOUT:,}, not {timeout!r}"
+            )
         self._timeout = float(timeout)
         self._check_path()
         self._conn: sqlite3.Connection | None = self._connect()

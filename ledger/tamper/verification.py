@@ -87,7 +87,11 @@ def verify_url(url: str, checkpoint: Checkpoint | None = None, **options: Any) -
     the store from opening is reported, not raised.
     """
     path = file_of(url)
-    if path is not None and not path.is_file():
+    try:
+        found = path is None or path.is_file()
+    except OSError as exc:  # a name too long for the file system, say
+        raise StoreUnavailable(f"{redact(url)}: cannot read it: {exc.strerror or exc}") from None
+    if not found:
         raise StoreUnavailable(f"{redact(url)}: no such ledger file")
     try:
         store = open_store(url, read_only=True, **options)

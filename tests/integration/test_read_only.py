@@ -211,6 +211,17 @@ def test_a_read_only_sqlite_store_refuses_appends_and_creates_nothing(
     assert sorted(p.name for p in tmp_path.iterdir() if "missing" in p.name) == []
 
 
+@pytest.mark.parametrize("suffix", [".db", ".jsonl"])
+def test_verify_of_a_name_too_long_for_the_file_system_is_a_store_error(
+    tmp_path: Path, suffix: str
+) -> None:
+    url = str(tmp_path / ("a" * 300 + suffix))
+    with pytest.raises(StoreUnavailable, match="cannot read it"):
+        verify_url(url)
+    with pytest.raises(StoreUnavailable):
+        Ledger.open(url, read_only=True)
+
+
 def test_a_read_only_memory_store_refuses_appends() -> None:
     with Ledger.open("memory://", read_only=True) as lg:
         assert lg.head == 0

@@ -252,7 +252,7 @@ def test_an_unknown_option_is_refused(tmp_path: Path, suffix: str) -> None:
         Ledger.open(str(tmp_path / f"log{suffix}"), colour="blue")
 
 
-@pytest.mark.parametrize("timeout", [-1, "soon", float("nan"), True])
+@pytest.mark.parametrize("timeout", [-1, "soon", float("nan"), True, float("inf"), 10**29])
 def test_a_bad_sqlite_timeout_is_refused(tmp_path: Path, timeout: object) -> None:
     with pytest.raises(StoreUnavailable, match="timeout"):
         Ledger.open(str(tmp_path / "log.db"), timeout=timeout)
