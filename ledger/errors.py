@@ -67,6 +67,9 @@ class LedgerError(Exception):
 class ValidationError(LedgerError, ValueError):
     """Input the ledger refuses; nothing was written."""
 
+    #: The index of the event at fault in a batch given to ``extend``, when known.
+    item: int | None = None
+
 
 class InvalidEvent(ValidationError):
     """A field of an event breaks its own rule."""
@@ -206,6 +209,9 @@ class DuplicateEvent(StoreError):
 
 class RecordTooLarge(StoreError, ValueError):
     """A record whose encoding exceeds the store's size limit."""
+
+    #: The index of the event at fault in a batch given to ``extend``, when known.
+    item: int | None = None
 
     def __init__(self, size: int, limit: int, *, position: int | None = None) -> None:
         self.size = size

@@ -212,7 +212,7 @@ class Codec:
     ) -> list[StoredRow]:
         """The stored rows for events at head + 1, head + 2, …, all recorded at one moment.
 
-        Refuses (RecordTooLarge, naming the batch item) any record over the size limit.
+        Refuses (RecordTooLarge, its ``item`` the index in events) any record over the size limit.
         """
         stamp = format_timestamp(recorded_at)
         stamp_json = orjson.dumps(stamp)
@@ -226,7 +226,9 @@ class Codec:
                 data.encode(), dumps(event_id), position, stamp_json, kind.schema, kind.json
             )
             if len(leaf) > MAX_RECORD_BYTES:
-                raise RecordTooLarge(len(leaf), MAX_RECORD_BYTES)
+                too_large = RecordTooLarge(len(leaf), MAX_RECORD_BYTES)
+                too_large.item = position - head - 1
+                raise too_large
             digest = sha256(b"\x00" + leaf).hexdigest()
             rows.append(StoredRow(position, event_id, kind.tag, kind.schema, stamp, data, digest))
         return rows

@@ -34,6 +34,7 @@ from ledger.errors import (
     ConcurrencyError,
     DuplicateEvent,
     InvalidEvent,
+    RecordTooLarge,
     StoreError,
     StoreUnavailable,
     ValidationError,
@@ -254,9 +255,9 @@ class Ledger(LedgerView):
             try:
                 facts.prefetch(fresh)
                 validate(facts, fresh)
-            except ValidationError:
+            except ValidationError as exc:
                 if careful:
-                    raise
+                    raise _in_batch(exc, batch, fresh) from None
                 careful = True
                 continue
             except ModelDamaged as exc:
@@ -265,7 +266,10 @@ class Ledger(LedgerView):
                 keeper.repair(rebuild=True)
                 continue
             now = _checked_clock(self.store.clock())
-            rows = self.codec.encode_many(head, fresh, now)
+            try:
+                rows = self.codec.encode_many(head, fresh, now)
+            except RecordTooLarge as exc:
+                raise _in_batch(exc, batch, fresh) from None
             try:
                 self._write(rows, fresh, head)
             except ModelDamaged as exc:
@@ -386,12 +390,14 @@ class Ledger(LedgerView):
         stated: datetime | date | None = None,
     ) -> S:
         """Run a projection over the log (as of a position and/or a stated time); its state."""
+        _check_projection(projection)
         limit, cutoff = self._cutoffs(position, stated)
         with self._collector():
             return fold(projection, in_view(self.records(), limit, cutoff))
 
     def track(self, projection: Projection[S]) -> Tracked[S]:
         """A projection kept current: its ``state`` folds what was appended since, on each read."""
+        _check_projection(projection)
         return Tracked(projection, self.records)
 
     def as_of(
@@ -532,6 +538,29 @@ def _no_repeats(batch: Sequence[Event]) -> dict[str, StoredRow]:
                 )
             seen.add(event_id)
     return {}
+
+
+_Refused = TypeVar("_Refused", ValidationError, RecordTooLarge)
+
+
+def _in_batch(exc: _Refused, batch: Sequence[Event], fresh: Sequence[Event]) -> _Refused:
+    """The error of an event of fresh, naming its item in the batch the caller gave."""
+    if exc.item is not None:
+        event = fresh[exc.item]
+        exc.item = next(i for i, e in enumerate(batch) if e is event)
+        if len(batch) > 1:
+            exc.args = (f"item {exc.item}: {exc}",)
+    return exc
+
+
+def _check_projection(projection: object) -> None:
+    """A projection has initial() and step(state, record); anything else is refused by name."""
+    if not all(callable(getattr(projection, name, None)) for name in ("initial", "step")):
+        raise InvalidEvent(
+            f"{type(projection).__name__} is not a projection: it needs initial() and "
+            "step(state, record)",
+            field="projection",
+        )
 
 
 def _check_position(field: str, value: object) -> None:

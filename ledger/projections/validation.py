@@ -37,8 +37,12 @@ __all__ = ["check_each", "validate"]
 def validate(state: Facts, events: Sequence[Event]) -> None:
     """Raise the ValidationError of the first event that breaks a rule of §4."""
     check = _Overlay(state)
-    for event in events:
-        check.accept(event)
+    for i, event in enumerate(events):
+        try:
+            check.accept(event)
+        except ValidationError as exc:
+            exc.item = i
+            raise
 
 
 class _Overlay:

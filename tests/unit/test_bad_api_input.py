@@ -58,6 +58,12 @@ CASES: dict[str, tuple[Callable[[], object], type[ledger.LedgerError], str]] = {
         ledger.InvalidEvent,
         "clock",
     ),
+    "a projection of text": (
+        lambda: fresh().project("x"),  # type: ignore[arg-type]
+        ledger.InvalidEvent,
+        "projection",
+    ),
+    "tracking None": (lambda: fresh().track(None), ledger.InvalidEvent, "projection"),  # type: ignore[arg-type]
     "leaf data as text": (lambda: merkle.leaf_hash("x"), ledger.InvalidProof, "bytes"),  # type: ignore[arg-type]
     "root of None": (lambda: merkle.root(None), ledger.InvalidProof, "sequence"),  # type: ignore[arg-type]
     "an index as text": (

@@ -19,8 +19,10 @@ from ledger import (
     FigureReported,
     ForeignRetraction,
     Ledger,
+    RecordTooLarge,
     RetractedClaim,
     SelfDispute,
+    SourceDescribed,
     TopicDefined,
     UnitMismatch,
     UnknownClaim,
@@ -278,3 +280,27 @@ def test_a_shared_part_is_not_a_cycle() -> None:
 def test_each_rule_raises_a_validation_error_subclass(error: type[Exception]) -> None:
     assert issubclass(error, ValidationError)
     assert error is not ValidationError
+
+
+def test_an_error_in_a_batch_names_its_item_in_the_batch_given() -> None:
+    lg = Ledger.open("memory://")
+    first = reported("c1")
+    lg.append(first)
+    # The stored event comes back as stored; the item counted is still the caller's.
+    batch = [first, reported("c2", "ru"), reported("c1", "us")]
+    with pytest.raises(DuplicateClaim, match=r"^item 2: claim_id 'c1'") as caught:
+        lg.extend(batch)
+    assert (caught.value.item, caught.value.claim_id) == (2, "c1")
+    with pytest.raises(DuplicateClaim) as alone:
+        lg.append(reported("c1", "us"))
+    assert str(alone.value).startswith("claim_id 'c1'")  # one event: no item to name
+    assert lg.head == 1
+
+
+def test_a_record_too_large_in_a_batch_names_its_item() -> None:
+    lg = Ledger.open("memory://")
+    big = SourceDescribed(source="s/x", name="x" * 2_000_000)
+    with pytest.raises(RecordTooLarge, match=r"^item 1: record of") as caught:
+        lg.extend([reported("c1"), big])
+    assert caught.value.item == 1
+    assert lg.head == 0
