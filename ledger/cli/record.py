@@ -25,6 +25,7 @@ from ledger.domain.events import (
     FigureReported,
     SourceDescribed,
     TopicDefined,
+    is_slug,
 )
 from ledger.domain.figures import Figure
 from ledger.domain.phrases import CONVENTIONS, parse_figure
@@ -107,7 +108,8 @@ def _store(lg: Ledger, event: Event) -> Recorded:
 
 def _claim_id(given: str | None, source: str) -> str:
     # A short random suffix keeps ids unique without asking the user to invent one.
-    return given or f"{source}-{uuid.uuid4().hex[:8]}"
+    # Not a slug's source makes no claim_id of it: the event then names --source as at fault.
+    return given or f"{source if is_slug(source) else 'claim'}-{uuid.uuid4().hex[:8]}"
 
 
 @cli.group()

@@ -240,3 +240,20 @@ def test_define_topic_refuses_a_window_it_cannot_read(run: Run, tmp_path: Path) 
     result = run("define-topic", store, "t", "--title", "T", "--window", "3 months", code=2)
     assert "Invalid value for '--window': '3 months' is not a duration" in result.stderr
     assert not store.exists()
+
+
+def test_a_source_that_is_not_a_slug_is_named_not_the_claim_id_made_of_it(
+    run: Run, tmp_path: Path
+) -> None:
+    store = tmp_path / "bad.db"
+    for what in (
+        ["figure", "--low", "1", "--high", "2", "--unit", "people"],
+        ["claim", "--statement", "They were there."],
+    ):
+        result = run(
+            "add", what[0], store, "--topic", "flood/deaths", "--source", "Bad Src",
+            "--stated", "2025-01-12", *what[1:], code=1,
+        )  # fmt: skip
+        assert "source: 'Bad Src' is not a slug" in result.output
+        assert "claim_id" not in result.output
+    assert not store.exists()
