@@ -157,6 +157,9 @@ def _compare(model: ReadModel, facts: Facts) -> tuple[str | None, str | None]:
     never the whole table at once: the fold is all this holds in memory.
     """
     unreadable: str | None = None
+    stray = sorted((model.tables() or set()) - {table.ns for table in facts.tables})
+    if stray:
+        return f"table {stray[0]!r} holds rows the log does not give", None
     for table in facts.tables:
         ns = table.ns
         expected: dict[str, Mapping[str, Any]] = dict(table.items())

@@ -599,6 +599,16 @@ class _PostgresModel(ReadModel):
 
         return self._read(work)
 
+    def tables(self) -> set[str] | None:
+        sql = self._store._sql.q(
+            "SELECT DISTINCT tbl FROM {s}.ledger_model_rows WHERE ledger = %s AND name = %s"
+        )
+
+        def work(conn: Connection) -> set[str]:
+            return {row[0] for row in conn.execute(sql, self._scope)}
+
+        return self._read(work)
+
     def rows(self, table: str) -> Iterator[tuple[str, str, str]]:
         sql = self._store._sql.q(
             "SELECT part, item, value FROM {s}.ledger_model_rows"

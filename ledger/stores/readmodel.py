@@ -149,6 +149,14 @@ class ReadModel(abc.ABC):
     def load_all(self, table: str) -> dict[str, dict[str, str]]:
         """Every row of a table: part -> item -> text."""
 
+    def tables(self) -> set[str] | None:
+        """The names of the tables that hold rows; None when the store cannot tell.
+
+        ``verify`` asks, to find rows under a table the projection does not
+        keep. Called inside ``Store.reading()``, like ``rows``.
+        """
+        return None
+
     def rows(self, table: str) -> Iterator[tuple[str, str, str]]:
         """Every row of a table as (part, item, text), a partition's rows together.
 
@@ -322,6 +330,15 @@ class SQLiteModel(ReadModel):
             for part, item, value in rows:
                 found.setdefault(part, {})[item] = value
         return found
+
+    def tables(self) -> set[str] | None:
+        if not self._exists():
+            return set()
+        with self._reading("read the read model") as conn:
+            found = conn.execute(
+                "SELECT DISTINCT tbl FROM model_rows WHERE name = ?", (self.name,)
+            ).fetchall()
+        return {row[0] for row in found}
 
     def rows(self, table: str) -> Iterator[tuple[str, str, str]]:
         if not self._exists():

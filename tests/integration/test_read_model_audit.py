@@ -210,6 +210,35 @@ def test_the_log_s_own_damage_is_reported_first(tmp_path: Path) -> None:
     assert report.read_model is None  # not compared with a log that does not verify
 
 
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_rows_under_a_table_the_projection_does_not_keep_are_found(path: Path) -> None:
+    build(path)
+    tamper(path, "INSERT INTO model_rows VALUES ('ledger', 'bogus', 'zzz', '', '1')")
+    with Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)  # nobody reads them, but the log does not give them
+        report = lg.verify()
+        assert (report.ok, report.read_model_agrees) == (False, False)
+        assert "table 'bogus' holds rows the log does not give" in report.reason
+        lg.rebuild()
+        assert lg.verify().read_model_agrees is True
+
+
+@pytest.mark.postgres
+def test_a_postgresql_read_model_with_rows_under_a_table_it_does_not_keep(
+    postgres_url: str,
+) -> None:
+    pg_url = with_ledger(postgres_url, f"audit{uuid.uuid4().hex[:12]}")
+    with Ledger.open(pg_url) as lg:
+        lg.extend(story())  # type: ignore[arg-type]
+    pg(pg_url, "INSERT INTO ledger_model_rows VALUES (:ledger, 'ledger', 'bogus', 'z', '', '1')")
+    with Ledger.open(pg_url) as lg:
+        report = lg.verify()
+        assert report.read_model_agrees is False
+        assert "table 'bogus'" in report.reason
+        lg.rebuild()
+        assert lg.verify().ok
+
+
 @pytest.mark.postgres
 def test_a_postgresql_read_model_altered_behind_its_checkpoint(postgres_url: str) -> None:
     pg_url = with_ledger(postgres_url, f"audit{uuid.uuid4().hex[:12]}")
