@@ -9,24 +9,37 @@ the same stale and camp marks, the same axis.
 magnitude (``log_scale``): every finite bound and best drawn is at least 0,
 one is positive, and the largest over the smallest positive one is more than
 ``LOG_RATIO`` (100). A bound of 0 cannot be placed on a log axis: the bar
-runs to the axis's left edge (its label keeps the true interval). With a
-negative value the axis stays linear.
+runs to the axis's left edge (its label keeps the true interval), and so do
+positive values below ``LOG_FLOOR`` (1e-307), which the ratio counts as that
+floor. With a negative value the axis stays linear.
+
+**Any finite figures** give an axis: its ends are finite, ``lo < hi``, and
+``hi - lo`` is a finite float too (renderers divide by it), so the arithmetic
+is exact (``fractions.Fraction``) where floats would overflow or underflow
+(``[-1e308, 1e308]``, ``[0, 5e-324]``). No linear axis is narrower than
+1e-300, so that a renderer's pixels per unit stay finite: figures within a
+few subnormals of zero sit at its edge. Figures wider apart than the largest
+float cannot all fit such an axis: it is centred on them and what lies beyond
+runs to its edges, as an unbounded end does; every label keeps the true value.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
+from fractions import Fraction
 
 import attrs
 
 from ledger.domain.figures import Interval, Number
 from ledger.domain.views import Consensus, TopicView
-from ledger.present.words import camps_of, fmt_window, words_of
+from ledger.present.words import camps_of, fmt_number, fmt_window, words_of
 
 __all__ = [
     "CAMP_COLORS",
     "COLORS",
+    "LOG_FLOOR",
     "LOG_RATIO",
     "Axis",
     "Band",
@@ -55,6 +68,9 @@ CAMP_COLORS = ("#2f855a", "#6b46c1", "#b83280", "#2c7a7b", "#975a16")
 #: An axis is logarithmic when its figures span more than this factor (two orders of
 #: magnitude): the largest finite value over the smallest positive one (see log_scale).
 LOG_RATIO = 100
+#: The smallest value a log axis places (a normal float, whose log10 is finite):
+#: positive values below it are drawn at the axis's left edge, as zeros are.
+LOG_FLOOR = 1e-307
 
 
 @attrs.frozen
@@ -102,7 +118,7 @@ class TopicChart:
     consensus: tuple[float, float] | None
     range_text: str
     consensus_text: str
-    estimate: float | None
+    estimate: float | None  # where it is drawn: within the axis
     level: str | None
     lo: float
     hi: float
@@ -113,6 +129,8 @@ class TopicChart:
     scale: str = "linear"
     #: The window in force, as people type it ("3d"), or "none".
     window: str = "none"
+    #: The estimate as a number to read (``estimate`` is where it is drawn), or "none".
+    estimate_text: str = "none"
 
 
 def bar_color(bar: Bar) -> str:
@@ -140,28 +158,86 @@ def log_scale(values: Sequence[float]) -> bool:
     Yes when none is negative (a log axis would hide the sign), at least one
     is positive, and the largest over the smallest positive one exceeds
     LOG_RATIO. Zeros do not count in the ratio; they are drawn at the axis's
-    left edge.
+    left edge. Positive values below LOG_FLOOR count as LOG_FLOOR.
     """
     positive = [v for v in values if v > 0]
     if not positive or min(values) < 0:
         return False
-    return max(positive) / min(positive) > LOG_RATIO
+    return max(positive) / max(min(positive), LOG_FLOOR) > LOG_RATIO
 
 
-#: The exponents a log axis stays within, so that 10**x is a finite float.
-_EXP = (-307.0, 308.0)
+_MAX = sys.float_info.max
+#: The narrowest linear axis: a renderer's pixels per unit (width / (hi - lo)) stay finite.
+_NARROWEST = Fraction(10) ** -300
+#: The exponent of the largest power of ten below the largest float.
+_TOP_EXP = 308
 
 
 def _log_axis(values: list[float], open_low: bool, open_high: bool) -> tuple[float, float]:
-    positive = [v for v in values if v > 0]
-    a, b = math.log10(min(positive)), math.log10(max(positive))
+    placed = [v for v in values if v >= LOG_FLOOR]
+    # As log_scale counts them: positive values below the floor as the floor.
+    a = math.log10(max(min(v for v in values if v > 0), LOG_FLOOR))
+    b = math.log10(max(placed))
     span = b - a
     pad = span * 0.06
     # Room on the left for unbounded lows and for zeros, which no log axis can place.
-    room_low = span * 0.2 if open_low or len(positive) < len(values) else 0.0
-    lo = max(a - pad - room_low, _EXP[0])
-    hi = min(b + pad + (span * 0.2 if open_high else 0.0), _EXP[1])
-    return (10.0**lo, 10.0**hi)
+    room_low = span * 0.2 if open_low or len(placed) < len(values) else 0.0
+    lo = max(a - pad - room_low, math.log10(LOG_FLOOR))
+    hi = b + pad + (span * 0.2 if open_high else 0.0)
+    # 10.0**hi raises OverflowError past the largest float: stop at that float instead.
+    return (10.0**lo, 10.0**hi if hi < _TOP_EXP else _MAX)
+
+
+def _linear_axis(values: list[float], open_low: bool, open_high: bool) -> tuple[float, float]:
+    if not values:
+        return (0.0, 1.0)
+    # Exact: a float span overflows (-1e308 to 1e308) or underflows (5e-324 / 5).
+    first, last = Fraction(min(values)), Fraction(max(values))
+    lo, hi = first, last
+    if lo == hi:
+        # One value on its own says little at ±6%: show it against zero, off the edge
+        # (a lone zero against 1).
+        lo, hi = min(lo, Fraction(0)), max(hi, Fraction(0)) + (abs(hi) * Fraction(2, 5) or 1)
+    span = hi - lo
+    pad = span * Fraction(3, 50)
+    # Unbounded ends need room for their arrow beyond the last finite value.
+    new_lo = lo - pad - (span / 5 if open_low else 0)
+    new_hi = hi + pad + (span / 5 if open_high else 0)
+    if lo >= 0 > new_lo and not open_low:
+        new_lo = Fraction(0)  # counts never go below zero; do not draw an axis that does
+    return _fit(new_lo, new_hi, first, last)
+
+
+def _fit(new_lo: Fraction, new_hi: Fraction, lo: Fraction, hi: Fraction) -> tuple[float, float]:
+    """new_lo to new_hi (the values lo to hi and their margins) as float ends a float apart."""
+    top = Fraction(_MAX)
+    if new_hi - new_lo < _NARROWEST:
+        # Only values within a few subnormals of zero come here: widen away from zero.
+        if lo >= 0:
+            new_hi = new_lo + _NARROWEST
+        elif hi <= 0:
+            new_lo = new_hi - _NARROWEST
+        else:
+            new_lo, new_hi = (lo + hi - _NARROWEST) / 2, (lo + hi + _NARROWEST) / 2
+    new_lo, new_hi = max(new_lo, -top), min(new_hi, top)
+    first, last = float(lo), float(hi)
+    if math.isinf(last - first):
+        # Wider apart than the largest float: centre the axis on them; the rest runs to its edges.
+        first = last = first / 2 + last / 2
+        new_lo, new_hi = Fraction(first) - top / 2, Fraction(first) + top / 2
+    elif new_hi - new_lo > top:
+        # Every value fits, not every margin: share what room is left between the two sides.
+        room = max(top - (hi - lo), Fraction(0))
+        left, right = lo - new_lo, new_hi - hi
+        new_lo, new_hi = lo - room * left / (left + right), hi + room * right / (left + right)
+    a, b = float(new_lo), float(new_hi)
+    # Rounded to floats the ends may be an ulp too far apart: bring in one that is not a value.
+    while math.isinf(b - a):
+        if a < first:
+            a = math.nextafter(a, math.inf)
+        else:
+            b = math.nextafter(b, -math.inf)
+    return (a, b)
 
 
 def _axis(
@@ -169,42 +245,58 @@ def _axis(
 ) -> tuple[float, float]:
     if log:
         return _log_axis(values, open_low, open_high)
-    if not values:
-        return (0.0, 1.0)
-    lo, hi = min(values), max(values)
-    if lo == hi:
-        # One value on its own says little at ±6%: show it against zero, off the edge.
-        lo, hi = min(lo, 0.0), max(hi, 0.0) + abs(hi) * 0.4
-    span = (hi - lo) or max(abs(hi), 1.0)
-    pad = span * 0.06
-    # Unbounded ends need room for their arrow beyond the last finite value.
-    new_lo = lo - pad - (span * 0.2 if open_low else 0.0)
-    new_hi = hi + pad + (span * 0.2 if open_high else 0.0)
-    if lo >= 0 > new_lo and not open_low:
-        new_lo = 0.0  # counts never go below zero; do not draw an axis that does
-    return (new_lo, new_hi)
+    return _linear_axis(values, open_low, open_high)
+
+
+def _exponent(value: Fraction) -> int:
+    """The e with 10**e <= value < 10**(e + 1), for a positive value."""
+    e = math.floor(math.log10(value.numerator) - math.log10(value.denominator))
+    while Fraction(10) ** e > value:
+        e -= 1
+    while Fraction(10) ** (e + 1) <= value:
+        e += 1
+    return e
+
+
+def _step(raw: Fraction, integers: bool) -> Fraction:
+    magnitude = Fraction(10) ** _exponent(raw)
+    # On an axis of whole counts, no tick at 2.5 soldiers.
+    return next(
+        step
+        for step in (m * magnitude for m in (1, 2, Fraction(5, 2), 5, 10))
+        if raw <= step and (not integers or step.denominator == 1)
+    )
 
 
 def nice_ticks(
     lo: float, hi: float, target: int = 5, *, integers: bool = False
 ) -> tuple[float, ...]:
-    """Round tick values (1, 2, 2.5 or 5 times a power of ten) between lo and hi."""
-    span = hi - lo
-    if span <= 0 or not math.isfinite(span):
+    """Round tick values (1, 2, 2.5 or 5 times a power of ten) between lo and hi.
+
+    For finite lo < hi the ticks are finite floats, strictly increasing, all
+    within [lo, hi], and there is at least one (with ``integers``, at least one
+    when a whole number lies between). Each is the float nearest its round
+    value (0.3, not 0.30000000000000004). lo == hi gives (lo,); ends that are
+    not finite, or lo > hi, give none.
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+        return ()
+    if lo == hi:
         return (lo,)
-    raw = span / target
-    if integers:
-        raw = max(raw, 1.0)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    # On an axis of whole counts, no tick at 2.5 soldiers.
-    step = next(
-        m * magnitude
-        for m in (1, 2, 2.5, 5, 10)
-        if raw <= m * magnitude and (not integers or float(m * magnitude).is_integer())
-    )
-    first = math.ceil(lo / step)
-    last = math.floor(hi / step)
-    return tuple(round(i * step, 10) for i in range(first, last + 1))
+    # Exact: hi - lo may overflow a float, and a tiny span's steps underflow one.
+    a, b = Fraction(lo), Fraction(hi)
+    raw = (b - a) / max(target, 1)
+    step = _step(max(raw, Fraction(1)) if integers else raw, integers)
+    top = Fraction(_MAX)
+    ticks: list[float] = []
+    # One step beyond each end: a round value just past an end may be the end as a float.
+    for i in range(math.ceil(a / step) - 1, math.floor(b / step) + 2):
+        exact = i * step
+        tick = float(exact) if abs(exact) <= top else math.inf
+        # Steps below the floats' resolution give the same float twice: keep one.
+        if lo <= tick <= hi and (not ticks or tick > ticks[-1]):
+            ticks.append(tick)
+    return tuple(ticks)
 
 
 def log_ticks(lo: float, hi: float) -> tuple[float, ...]:
@@ -223,7 +315,11 @@ def log_ticks(lo: float, hi: float) -> tuple[float, ...]:
 
 @attrs.frozen
 class Axis:
-    """An axis for some values: its ends, its ticks and its scale ("linear" or "log")."""
+    """An axis for some values: its ends, its ticks and its scale ("linear" or "log").
+
+    From ``value_axis``: lo < hi, both finite, hi - lo finite; the ticks lie
+    between them, in order.
+    """
 
     lo: float
     hi: float
@@ -231,8 +327,11 @@ class Axis:
     scale: str
 
     def place(self, value: Number | None, *, high: bool = False) -> float:
-        """Where a bound is drawn: the edge when unbounded, the left edge for <= 0 on a log axis."""
-        return _place(value, self.hi if high else self.lo, self.lo, self.scale == "log")
+        """Where a bound is drawn: the edge when unbounded, the left edge for <= 0 on a log axis.
+
+        Always between lo and hi: a value beyond the axis is drawn at its edge.
+        """
+        return _place(value, self.hi if high else self.lo, self)
 
 
 def value_axis(values: Sequence[Number | None], open_low: bool, open_high: bool) -> Axis:
@@ -246,19 +345,19 @@ def value_axis(values: Sequence[Number | None], open_low: bool, open_high: bool)
     return Axis(lo, hi, ticks, "linear")
 
 
-def _place(value: Number | None, edge: float, lo: float, log: bool) -> float:
+def _place(value: Number | None, edge: float, axis: Axis) -> float:
     """Where a bound is drawn: the edge when unbounded; the left edge for <= 0 on a log axis."""
     if value is None:
         return edge
-    if log and value <= 0:
-        return lo
-    return float(value)
+    if axis.scale == "log" and value <= 0:
+        return axis.lo
+    return min(max(float(value), axis.lo), axis.hi)
 
 
-def _span(interval: Interval | None, lo: float, hi: float, log: bool) -> tuple[float, float] | None:
+def _span(interval: Interval | None, axis: Axis) -> tuple[float, float] | None:
     if interval is None:
         return None
-    return (_place(interval.low, lo, lo, log), _place(interval.high, hi, lo, log))
+    return (_place(interval.low, axis.lo, axis), _place(interval.high, axis.hi, axis))
 
 
 def topic_chart(view: TopicView, title: str | None = None) -> TopicChart:
@@ -276,7 +375,6 @@ def topic_chart(view: TopicView, title: str | None = None) -> TopicChart:
         any(f.low is None for f in figures),
         any(f.high is None for f in figures),
     )
-    lo, hi, log = axis.lo, axis.hi, axis.scale == "log"
     bars = []
     for current in view.figures:
         f = current.figure
@@ -286,11 +384,11 @@ def topic_chart(view: TopicView, title: str | None = None) -> TopicChart:
                 source=current.source,
                 words=words_of(current),
                 text=str(f),
-                low=_place(f.low, lo, lo, log),
-                high=_place(f.high, hi, lo, log),
+                low=axis.place(f.low),
+                high=axis.place(f.high, high=True),
                 low_end=_end(f.low, f.low_open),
                 high_end=_end(f.high, f.high_open),
-                best=None if best is None else _place(best, lo, lo, log),
+                best=None if best is None else axis.place(best),
                 best_given=f.best is not None,
                 supporter=current.source in supporters,
                 derived=current.derived,
@@ -301,13 +399,13 @@ def topic_chart(view: TopicView, title: str | None = None) -> TopicChart:
         )
     bands = []
     for i, camp in enumerate(camps):
-        span = _span(camp.interval, lo, hi, log)
+        span = _span(camp.interval, axis)
         assert span is not None
         bands.append(
             Band(
                 span=span,
                 text=str(camp.interval),
-                estimate=None if camp.estimate is None else float(camp.estimate),
+                estimate=None if camp.estimate is None else axis.place(camp.estimate),
                 supporters=camp.supporters,
                 color=CAMP_COLORS[i % len(CAMP_COLORS)],
             )
@@ -322,16 +420,17 @@ def topic_chart(view: TopicView, title: str | None = None) -> TopicChart:
         title=title or view.topic,
         unit=view.unit or figures[0].unit,
         bars=tuple(bars),
-        range=_span(view.range, lo, hi, log),
-        consensus=_span(consensus.interval if consensus else None, lo, hi, log),
+        range=_span(view.range, axis),
+        consensus=_span(consensus.interval if consensus else None, axis),
         range_text=str(view.range) if view.range is not None else "none",
         consensus_text=consensus_text,
-        estimate=None if estimate is None else float(estimate),
+        estimate=None if estimate is None else axis.place(estimate),
         level=consensus.level if consensus else None,
-        lo=lo,
-        hi=hi,
+        lo=axis.lo,
+        hi=axis.hi,
         ticks=axis.ticks,
         camps=tuple(bands),
         scale=axis.scale,
         window=fmt_window(view.window),
+        estimate_text="none" if estimate is None else fmt_number(estimate),
     )

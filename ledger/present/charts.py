@@ -149,6 +149,15 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: About the characters a line of the title holds across the 10-inch figure: a
+#: longer one (a title, or 1e308 written out in a range) would squeeze the axes to nothing.
+_LINE = 110
+
+
+def _lines(text: str, limit: int = _LINE) -> str:
+    return "\n".join(_clip(line, limit) for line in text.split("\n"))
+
+
 def _label(bar: Bar) -> str:
     lines = [chart_text(bar.source), _clip(chart_text(bar.words))]
     if bar.stale:
@@ -167,7 +176,7 @@ def _subtitle(chart: TopicChart) -> str:
     )
     finding = [f"range {chart.range_text}", consensus]
     if chart.estimate is not None:
-        finding.append(f"estimate {fmt_number(chart.estimate)} {chart.unit}")
+        finding.append(f"estimate {chart.estimate_text} {chart.unit}")
     stale = sum(b.stale for b in chart.bars)
     counted = f" · {stale} stale (window {chart.window})" if stale else ""
     # Two lines: a single one runs off a 10-inch figure for long topic names.
@@ -186,7 +195,7 @@ def _legend(chart: TopicChart) -> list[Any]:
     if any(b.supporter for b in fresh):
         handles.append(Patch(color=COLORS["supporter"], label="in the consensus"))
     for i, band in enumerate(chart.camps, 1):
-        label = chart_text(f"camp {i} {band.text}")
+        label = _clip(chart_text(f"camp {i} {band.text}"), _LINE // 2)
         handles.append(Patch(color=band.color, alpha=0.8, label=label))
     if any(not b.supporter and b.camp is None for b in fresh):
         handles.append(Patch(color=COLORS["dissenter"], label="dissents"))
@@ -264,24 +273,88 @@ def _draw_bar(ax: Any, bar: Bar, y: int) -> None:
         zorder=5,
         # Bands and the estimate line run behind the label, not through it.
         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+        # A label wider than the figure (1e308 written out) runs off it, not squeezing the axes.
+        in_layout=False,
     )
+
+
+#: Axis ends matplotlib draws as they are; beyond them its transforms overflow
+#: (1e308 times a scale is inf) or it widens the axis it calls singular (5e-324).
+_DRAWN = (1e-100, 1e100)
+
+
+def _exponent(lo: float, hi: float, scale: str) -> int:
+    """The power of two a linear axis's values are divided by to be drawn: 0 for everyday ones.
+
+    Dividing by a power of two is exact, so the bars keep their places; the
+    tick labels are formatted from the true values.
+    """
+    far = max(abs(lo), abs(hi))
+    if scale == "log" or _DRAWN[0] <= far <= _DRAWN[1]:
+        return 0
+    return math.frexp(far)[1]
+
+
+def _scaled(chart: TopicChart, e: int) -> TopicChart:
+    """The chart with every position divided by 2**e (labels are made from the original)."""
+    if e == 0:
+        return chart
+
+    def at(v: float) -> float:
+        return math.ldexp(v, -e)
+
+    def span(s: tuple[float, float] | None) -> tuple[float, float] | None:
+        return None if s is None else (at(s[0]), at(s[1]))
+
+    return attrs.evolve(
+        chart,
+        bars=tuple(
+            attrs.evolve(
+                b, low=at(b.low), high=at(b.high), best=None if b.best is None else at(b.best)
+            )
+            for b in chart.bars
+        ),
+        range=span(chart.range),
+        consensus=span(chart.consensus),
+        estimate=None if chart.estimate is None else at(chart.estimate),
+        camps=tuple(
+            attrs.evolve(
+                c,
+                span=(at(c.span[0]), at(c.span[1])),
+                estimate=None if c.estimate is None else at(c.estimate),
+            )
+            for c in chart.camps
+        ),
+        lo=at(chart.lo),
+        hi=at(chart.hi),
+        ticks=tuple(at(t) for t in chart.ticks),
+    )
+
+
+def _tick_text(value: float) -> str:
+    """A tick label: as the CLI prints numbers, but 1e+308 rather than its 309 digits."""
+    return fmt_number(value) if abs(value) < 1e16 else f"{value:.6g}"
 
 
 def _log_axis(axis: Any, ticks: Sequence[float]) -> None:
     """Ticks of a log axis labelled as the CLI prints numbers; no minor labels."""
     ticker = _mpl("matplotlib.ticker")
     axis.set_major_locator(ticker.FixedLocator(list(ticks)))
-    axis.set_major_formatter(ticker.FixedFormatter([fmt_number(t) for t in ticks]))
+    axis.set_major_formatter(ticker.FixedFormatter([_tick_text(t) for t in ticks]))
     axis.set_minor_formatter(ticker.NullFormatter())
 
 
 def draw_topic(chart: TopicChart) -> tuple[Any, int]:
     MplFigure = _mpl("matplotlib.figure").Figure
+    labels = chart  # texts and tick labels: the true values
+    chart = _scaled(chart, _exponent(chart.lo, chart.hi, chart.scale))
     n = len(chart.bars)
     fig = MplFigure(figsize=(10, 2.6 + 0.75 * n), layout="constrained")
     ax = fig.add_subplot()
     if chart.scale == "log":
         ax.set_xscale("log")
+    # Fixed before anything is drawn: autoscaling to figures near the largest float overflows.
+    ax.set_xlim(chart.lo, chart.hi)
     if chart.range is not None:
         ax.axvspan(*chart.range, color=COLORS["range"], alpha=0.2, lw=0, zorder=0, gid="range")
     if chart.consensus is not None:
@@ -302,18 +375,20 @@ def draw_topic(chart: TopicChart) -> tuple[Any, int]:
     # Stored text (sources, words, titles, units) is never mathtext: "$5 and $10" stays dollars.
     ax.set_yticks(range(n), [_label(b) for b in reversed(chart.bars)], fontsize=9, **CHART_TEXT)
     ax.set_ylim(-0.7, n - 0.25)
-    ax.set_xlim(chart.lo, chart.hi)
     if chart.scale == "log":
         _log_axis(ax.xaxis, chart.ticks)
     else:
-        ax.set_xticks(chart.ticks, [fmt_number(t) for t in chart.ticks])
+        ax.set_xticks(chart.ticks, [_tick_text(t) for t in labels.ticks])
     scale = " (log scale)" if chart.scale == "log" else ""
-    ax.set_xlabel(chart_text(chart.unit) + scale, **CHART_TEXT)
+    ax.set_xlabel(_clip(chart_text(chart.unit), _LINE) + scale, **CHART_TEXT)
     ax.grid(axis="x", color="#e2e8f0")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(
-        f"{chart_text(chart.title)}\n{_subtitle(chart)}", loc="left", fontsize=11, **CHART_TEXT
+        _lines(f"{chart_text(chart.title)}\n{_subtitle(labels)}"),
+        loc="left",
+        fontsize=11,
+        **CHART_TEXT,
     )
     fig.legend(
         handles=_legend(chart), loc="outside lower center", ncol=4, fontsize=8, frameon=False
@@ -338,15 +413,22 @@ def draw_timeline(steps: Sequence[Step], *, title: str, unit: str | None) -> Any
         any(i is not None and i.high is None for i in ranges),
     )
 
+    e = _exponent(axis.lo, axis.hi, axis.scale)
+
+    def at(v: float) -> float:
+        return math.ldexp(v, -e)  # exact: see _exponent
+
     def series(intervals: list[Interval | None]) -> tuple[list[float], list[float]]:
-        lows = [math.nan if i is None else axis.place(i.low) for i in intervals]
-        highs = [math.nan if i is None else axis.place(i.high, high=True) for i in intervals]
+        lows = [math.nan if i is None else at(axis.place(i.low)) for i in intervals]
+        highs = [math.nan if i is None else at(axis.place(i.high, high=True)) for i in intervals]
         return [*lows, lows[-1]], [*highs, highs[-1]]
 
     fig = MplFigure(figsize=(10, 5), layout="constrained")
     ax = fig.add_subplot()
     if axis.scale == "log":
         ax.set_yscale("log")
+    # Fixed before anything is drawn: autoscaling to figures near the largest float overflows.
+    ax.set_ylim(at(axis.lo), at(axis.hi))
     low, high = series(ranges)
     ax.fill_between(
         edges,
@@ -375,7 +457,9 @@ def draw_timeline(steps: Sequence[Step], *, title: str, unit: str | None) -> Any
     for edge in (low, high):
         ax.step(edges, edge, where="post", color=COLORS["consensus"], lw=1.5)
     estimates = [
-        math.nan if s.consensus is None or s.consensus.estimate is None else s.consensus.estimate
+        math.nan
+        if s.consensus is None or s.consensus.estimate is None
+        else at(axis.place(s.consensus.estimate))
         for s in steps
     ]
     ax.step(
@@ -392,19 +476,18 @@ def draw_timeline(steps: Sequence[Step], *, title: str, unit: str | None) -> Any
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
     ax.set_xlim(edges[0] - extra / 4, edges[-1])
-    ax.set_ylim(axis.lo, axis.hi)
     if axis.scale == "log":
         _log_axis(ax.yaxis, axis.ticks)
     else:
-        ax.set_yticks(axis.ticks, [fmt_number(t) for t in axis.ticks])
+        ax.set_yticks([at(t) for t in axis.ticks], [_tick_text(t) for t in axis.ticks])
     scale = " (log scale)" if axis.scale == "log" else ""
-    ax.set_ylabel(chart_text(unit or "") + scale, **CHART_TEXT)
+    ax.set_ylabel(_clip(chart_text(unit or ""), _LINE // 2) + scale, **CHART_TEXT)
     ax.set_xlabel("stated (UTC)")
     ax.grid(color="#e2e8f0")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(
-        f"{chart_text(title)}\nrange and consensus over stated time",
+        _lines(f"{chart_text(title)}\nrange and consensus over stated time"),
         loc="left",
         fontsize=11,
         **CHART_TEXT,
