@@ -25,20 +25,22 @@ file's suffix: ``check_events`` (the checking pass, streamed),
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ledger.codec import parse_timestamp
+from ledger.codec import MAX_RECORD_BYTES, Codec, StoredRow, make_codec, oversize, parse_timestamp
 from ledger.domain.durations import parse_window
 from ledger.domain.events import EVENT_TYPES, Event, FigureReported, TopicDefined
 from ledger.domain.figures import Figure
 from ledger.domain.phrases import parse_figure
-from ledger.errors import ImportFailed, InvalidEvent, LedgerError
+from ledger.errors import InvalidEvent, LedgerError, RecordTooLarge
 from ledger.io import spreadsheet
 from ledger.io.importing import MAX_LISTED, Parsed, Problem, Stored, check, content_id, first_event
+from ledger.io.spreadsheet import brief, check_path, check_progress, clipped, open_file
 from ledger.projections.facts import Facts
 
 __all__ = [
@@ -61,6 +63,16 @@ _TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in EVENT_TYPES}
 _TIMESTAMPS = ("stated_at", "as_of")
 _FIGURE_KEYS = {"low", "high", "low_open", "high_open", "best", "unit", "phrase", "rule"}
 _PHRASE_KEYS = {"phrase", "unit", "convention"}
+# Where a record is widest: the largest position a store holds (SQLite's
+# INTEGER) and a recording time with microseconds. An event that fits there
+# fits wherever the append puts it.
+_WIDEST_POSITION = 2**63 - 1
+_WIDEST_STAMP = "9999-12-31T23:59:59.999999Z"
+
+
+@functools.cache
+def _codec() -> Codec:
+    return make_codec()
 
 
 def _figure(value: Any) -> Figure:
@@ -86,7 +98,7 @@ def event_from_mapping(obj: Any) -> Event:
     tag = fields.pop("type", None)
     cls = _TYPES.get(tag) if isinstance(tag, str) else None
     if cls is None:
-        raise ValueError(f"type: {tag!r} is not one of {', '.join(sorted(_TYPES))}")
+        raise ValueError(f"type: {brief(tag)} is not one of {', '.join(sorted(_TYPES))}")
     if "event_id" not in fields:
         fields["event_id"] = content_id(obj)
     for name in _TIMESTAMPS:
@@ -111,14 +123,12 @@ def event_from_mapping(obj: Any) -> Event:
 def read_lines(
     path: str | Path, *, progress: Progress | None = None, total: int = 0
 ) -> Iterator[Parsed]:
-    """Each non-blank line of a JSON Lines file as (line, event or problem), streamed."""
-    label = str(path)
-    try:
-        file = open(path, "rb")  # noqa: SIM115 - closed by the generator's finally
-    except OSError as exc:
-        raise ImportFailed(
-            label, [Problem(0, f"cannot read the file: {exc.strerror}")], 1
-        ) from None
+    """Each non-blank line of a JSON Lines file as (line, event or problem), streamed.
+
+    A file that cannot be opened is an InvalidEvent naming ``path``.
+    """
+    check_progress(progress)
+    _, file = open_file(path)
     with file:
         for number, raw in enumerate(file, 1):
             if progress is not None:
@@ -126,13 +136,28 @@ def read_lines(
             if not raw.strip():
                 continue
             try:
-                event = event_from_mapping(orjson.loads(raw))
+                obj = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
-                yield number, Problem(number, f"not JSON: {exc}")
+                yield number, Problem(number, f"not JSON: {clipped(str(exc))}")
+                continue
+            try:
+                event = event_from_mapping(obj)
             except (ValueError, LedgerError) as exc:
-                yield number, Problem(number, str(exc), column=getattr(exc, "field", None))
+                message = clipped(str(exc), _texts(obj))
+                yield number, Problem(number, message, column=getattr(exc, "field", None))
             else:
                 yield number, event
+
+
+def _texts(obj: Any) -> Iterator[str]:
+    """The keys and text values of a line's object and of its figure: what a message may echo."""
+    if isinstance(obj, Mapping):
+        for key, value in obj.items():
+            yield key
+            if isinstance(value, str):
+                yield value
+            elif key == "figure":
+                yield from _texts(value)
 
 
 def _count_lines(path: str | Path) -> int:
@@ -163,7 +188,15 @@ def parse_file(
     None to detect it; ``date_format``: a strptime format for dates that are
     not ISO; ``ignore_columns``: set unknown columns aside) are refused for
     JSON Lines. ``progress(lines_read, total_lines)`` follows the reading.
+    An argument of the wrong kind, or a file that cannot be opened, is an
+    InvalidEvent naming the argument.
     """
+    path = check_path(path)
+    check_progress(progress)
+    if not isinstance(ignore_columns, bool):
+        raise InvalidEvent(
+            f"must be True or False, not {brief(ignore_columns)}", field="ignore_columns"
+        )
     total = _count_lines(path) if progress is not None else 0
     if Path(path).suffix.lower() in SPREADSHEET_SUFFIXES:
         chosen = spreadsheet.check_options(delimiter, date_format)
@@ -199,7 +232,8 @@ def check_events(
 
     Returns how many events the file holds. ``stored`` tells which events
     the log already holds (event_id -> same payload); those are not checked
-    again, so re-importing a file is a no-op.
+    again, so re-importing a file is a no-op. An event whose record would be
+    over the store's size limit is a bad line here, not a failed append.
     """
     items = parse_file(
         path,
@@ -208,7 +242,22 @@ def check_events(
         ignore_columns=ignore_columns,
         progress=progress,
     )
-    return check(str(path), items, state, stored=stored)
+    return check(str(path), _sized(items), state, stored=stored)
+
+
+def _sized(items: Iterator[Parsed]) -> Iterator[Parsed]:
+    """The stream, with an event whose record is over the size limit turned into its problem."""
+    for line, parsed in items:
+        if isinstance(parsed, Event):
+            kind = _codec().tag_of(parsed)
+            data = _codec().event_data(parsed)
+            row = StoredRow(
+                _WIDEST_POSITION, parsed.event_id, kind.tag, kind.schema, _WIDEST_STAMP, data, ""
+            )
+            size = oversize(row)
+            if size is not None:
+                parsed = Problem(line, str(RecordTooLarge(size, MAX_RECORD_BYTES)))
+        yield line, parsed
 
 
 def iter_events(

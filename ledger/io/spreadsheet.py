@@ -15,12 +15,14 @@ time (so an undecodable byte is reported on its own line) and fed to the
 from __future__ import annotations
 
 import csv
+import math
+import os
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from fractions import Fraction
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -39,7 +41,12 @@ __all__ = [
     "DELIMITERS",
     "FIGURE_COLUMNS",
     "VIEW_COLUMNS",
+    "brief",
     "check_options",
+    "check_path",
+    "check_progress",
+    "clipped",
+    "open_file",
     "read_rows",
     "restore_text",
 ]
@@ -90,6 +97,14 @@ _NUMBER = re.compile(
 # apostrophes before such a character: the export puts one more apostrophe in
 # front (ledger.export), and reading takes one away, so the two are inverses.
 _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+# No integer written with more digits than 2**64 has fits in 64 bits: such a
+# cell is refused by its length, never converted (int() of thousands of digits
+# is slow, and past sys.get_int_max_str_digits() a ValueError).
+_WIDEST_INT = len(str(2**64))
+#: How many characters of a value an error message shows.
+_SHOWN = 80
+# A message longer than this (a value echoed by a rule) keeps its ends only.
+_LONGEST_MESSAGE = 400
 
 
 class _CellError(ValueError):
@@ -99,6 +114,77 @@ class _CellError(ValueError):
 def restore_text(cell: str) -> str:
     """A cell as stored: one apostrophe that neutralised a formula character removed."""
     return cell[1:] if _NEUTRALISED.match(cell) else cell
+
+
+# -- what error messages show -------------------------------------------------------
+
+
+def brief(value: object) -> str:
+    """A value for an error message: its repr, cut to about 80 characters with its length."""
+    text = repr(value)
+    if len(text) <= _SHOWN + 2:
+        return text
+    if isinstance(value, str):
+        return f"{text[:_SHOWN]}…{text[0]} ({len(value):,} characters)"
+    return f"{text[:_SHOWN]}… ({len(text):,} characters)"
+
+
+def clipped(message: str, values: Iterable[object] = ()) -> str:
+    """A message from elsewhere with the long values it echoes (repr or as is) cut short.
+
+    Whatever is still too long keeps its beginning (the field) and its end (the reason).
+    """
+    for value in values:
+        if isinstance(value, str) and len(value) > _SHOWN and value in message:
+            message = message.replace(repr(value), brief(value))
+            message = message.replace(value, f"{value[:_SHOWN]}… ({len(value):,} characters)")
+    if len(message) <= _LONGEST_MESSAGE:
+        return message
+    head, tail = _LONGEST_MESSAGE * 2 // 3, _LONGEST_MESSAGE // 3
+    cut = len(message) - head - tail
+    return f"{message[:head]} … ({cut:,} characters cut) … {message[-tail:]}"
+
+
+# -- the file's name and the progress callback -----------------------------------
+
+
+def check_path(path: object) -> str:
+    """The path of a file to read, as text; InvalidEvent naming ``path`` if it is not one."""
+    try:
+        name = os.fspath(path)  # type: ignore[call-overload]
+    except TypeError:
+        raise InvalidEvent(
+            f"must be a file path (str or os.PathLike), not {type(path).__name__}", field="path"
+        ) from None
+    if not isinstance(name, str):
+        raise InvalidEvent(
+            f"must be a file path as text (str or pathlib.Path), not {type(name).__name__}",
+            field="path",
+        )
+    if "\x00" in name:
+        raise InvalidEvent(f"{brief(name)} holds a NUL character", field="path")
+    return name
+
+
+def check_progress(progress: object) -> None:
+    """InvalidEvent naming ``progress`` unless it is None or a callable."""
+    if progress is not None and not callable(progress):
+        raise InvalidEvent(
+            "must be a callable taking (lines_read, total_lines), or None, "
+            f"not {type(progress).__name__}",
+            field="progress",
+        )
+
+
+def open_file(path: object) -> tuple[str, BinaryIO]:
+    """A file to read, opened in binary, with its name; InvalidEvent naming it if it cannot be."""
+    name = check_path(path)
+    try:
+        return name, open(name, "rb")
+    except OSError as exc:
+        # The whole name (no longer than the system allows, or open would have said so).
+        shown = repr(name) if len(name) <= 4096 else brief(name)
+        raise InvalidEvent(f"cannot read {shown}: {exc.strerror or exc}", field="path") from None
 
 
 # -- what the columns are, from the event classes --------------------------------
@@ -151,11 +237,13 @@ def check_options(delimiter: str | None, date_format: str | None) -> str | None:
     if date_format is not None:
         if not isinstance(date_format, str) or "%" not in date_format:
             raise InvalidEvent(
-                f"{date_format!r} is not a strptime format such as %d/%m/%Y", field="date_format"
+                f"{brief(date_format)} is not a strptime format such as %d/%m/%Y",
+                field="date_format",
             )
+        _check_date_format(date_format)
         if _TIME_DIRECTIVES.search(date_format) and "%z" not in date_format:
             raise InvalidEvent(
-                f"{date_format!r} reads times without a timezone; add %z, or read dates only",
+                f"{brief(date_format)} reads times without a timezone; add %z, or read dates only",
                 field="date_format",
             )
     if delimiter is None:
@@ -164,6 +252,24 @@ def check_options(delimiter: str | None, date_format: str | None) -> str | None:
     if found is None:
         raise InvalidEvent(f"{delimiter!r} is not one of ',', ';' or 'tab'", field="delimiter")
     return found
+
+
+def _check_date_format(date_format: str) -> None:
+    # strptime compiles the format on first use: a directive given twice is a
+    # re.error, an unknown one a ValueError. Compile it now, before any row is read.
+    try:
+        datetime.strptime("", date_format)
+    except re.error:
+        raise InvalidEvent(
+            f"{brief(date_format)} gives a directive twice; give each (%d, %m, %Y, …) once",
+            field="date_format",
+        ) from None
+    except ValueError as exc:
+        if not str(exc).startswith("time data"):  # not the empty text's mismatch
+            raise InvalidEvent(
+                f"{brief(date_format)} is not a strptime format: {clipped(str(exc))}",
+                field="date_format",
+            ) from None
 
 
 # -- cells ------------------------------------------------------------------------
@@ -175,15 +281,22 @@ def _number(text: str) -> Number:
     if match is None:
         raise _CellError("not a number")
     sign, whole, decimals, exponent = match.groups()
-    digits = sign + re.sub("[, ]", "", whole)
+    digits = re.sub("[, ]", "", whole)
     if not decimals and not exponent:
-        return int(digits)
-    literal = digits + (decimals or "") + (exponent or "")
-    value = float(literal)
-    if value in (float("inf"), float("-inf")):
+        if len(digits.lstrip("0")) > _WIDEST_INT:
+            raise _CellError("does not fit in 64 bits")
+        return int(sign + (digits.lstrip("0") or "0"))
+    literal = sign + digits + (decimals or "") + (exponent or "")
+    value = float(literal)  # any length and exponent: inf or 0.0 past what a float holds
+    if math.isinf(value):
         raise _CellError("too large for a float")
-    if Fraction(repr(value)) != Fraction(literal):
-        # As parse_figure: a bound the float cannot hold would silently move.
+    if value == 0:
+        if (digits + (decimals or "")).strip("0."):
+            raise _CellError("too close to zero for a float")
+        return value
+    # As parse_figure: a bound the float cannot hold would silently move. Decimal,
+    # not Fraction: exact too, and it reads any number of digits.
+    if Decimal(repr(value)) != Decimal(literal):
         raise _CellError("has more significant digits than a float holds (about 15)")
     return value
 
@@ -207,13 +320,22 @@ def _stamp(text: str, date_format: str | None) -> datetime:
         else:
             if value.tzinfo is None:
                 return value.replace(tzinfo=UTC)  # a date: midnight UTC
-            return value.astimezone(UTC)
+            try:
+                return value.astimezone(UTC)
+            except OverflowError:
+                raise _CellError("out of range in UTC") from None
     try:
         return parse_timestamp(text)
     except ValueError as exc:
         if "timezone" in str(exc):
             raise _CellError("a timestamp needs a timezone (…Z or …+01:00)") from None
-        other = f"nor a date in {date_format!r}" if date_format else "give --date-format for others"
+        if "out of range" in str(exc):  # a valid timestamp, past year 9999 or before year 1 in UTC
+            raise _CellError("out of range in UTC") from None
+        other = (
+            f"nor a date in {brief(date_format)}"
+            if date_format
+            else "give --date-format for others"
+        )
         raise _CellError(
             f"not an ISO date (2025-01-13) or timestamp (2025-01-13T09:00:00Z); {other}"
         ) from None
@@ -275,11 +397,12 @@ class _Row:
 
     def problem(self, column: str | None, message: str) -> Problem:
         if column is None:
-            return Problem(self.line, message)
+            return Problem(self.line, clipped(message))
         if column not in self.cells:
-            return Problem(self.line, f"{column}: {message}", column=column, value="")
+            return Problem(self.line, clipped(f"{column}: {message}"), column=column, value="")
         value = self.cells[column]
-        return Problem(self.line, f"{column} {value!r}: {message}", column=column, value=value)
+        message = clipped(message, [value])
+        return Problem(self.line, f"{column} {brief(value)}: {message}", column=column, value=value)
 
     def read(self) -> Event | Problem | None:
         for name, text in self.cells.items():
@@ -418,31 +541,51 @@ def _sniff(first: str, suffix: str) -> str:
 def _header(label: str, cells: list[str], ignore: bool) -> _Header:
     index: dict[str, int] = {}
     unnamed: set[int] = set()
-    problems: list[Problem] = []
+    twice: dict[str, None] = {}  # insertion-ordered sets
+    unknown: dict[str, None] = {}
     for i, cell in enumerate(cells):
         name = restore_text(cell).strip().casefold()
         if not name:
             unnamed.add(i)
         elif name in index:
-            problems.append(Problem(1, f"column {name!r} appears twice", column=name))
+            twice[name] = None
         elif name in COLUMNS:
             index[name] = i
         elif ignore:
             unnamed.add(i)
         else:
-            problems.append(
-                Problem(
-                    1,
-                    f"column {cell.strip()!r} is not an event field "
-                    "(see docs/spreadsheets.md; --ignore-columns sets unknown columns aside)",
-                    column=cell.strip(),
-                )
+            unknown[cell.strip()] = None
+    # All on line 1: one problem for each kind of fault, the columns listed in it.
+    problems: list[Problem] = []
+    if twice:
+        names = _listed(list(twice))
+        verb = "appears twice" if len(twice) == 1 else "appear more than once"
+        problems.append(Problem(1, f"{names} {verb}", column=next(iter(twice))))
+    if unknown:
+        names = _listed(list(unknown))
+        verb = "is not an event field" if len(unknown) == 1 else "are not event fields"
+        problems.append(
+            Problem(
+                1,
+                f"{names} {verb} "
+                "(see docs/spreadsheets.md; --ignore-columns sets unknown columns aside)",
+                column=next(iter(unknown)),
             )
+        )
     if not index and not problems:
         problems.append(Problem(1, "no header row: the first row names no columns"))
     if problems:
-        raise ImportFailed(label, problems[:20], len(problems))
+        raise ImportFailed(label, problems, 1)
     return _Header(index, frozenset(unnamed), len(cells), ignore)
+
+
+def _listed(names: list[str], shown: int = 5) -> str:
+    """Columns by name: "column 'a'", or "columns 'a', 'b' and 7 more"."""
+    if len(names) == 1:
+        return f"column {brief(names[0])}"
+    first = ", ".join(brief(name) for name in names[:shown])
+    more = f" and {len(names) - shown:,} more" if len(names) > shown else ""
+    return f"columns {first}{more}"
 
 
 def _cells(header: _Header, line: int, row: list[str]) -> dict[str, str] | Problem | None:
@@ -452,7 +595,7 @@ def _cells(header: _Header, line: int, row: list[str]) -> dict[str, str] | Probl
     for i in range(len(row)):
         if (i >= header.width or i in header.unnamed) and row[i].strip() and not header.ignore:
             where = "past the last column" if i >= header.width else "under no column name"
-            return Problem(line, f"cell {i + 1} {row[i]!r} is {where}", value=row[i])
+            return Problem(line, f"cell {i + 1} {brief(row[i])} is {where}", value=row[i])
     found = {}
     for name, i in header.index.items():
         if i < len(row):
@@ -473,18 +616,15 @@ def read_rows(
     progress: Callable[[int, int], None] | None = None,
     total: int = 0,
 ) -> Iterator[Parsed]:
-    """Each row of a CSV/TSV file as (line, event or problem), streamed; ImportFailed if unreadable.
+    """Each row of a CSV/TSV file as (line, event or problem), streamed.
 
     ``delimiter`` is a character of DELIMITERS (None: detected from the
     header line); ``progress(lines_read, total)`` is called after each row.
+    A file that cannot be opened is an InvalidEvent naming ``path``; a bad
+    header row, an ImportFailed on line 1.
     """
-    label = str(path)
-    try:
-        file = open(path, "rb")  # noqa: SIM115 - closed by the generator's finally
-    except OSError as exc:
-        raise ImportFailed(
-            label, [Problem(0, f"cannot read the file: {exc.strerror}")], 1
-        ) from None
+    check_progress(progress)
+    label, file = open_file(path)
     try:
         yield from _rows(label, file, delimiter, date_format, ignore_columns, progress, total)
     except _Undecodable as exc:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ledger import FigureReported, ImportFailed, Interval, Ledger, TopicDefined
+from ledger import FigureReported, ImportFailed, Interval, InvalidEvent, Ledger, TopicDefined
 
 GOOD: list[dict[str, Any]] = [
     {"type": "TopicDefined", "topic": "k/casualties", "title": "Casualties", "unit": "soldiers"},
@@ -135,9 +135,13 @@ def test_at_most_twenty_bad_lines_are_listed_with_the_total(lg: Ledger, tmp_path
     assert lg.head == 0
 
 
-def test_a_file_that_cannot_be_read_is_an_import_error(lg: Ledger, tmp_path: Path) -> None:
-    with pytest.raises(ImportFailed, match="cannot read"):
-        lg.import_events(tmp_path / "missing.jsonl")
+def test_a_file_that_cannot_be_read_is_a_plain_error_naming_it(lg: Ledger, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.jsonl"
+    with pytest.raises(InvalidEvent) as caught:
+        lg.import_events(missing)
+    assert not isinstance(caught.value, ImportFailed)
+    assert caught.value.field == "path"
+    assert str(caught.value) == f"path: cannot read {str(missing)!r}: No such file or directory"
 
 
 def test_blank_lines_are_skipped_and_line_numbers_stay_true(lg: Ledger, tmp_path: Path) -> None:
