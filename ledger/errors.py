@@ -31,7 +31,7 @@ act on it without parsing text::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "CompositeCycle",
@@ -252,3 +252,37 @@ class InvalidProof(LedgerError, ValueError):
 
 class SignatureError(LedgerError):
     """A checkpoint signature, or a key file, that is wrong."""
+
+
+# -- what error messages show (not errors themselves: kept out of __all__) ------------
+
+#: How many characters of a value an error message shows.
+_SHOWN = 80
+# A message longer than this (a value echoed by a rule) keeps its ends only.
+_LONGEST_MESSAGE = 400
+
+
+def brief(value: object) -> str:
+    """A value for an error message: its repr, cut to about 80 characters with its length."""
+    text = repr(value)
+    if len(text) <= _SHOWN + 2:
+        return text
+    if isinstance(value, str):
+        return f"{text[:_SHOWN]}…{text[0]} ({len(value):,} characters)"
+    return f"{text[:_SHOWN]}… ({len(text):,} characters)"
+
+
+def clipped(message: str, values: Iterable[object] = ()) -> str:
+    """A message from elsewhere with the long values it echoes (repr or as is) cut short.
+
+    Whatever is still too long keeps its beginning (the field) and its end (the reason).
+    """
+    for value in values:
+        if isinstance(value, str) and len(value) > _SHOWN and value in message:
+            message = message.replace(repr(value), brief(value))
+            message = message.replace(value, f"{value[:_SHOWN]}… ({len(value):,} characters)")
+    if len(message) <= _LONGEST_MESSAGE:
+        return message
+    head, tail = _LONGEST_MESSAGE * 2 // 3, _LONGEST_MESSAGE // 3
+    cut = len(message) - head - tail
+    return f"{message[:head]} … ({cut:,} characters cut) … {message[-tail:]}"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ledger.errors import brief
+
 __all__ = ["not_canonical", "repeated_key"]
 
 
@@ -17,7 +19,7 @@ def not_canonical(text: str, canonical: bytes) -> str:
     """What makes a data text differ from the canonical JSON of its content."""
     repeated = repeated_key(text)
     if repeated is not None:
-        return f"the key {repeated!r} is repeated"
+        return f"the key {brief(repeated)} is repeated"
     stored = text.encode()
     at = next(
         (i for i, (a, b) in enumerate(zip(stored, canonical, strict=False)) if a != b),

@@ -52,7 +52,7 @@ from ledger.domain.events import (
     TopicDefined,
 )
 from ledger.domain.records import Recorded
-from ledger.errors import CorruptLog, InvalidEvent, RecordTooLarge, UnsupportedRecord
+from ledger.errors import CorruptLog, InvalidEvent, RecordTooLarge, UnsupportedRecord, brief
 
 __all__ = ["Codec", "EventType", "make_codec", "make_converter"]
 
@@ -286,9 +286,9 @@ class Codec:
         where = {"line": line, "position": row.position}
         kind = self._by_tag.get(row.type)
         if kind is None:
-            raise UnsupportedRecord(f"unknown event type {row.type!r}", **where)
+            raise UnsupportedRecord(f"unknown event type {brief(row.type)}", **where)
         if type(row.schema) is not int or row.schema < 1:
-            raise CorruptLog(f"schema {row.schema!r} is not a positive integer", **where)
+            raise CorruptLog(f"schema {brief(row.schema)} is not a positive integer", **where)
         if row.schema > kind.schema:
             raise UnsupportedRecord(
                 f"{row.type} schema {row.schema} is newer than this code knows ({kind.schema})",
@@ -318,7 +318,7 @@ class Codec:
         try:
             digest = bytes.fromhex(row.hash)
         except (ValueError, TypeError):
-            raise CorruptLog(f"hash {row.hash!r} is not hex", **where) from None
+            raise CorruptLog(f"hash {brief(row.hash)} is not hex", **where) from None
         return Recorded(row.position, row.event_id, recorded_at, event, digest)
 
     def _upcast(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ledger.errors import brief
+
 __all__ = ["format_timestamp", "parse_timestamp"]
 
 
@@ -25,12 +27,12 @@ def parse_timestamp(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not an ISO 8601 timestamp") from None
+        raise ValueError(f"{brief(text)} is not an ISO 8601 timestamp") from None
     if value.tzinfo is None:
         if "T" in text or " " in text:
-            raise ValueError(f"timestamp {text!r} has no timezone")
+            raise ValueError(f"timestamp {brief(text)} has no timezone")
         return value.replace(tzinfo=UTC)
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"timestamp {text!r} is out of range in UTC") from None
+        raise ValueError(f"timestamp {brief(text)} is out of range in UTC") from None

@@ -37,10 +37,20 @@ from ledger.domain.durations import parse_window
 from ledger.domain.events import EVENT_TYPES, Event, FigureReported, TopicDefined
 from ledger.domain.figures import Figure
 from ledger.domain.phrases import parse_figure
-from ledger.errors import InvalidEvent, LedgerError, RecordTooLarge
+from ledger.errors import InvalidEvent, LedgerError, RecordTooLarge, brief, clipped
 from ledger.io import spreadsheet
-from ledger.io.importing import MAX_LISTED, Parsed, Problem, Stored, check, content_id, first_event
-from ledger.io.spreadsheet import brief, check_path, check_progress, clipped, open_file
+from ledger.io.importing import (
+    MAX_LISTED,
+    Parsed,
+    Problem,
+    Stored,
+    check,
+    check_path,
+    check_progress,
+    content_id,
+    first_event,
+    open_file,
+)
 from ledger.projections.facts import Facts
 
 __all__ = [

@@ -14,9 +14,10 @@ from __future__ import annotations
 import bisect
 import hashlib
 import itertools
+import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 import orjson
 
@@ -32,6 +33,7 @@ from ledger.errors import (
     UnitMismatch,
     UnknownClaim,
     ValidationError,
+    brief,
 )
 from ledger.projections.facts import Facts
 from ledger.projections.validation import check_each
@@ -43,8 +45,11 @@ __all__ = [
     "Problems",
     "Stored",
     "check",
+    "check_path",
+    "check_progress",
     "content_id",
     "first_event",
+    "open_file",
 ]
 
 #: How many bad lines ImportFailed lists.
@@ -211,3 +216,45 @@ def _at_fault(error: ValidationError) -> tuple[str | None, str | None]:
     if isinstance(error, InvalidEvent):
         return error.field, None
     return None, None
+
+
+# -- the file's name and the progress callback -----------------------------------
+
+
+def check_path(path: object) -> str:
+    """The path of a file to read, as text; InvalidEvent naming ``path`` if it is not one."""
+    try:
+        name = os.fspath(path)  # type: ignore[call-overload]
+    except TypeError:
+        raise InvalidEvent(
+            f"must be a file path (str or os.PathLike), not {type(path).__name__}", field="path"
+        ) from None
+    if not isinstance(name, str):
+        raise InvalidEvent(
+            f"must be a file path as text (str or pathlib.Path), not {type(name).__name__}",
+            field="path",
+        )
+    if "\x00" in name:
+        raise InvalidEvent(f"{brief(name)} holds a NUL character", field="path")
+    return name
+
+
+def check_progress(progress: object) -> None:
+    """InvalidEvent naming ``progress`` unless it is None or a callable."""
+    if progress is not None and not callable(progress):
+        raise InvalidEvent(
+            "must be a callable taking (lines_read, total_lines), or None, "
+            f"not {type(progress).__name__}",
+            field="progress",
+        )
+
+
+def open_file(path: object) -> tuple[str, BinaryIO]:
+    """A file to read, opened in binary, with its name; InvalidEvent naming it if it cannot be."""
+    name = check_path(path)
+    try:
+        return name, open(name, "rb")
+    except OSError as exc:
+        # The whole name (no longer than the system allows, or open would have said so).
+        shown = repr(name) if len(name) <= 4096 else brief(name)
+        raise InvalidEvent(f"cannot read {shown}: {exc.strerror or exc}", field="path") from None

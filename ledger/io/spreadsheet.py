@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -33,20 +32,15 @@ from ledger.domain.durations import parse_window
 from ledger.domain.events import EVENT_TYPES, ClaimMade, Event, FigureReported, is_slug
 from ledger.domain.figures import Figure, Number
 from ledger.domain.phrases import parse_figure
-from ledger.errors import ImportFailed, InvalidEvent, LedgerError, UnitMismatch
-from ledger.io.importing import Parsed, Problem, content_id
+from ledger.errors import ImportFailed, InvalidEvent, LedgerError, UnitMismatch, brief, clipped
+from ledger.io.importing import Parsed, Problem, check_progress, content_id, open_file
 
 __all__ = [
     "COLUMNS",
     "DELIMITERS",
     "FIGURE_COLUMNS",
     "VIEW_COLUMNS",
-    "brief",
     "check_options",
-    "check_path",
-    "check_progress",
-    "clipped",
-    "open_file",
     "read_rows",
     "restore_text",
 ]
@@ -101,10 +95,6 @@ _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 # cell is refused by its length, never converted (int() of thousands of digits
 # is slow, and past sys.get_int_max_str_digits() a ValueError).
 _WIDEST_INT = len(str(2**64))
-#: How many characters of a value an error message shows.
-_SHOWN = 80
-# A message longer than this (a value echoed by a rule) keeps its ends only.
-_LONGEST_MESSAGE = 400
 
 
 class _CellError(ValueError):
@@ -114,77 +104,6 @@ class _CellError(ValueError):
 def restore_text(cell: str) -> str:
     """A cell as stored: one apostrophe that neutralised a formula character removed."""
     return cell[1:] if _NEUTRALISED.match(cell) else cell
-
-
-# -- what error messages show -------------------------------------------------------
-
-
-def brief(value: object) -> str:
-    """A value for an error message: its repr, cut to about 80 characters with its length."""
-    text = repr(value)
-    if len(text) <= _SHOWN + 2:
-        return text
-    if isinstance(value, str):
-        return f"{text[:_SHOWN]}…{text[0]} ({len(value):,} characters)"
-    return f"{text[:_SHOWN]}… ({len(text):,} characters)"
-
-
-def clipped(message: str, values: Iterable[object] = ()) -> str:
-    """A message from elsewhere with the long values it echoes (repr or as is) cut short.
-
-    Whatever is still too long keeps its beginning (the field) and its end (the reason).
-    """
-    for value in values:
-        if isinstance(value, str) and len(value) > _SHOWN and value in message:
-            message = message.replace(repr(value), brief(value))
-            message = message.replace(value, f"{value[:_SHOWN]}… ({len(value):,} characters)")
-    if len(message) <= _LONGEST_MESSAGE:
-        return message
-    head, tail = _LONGEST_MESSAGE * 2 // 3, _LONGEST_MESSAGE // 3
-    cut = len(message) - head - tail
-    return f"{message[:head]} … ({cut:,} characters cut) … {message[-tail:]}"
-
-
-# -- the file's name and the progress callback -----------------------------------
-
-
-def check_path(path: object) -> str:
-    """The path of a file to read, as text; InvalidEvent naming ``path`` if it is not one."""
-    try:
-        name = os.fspath(path)  # type: ignore[call-overload]
-    except TypeError:
-        raise InvalidEvent(
-            f"must be a file path (str or os.PathLike), not {type(path).__name__}", field="path"
-        ) from None
-    if not isinstance(name, str):
-        raise InvalidEvent(
-            f"must be a file path as text (str or pathlib.Path), not {type(name).__name__}",
-            field="path",
-        )
-    if "\x00" in name:
-        raise InvalidEvent(f"{brief(name)} holds a NUL character", field="path")
-    return name
-
-
-def check_progress(progress: object) -> None:
-    """InvalidEvent naming ``progress`` unless it is None or a callable."""
-    if progress is not None and not callable(progress):
-        raise InvalidEvent(
-            "must be a callable taking (lines_read, total_lines), or None, "
-            f"not {type(progress).__name__}",
-            field="progress",
-        )
-
-
-def open_file(path: object) -> tuple[str, BinaryIO]:
-    """A file to read, opened in binary, with its name; InvalidEvent naming it if it cannot be."""
-    name = check_path(path)
-    try:
-        return name, open(name, "rb")
-    except OSError as exc:
-        # The whole name (no longer than the system allows, or open would have said so).
-        shown = repr(name) if len(name) <= 4096 else brief(name)
-        raise InvalidEvent(f"cannot read {shown}: {exc.strerror or exc}", field="path") from None
 
 
 # -- what the columns are, from the event classes --------------------------------

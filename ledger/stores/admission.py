@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from ledger.codec import MAX_RECORD_BYTES, StoredRow, oversize
-from ledger.errors import DuplicateEvent, InvalidEvent, RecordTooLarge, StoreError
+from ledger.errors import DuplicateEvent, InvalidEvent, RecordTooLarge, StoreError, brief
 
 __all__ = ["admit"]
 
@@ -41,7 +41,7 @@ def admit(
     for position, row in enumerate(rows, head + 1):
         if row.position != position:
             raise StoreError(
-                f"row {row.event_id!r} has position {row.position}, expected {position}"
+                f"row {brief(row.event_id)} has position {row.position}, expected {position}"
             )
         earlier = stored(row.event_id) if stored is not None else None
         if earlier is not None or row.event_id in batch:
@@ -59,7 +59,7 @@ def admit(
             raise RecordTooLarge(size, MAX_RECORD_BYTES, position=position)
         if not isinstance(row.hash, str) or not _HEX.fullmatch(row.hash):
             raise StoreError(
-                f"position {position}: hash {row.hash!r} is not 64 lowercase hex digits"
+                f"position {position}: hash {brief(row.hash)} is not 64 lowercase hex digits"
             )
         leaves.append(bytes.fromhex(row.hash))
     return leaves

@@ -18,7 +18,7 @@ import orjson
 
 from ledger.codec import MAX_RECORD_BYTES, StoredRow
 from ledger.codec.canonical import repeated_key
-from ledger.errors import CorruptLog
+from ledger.errors import CorruptLog, brief
 from ledger.merkle import HASH_SIZE
 
 __all__ = ["MAX_LINE", "parse_line"]
@@ -48,7 +48,7 @@ def parse_line(line: bytes, number: int) -> StoredRow:
         raise CorruptLog(f"keys: missing {missing}, unexpected {extra}", line=number)
     position = obj["position"]
     if type(position) is not int:
-        raise CorruptLog(f"position {position!r} is not an integer", line=number)
+        raise CorruptLog(f"position {brief(position)} is not an integer", line=number)
     if position != number:
         raise CorruptLog(
             f"position {position} on line {number}: positions must follow line numbers",
@@ -103,11 +103,11 @@ def _data_text(line: bytes, obj: dict[str, Any], number: int) -> str:
             return text.decode()
         repeated = repeated_key(line)
         if repeated is not None:
-            raise CorruptLog(f"the key {repeated!r} is repeated", **where)
+            raise CorruptLog(f"the key {brief(repeated)} is repeated", **where)
         return text.decode()
     repeated = repeated_key(line)
     if repeated is not None:
-        raise CorruptLog(f"the key {repeated!r} is repeated", **where)
+        raise CorruptLog(f"the key {brief(repeated)} is repeated", **where)
     raise CorruptLog(
         "the line is not laid out as the store writes it (the wire keys in order, "
         "no spaces): its stored bytes are not its record's",
