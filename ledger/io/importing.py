@@ -34,6 +34,7 @@ from ledger.errors import (
     UnknownClaim,
     ValidationError,
     brief,
+    clipped,
 )
 from ledger.projections.facts import Facts
 from ledger.projections.validation import check_each
@@ -155,7 +156,7 @@ def check(
                     problems.add(
                         Problem(
                             line,
-                            f"event_id {event_id!r} repeats line {first}",
+                            f"event_id {brief(event_id)} repeats line {first}",
                             column="event_id",
                             value=event_id,
                         )
@@ -173,7 +174,7 @@ def check(
                     problems.add(
                         Problem(
                             line,
-                            f"event_id {event.event_id!r} is stored with another payload",
+                            f"event_id {brief(event.event_id)} is stored with another payload",
                             column="event_id",
                             value=event.event_id,
                         )
@@ -182,7 +183,8 @@ def check(
     # check_each only iterates over what it is given; the stream is never held whole.
     for index, error in check_each(state, cast(Sequence[Event], fresh())):
         column, value = _at_fault(error)
-        problems.add(Problem(lines[index], str(error), column=column, value=value))
+        message = clipped(str(error), [value])
+        problems.add(Problem(lines[index], message, column=column, value=value))
     problems.raise_if_any()
     return count
 

@@ -356,3 +356,13 @@ def test_every_error_of_an_import_is_a_ledger_error(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER, figure_row(low="9" * 5_000))
     with pytest.raises(LedgerError, match="does not fit in 64 bits"):
         list(iter_events(path))
+
+
+def test_a_rule_s_message_echoing_a_long_value_is_cut(lg: Ledger, tmp_path: Path) -> None:
+    unit = "u" * 5_000
+    path = write(tmp_path, HEADER, figure_row(), figure_row(unit=unit).replace("c1", "c2"))
+    ((line, reason),) = refused(lg, path).problems
+    assert line == 3
+    assert reason.startswith("unit:")
+    assert "(5,000 characters)" in reason
+    assert len(reason) < SHORT
