@@ -11,8 +11,10 @@ touches the topic or one of its parts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import timedelta
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -391,8 +393,12 @@ def _proposition(
 def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure:
     """The figure a source gives a composite by its figures on every part (DESIGN §4)."""
     bests = [p.best for p in parts]
-    low = _total([p.figure.low for p in parts])
-    high = _total([p.figure.high for p in parts])
+    lows, highs = [p.figure.low for p in parts], [p.figure.high for p in parts]
+    low, high = _total(lows), _total(highs)
+    if low is not None and high is not None and low > high:
+        # Float sums rounded past each other (an int beyond 2**53 beside a
+        # fraction): the exact sums, rounded outward, still hold the true interval.
+        low, high = _total(lows, math.floor), _total(highs, math.ceil)
     best = None if any(x is None for x in bests) else _sum(bests)
     # An unbounded side has no end to be open (DESIGN §2), whatever the parts say;
     # and float rounding can close a sum of open parts down to a single point.
@@ -415,10 +421,17 @@ def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure
     )
 
 
-def _total(values: list[Number | None]) -> Number | None:
+def _total(
+    values: list[Number | None], outward: Callable[[float], int] | None = None
+) -> Number | None:
+    """The sum of one side's bounds; None (unbounded) if any is, or past what a figure holds.
+
+    With outward (math.floor for lows, math.ceil for highs) the sum is exact,
+    then rounded to the nearest float on that side of it.
+    """
     if any(x is None for x in values):
         return None
-    total = _sum(values)
+    total = _sum(values) if outward is None else _rounded(values, outward)
     try:
         Interval(total, total)
     except InvalidFigure:
@@ -426,6 +439,20 @@ def _total(values: list[Number | None]) -> Number | None:
         # unbounded on that side still contains the true sum.
         return None
     return total
+
+
+def _rounded(values: list[Any], outward: Callable[[float], int]) -> Number:
+    exact = sum(Fraction(v) for v in values)
+    if all(type(v) is int for v in values):
+        return int(exact)
+    try:
+        near = float(exact)
+    except OverflowError:
+        return math.inf  # refused by the caller's check: unbounded on that side
+    step = math.inf if outward is math.ceil else -math.inf
+    if (Fraction(near) < exact) if step > 0 else (Fraction(near) > exact):
+        near = math.nextafter(near, step)
+    return near
 
 
 def _sum(values: list[Any]) -> Number:
