@@ -28,6 +28,7 @@ __all__ = [
     "Rule",
     "check_bounds",
     "default_best",
+    "format_number",
     "known_interval",
     "plain_number",
     "surrogate_in",
@@ -305,13 +306,22 @@ def default_best(low: Number | None, high: Number | None) -> Number | None:
     return low if low is not None else high
 
 
-def _fmt(x: Number) -> str:
-    if isinstance(x, float) and x.is_integer():
+#: Whole floats below this are printed as the ints they are.
+_PLAIN_FLOATS = 1e16
+
+
+def format_number(x: Number) -> str:
+    """A number as people read it: thousands separators, whole floats without '.0'.
+
+    A whole float from 1e16 up (1e308) is printed as a float is, not as its
+    309 digits; other floats keep six significant digits.
+    """
+    if isinstance(x, float) and x.is_integer() and abs(x) < _PLAIN_FLOATS:
         x = int(x)
     return f"{x:,}" if isinstance(x, int) else f"{x:,.6g}"
 
 
 def _render(low: Number | None, high: Number | None, low_open: bool, high_open: bool) -> str:
-    left = "(-∞" if low is None else ("(" if low_open else "[") + _fmt(low)
-    right = "∞)" if high is None else _fmt(high) + (")" if high_open else "]")
+    left = "(-∞" if low is None else ("(" if low_open else "[") + format_number(low)
+    right = "∞)" if high is None else format_number(high) + (")" if high_open else "]")
     return f"{left}, {right}"

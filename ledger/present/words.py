@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from ledger.codec import format_timestamp
-from ledger.domain.figures import Number
+from ledger.domain.figures import Number, format_number
 from ledger.domain.freshness import stale_before
 from ledger.domain.views import Camp, Consensus, CurrentFigure, TopicView
 
@@ -31,12 +31,8 @@ __all__ = [
 
 
 def fmt_number(x: Number | None) -> str:
-    """A number as the CLI prints it: thousands separators, integers without '.0'."""
-    if x is None:
-        return "-"
-    if isinstance(x, float) and x.is_integer():
-        x = int(x)
-    return f"{x:,}" if isinstance(x, int) else f"{x:,.6g}"
+    """A number as the CLI prints it (``format_number``), "-" for None."""
+    return "-" if x is None else format_number(x)
 
 
 def words_of(current: CurrentFigure) -> str:

@@ -102,6 +102,9 @@ def test_nice_ticks_are_round_and_inside() -> None:
     assert nice_ticks(0, 12, integers=True) == (0, 5, 10)
     assert nice_ticks(1.9, 2.1) == (1.9, 1.95, 2.0, 2.05, 2.1)
     assert fmt_number(3100.0) == "3,100"
+    assert fmt_number(9999999999999998.0) == "9,999,999,999,999,998"
+    assert fmt_number(1e16) == "1e+16"
+    assert fmt_number(-1.7e308) == "-1.7e+308"  # not its 309 digits
     assert fmt_number(2.5) == "2.5"
     assert fmt_number(None) == "-"
 
