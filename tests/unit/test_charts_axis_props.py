@@ -95,16 +95,11 @@ def test_any_finite_values_give_an_axis_renderers_can_divide_by(
 
 def _chart_svg(*intervals: tuple[float, float]) -> str:
     lg = Ledger(MemoryStore())
-    for i, (low, high) in enumerate(intervals):
-        lg.append(
-            FigureReported(
-                claim_id=f"c{i}",
-                topic="a/b",
-                source=f"s{i}",
-                figure=Figure(low, high, unit="u"),
-                stated_at=date(2025, 1, 1),
-            )
-        )
+    when = date(2025, 1, 1)
+    lg.extend(
+        FigureReported(claim_id=f"c{i}", topic="a/b", source=f"s{i}", figure=f, stated_at=when)
+        for i, f in enumerate(Figure(low, high, unit="u") for low, high in intervals)
+    )
     return topic_svg(topic_chart(lg.topic("a/b")))
 
 
