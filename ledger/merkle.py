@@ -148,6 +148,8 @@ def consistency_proof(old_size: int, leaf_hashes: Sequence[bytes]) -> list[bytes
     _check_int("old size", old_size)
     _check_sequence("leaf hashes", leaf_hashes)
     size = len(leaf_hashes)
+    if old_size == size == 0:
+        return []  # the empty tree is consistent with itself: nothing to show
     if not 0 < old_size <= size:
         raise InvalidProof(f"old size {old_size} is out of range for a tree of size {size}")
     _check_all("leaf hash", leaf_hashes)
@@ -211,7 +213,7 @@ def verify_consistency(
     _check_sequence("proof", proof)
     if old_size < 0 or new_size < 0:
         raise InvalidProof(f"sizes {old_size} and {new_size} must not be negative")
-    if old_size == 0:
+    if old_size == 0 and new_size != 0:
         # Every tree extends the empty one, so such a proof shows nothing worth trusting.
         raise InvalidProof("old size 0: there is no consistency proof from the empty tree")
     if old_size > new_size:

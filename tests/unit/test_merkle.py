@@ -543,11 +543,22 @@ def test_verify_consistency_rejects_every_corruption_of_the_vectors(
 # Consistency proofs: each rejection rule on its own.
 
 
-def test_verify_consistency_refuses_old_size_zero() -> None:
-    with pytest.raises(InvalidProof, match="old size 0"):
-        verify_consistency(0, 0, EMPTY_ROOT, EMPTY_ROOT, [])
+def test_verify_consistency_refuses_old_size_zero_of_a_grown_tree() -> None:
     with pytest.raises(InvalidProof, match="old size 0"):
         verify_consistency(0, 3, EMPTY_ROOT, ROOTS[3], [])
+    with pytest.raises(InvalidProof, match="old size 0"):
+        verify_consistency(0, 1, EMPTY_ROOT, ROOTS[1], [LEAVES[0]])
+
+
+def test_the_empty_tree_is_consistent_with_itself() -> None:
+    # DESIGN §5: [] when old_size == size, the empty tree included (as transparency-dev's
+    # verifier, which checks equal sizes before refusing a proof from size 0).
+    assert consistency_proof(0, []) == []
+    verify_consistency(0, 0, EMPTY_ROOT, EMPTY_ROOT, [])
+    with pytest.raises(InvalidProof, match="roots differ"):
+        verify_consistency(0, 0, EMPTY_ROOT, ROOTS[1], [])
+    with pytest.raises(InvalidProof):
+        verify_consistency(0, 0, EMPTY_ROOT, EMPTY_ROOT, [LEAVES[0]])
 
 
 def test_verify_consistency_refuses_an_old_size_above_the_new_size() -> None:
@@ -626,7 +637,7 @@ def test_verify_consistency_seeds_a_power_of_two_old_tree_with_its_root() -> Non
 # Consistency proofs: generation out of range.
 
 
-@pytest.mark.parametrize(("old", "size"), [(0, 8), (9, 8), (-1, 8), (1, 0), (0, 0)])
+@pytest.mark.parametrize(("old", "size"), [(0, 8), (9, 8), (-1, 8), (1, 0), (-1, 0)])
 def test_consistency_proof_refuses_an_old_size_out_of_range(old: int, size: int) -> None:
     with pytest.raises(InvalidProof, match=f"old size {old} is out of range for a tree of size"):
         consistency_proof(old, LEAVES[:size])
