@@ -213,10 +213,13 @@ class RecordTooLarge(StoreError, ValueError):
     #: The index of the event at fault in a batch given to ``extend``, when known.
     item: int | None = None
 
-    def __init__(self, size: int, limit: int, *, position: int | None = None) -> None:
+    def __init__(
+        self, size: int, limit: int, *, position: int | None = None, item: int | None = None
+    ) -> None:
         self.size = size
         self.limit = limit
         self.position = position
+        self.item = item
         where = f"position {position}: " if position is not None else ""
         super().__init__(f"{where}record of {size} bytes exceeds the limit of {limit} bytes")
 

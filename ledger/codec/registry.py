@@ -226,9 +226,7 @@ class Codec:
                 data.encode(), dumps(event_id), position, stamp_json, kind.schema, kind.json
             )
             if len(leaf) > MAX_RECORD_BYTES:
-                too_large = RecordTooLarge(len(leaf), MAX_RECORD_BYTES)
-                too_large.item = position - head - 1
-                raise too_large
+                raise RecordTooLarge(len(leaf), MAX_RECORD_BYTES, item=position - head - 1)
             digest = sha256(b"\x00" + leaf).hexdigest()
             rows.append(StoredRow(position, event_id, kind.tag, kind.schema, stamp, data, digest))
         return rows

@@ -79,6 +79,9 @@ class Ledger(LedgerView):
     """An append-only, tamper-evident log of claims with its projections."""
 
     def __init__(self, store: Store, codec: Codec | None = None, *, tune_gc: bool = False) -> None:
+        if type(tune_gc) is not bool:
+            # A process-wide side effect is taken on only when asked for in so many words.
+            raise InvalidEvent(f"must be True or False, not {tune_gc!r}", field="tune_gc")
         self.store = store
         self.codec = codec or make_codec()
         self._tune_gc = tune_gc
@@ -103,6 +106,8 @@ class Ledger(LedgerView):
         garbage collector and freeze what they built; without it the ledger
         never touches the collector.
         """
+        if type(tune_gc) is not bool:
+            raise InvalidEvent(f"must be True or False, not {tune_gc!r}", field="tune_gc")
         store = open_store(url, clock=clock, **options)
         try:
             return cls(store, tune_gc=tune_gc)

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -398,7 +398,7 @@ def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure
     if low is not None and high is not None and low > high:
         # Float sums rounded past each other (an int beyond 2**53 beside a
         # fraction): the exact sums, rounded outward, still hold the true interval.
-        low, high = _total(lows, math.floor), _total(highs, math.ceil)
+        low, high = _total(lows, rounded="down"), _total(highs, rounded="up")
     best = None if any(x is None for x in bests) else _sum(bests)
     # An unbounded side has no end to be open (DESIGN §2), whatever the parts say;
     # and float rounding can close a sum of open parts down to a single point.
@@ -422,16 +422,16 @@ def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure
 
 
 def _total(
-    values: list[Number | None], outward: Callable[[float], int] | None = None
+    values: list[Number | None], *, rounded: Literal["down", "up"] | None = None
 ) -> Number | None:
     """The sum of one side's bounds; None (unbounded) if any is, or past what a figure holds.
 
-    With outward (math.floor for lows, math.ceil for highs) the sum is exact,
-    then rounded to the nearest float on that side of it.
+    With ``rounded`` the sum is exact, then rounded to the nearest float below
+    it ("down", for lows) or above it ("up", for highs).
     """
     if any(x is None for x in values):
         return None
-    total = _sum(values) if outward is None else _rounded(values, outward)
+    total = _sum(values) if rounded is None else _exact_sum(values, up=rounded == "up")
     try:
         Interval(total, total)
     except InvalidFigure:
@@ -441,7 +441,8 @@ def _total(
     return total
 
 
-def _rounded(values: list[Any], outward: Callable[[float], int]) -> Number:
+def _exact_sum(values: list[Any], *, up: bool) -> Number:
+    """The exact sum: an int for ints, else the nearest float on the side asked for."""
     exact = sum(Fraction(v) for v in values)
     if all(type(v) is int for v in values):
         return int(exact)
@@ -449,9 +450,10 @@ def _rounded(values: list[Any], outward: Callable[[float], int]) -> Number:
         near = float(exact)
     except OverflowError:
         return math.inf  # refused by the caller's check: unbounded on that side
-    step = math.inf if outward is math.ceil else -math.inf
-    if (Fraction(near) < exact) if step > 0 else (Fraction(near) > exact):
-        near = math.nextafter(near, step)
+    if up and Fraction(near) < exact:
+        return math.nextafter(near, math.inf)
+    if not up and Fraction(near) > exact:
+        return math.nextafter(near, -math.inf)
     return near
 
 

@@ -30,7 +30,6 @@ from ledger.merkle import HASH_SIZE, CompactRange
 from ledger.stores.sqlfiles import immediate, is_read_only
 
 __all__ = [
-    "MODEL_TABLES",
     "Change",
     "ModelCheckpoint",
     "ModelDamaged",
@@ -50,8 +49,8 @@ _CHUNK = 500
 #: Rows read in one request when a whole table is read in pages.
 _PAGE = 5_000
 
-#: The SQLite tables of read models, created beside the log's own.
-MODEL_TABLES = (
+#: The SQLite tables of read models, created beside the log's own (create_model_tables).
+_MODEL_TABLES = (
     """CREATE TABLE IF NOT EXISTS model_meta (
         name     TEXT PRIMARY KEY,
         version  INTEGER NOT NULL,
@@ -79,7 +78,7 @@ def create_model_tables(conn: sqlite3.Connection) -> None:
     had_rows = conn.execute(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'model_rows'"
     ).fetchone()[0]
-    for statement in MODEL_TABLES:
+    for statement in _MODEL_TABLES:
         conn.execute(statement)
     if not had_rows:
         conn.execute("DELETE FROM model_meta")

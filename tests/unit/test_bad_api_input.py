@@ -58,6 +58,13 @@ CASES: dict[str, tuple[Callable[[], object], type[ledger.LedgerError], str]] = {
         ledger.InvalidEvent,
         "clock",
     ),
+    # The opt-in to a process-wide side effect is a bool, never any truthy value.
+    "tune_gc as text": (lambda: fresh(tune_gc="no"), ledger.InvalidEvent, "tune_gc"),
+    "tune_gc as a number": (
+        lambda: ledger.Ledger(ledger.stores.open_store("memory://"), tune_gc=1),  # type: ignore[arg-type]
+        ledger.InvalidEvent,
+        "tune_gc",
+    ),
     "a projection of text": (
         lambda: fresh().project("x"),  # type: ignore[arg-type]
         ledger.InvalidEvent,
