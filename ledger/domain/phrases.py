@@ -9,6 +9,7 @@ docs/figures.md is the reference.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from fractions import Fraction
@@ -209,8 +210,8 @@ def _range(m: re.Match[str], strict: bool) -> _Bounds:
     return _Bounds(low, high)
 
 
-def _rule(name: str, pattern: str, reader: _Reader) -> tuple[str, re.Pattern[str], _Reader]:
-    return name, re.compile(pattern + _TRAIL), reader
+def _rule(name: str, pattern: str, reader: _Reader) -> tuple[str, str, _Reader]:
+    return name, pattern + _TRAIL, reader
 
 
 _N = rf"(?P<n>{NUMBER})"
@@ -219,6 +220,8 @@ _N = rf"(?P<n>{NUMBER})"
 _RANGE_DASH = rf"(?!(?<=ty)[{HYPHENS}](?:{'|'.join(DIGIT_WORDS)})(?![a-z])) ?[{_DASH}] ?"
 # Tried in order; the first rule whose pattern matches the whole phrase and whose
 # trailing words are all acceptable wins. More specific wordings come first.
+# Compiled on first use (``_compiled``): compiling them takes a quarter of a second,
+# which every program that imports the package but never reads words would pay.
 _RULES = (
     _rule("none", r"(?:none|no(?= ))", _none),
     _rule("at-least", rf"(?:at least|a minimum of) {_N}", _at_least),
@@ -253,6 +256,11 @@ _RULES = (
 )
 
 
+@functools.cache
+def _compiled() -> tuple[tuple[str, re.Pattern[str], _Reader], ...]:
+    return tuple((name, re.compile(pattern), reader) for name, pattern, reader in _RULES)
+
+
 def _check_float(x: Fraction) -> None:
     # Past ~15 significant digits neighbouring decimals share a float, and "more than N"
     # would come out as N itself: refuse rather than store a bound the words exclude.
@@ -281,7 +289,7 @@ def parse_figure(text: str, unit: str, convention: str = "wikimpacts-2024") -> F
     if not isinstance(given, str) or len(text) > _MAX_LENGTH:
         raise UnparseableFigure(text, convention)
     words = " ".join(text.split()).lower()
-    for name, pattern, reader in _RULES:
+    for name, pattern, reader in _compiled():
         match = pattern.fullmatch(words)
         if match is None or not _acceptable(match["trail"]):
             continue
