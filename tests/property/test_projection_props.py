@@ -15,10 +15,10 @@ per law.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import Any
 
 import attrs
@@ -213,19 +213,60 @@ class Expected:
     voices: int  # V
 
 
-def oracle(fresh: Sequence[Said]) -> Expected | None:
-    """The consensus of the fresh figures, by trying every subset."""
-    if not fresh:
-        return None
-    n = len(fresh)
-    voices = len({f.voice for f in fresh})
-    agreeing: list[tuple[tuple[int, int], tuple[int, ...], Span]] = []
-    for size in range(1, n + 1):
-        for combo in combinations(range(n), size):
+Agreeing = list[tuple[tuple[int, int], tuple[int, ...], Span]]
+
+
+def every_subset(fresh: Sequence[Said]) -> Agreeing:
+    """Every agreeing set of the figures, (voices, size), members and intersection: 2**n tries."""
+    agreeing: Agreeing = []
+    for size in range(1, len(fresh) + 1):
+        for combo in combinations(range(len(fresh)), size):
             members = [fresh[i] for i in combo]
             common = agreement(members)
             if common is not None:
                 agreeing.append(((len({m.voice for m in members}), size), combo, common))
+    return agreeing
+
+
+def contains(span: Span, x: Fraction) -> bool:
+    above = span.low is None or span.low < x or (span.low == x and not span.low_open)
+    below = span.high is None or x < span.high or (x == span.high and not span.high_open)
+    return above and below
+
+
+def covers_of_candidate_points(fresh: Sequence[Said]) -> Agreeing:
+    """The sets covering each point strictly between neighbouring endpoint values, beyond
+    them all, or stated as a point: the maximal agreeing sets among them, for any n.
+
+    Every set attaining the maximum is one of these (checked against
+    ``every_subset`` where trying every subset is affordable); each must agree.
+    """
+    values = sorted({v for f in fresh for v in (f.span.low, f.span.high) if v is not None})
+    points = [(a + b) / 2 for a, b in pairwise(values)]
+    points += [f.span.low for f in fresh if f.span.is_point() and f.span.low is not None]
+    points += [values[0] - 1, values[-1] + 1] if values else [Fraction(0)]
+    agreeing: Agreeing = []
+    for combo in sorted(
+        {tuple(i for i, f in enumerate(fresh) if contains(f.span, p)) for p in points}
+    ):
+        if not combo:
+            continue
+        members = [fresh[i] for i in combo]
+        common = agreement(members)
+        assert common is not None, members
+        agreeing.append(((len({m.voice for m in members}), len(combo)), combo, common))
+    return agreeing
+
+
+def oracle(
+    fresh: Sequence[Said], sets: Callable[[Sequence[Said]], Agreeing] = every_subset
+) -> Expected | None:
+    """The consensus of the fresh figures, from their agreeing sets (every subset tried)."""
+    if not fresh:
+        return None
+    n = len(fresh)
+    voices = len({f.voice for f in fresh})
+    agreeing = sets(fresh)
     top = max(key for key, _, _ in agreeing)
     tied = sorted(
         ((order(common), combo, common) for key, combo, common in agreeing if key == top),
@@ -643,6 +684,41 @@ def test_consensus_of_independent_sources_matches_the_brute_force_oracle(
     figures: list[CurrentFigure],
 ) -> None:
     check_consensus(find_consensus(figures), oracle([said(f) for f in figures]))
+
+
+@many
+@given(figures=current_figures(8, grid))
+def test_the_candidate_points_give_the_sets_trying_every_subset_gives(
+    figures: list[CurrentFigure],
+) -> None:
+    fresh = [said(f) for f in figures]
+    assert oracle(fresh, covers_of_candidate_points) == oracle(fresh)
+
+
+# More figures than trying every subset affords, and than the consensus counts point by
+# point: the sweep over sorted ends, with voices shared and with every source its own.
+@given(figures=current_figures(40, grid, min_size=13))
+def test_consensus_of_many_figures_matches_the_oracle_of_candidate_points(
+    figures: list[CurrentFigure],
+) -> None:
+    expected = oracle([said(f) for f in figures], covers_of_candidate_points)
+    check_consensus(find_consensus(figures), expected)
+
+
+@given(figures=current_figures(40, grid, voices=False, min_size=13))
+def test_consensus_of_many_independent_sources_matches_the_oracle_of_candidate_points(
+    figures: list[CurrentFigure],
+) -> None:
+    expected = oracle([said(f) for f in figures], covers_of_candidate_points)
+    check_consensus(find_consensus(figures), expected)
+
+
+@given(figures=current_figures(40, wide_numbers, voices=False, min_size=13))
+def test_consensus_of_many_figures_over_wide_numbers_matches_the_oracle_of_candidate_points(
+    figures: list[CurrentFigure],
+) -> None:
+    expected = oracle([said(f) for f in figures], covers_of_candidate_points)
+    check_consensus(find_consensus(figures), expected)
 
 
 @given(figures=current_figures(8, wide_numbers, spread=False))
