@@ -696,25 +696,18 @@ def test_the_candidate_points_give_the_sets_trying_every_subset_gives(
 
 
 # More figures than trying every subset affords, and than the consensus counts point by
-# point: the sweep over sorted ends, with voices shared and with every source its own.
-@given(figures=current_figures(40, grid, min_size=13))
+# point: the sweep over sorted ends (voices shared) and the count by bisection (every
+# source its own voice), on a grid where ends touch and over wide numbers.
+many_figures = st.sampled_from([grid, wide_numbers]).flatmap(
+    lambda values: st.booleans().flatmap(
+        lambda voices: current_figures(40, values, voices=voices, min_size=13)
+    )
+)
+
+
+@settings(max_examples=2 * settings().max_examples)
+@given(figures=many_figures)
 def test_consensus_of_many_figures_matches_the_oracle_of_candidate_points(
-    figures: list[CurrentFigure],
-) -> None:
-    expected = oracle([said(f) for f in figures], covers_of_candidate_points)
-    check_consensus(find_consensus(figures), expected)
-
-
-@given(figures=current_figures(40, grid, voices=False, min_size=13))
-def test_consensus_of_many_independent_sources_matches_the_oracle_of_candidate_points(
-    figures: list[CurrentFigure],
-) -> None:
-    expected = oracle([said(f) for f in figures], covers_of_candidate_points)
-    check_consensus(find_consensus(figures), expected)
-
-
-@given(figures=current_figures(40, wide_numbers, voices=False, min_size=13))
-def test_consensus_of_many_figures_over_wide_numbers_matches_the_oracle_of_candidate_points(
     figures: list[CurrentFigure],
 ) -> None:
     expected = oracle([said(f) for f in figures], covers_of_candidate_points)
