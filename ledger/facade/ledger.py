@@ -79,9 +79,7 @@ class Ledger(LedgerView):
     """An append-only, tamper-evident log of claims with its projections."""
 
     def __init__(self, store: Store, codec: Codec | None = None, *, tune_gc: bool = False) -> None:
-        if type(tune_gc) is not bool:
-            # A process-wide side effect is taken on only when asked for in so many words.
-            raise InvalidEvent(f"must be True or False, not {tune_gc!r}", field="tune_gc")
+        _check_tune_gc(tune_gc)
         self.store = store
         self.codec = codec or make_codec()
         self._tune_gc = tune_gc
@@ -106,8 +104,7 @@ class Ledger(LedgerView):
         garbage collector and freeze what they built; without it the ledger
         never touches the collector.
         """
-        if type(tune_gc) is not bool:
-            raise InvalidEvent(f"must be True or False, not {tune_gc!r}", field="tune_gc")
+        _check_tune_gc(tune_gc)  # before a store is opened for nothing
         store = open_store(url, clock=clock, **options)
         try:
             return cls(store, tune_gc=tune_gc)
@@ -566,6 +563,13 @@ def _check_projection(projection: object) -> None:
             "step(state, record)",
             field="projection",
         )
+
+
+def _check_tune_gc(tune_gc: object) -> None:
+    # A process-wide side effect is taken on only when asked for in so many words:
+    # a truthy "no" or 1 is refused, not read as consent.
+    if type(tune_gc) is not bool:
+        raise InvalidEvent(f"must be True or False, not {tune_gc!r}", field="tune_gc")
 
 
 def _check_position(field: str, value: object) -> None:

@@ -50,6 +50,7 @@ class Writer:
         env = dict(os.environ)
         if wait is not None:
             env["WRITER_CHILD_WAIT"] = f"{wait[0]},{wait[1]}"
+        self._log = log
         self.proc = subprocess.Popen(
             [sys.executable, __file__, url, prefix, str(count), str(max_batch)],
             stdin=subprocess.PIPE,
@@ -67,7 +68,16 @@ class Writer:
             if not selector.select(timeout):
                 raise AssertionError(f"writer not ready after {timeout}s")
         line = self.proc.stdout.readline()
-        assert line == b"ready\n", f"writer failed to start: {line!r}"
+        assert line == b"ready\n", f"writer failed to start: {line!r}; {self._errors()}"
+
+    def _errors(self) -> str:
+        """The end of what the children wrote to their shared log (a dead child's traceback)."""
+        self._log.flush()
+        try:
+            text = Path(self._log.name).read_text(errors="replace")
+        except (OSError, TypeError):
+            return "no log to show"
+        return f"exit {self.proc.poll()}, log: {text[-3000:]!r}"
 
     def go(self) -> None:
         """Let the child start appending."""
