@@ -379,9 +379,13 @@ class SQLiteStore(Store):
     def _check_identity(self, conn: sqlite3.Connection) -> bool:
         """Whether the file is empty; StoreUnavailable unless it is empty or a ledger."""
         where = self._path or self.url
-        app = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        # One statement, so one snapshot: read one by one, a creator committing
+        # in between could show its tables without its application id.
+        app, version, objects = conn.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id),"
+            " (SELECT user_version FROM pragma_user_version),"
+            " (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
         if objects and app != APPLICATION_ID:
             raise StoreUnavailable(
                 f"{where} is a SQLite database of another application, not a ledger"

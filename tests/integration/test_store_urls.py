@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -20,6 +23,8 @@ from ledger.stores.sqlite import SQLiteStore
 from ledger.stores.urls import file_of
 
 from .contract.builders import topic
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -378,3 +383,50 @@ def test_file_of_names_the_file_of_every_file_store_and_none_otherwise() -> None
     assert file_of("sqlite:////abs/k.db") == Path("/abs/k.db")
     for url in ("memory://", "postgresql://h/db?ledger=k", "postgres://h/db", "ftp://x", "x.txt"):
         assert file_of(url) is None, url
+
+
+class _CreateBefore:
+    """A trace callback: another process creates the ledger before the given statement runs."""
+
+    def __init__(self, statement: int, path: Path) -> None:
+        self.statement, self.path, self.seen, self.raced = statement, path, 0, False
+
+    def __call__(self, _sql: str) -> None:
+        self.seen += 1
+        if self.seen == self.statement + 1:
+            opened = f"Ledger.open({str(self.path)!r}, timeout=0.5)"
+            code = f"from ledger import Ledger; {opened}.close()"
+            done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True)
+            self.raced = done.returncode == 0
+
+
+def test_a_ledger_created_by_another_process_while_this_one_opens_it_is_not_foreign(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writers racing to create one file: whenever the other one commits, this one opens it.
+
+    Another process creates the ledger just before each of the first
+    statements this one runs to open the file (when the other can get the
+    lock). Were the file's identity read piecemeal, its tables could show
+    without their application id and the file be refused as another
+    application's.
+    """
+    connect = sqlite3.connect
+    raced = 0
+    for statement in range(1, 7):
+        path = tmp_path / f"raced-{statement}.db"
+        trace = _CreateBefore(statement, path)
+
+        def traced(*args: Any, trace: _CreateBefore = trace, **kw: Any) -> Any:
+            conn = connect(*args, **kw)
+            conn.set_trace_callback(trace)
+            return conn
+
+        monkeypatch.setattr(sqlite3, "connect", traced)
+        with Ledger.open(str(path)) as lg:
+            lg.append(topic())
+        monkeypatch.undo()
+        with Ledger.open(str(path)) as lg:
+            assert lg.position == 1
+        raced += trace.raced
+    assert raced >= 2, "the other process never got to create the file: nothing was raced"
