@@ -27,17 +27,22 @@ def test_four_writer_processes_get_gapless_distinct_positions(tmp_path: Path, su
     with open(tmp_path / "writers.log", "wb") as log:
         # All four create the file at once: opening must be safe to race too.
         writers = [Writer(url, f"w{k}", APPENDS, 1, log) for k in range(WRITERS)]
-        for writer in writers:
-            writer.wait_ready()
-        # A reader in a process of its own checks each view it reads against a replay.
-        views = spawn.Queue()
-        reader = spawn.Process(target=read_while_writing, args=(url, 8.0, views))
-        reader.start()
-        for writer in writers:
-            writer.go()
-        acks = [writer.acknowledged() for writer in writers]
-        checked = views.get(timeout=120)
-        reader.join(timeout=60)
+        try:
+            for writer in writers:
+                writer.wait_ready()
+            # A reader in a process of its own checks each view it reads against a replay.
+            views = spawn.Queue()
+            reader = spawn.Process(target=read_while_writing, args=(url, 8.0, views))
+            reader.start()
+            for writer in writers:
+                writer.go()
+            acks = [writer.acknowledged() for writer in writers]
+            checked = views.get(timeout=120)
+            reader.join(timeout=60)
+        finally:
+            # A writer that failed must not outlive the test with its pipes open.
+            for writer in writers:
+                writer.stop()
     assert not isinstance(checked, str), checked
     assert checked[1] == [], f"views that were not a replay of the log at {checked[1]}"
     assert checked[0] > 0, "the reader never read a view while the log stood still"

@@ -43,14 +43,17 @@ def test_acknowledged_appends_survive_sigkill(
             # waiting: the writer keeps its read-model changes in memory for up
             # to 12 records, so most kills lose some and the next open catches up.
             writer = Writer(url, f"r{n}", 0, 4, log, wait=wait)
-            writer.wait_ready()
-            writer.go()
-            if n == 0:
-                # However slow the disk, at least one batch is acknowledged to check.
-                writer.wait_for_ack()
-            time.sleep(rng.uniform(0.05, 0.3))
-            os.kill(writer.proc.pid, signal.SIGKILL)
-            batches = writer.acknowledged()
+            try:
+                writer.wait_ready()
+                writer.go()
+                if n == 0:
+                    # However slow the disk, at least one batch is acknowledged to check.
+                    writer.wait_for_ack()
+                time.sleep(rng.uniform(0.05, 0.3))
+                os.kill(writer.proc.pid, signal.SIGKILL)
+                batches = writer.acknowledged()
+            finally:
+                writer.stop()
             assert writer.proc.returncode == -signal.SIGKILL, (tmp_path / "writers.log").read_text()
             acked.update((event_id, position) for batch in batches for position, event_id in batch)
             caplog.clear()

@@ -60,6 +60,12 @@ class Writer:
             env=env,
         )
 
+    def stop(self) -> None:
+        """Kill the child if it still runs and close its pipes (after a failed test, too)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.communicate()
+
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Block until the child has opened the ledger."""
         assert self.proc.stdout is not None
