@@ -185,7 +185,7 @@ class PostgresStore(Store):
             return {}
 
         def work(conn: Connection) -> dict[str, StoredRow]:
-            rows = conn.execute(f"{self._sql.select} AND event_id = ANY(%s)", (self.ledger, ids))
+            rows = conn.execute(self._sql.find, (ids, self.ledger))
             return {r.event_id: r for r in map(_row, rows.fetchall())}
 
         return self._run(work)
@@ -519,14 +519,13 @@ class PostgresStore(Store):
         return stands == (model.version, model.since)
 
     def _store_model(self, cur: psycopg.Cursor[Any], name: str, changes: Sequence[Change]) -> None:
-        # A statement per chunk of rows, their columns as arrays; one change per
-        # row, since an upsert may not touch a row twice.
+        # One change per row, since an upsert may not touch a row twice; the
+        # upserts a statement per chunk of rows, their columns as arrays.
         latest = {(t, p, i): v for t, p, i, v in changes}
         deletes = [key for key, v in latest.items() if v is None]
         upserts = [(*key, v) for key, v in latest.items() if v is not None]
-        for start in range(0, len(deletes), _MODEL_CHUNK):
-            columns = _columns(deletes[start : start + _MODEL_CHUNK], 3)
-            cur.execute(self._sql.model_delete, (self.ledger, name, *columns))
+        if deletes:
+            cur.executemany(self._sql.model_delete, [(self.ledger, name, *key) for key in deletes])
         for start in range(0, len(upserts), _MODEL_CHUNK):
             columns = _columns(upserts[start : start + _MODEL_CHUNK], 4)
             cur.execute(self._sql.model_upsert, (self.ledger, name, *columns))
@@ -569,13 +568,7 @@ class _PostgresModel(ReadModel):
 
         def work(conn: Connection) -> dict[str, dict[str, str]]:
             found: dict[str, dict[str, str]] = {}
-            rows = conn.execute(
-                self._store._sql.q(
-                    "SELECT part, item, value FROM {s}.ledger_model_rows"
-                    " WHERE ledger = %s AND name = %s AND tbl = %s AND part = ANY(%s)"
-                ),
-                (*self._scope, table, wanted),
-            )
+            rows = conn.execute(self._store._sql.model_load, (wanted, *self._scope, table))
             for part, item, value in rows:
                 found.setdefault(part, {})[item] = value
             return found

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -31,11 +32,14 @@ from ledger import (
     ValidationError,
 )
 from ledger.codec import StoredRow, make_codec
+from ledger.facade.keeper import MODEL_NAME
 from ledger.merkle import leaf_hash, root
 from ledger.stores import open_store
 from ledger.stores.follow import follow
 from ledger.stores.memory import MemoryStore
+from ledger.stores.pgschema import Statements
 from ledger.stores.postgres import PostgresStore, split_url
+from tests.integration.contract.builders import claim
 from tests.pg_server import PostgresServer, with_ledger
 
 pytestmark = pytest.mark.postgres
@@ -813,3 +817,59 @@ def test_with_no_schema_named_tables_elsewhere_are_not_forked_into_public(
     finally:
         with raw(postgres_url) as conn:
             conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
+
+
+def _rows_read(plan: Any) -> int:
+    """Rows the scans of an EXPLAIN (ANALYZE, FORMAT JSON) plan read from tables, kept or not."""
+    node = plan.get("Plan", plan)
+    read = 0
+    if "Relation Name" in node and node["Node Type"] != "ModifyTable":
+        kept = int(node["Actual Rows"]) + int(node.get("Rows Removed by Filter", 0))
+        read = kept * int(node.get("Actual Loops", 1))
+    return read + sum(_rows_read(child) for child in node.get("Plans", ()))
+
+
+def test_keyed_reads_probe_the_index_before_the_tables_have_statistics(postgres_url: str) -> None:
+    """A new ledger's tables have no statistics until autovacuum's first ANALYZE.
+
+    Until then the planner took "part = ANY(array)" for a filter over every
+    read-model row of the table (a single append read all the ledger's claims
+    to learn that its claim_id was new), and a delete by keys for a join that
+    read every row. The partitions a fold loads, the rows it deletes and the
+    records found by event_id are one index probe each, whatever the planner knows.
+    """
+    schema = f"nostats_{uuid.uuid4().hex[:8]}"
+    url = fresh(postgres_url) + f"&schema={schema}"
+    name = split_url(url)[1]
+    with raw(postgres_url) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        with Ledger.open(url) as lg:
+            lg.extend([claim(n, source=f"src/{n % 7}") for n in range(3_000)])
+            ids = [r.event_id for r in lg.records()][::100]
+        sql = Statements(schema)
+        with raw(postgres_url) as conn:
+            unanalyzed = conn.execute(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE schemaname = %s"
+                " AND last_analyze IS NULL AND last_autoanalyze IS NULL",
+                (schema,),
+            ).fetchone()
+            assert unanalyzed is not None
+            assert unanalyzed[0] >= 2, "the tables were analyzed: the test proves nothing"
+
+            def read(query: str, params: tuple[object, ...]) -> int:
+                found = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}", params)
+                (plan,) = found.fetchone()[0]  # type: ignore[index]
+                return _rows_read(plan)
+
+            # A probe a key reads a row or none (EXPLAIN averages rows over
+            # loops, rounded); a scan would read all 3,000 claims or records.
+            wanted = ["c17", "c2999", "nobody"]
+            assert read(sql.model_load, (wanted, name, MODEL_NAME, "claim")) <= len(wanted)
+            assert read(sql.find, ([*ids, "nobody"], name)) <= len(ids) + 1
+            with conn.transaction():
+                assert read(sql.model_delete, (name, MODEL_NAME, "claim", "c17", "")) == 1
+                raise psycopg.Rollback
+    finally:
+        with raw(postgres_url) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
