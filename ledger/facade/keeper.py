@@ -32,7 +32,7 @@ ledger catches it up; the writer notices (the checkpoint moved) and reloads.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from ledger.codec import Codec
@@ -180,10 +180,23 @@ class Keeper:
         if chunk:
             self._apply(chunk)
 
+    def prefetch(self, events: Sequence[Event]) -> None:
+        """Load what folding and checking events will read, in a few requests.
+
+        Their partitions, and the events of any dispute or retraction the log
+        holds before the claim it names (a log written without validation),
+        which the fold adopts when the claim comes.
+        """
+        facts = self.facts
+        facts.prefetch(events)
+        waiting = facts.orphans_of(events)
+        if waiting:
+            self.reader.events(waiting)
+
     def _apply(self, chunk: list[tuple[int, Event]]) -> None:
         """Fold a chunk of records, loading what they touch in a few requests first."""
+        self.prefetch([event for _, event in chunk])
         facts = self.facts
-        facts.prefetch([event for _, event in chunk])
         for position, event in chunk:
             facts.apply(position, event)
 

@@ -255,7 +255,7 @@ class Ledger(LedgerView):
             if expected_position is not None and expected_position != head:
                 raise ConcurrencyError(expected_position, head)
             try:
-                facts.prefetch(fresh)
+                keeper.prefetch(fresh)
                 validate(facts, fresh)
             except ValidationError as exc:
                 if careful:

@@ -406,8 +406,26 @@ class Facts:
         self.figures.fetch(figured)
         self.propositions.fetch(claimed)
         self.retractions.fetch(aimed)
-        if self._may_have_orphans():
-            self.orphans.fetch(claims)
+        # Orphans come only from logs written without validation: few or none.
+        # All of them in one request, once, rather than a request every batch.
+        self.orphans.fetch_all()
+
+    def orphans_of(self, events: Iterable[Event]) -> list[int]:
+        """Positions of the disputes and retractions stored before these events' claims.
+
+        Only those whose events are not in memory: the fold adopts them when
+        their claim comes, so they must be read back from the log first (a
+        writer in another session than the one that folded them). After
+        ``prefetch(events)`` this asks nothing of the store.
+        """
+        if not self._may_have_orphans():
+            return []
+        found: list[int] = []
+        for event in events:
+            if isinstance(event, FigureReported | ClaimMade):
+                positions = map(int, self.orphans.part(event.claim_id))
+                found.extend(p for p in positions if p not in self.events)
+        return found
 
     def fetch_topics(self, topics: Iterable[str]) -> None:
         """Load the partitions of these topics that the fold and the rules read."""

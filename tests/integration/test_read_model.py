@@ -156,6 +156,61 @@ def test_one_topic_reads_only_the_rows_of_that_topic_and_its_sources(
     assert named <= {"kursk/casualties", *(f.source for f in view.figures)}
 
 
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_a_single_append_asks_the_read_model_only_for_its_claim(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a writer holds its topic, a new figure costs one request: is its claim_id new?
+
+    (Orphaned disputes, which only a log written without validation holds,
+    are loaded once, whole, not looked up for every append.)
+    """
+    build(path)
+    asked: list[tuple[str, tuple[str, ...]]] = []
+    load, load_all = SQLiteModel.load, SQLiteModel.load_all
+
+    def counting_load(self: SQLiteModel, table: str, parts: object) -> object:
+        asked.append((table, tuple(parts)))  # type: ignore[arg-type]
+        return load(self, table, parts)  # type: ignore[arg-type]
+
+    def counting_all(self: SQLiteModel, table: str) -> object:
+        asked.append((table, ("*",)))
+        return load_all(self, table)
+
+    monkeypatch.setattr(SQLiteModel, "load", counting_load)
+    monkeypatch.setattr(SQLiteModel, "load_all", counting_all)
+    with Ledger.open(str(path)) as lg:
+        lg.append(figure(70, "src/y", 1, 2))
+        asked.clear()
+        for n in range(71, 75):
+            lg.append(figure(n, "src/y", n, n + 1))
+        assert asked == [("claim", (f"c{n}",)) for n in range(71, 75)]
+        assert views(lg) == replayed(lg)
+
+
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_a_dispute_stored_before_its_claim_is_adopted_by_a_later_writer(path: Path) -> None:
+    """A log written without validation may hold a dispute before the claim it disputes.
+
+    The read model keeps it aside; a writer in another session, appending
+    the claim, finds it there and folds it, as a replay of the log would.
+    """
+    build(path)
+    with Ledger.open(str(path)) as lg:
+        head = lg.head
+        early = [dispute(80, "c81", "src/a"), retract(82, "c83", "src/c")]
+        lg.store.write(make_codec().encode_many(head, early, lg.store.clock()), head)
+    with Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+    with Ledger.open(str(path)) as lg:
+        lg.extend([figure(81, "src/c", 10, 20), figure(83, "src/c", 30, 40)])
+        assert [d.target for d in lg.disputes()].count("c81") == 1
+        assert views(lg) == replayed(lg)
+    with Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+        assert lg.claim("c83") is not None
+
+
 # -- what it survives ---------------------------------------------------------------
 
 
