@@ -9,7 +9,10 @@ Every command with an output option (``-o``) goes through this module:
   identity, which catches hard links;
 - ``atomic_file`` writes a temporary file in the target's directory, fsyncs
   it and ``os.replace``\\ s it over the target (or links it into place when the
-  target must not exist), so a failed write leaves no half-written file;
+  target must not exist), so a failed write leaves no half-written file. A
+  symlink stays a symlink: the file it points to is the one replaced. A
+  target that exists and is not a regular file (``/dev/stdout``, a named
+  pipe, ``>(command)``, a device) is written through, never replaced;
 - ``output_file`` and ``write_output`` do both.
 """
 
@@ -99,7 +102,7 @@ def check_output(
             raise CliError(
                 terminal(f"{option} {os.fspath(output)}: is {what}; refusing to overwrite it")
             )
-    if os.path.isdir(target):
+    if os.path.isdir(target) or os.fspath(output).endswith(("/", os.sep)):
         raise CliError(terminal(f"{option} {os.fspath(output)}: is a directory, not a file"))
     return Path(output)
 
@@ -122,15 +125,28 @@ def atomic_file(
 
     The bytes go to a temporary file beside ``path`` (created with ``mode``,
     less the umask, or with the mode of the file it replaces), which is
-    fsynced and then renamed over ``path``; with ``exclusive`` it is linked
-    into place instead and an existing ``path`` is an error (FileExistsError).
-    If the block fails, the temporary file is removed and ``path`` is untouched.
+    fsynced and then renamed over ``path`` (over the file a symlink at
+    ``path`` points to); with ``exclusive`` it is linked into place instead
+    and an existing ``path`` is an error (FileExistsError). If the block
+    fails, the temporary file is removed and ``path`` is untouched. An
+    existing ``path`` that is not a regular file (a device, a pipe) is
+    written straight through instead: there is nothing to replace.
     """
     target = os.path.abspath(os.fspath(path))
-    directory, name = os.path.split(target)
     if not exclusive:
-        with suppress(OSError):
-            mode = stat.S_IMODE(os.stat(target).st_mode)
+        try:
+            found = os.stat(target)  # through symlinks, /dev/fd/N included
+        except OSError:
+            found = None
+        if found is not None and not stat.S_ISREG(found.st_mode):
+            # A device, a pipe, a socket: written through, never replaced.
+            with open(target, "wb") as stream:
+                yield stream
+            return
+        if found is not None:
+            mode = stat.S_IMODE(found.st_mode)
+        target = os.path.realpath(target)  # a symlink stays; what it points to is replaced
+    directory, name = os.path.split(target)
     temporary = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:

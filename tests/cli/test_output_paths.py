@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,41 @@ def test_check_output_compares_real_paths(tmp_path: Path, monkeypatch: pytest.Mo
     assert check_output("v.db", stores=["memory://", "postgresql://h/db"]) == Path("v.db")
     with pytest.raises(CliError, match="is a directory"):
         check_output("d", stores=["v.db"])
+
+
+def test_a_symlinked_output_stays_a_symlink_and_its_file_is_replaced(
+    run: Run, seed_db: Path
+) -> None:
+    target = seed_db.parent / "topics.csv"
+    target.write_text("the old export")
+    link = seed_db.parent / "latest.csv"
+    link.symlink_to(target.name)
+    run("export", seed_db, "--what", "topics", "-o", link)
+    assert link.is_symlink()
+    assert os.readlink(link) == "topics.csv"
+    assert target.read_text(encoding="utf-8-sig").startswith("topic,")
+    assert not [p.name for p in seed_db.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_an_output_that_is_a_pipe_is_written_through_not_replaced(run: Run, seed_db: Path) -> None:
+    """-o /dev/stdout, -o >(gzip > x.gz), a named pipe: the bytes go in; the path stays."""
+    fifo = seed_db.parent / "pipe"
+    os.mkfifo(fifo)
+    # The reading end, open first and not blocking: the export fits the pipe's buffer.
+    reading = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        run("export", seed_db, "--what", "topics", "-o", fifo)
+        got = os.read(reading, 1 << 20)
+    finally:
+        os.close(reading)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode), "the pipe was replaced by a file"
+    assert got.decode("utf-8-sig").startswith("topic,")
+
+
+def test_an_output_path_ending_in_a_slash_is_a_directory_and_refused(
+    run: Run, seed_db: Path
+) -> None:
+    before = _listing(seed_db.parent)
+    result = run("prove", seed_db, "1", "-o", f"{seed_db.parent / 'receipts'}/", code=1)
+    assert "is a directory" in result.stderr
+    assert _listing(seed_db.parent) == before
