@@ -13,6 +13,7 @@ from ledger.cli._json import record_json
 from ledger.cli.read import summary
 from ledger.codec import format_timestamp
 from ledger.present.text import rich_text
+from ledger.stores.base import LAST_POSITION
 
 
 def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -26,7 +27,7 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 @store_argument()
 @click.option(
     "--after",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, LAST_POSITION),
     default=0,
     show_default=True,
     help="Start after this position (0: from the first record).",

@@ -19,6 +19,7 @@ from ledger.errors import InvalidProof
 from ledger.facade.audit import audit_read_model, with_audit
 from ledger.present.text import UNSAFE, json_text, terminal, visible
 from ledger.stores import open_store
+from ledger.stores.base import LAST_POSITION
 from ledger.stores.urls import redact
 from ledger.tamper import Receipt, signing
 
@@ -147,8 +148,10 @@ def rebuild(store: str) -> None:
 
 @cli.command()
 @store_argument()
-@click.argument("position", type=click.IntRange(min=1))
-@click.option("--size", type=click.IntRange(min=1), help="The tree size [default: the head].")
+@click.argument("position", type=click.IntRange(1, LAST_POSITION))
+@click.option(
+    "--size", type=click.IntRange(1, LAST_POSITION), help="The tree size [default: the head]."
+)
 @click.option(
     "--origin",
     help="The origin of the checkpoint the receipt is for [default: the ledger's default "

@@ -449,7 +449,8 @@ class _Rows:
         self._model = model
 
     def load(self, ns: str, parts: Collection[str]) -> Mapping[str, Mapping[str, Any]]:
-        return _decoded(ns, self._model.load(ns, parts))
+        # A name no store can hold (a lone surrogate, from a caller's query) has no rows.
+        return _decoded(ns, self._model.load(ns, [p for p in parts if _storable(p)]))
 
     def load_all(self, ns: str) -> Mapping[str, Mapping[str, Any]]:
         return _decoded(ns, self._model.load_all(ns))
@@ -469,6 +470,14 @@ class _Events:
             line = row.position if numbered else None
             found[row.position] = self._codec.decode_event(row, line=line)
         return found
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _decoded(ns: str, raw: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:

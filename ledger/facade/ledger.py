@@ -48,7 +48,7 @@ from ledger.projections.protocol import LedgerProjection, Projection, fold, in_v
 from ledger.projections.reader import Reader
 from ledger.projections.validation import validate
 from ledger.stores import open_store
-from ledger.stores.base import Clock, Store
+from ledger.stores.base import LAST_POSITION, Clock, Store
 from ledger.stores.follow import follow as follow_store
 from ledger.stores.readmodel import ModelDamaged
 from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
@@ -573,8 +573,10 @@ def _check_tune_gc(tune_gc: object) -> None:
 
 
 def _check_position(field: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidEvent(f"must be a position (an integer >= 0), not {value!r}", field=field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LAST_POSITION:
+        raise InvalidEvent(
+            f"must be a position (an integer from 0 to 2**63 - 1), not {value!r}", field=field
+        )
 
 
 def _checked_clock(now: object) -> datetime:

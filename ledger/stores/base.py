@@ -21,9 +21,13 @@ from ledger.merkle import CompactRange
 from ledger.stores.readmodel import ModelWrite, ReadModel
 from ledger.stores.urls import redact
 
-__all__ = ["Clock", "Store", "utc_now"]
+__all__ = ["LAST_POSITION", "Clock", "Store", "utc_now"]
 
 Clock = Callable[[], datetime]
+
+#: The greatest position a store can hold (a signed 64-bit integer, as SQLite and
+#: PostgreSQL keep it): no record lies after it, so none can be asked for.
+LAST_POSITION = 2**63 - 1
 
 
 def utc_now() -> datetime:

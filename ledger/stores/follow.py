@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from ledger.codec import StoredRow
 from ledger.errors import CorruptLog, ValidationError
-from ledger.stores.base import Store
+from ledger.stores.base import LAST_POSITION, Store
 
 __all__ = ["Follows", "check_follow_args", "follow"]
 
@@ -66,8 +66,10 @@ def follow(
 
 def check_follow_args(after: int, poll_interval: float) -> None:
     """Refuse a negative or non-integer position and a poll interval that is not positive."""
-    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-        raise ValidationError(f"after: must be a position (an integer >= 0), not {after!r}")
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= LAST_POSITION:
+        raise ValidationError(
+            f"after: must be a position (an integer from 0 to 2**63 - 1), not {after!r}"
+        )
     number = isinstance(poll_interval, int | float) and not isinstance(poll_interval, bool)
     if not number or not (poll_interval > 0 and math.isfinite(poll_interval)):
         raise ValidationError(f"poll_interval: must be a positive number, not {poll_interval!r}")

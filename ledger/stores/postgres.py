@@ -564,7 +564,8 @@ class _PostgresModel(ReadModel):
         return None if found is None else checkpoint_of(*found)
 
     def load(self, table: str, parts: Collection[str]) -> dict[str, dict[str, str]]:
-        wanted = list(parts)
+        # PostgreSQL text cannot hold NUL, so no such partition is stored.
+        wanted = [p for p in parts if "\x00" not in p]
 
         def work(conn: Connection) -> dict[str, dict[str, str]]:
             found: dict[str, dict[str, str]] = {}

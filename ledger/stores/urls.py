@@ -65,6 +65,15 @@ def locate(url: str) -> Location:
     """The store a URL names; StoreUnavailable (naming the URL, redacted) when it names none."""
     if not isinstance(url, str) or not url:
         raise StoreUnavailable(f"store URL must be a non-empty string, not {url!r}")
+    if "\x00" in url:
+        raise StoreUnavailable(f"{redact(url)!r}: a store URL cannot hold NUL")
+    try:
+        url.encode()
+    except UnicodeEncodeError:
+        raise StoreUnavailable(
+            f"{redact(url)!r}: a store URL must be text (it holds a lone surrogate, "
+            "which no store can open)"
+        ) from None
     if url.startswith("memory://"):
         return Location(url, "memory")
     if url.startswith("sqlite:"):
@@ -101,7 +110,10 @@ def _sqlite(url: str) -> Location:
         raise StoreUnavailable(
             f"{url}: a SQLite URL names no host: use sqlite:///relative.db or sqlite:////abs.db"
         )
-    path = unquote(parts.path.removeprefix("/"), errors="strict")
+    try:
+        path = unquote(parts.path.removeprefix("/"), errors="strict")
+    except UnicodeDecodeError:
+        raise StoreUnavailable(f"{url}: its %-escapes are not UTF-8 text") from None
     if not path:
         raise StoreUnavailable(f"{url}: no SQLite file named (try sqlite:///ledger.db)")
     read_only, create = False, True

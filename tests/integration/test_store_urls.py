@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from ledger import Ledger, StoreUnavailable
+from ledger import InvalidEvent, Ledger, StoreUnavailable, UnknownTopic, ValidationError
 from ledger.cli import cli
 from ledger.stores.jsonl import JsonlStore
 from ledger.stores.memory import MemoryStore
@@ -430,3 +430,54 @@ def test_a_ledger_created_by_another_process_while_this_one_opens_it_is_not_fore
             assert lg.position == 1
         raced += trace.raced
     assert raced >= 2, "the other process never got to create the file: nothing was raced"
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("x\x00.db", "cannot hold NUL"),
+        ("sqlite:///%ff.db", "not UTF-8"),
+        ("sqlite:///\udcff.db", "lone surrogate"),
+        ("\udcff.jsonl", "lone surrogate"),
+        ("postgresql://host/db?ledger=\ud800", "lone surrogate"),
+    ],
+)
+def test_a_url_no_store_can_open_is_refused_with_store_unavailable(url: str, said: str) -> None:
+    with pytest.raises(StoreUnavailable, match=said):
+        Ledger.open(url)
+
+
+@pytest.mark.parametrize("suffix", [".db", ".jsonl"])
+def test_names_and_positions_no_store_can_hold_are_answered_not_crashed_on(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A query names a topic, claim or source: one no store can hold is simply not there.
+
+    (A lone surrogate cannot be encoded for SQLite; a position past 2**63 - 1
+    cannot be bound.) The read model is in use: the queries reach the store.
+    """
+    path = str(tmp_path / f"k{suffix}")
+    with Ledger.open(path) as lg:
+        lg.append(topic())
+    with Ledger.open(path) as lg:
+        for ask in (lg.topic, lg.history, lambda t: lg.propositions(topic=t)):
+            with pytest.raises(UnknownTopic):
+                ask("\ud800")
+        assert (lg.claim("\ud800"), lg.source("\ud800"), lg.definition("\ud800")) == (None,) * 3
+        assert list(lg.records(after=2**63 - 1)) == []
+        with pytest.raises(InvalidEvent, match="2\\*\\*63"):
+            list(lg.records(after=2**63))
+        with pytest.raises(ValidationError, match="2\\*\\*63"):
+            list(lg.follow(2**63, stop=lambda: True))
+        assert lg.position == 1
+
+
+def test_the_cli_refuses_a_position_past_the_last_as_a_usage_error(tmp_path: Path) -> None:
+    path = str(tmp_path / "k.db")
+    with Ledger.open(path) as lg:
+        lg.append(topic())
+    runner = CliRunner()
+    for args in (["follow", path, "--after", str(2**63)], ["prove", path, str(2**63)]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert "9223372036854775807" in result.output
