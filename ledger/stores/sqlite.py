@@ -278,7 +278,8 @@ class SQLiteStore(Store):
             built = self._built
             if built is None or not edge.size <= built.size <= head:
                 log.warning("%s: the tree row covers %d of %d records", self.url, edge.size, head)
-                built = _rebuild_edge(conn, head)
+                _check_tree_row(conn)
+                built = _rebuild_edge(conn, head, stored=edge)
             else:
                 built = built.copy()
                 built.extend(_stored_hashes(conn, built.size, head))
@@ -341,6 +342,7 @@ class SQLiteStore(Store):
             if found != 2:
                 raise StoreUnavailable(f"{where} lacks the ledger's tables")
             _check_edge(_load_edge(conn, missing_ok=True).size, _head(conn))
+            _check_tree_row(conn)
         except sqlite3.Error as exc:
             raise _translate(exc, where, "open") from exc
 
@@ -360,12 +362,14 @@ class SQLiteStore(Store):
                 # cache keeps the pages of a batch in memory (SQLite's default is 2 MiB).
                 conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
                 with sqlfiles.immediate(conn):
+                    # Before the tables are made: making them would give a removed row back.
+                    _check_tree_row(conn)
                     self._create_tables(conn)
-                    size, head = _load_edge(conn).size, _head(conn)
-                    _check_edge(size, head)
-                    if size != head:
+                    edge, head = _load_edge(conn), _head(conn)
+                    _check_edge(edge.size, head)
+                    if edge.size != head:
                         log.warning("%s: rebuilding the Merkle edge at %d", self.url, head)
-                        _save_edge(conn, _rebuild_edge(conn))
+                        _save_edge(conn, _rebuild_edge(conn, head, stored=edge))
                 break
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc) or time.monotonic() > deadline:
@@ -499,11 +503,49 @@ def _save_edge(conn: sqlite3.Connection, edge: CompactRange) -> None:
     )
 
 
-def _rebuild_edge(conn: sqlite3.Connection, head: int | None = None) -> CompactRange:
-    """The right edge recomputed from every stored hash (a file from elsewhere)."""
+def _rebuild_edge(
+    conn: sqlite3.Connection, head: int | None = None, *, stored: CompactRange | None = None
+) -> CompactRange:
+    """The right edge recomputed from every stored hash (rows added without it).
+
+    ``stored``, the tree row's edge over the first records, must be the edge
+    of those very records: rows may have been added after it, but a record
+    it covers rewritten (its hash recomputed) is tampering, not something to
+    rebuild over.
+    """
     edge = CompactRange()
-    edge.extend(_stored_hashes(conn, 0, head))
+    if stored is not None and stored.size:
+        edge.extend(_stored_hashes(conn, 0, stored.size))
+        if edge.size != stored.size or not edge.same_tree(stored):
+            raise CorruptLog(
+                f"the stored Merkle tree of the first {stored.size} records does not match "
+                "their hashes: a record it covers was rewritten"
+            )
+    edge.extend(_stored_hashes(conn, edge.size, head))
     return edge
+
+
+def _check_tree_row(conn: sqlite3.Connection) -> None:
+    """CorruptLog when the tree table is there without its row while records are stored.
+
+    The row is made with the tables and updated by every append: only its
+    removal (which hides a truncation or a rewrite) leaves records without it.
+    """
+    tables = {
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'tree')"
+        )
+    }
+    if tables != {"events", "tree"}:
+        return  # a new file, or one from elsewhere: the row is made (and the edge rebuilt)
+    if conn.execute("SELECT 1 FROM tree").fetchone() is not None:
+        return
+    if conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None:
+        raise CorruptLog(
+            "the tree table's row was removed while the log holds records: the stored "
+            "Merkle tree, which would show a truncation or a rewrite, is gone"
+        )
 
 
 def _stored_hashes(conn: sqlite3.Connection, after: int, head: int | None) -> Iterator[bytes]:

@@ -24,10 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 import psycopg
 import pytest
 
-from ledger import Ledger, SourceDescribed, StoreUnavailable
+from ledger import CorruptLog, Ledger, SourceDescribed, StoreUnavailable
+from ledger.codec import StoredRow
 from ledger.merkle import root
 from ledger.stores import open_store
 from ledger.stores.urls import split_url
@@ -124,7 +126,12 @@ def test_a_read_only_copy_reads_and_verifies_and_nothing_in_it_changes(tmp_path:
     seen = read_in_a_read_only_copy(ledgers, tmp_path / "ro")
     assert seen.pop("_writable") is False, "the copy was not read-only: the test proves nothing"
 
-    for name in ("clean.db", "clean.jsonl", "notree.db"):
+    # A tree row removed while records are stored hid a truncation or a rewrite: refused.
+    notree = seen["notree.db"]
+    assert notree["verify"]["ok"] is False
+    assert "tree table's row was removed" in notree["verify"]["reason"]
+    assert notree["error"].startswith("CorruptLog:"), notree
+    for name in ("clean.db", "clean.jsonl"):
         report = seen[name]["verify"]
         assert report["ok"], (name, report)
         assert (report["size"], report["root"]) == (N, root(hashes).hex())
@@ -175,19 +182,57 @@ def test_a_read_only_jsonl_ledger_reads_past_a_torn_line_and_keeps_it_for_verify
     assert Path(f"{path}.torn").exists()
 
 
-def test_verify_does_not_rebuild_a_missing_sqlite_tree_row(tmp_path: Path) -> None:
+def test_a_removed_sqlite_tree_row_is_reported_and_never_made_again(tmp_path: Path) -> None:
+    """The tree row is made with the tables and moved by every append.
+
+    Removed while records are stored, it would have hidden a truncation or a
+    rewrite: verify reports it and writes nothing; a writable open refuses
+    rather than make the row again over whatever the records now are.
+    """
     path = tmp_path / "notree.db"
-    hashes = build(path)
+    build(path)
     remove_the_tree_row(path)
     content, mtime = path.read_bytes(), path.stat().st_mtime_ns
     report = verify_url(str(path))
-    assert (report.ok, report.size, report.root) == (True, N, root(hashes))
+    assert report.ok is False
+    assert "tree table's row was removed" in (report.reason or "")
     assert (path.read_bytes(), path.stat().st_mtime_ns) == (content, mtime)
+    with pytest.raises(CorruptLog, match="row was removed"):
+        Ledger.open(str(path))
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("SELECT count(*) FROM tree").fetchone() == (0,)
     finally:
         conn.close()
+
+
+def test_a_record_rewritten_under_a_shrunken_tree_row_is_caught(tmp_path: Path) -> None:
+    """Rows added without the tree row are folded into it; rows it covers must be its own.
+
+    A record rewritten with its hash recomputed shows against the stored tree
+    row; shrinking the row to cover fewer records (so that the edge would be
+    rebuilt from the rewritten hashes) does not hide it.
+    """
+    path = tmp_path / "rehashed.db"
+    build(path)
+    conn = sqlite3.connect(path)
+    try:
+        for trigger in ("events_no_update", "tree_only_grows"):
+            conn.execute(f"DROP TRIGGER {trigger}")
+        row = StoredRow(*conn.execute("SELECT * FROM events WHERE position = 1").fetchone())
+        forged = attrs.evolve(row, data=row.data.replace("Casualties", "Casualtiez"))
+        assert forged.data != row.data
+        digest = hashlib.sha256(b"\x00" + forged.leaf_bytes()).hexdigest()
+        conn.execute(
+            "UPDATE events SET data = ?, hash = ? WHERE position = 1", (forged.data, digest)
+        )
+        conn.execute("UPDATE tree SET size = 3")  # six records (two subtrees), so three is valid
+        conn.commit()
+    finally:
+        conn.close()
+    report = verify_url(str(path))
+    assert report.ok is False
+    assert "does not match" in (report.reason or "")
 
 
 @pytest.mark.parametrize("url", ["{path}", "sqlite:///{path}?mode=ro"])
