@@ -366,3 +366,27 @@ def test_a_rule_s_message_echoing_a_long_value_is_cut(lg: Ledger, tmp_path: Path
     assert reason.startswith("unit:")
     assert "(5,000 characters)" in reason
     assert len(reason) < SHORT
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        (
+            '{"type":"FigureReported","source":"ukraine","source":"russia","topic":"k/killed",'
+            '"claim_id":"c1","figure":{"low":1,"high":2,"unit":"soldiers"},'
+            '"stated_at":"2025-01-13"}',
+            "source",
+        ),
+        (
+            '{"type":"FigureReported","source":"ukraine","topic":"k/killed","claim_id":"c1",'
+            '"figure":{"low":1,"high":2,"unit":"soldiers","low":900},"stated_at":"2025-01-13"}',
+            "low",
+        ),
+    ],
+)
+def test_a_json_lines_key_given_twice_is_a_bad_line_naming_the_key(
+    lg: Ledger, tmp_path: Path, line: str, key: str
+) -> None:
+    """JSON lets a parser keep either value of a repeated key: the import keeps neither."""
+    failed = refused(lg, write(tmp_path, line, name="events.jsonl"))
+    assert failed.problems == [(1, f"key {key!r} is given twice")]
