@@ -530,6 +530,7 @@ def _check_tree_row(conn: sqlite3.Connection) -> None:
 
     The row is made with the tables and updated by every append: only its
     removal (which hides a truncation or a rewrite) leaves records without it.
+    Records before position 1, which the log's reads never reach, are refused too.
     """
     tables = {
         name
@@ -539,9 +540,13 @@ def _check_tree_row(conn: sqlite3.Connection) -> None:
     }
     if tables != {"events", "tree"}:
         return  # a new file, or one from elsewhere: the row is made (and the edge rebuilt)
+    first = conn.execute("SELECT min(position) FROM events").fetchone()[0]
+    if isinstance(first, int) and first < 1:
+        # The table's CHECK refuses them: only a table made again without it holds one.
+        raise CorruptLog(f"a record is stored before position 1 (at {first}): positions start at 1")
     if conn.execute("SELECT 1 FROM tree").fetchone() is not None:
         return
-    if conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None:
+    if first is not None:
         raise CorruptLog(
             "the tree table's row was removed while the log holds records: the stored "
             "Merkle tree, which would show a truncation or a rewrite, is gone"

@@ -331,3 +331,26 @@ def test_a_read_only_jsonl_ledger_leaves_out_an_interrupted_batch_and_names_its_
     with Ledger.open(str(path)) as lg:  # a writable open settles it, as before
         assert lg.head == batch - 1
     assert Path(f"{path}.torn").exists()
+
+
+def test_a_record_slipped_in_before_position_1_is_reported(tmp_path: Path) -> None:
+    """Reads start at position 1; a table made again without its CHECK could hide rows before."""
+    path = tmp_path / "zero.db"
+    build(path)
+    conn = sqlite3.connect(path)
+    try:
+        conn.executescript(
+            "CREATE TABLE copy AS SELECT * FROM events; DROP TABLE events;"
+            "CREATE TABLE events (position INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE,"
+            " type TEXT, schema INTEGER, recorded_at TEXT, data TEXT, hash TEXT);"
+            "INSERT INTO events SELECT * FROM copy; DROP TABLE copy;"
+            "INSERT INTO events SELECT 0, 'forged', type, schema, recorded_at, data, hash"
+            " FROM events WHERE position = 1;"
+        )
+    finally:
+        conn.close()
+    report = verify_url(str(path))
+    assert report.ok is False
+    assert "before position 1 (at 0)" in (report.reason or "")
+    with pytest.raises(CorruptLog, match="positions start at 1"):
+        Ledger.open(str(path))
