@@ -160,8 +160,16 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
+def _plain_str(value: object) -> object:
+    # A subclass of str (a caller's id type) is kept by value: stores keep the id
+    # as a column, and one that holds objects (memory://) must give back a str.
+    if isinstance(value, str) and type(value) is not str:
+        return str.__str__(value)
+    return value
+
+
 def _event_id() -> Any:
-    return attrs.field(factory=_new_id, validator=TEXT)
+    return attrs.field(factory=_new_id, converter=_plain_str, validator=TEXT)
 
 
 def _slug() -> Any:

@@ -462,3 +462,16 @@ def test_tune_gc_tunes_a_bulk_append_and_never_a_single_one(tmp_path: Path) -> N
             assert len(lg.propositions()) == 2 * TUNED_BATCH
         finally:
             gc.unfreeze()
+
+
+def test_an_event_id_of_a_str_subclass_is_kept_as_plain_text(lg: Ledger) -> None:
+    """A caller's own id type (a str subclass) is stored by value, on every store alike."""
+
+    class EventId(str):
+        def __str__(self) -> str:
+            return "not the id"
+
+    record = lg.append(said("c1", event_id=EventId("e-own")))
+    assert type(record.event.event_id) is str
+    assert [(type(r.event_id), r.event_id) for r in lg.records()] == [(str, "e-own")]
+    assert lg.verify().ok
