@@ -471,6 +471,13 @@ class JsonlStore(Store):
                 f"an interrupted batch starts at byte {start}, inside lines already read",
                 line=len(self._offsets) - 1,
             )
+        # A batch begins where the log ended: after a newline. An announcement
+        # naming any other byte was not written by a writer; act on none of it.
+        if start and os.pread(self._fd, 1, start - 1) != b"\n":
+            raise CorruptLog(
+                f"{os.path.basename(self._pending_path)} announces a batch at byte {start}, "
+                "inside a line: no writer wrote it; the log is left as it is"
+            )
 
     def _set_aside(self, start: int, stop: int, why: str) -> None:
         """Move bytes start..stop to the .torn file, then cut the log back to start."""

@@ -354,3 +354,18 @@ def test_a_record_slipped_in_before_position_1_is_reported(tmp_path: Path) -> No
     assert "before position 1 (at 0)" in (report.reason or "")
     with pytest.raises(CorruptLog, match="positions start at 1"):
         Ledger.open(str(path))
+
+
+def test_a_pending_announcement_inside_a_line_is_refused_and_nothing_moved(
+    tmp_path: Path,
+) -> None:
+    """A writer announces a batch where the log ends, after a newline; no other byte."""
+    path = tmp_path / "planted.jsonl"
+    build(path)
+    content = path.read_bytes()
+    Path(f"{path}.pending").write_bytes(b"5 %d\n" % (len(content) + 100))
+    with pytest.raises(CorruptLog, match="inside a line"):
+        Ledger.open(str(path))
+    assert path.read_bytes() == content
+    assert not Path(f"{path}.torn").exists()
+    assert verify_url(str(path)).ok is False
