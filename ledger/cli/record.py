@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import attrs
 import click
+from click.core import ParameterSource
 
 from ledger.cli import cli
 from ledger.cli._common import CliError, Moment, WindowType, open_ledger, store_argument
@@ -150,6 +151,12 @@ def add_figure(store: str, **o: Any) -> None:
         if unit is None:
             raise click.UsageError(f"give --unit: topic {o['topic']!r} has no unit yet")
         if numbers:
+            chosen = click.get_current_context().get_parameter_source("convention")
+            if chosen is not ParameterSource.DEFAULT:
+                raise click.UsageError(
+                    "--convention reads --phrase alone: with --low/--high the numbers are "
+                    "taken as given (a spreadsheet row with numbers refuses a convention too)"
+                )
             figure = Figure(
                 o["low"],
                 o["high"],

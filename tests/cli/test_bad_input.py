@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ledger.cli import cli
+from ledger.domain.phrases import CONVENTIONS
 from tests.cli.conftest import CASUALTIES, Run
 from tests.cli.hostile import raw_controls
 
@@ -46,6 +47,18 @@ def test_a_number_too_large_is_an_error_naming_its_option(
     args += ["--stated", "2025-01-01", "--low", "1", "--high", "2", option, value]
     _error(_invoke(*args), option)
     assert list(tmp_path.iterdir()) == []  # no ledger created
+
+
+def test_a_convention_with_numbers_is_a_usage_error_not_ignored(tmp_path: Path) -> None:
+    """--convention reads --phrase alone; with --low/--high it would be silently dropped."""
+    store = tmp_path / "n.db"
+    args = ["add", "figure", store, "--topic", "t/x", "--source", "s", "--unit", "people"]
+    args += ["--stated", "2025-01-01", "--phrase", "5", "--low", "1", "--high", "9"]
+    result = _invoke(*args, "--convention", CONVENTIONS[-1])
+    _error(result, "--convention")
+    assert result.exit_code == 2
+    assert list(tmp_path.iterdir()) == []
+    assert _invoke(*args).exit_code == 0  # the default convention given by nobody is no conflict
 
 
 def test_a_huge_as_of_position_or_date_is_a_usage_error(seed_db: Path, tmp_path: Path) -> None:
