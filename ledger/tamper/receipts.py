@@ -17,7 +17,7 @@ import attrs
 
 from ledger import merkle
 from ledger.errors import InvalidProof
-from ledger.tamper.notes import Checkpoint, _b64, _hash, _size
+from ledger.tamper.notes import Checkpoint, _b64, _hash, _origin, _size
 
 __all__ = [
     "CONSISTENCY_FORMAT",
@@ -50,6 +50,12 @@ def _to_tuple(value: Iterable[bytes]) -> tuple[bytes, ...]:
     return tuple(value)
 
 
+def _named(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    # "" names no checkpoint; any other origin is a checkpoint's, one line of text.
+    if value != "":
+        _origin(instance, attribute, value)
+
+
 @attrs.frozen
 class Receipt:
     """Proof that one record is the leaf at position - 1 of the tree of size with root."""
@@ -59,7 +65,7 @@ class Receipt:
     leaf_hash: bytes = attrs.field(validator=_hash)
     proof: tuple[bytes, ...] = attrs.field(converter=_to_tuple, validator=_hashes)
     root: bytes = attrs.field(validator=_hash)
-    origin: str = ""
+    origin: str = attrs.field(default="", validator=_named)
     #: The record's leaf bytes (canonical JSON), so the receipt shows what it proves.
     leaf: bytes | None = None
 
@@ -105,7 +111,7 @@ class ConsistencyProof:
     old_root: bytes = attrs.field(validator=_hash)
     new_root: bytes = attrs.field(validator=_hash)
     proof: tuple[bytes, ...] = attrs.field(converter=_to_tuple, validator=_hashes)
-    origin: str = ""
+    origin: str = attrs.field(default="", validator=_named)
 
     def to_json(self) -> str:
         """The proof as a JSON object with hex hashes (docs/tamper-evidence.md)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger import Ledger, merkle
+from ledger import InvalidProof, Ledger, merkle
 from ledger.tamper import Checkpoint, Receipt
 from tests.cli.conftest import Run
 
@@ -391,3 +391,14 @@ def test_a_note_that_would_act_on_a_terminal_is_written_only_to_a_file(
     out = tmp_path / "cp.txt"
     run("checkpoint", seed_db, "--origin", "origin\x7f\u202e", "-o", out)
     assert Checkpoint.from_note(out.read_text()).origin == "origin\x7f\u202e"
+
+
+@pytest.mark.parametrize("command", [["checkpoint"], ["prove", "1"]])
+def test_an_origin_of_two_lines_is_refused_by_checkpoint_and_prove_alike(
+    run: Run, seed_db: Path, command: list[str]
+) -> None:
+    """A checkpoint note's origin is one line; a receipt names the checkpoint's origin."""
+    result = run(command[0], seed_db, *command[1:], "--origin", "a\nb", code=1)
+    assert "origin must be one non-empty line" in result.stderr
+    with pytest.raises(InvalidProof, match="one non-empty line"):
+        Receipt(1, 1, b"\0" * 32, (), b"\0" * 32, "two\nlines")
