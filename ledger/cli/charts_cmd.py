@@ -161,14 +161,14 @@ def _default_title(store: str) -> str:
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),  # text as given: a trailing / names a directory
     help="The HTML file to write.",
 )
 @click.option("--title", help="The report's title; defaults to one naming STORE.")
 @as_of_option
 @window_option
 def report(
-    store: str, output: Path, title: str | None, as_of: AsOf | None, window: timedelta | None
+    store: str, output: str, title: str | None, as_of: AsOf | None, window: timedelta | None
 ) -> None:
     """Write one self-contained HTML report: every topic's table and chart, every proposition.
 

@@ -55,7 +55,7 @@ _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jso
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),  # text as given: a trailing / names a directory
     default=None,
     help="Write FILE (all of it or nothing) instead of standard output.",
 )
@@ -68,7 +68,7 @@ def export(
     store: str,
     what: str,
     fmt: str | None,
-    output: Path | None,
+    output: str | None,
     as_of: AsOf | None,
     window: timedelta | None,
     topic_prefix: str | None,
@@ -81,7 +81,7 @@ def export(
     apostrophe. `--what figures` and `--what definitions` import back with
     `ledger import`.
     """
-    chosen = fmt or (_SUFFIXES.get(output.suffix.lower(), "csv") if output else "csv")
+    chosen = fmt or (_SUFFIXES.get(Path(output).suffix.lower(), "csv") if output else "csv")
     if output is not None:
         check_output(output, stores=[store])
     with open_ledger(store, read_only=True) as lg:

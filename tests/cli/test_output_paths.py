@@ -213,10 +213,16 @@ def test_an_output_that_is_a_pipe_is_written_through_not_replaced(run: Run, seed
     assert got.decode("utf-8-sig").startswith("topic,")
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["prove", "{store}", "1"], ["report", "{store}"], ["export", "{store}", "--what", "topics"]],
+)
 def test_an_output_path_ending_in_a_slash_is_a_directory_and_refused(
-    run: Run, seed_db: Path
+    run: Run, seed_db: Path, command: list[str]
 ) -> None:
     before = _listing(seed_db.parent)
-    result = run("prove", seed_db, "1", "-o", f"{seed_db.parent / 'receipts'}/", code=1)
+    args = [a.format(store=seed_db) for a in command]
+    result = run(*args, "-o", f"{seed_db.parent / 'out'}/", code=1)
     assert "is a directory" in result.stderr
     assert _listing(seed_db.parent) == before
+    assert not (seed_db.parent / "out").exists()
