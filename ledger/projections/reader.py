@@ -47,6 +47,10 @@ class Reader:
         self.facts = facts
         self._load_events = events
         self._figures: dict[str, tuple[CurrentFigure, ...]] = {}
+        #: The figures of topics the fold touched since they were rendered, by
+        #: source: an append changes one source's figure, and the others are
+        #: reused rather than built again when the topic is rendered next.
+        self._touched: dict[str, dict[str, CurrentFigure]] = {}
         self._views: dict[str, dict[timedelta | None, TopicView]] = {}
         #: Each source's voice, as looked up (a description changes them all: forget()).
         self._voices: dict[str, str] = {}
@@ -69,7 +73,9 @@ class Reader:
             if name in seen:
                 continue
             seen.add(name)
-            self._figures.pop(name, None)
+            old = self._figures.pop(name, None)
+            if old is not None:
+                self._touched[name] = {f.source: f for f in old if not f.derived}
             self._views.pop(name, None)
             stack.extend(self.facts.parents_of(name))
 
@@ -77,6 +83,7 @@ class Reader:
         """Forget every rendered view (the facts changed under them)."""
         self.facts.dirty.clear()
         self._figures.clear()
+        self._touched.clear()
         self._views.clear()
         self._voices.clear()
 
@@ -196,6 +203,7 @@ class Reader:
         voice_of = self._voice
         retracted = facts.retractions.part(topic)
         against = _disputers(facts.disputes.part(topic).values())
+        before = self._touched.pop(topic, {})
         found: dict[str, CurrentFigure] = {}
         fact: FigureFact
         for source, fact in facts.figures.part(topic).items():
@@ -203,13 +211,26 @@ class Reader:
             if claim_id in retracted:
                 continue
             disputers = against.get(claim_id)
+            disputed = tuple(sorted(disputers - {source})) if disputers else ()
+            voice = voice_of(source)
+            was = before.get(source)
+            if (
+                was is not None
+                and was.figure is fact.figure
+                and was.claim_id == claim_id
+                and was.reference_time == fact.as_of
+                and was.disputed_by == disputed
+                and was.voice == voice
+            ):
+                found[source] = was  # the same fact, disputes and voice: the same figure
+                continue
             found[source] = CurrentFigure(
                 source,
                 fact.figure,
                 claim_id,
                 False,
-                tuple(sorted(disputers - {source})) if disputers else (),
-                voice=voice_of(source),
+                disputed,
+                voice=voice,
                 reference_time=fact.as_of,
                 bound=is_bound(fact.figure),
             )
