@@ -1,10 +1,12 @@
 """Range, agreement and consensus over a topic's fresh figures (DESIGN §4): pure functions.
 
-Each bound becomes a key on the reals extended with infinitesimals, so that
-open and closed ends compare correctly: a closed low ``l`` starts at ``l``,
-an open one just after it; a closed high ``h`` ends at ``h``, an open one
-just before it. A figure covers an extended point ``k`` when its start key
-is at most ``k`` and its end key at least ``k``.
+Each bound becomes a point of the reals extended with infinitesimals, so
+that open and closed ends compare correctly: a closed low ``l`` starts at
+``l``, an open one just after it (``l+ε``); a closed high ``h`` ends at
+``h``, an open one just before it (``h-ε``). A figure covers an extended
+point ``k`` when its start is at most ``k`` and its end at least ``k``. The
+points are numbered in order (``_Ends``), so that every comparison below is
+one of ints.
 
 The sets that may be the consensus are the *maximal agreeing sets*. A set
 agrees when its common intersection has positive width, or is one value that
@@ -34,10 +36,6 @@ __all__ = ["BOUND_RULES", "estimate", "find_consensus", "hull", "is_bound", "med
 #: The rows of the vocabulary that state a limit, not an estimate (``<convention>:<row>``).
 BOUND_RULES = frozenset(("over", "at-least", "under", "at-most"))
 
-# (rank, value, nudge): rank 0 is -inf, 2 is +inf; nudge -1/0/+1 is x-ε, x, x+ε.
-Key = tuple[int, Number, int]
-_MINUS_INF: Key = (0, 0, 0)
-_PLUS_INF: Key = (2, 0, 0)
 # Sweep order at one key: figures start, then the point is counted, then figures end.
 _START, _QUERY, _END = 0, 1, 2
 #: Up to this many figures, each candidate point's cover is counted directly (O(n²), less overhead).
@@ -50,14 +48,6 @@ def is_bound(figure: Figure) -> bool:
         return True
     rule = figure.rule
     return rule is not None and rule.rpartition(":")[2] in BOUND_RULES
-
-
-def _start(f: Figure | Interval) -> Key:
-    return _MINUS_INF if f.low is None else (1, f.low, 1 if f.low_open else 0)
-
-
-def _end(f: Figure | Interval) -> Key:
-    return _PLUS_INF if f.high is None else (1, f.high, -1 if f.high_open else 0)
 
 
 def hull(figures: Sequence[Figure | Interval]) -> Interval | None:
@@ -87,25 +77,78 @@ def median(values: Sequence[Number]) -> Number | None:
     return default_best(ordered[mid - 1], ordered[mid])
 
 
-def _points(keys: Sequence[tuple[Key, Key]], figures: Sequence[Figure]) -> list[Key]:
-    """The extended points whose covering sets are the maximal agreeing sets."""
-    values = sorted({v for f in figures for v in (f.low, f.high) if v is not None})
-    points: list[Key] = [(1, a, 1) for a in values[:-1]]  # each open gap (a, next)
-    points += sorted({(1, f.low, 0) for f in figures if f.low is not None and f.low == f.high})
-    if not values:
-        return [(1, 0, 0)]  # every figure is unbounded on both sides
-    if any(s == _MINUS_INF for s, _ in keys):
-        points.append((1, values[0], -1))  # the gap below every endpoint
-    if any(e == _PLUS_INF for _, e in keys):
-        points.append((1, values[-1], 1))  # the gap above every endpoint
-    return points
+class _Ends:
+    """The extended points of a topic's figures, as ints in the order of the extended reals.
+
+    Each distinct finite endpoint value ``values[i]`` gives three points:
+    ``3i`` is just before it (x-ε), ``3i + 1`` the value itself and ``3i + 2``
+    just after it (x+ε); ``-1`` is -inf and ``3n + 1`` is +inf. Ints compare
+    and sort far faster than the (rank, value, nudge) tuples they stand for,
+    and one sort of the values (plain numbers) orders them all.
+    """
+
+    __slots__ = ("top", "values", "where")
+
+    def __init__(self, figures: Sequence[Figure]) -> None:
+        found = {v for f in figures for v in (f.low, f.high) if v is not None}
+        self.values: list[Number] = sorted(found)
+        self.where = {v: i for i, v in enumerate(self.values)}
+        self.top = 3 * len(self.values) + 1
+
+    def start(self, f: Figure) -> int:
+        """Where a figure starts: a closed low at its value, an open one just after it."""
+        low = f.low
+        return -1 if low is None else 3 * self.where[low] + (2 if f.low_open else 1)
+
+    def end(self, f: Figure) -> int:
+        """Where a figure ends: a closed high at its value, an open one just before it."""
+        high = f.high
+        return self.top if high is None else 3 * self.where[high] + (0 if f.high_open else 1)
+
+    def points(self, keys: Sequence[tuple[int, int]], figures: Sequence[Figure]) -> list[int]:
+        """The points whose covering sets are the maximal agreeing sets."""
+        count = len(self.values)
+        if not count:
+            return [0]  # every figure is unbounded on both sides
+        points = [3 * i + 2 for i in range(count - 1)]  # each open gap (a, next)
+        where = self.where
+        stated = {3 * where[f.low] + 1 for f in figures if f.low is not None and f.low == f.high}
+        points += sorted(stated)
+        if any(s < 0 for s, _ in keys):
+            points.append(0)  # the gap below every endpoint
+        if any(e == self.top for _, e in keys):
+            points.append(3 * count - 1)  # the gap above every endpoint
+        return points
+
+    def width(self, start: int, end: int) -> Fraction | float | int:
+        """The width of the intersection from start to end, exactly (inf when unbounded)."""
+        if start < 0 or end == self.top:
+            return math.inf
+        low, high = self.values[start // 3], self.values[end // 3]
+        if type(low) is int and type(high) is int:
+            return high - low
+        # Exact: float subtraction can round two different widths to one value.
+        return Fraction(high) - Fraction(low)
+
+    def interval(self, start: int, end: int) -> Interval:
+        """The interval from start to end."""
+        # A common intersection of valid figures: its ends are theirs, already checked.
+        if start < 0:
+            low, low_open = None, False
+        else:
+            low, low_open = self.values[start // 3], start % 3 == 2
+        if end == self.top:
+            high, high_open = None, False
+        else:
+            high, high_open = self.values[end // 3], end % 3 == 0
+        return known_interval(low, high, low_open, high_open)
 
 
 def _sweep(
-    keys: Sequence[tuple[Key, Key]], voices: Sequence[str], points: Sequence[Key]
-) -> list[tuple[int, int, Key]]:
+    keys: Sequence[tuple[int, int]], voices: Sequence[str], points: Sequence[int]
+) -> list[tuple[int, int, int]]:
     """(voices, figures, point) covering each point, by one sweep over the sorted keys."""
-    marks: list[tuple[Key, int, int]] = []
+    marks: list[tuple[int, int, int]] = []
     append = marks.append
     for i, (start, end) in enumerate(keys):
         append((start, _START, i))
@@ -114,7 +157,7 @@ def _sweep(
     marks.sort()  # by key, then starts before the point is counted, then ends
     count: dict[str, int] = {}
     covered = 0
-    found: list[tuple[int, int, Key]] = []
+    found: list[tuple[int, int, int]] = []
     for key, kind, i in marks:
         if kind == _START:
             voice = voices[i]
@@ -133,7 +176,7 @@ def _sweep(
     return found
 
 
-def _counted(keys: Sequence[tuple[Key, Key]], points: Sequence[Key]) -> list[tuple[int, int, Key]]:
+def _counted(keys: Sequence[tuple[int, int]], points: Sequence[int]) -> list[tuple[int, int, int]]:
     """What ``_sweep`` finds when every figure is its own voice, by bisection.
 
     A figure covers a point when its start is at most the point and its end
@@ -142,28 +185,11 @@ def _counted(keys: Sequence[tuple[Key, Key]], points: Sequence[Key]) -> list[tup
     """
     starts = sorted([s for s, _ in keys])
     ends = sorted([e for _, e in keys])
-    found: list[tuple[int, int, Key]] = []
+    found: list[tuple[int, int, int]] = []
     for point in points:
         covered = bisect_right(starts, point) - bisect_left(ends, point)
         found.append((covered, covered, point))
     return found
-
-
-def _width(start: Key, end: Key) -> Fraction | float | int:
-    if start[0] != 1 or end[0] != 1:
-        return math.inf
-    low, high = start[1], end[1]
-    if type(low) is int and type(high) is int:
-        return high - low
-    # Exact: float subtraction can round two different widths to one value.
-    return Fraction(high) - Fraction(low)
-
-
-def _interval(start: Key, end: Key) -> Interval:
-    # A common intersection of valid figures: its ends are theirs, already checked.
-    low = None if start[0] == 0 else start[1]
-    high = None if end[0] == 2 else end[1]
-    return known_interval(low, high, start[2] == 1, end[2] == -1)
 
 
 def _whole(figures: Sequence[CurrentFigure]) -> bool:
@@ -173,7 +199,9 @@ def _whole(figures: Sequence[CurrentFigure]) -> bool:
     )
 
 
-Exact = int | Fraction
+#: A value held exactly: ints and floats are compared exactly across types by
+#: Python itself; a Fraction only where neither would hold the value.
+Exact = int | float | Fraction
 
 
 def _exact_best(current: CurrentFigure) -> Exact | None:
@@ -181,13 +209,22 @@ def _exact_best(current: CurrentFigure) -> Exact | None:
     figure = current.figure
     best = figure.best
     if best is not None:
-        return best if type(best) is int else Fraction(best)
+        return best
     low, high = figure.low, figure.high
     if current.bound or low is None or high is None:
         return None
     if type(low) is int and type(high) is int:
         twice = low + high
         return twice // 2 if twice % 2 == 0 else Fraction(twice, 2)
+    if type(low) is float and type(high) is float:
+        total = low + high
+        # The float sum and its half are exact when no rounding error is left
+        # (Knuth's two-sum) and halving it loses no bit: most midpoints.
+        back = total - low
+        if math.isfinite(total) and (low - (total - back)) + (high - back) == 0:
+            mid = total / 2
+            if mid * 2 == total:
+                return mid
     return (Fraction(low) + Fraction(high)) / 2
 
 
@@ -291,23 +328,22 @@ class _Set:
 
     __slots__ = ("end", "members", "start", "voices")
 
-    def __init__(self, members: frozenset[int], voices: int, start: Key, end: Key) -> None:
+    def __init__(self, members: frozenset[int], voices: int, start: int, end: int) -> None:
         self.members = members
         self.voices = voices
         self.start = start
         self.end = end
 
-    def order(self) -> tuple[Fraction | float | int, Key, Key]:
-        """Narrowest intersection first, then lowest low, then lowest high."""
-        return (_width(self.start, self.end), self.start, self.end)
-
 
 def _tied_sets(
-    figures: Sequence[CurrentFigure], keys: Sequence[tuple[Key, Key]]
+    figures: Sequence[CurrentFigure], ends: _Ends, keys: Sequence[tuple[int, int]]
 ) -> tuple[int, list[_Set]]:
-    """The largest voice count and the distinct sets attaining the maximum (voices, figures)."""
+    """The largest voice count and the distinct sets attaining the maximum (voices, figures).
+
+    Narrowest intersection first, then lowest low, then lowest high.
+    """
     voices = [f.voice for f in figures]
-    points = _points(keys, [f.figure for f in figures])
+    points = ends.points(keys, [f.figure for f in figures])
     if len(keys) <= _SMALL:
         # A few figures: count each point's cover directly, no sort of marks.
         found = []
@@ -330,7 +366,7 @@ def _tied_sets(
             sets[members] = _Set(members, g, start, end)
     tied = list(sets.values())
     if len(tied) > 1:
-        tied.sort(key=_Set.order)
+        tied.sort(key=lambda t: (ends.width(t.start, t.end), t.start, t.end))
     return top[0], tied
 
 
@@ -355,26 +391,26 @@ def find_consensus(figures: Sequence[CurrentFigure]) -> Consensus | None:
         only = figures[0]
         interval = only.figure.interval
         return Consensus(interval, (only.source,), (), estimate(figures, interval), "single")
-    keys = [(_start(f.figure), _end(f.figure)) for f in figures]
+    ends = _Ends([f.figure for f in figures])
+    keys = [(ends.start(f.figure), ends.end(f.figure)) for f in figures]
     voices = len({f.voice for f in figures})
-    top, tied = _tied_sets(figures, keys)
+    top, tied = _tied_sets(figures, ends, keys)
     best = tied[0]
     level = _level(voices, top, len(tied), len(best.members), len(figures))
     everyone = tuple(sorted(f.source for f in figures))
     if level in ("none", "split"):
         camps: tuple[Camp, ...] = ()
         if level == "split":
-            camps = tuple(_camp(figures, s) for s in tied)
+            camps = tuple(_camp(figures, ends.interval(s.start, s.end), s) for s in tied)
         return Consensus(None, (), everyone, None, level, camps)
-    interval = _interval(best.start, best.end)
+    interval = ends.interval(best.start, best.end)
     members = [figures[i] for i in sorted(best.members)]
     supporters = tuple(sorted(f.source for f in members))
     dissenters = tuple(sorted({f.source for f in figures} - set(supporters)))
     return Consensus(interval, supporters, dissenters, estimate(members, interval), level)
 
 
-def _camp(figures: Sequence[CurrentFigure], found: _Set) -> Camp:
-    interval = _interval(found.start, found.end)
+def _camp(figures: Sequence[CurrentFigure], interval: Interval, found: _Set) -> Camp:
     members = [figures[i] for i in sorted(found.members)]
     supporters = tuple(sorted(f.source for f in members))
     return Camp(interval, supporters, estimate(members, interval))

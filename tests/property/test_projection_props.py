@@ -698,11 +698,14 @@ def test_the_candidate_points_give_the_sets_trying_every_subset_gives(
 # More figures than trying every subset affords, and than the consensus counts point by
 # point: the sweep over sorted ends (voices shared) and the count by bisection (every
 # source its own voice), on a grid where ends touch and over wide numbers.
-many_figures = st.sampled_from([grid, wide_numbers]).flatmap(
-    lambda values: st.booleans().flatmap(
+def many_figures_of(values: st.SearchStrategy[Number]) -> st.SearchStrategy[list[CurrentFigure]]:
+    """13 to 40 figures over values, sharing voices or each its own."""
+    return st.booleans().flatmap(
         lambda voices: current_figures(40, values, voices=voices, min_size=13)
     )
-)
+
+
+many_figures = many_figures_of(grid) | many_figures_of(wide_numbers)
 
 
 @settings(max_examples=2 * settings().max_examples)
@@ -726,6 +729,52 @@ def test_consensus_over_wide_numbers_matches_the_brute_force_oracle(
     figures: list[CurrentFigure],
 ) -> None:
     check_consensus(find_consensus(figures), oracle([said(f) for f in figures]))
+
+
+# Every finite float, from the subnormals to the largest: midpoints whose float sum
+# rounds, overflows, or loses its last bit when halved, beside ones that are exact.
+every_float = st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(
+    [5e-324, -5e-324, 1.5e-323, 2.2250738585072014e-308, 1.7976931348623157e308, 0.1, 0.3]
+)
+
+
+@st.composite
+def agreeing_float_figures(draw: st.DrawFn) -> list[CurrentFigure]:
+    """Two to six figures around one float, each its own source, no best given.
+
+    Their midpoints are the estimate's inputs, their float sums rarely exact.
+    """
+    scale = draw(st.sampled_from([8 * 5e-324, 2.0**-1060, 1e-301, 1.0, 3e5, 1e300]))
+    found = []
+    for i in range(draw(st.integers(2, 6))):
+        low = scale * draw(st.floats(0.5, 1.0))
+        high = scale * draw(st.floats(1.0, 1.5))
+        figure = Figure(low, high, unit=UNIT)
+        found.append(CurrentFigure(f"s{i}", figure, f"c/s{i}", voice=f"s{i}", bound=False))
+    return found
+
+
+@many
+@given(
+    figures=current_figures(8, every_float, spread=False)
+    | many_figures_of(every_float)
+    | agreeing_float_figures()
+)
+def test_float_figures_give_the_float_nearest_the_exact_estimate(
+    figures: list[CurrentFigure],
+) -> None:
+    # Every end a float, so the interval's ends are floats and the nearest
+    # float to the exact clamped median lies inside it: nothing may round twice.
+    expected = oracle([said(f) for f in figures], covers_of_candidate_points)
+    found = find_consensus(figures)
+    check_consensus(found, expected)
+    assert found is not None
+    assert expected is not None
+    if expected.estimate is not None:
+        assert found.estimate == float(expected.estimate), (found.estimate, expected.estimate)
+    for camp, want in zip(found.camps, expected.camps, strict=True):
+        if want.estimate is not None:
+            assert camp.estimate == float(want.estimate), (camp.estimate, want.estimate)
 
 
 @many
