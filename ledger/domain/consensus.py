@@ -95,15 +95,20 @@ class _Ends:
         self.where = {v: i for i, v in enumerate(self.values)}
         self.top = 3 * len(self.values) + 1
 
-    def start(self, f: Figure) -> int:
-        """Where a figure starts: a closed low at its value, an open one just after it."""
-        low = f.low
-        return -1 if low is None else 3 * self.where[low] + (2 if f.low_open else 1)
+    def keys(self, figures: Sequence[Figure]) -> list[tuple[int, int]]:
+        """Where each figure starts and ends.
 
-    def end(self, f: Figure) -> int:
-        """Where a figure ends: a closed high at its value, an open one just before it."""
-        high = f.high
-        return self.top if high is None else 3 * self.where[high] + (0 if f.high_open else 1)
+        A closed low starts at its value, an open one just after it; a closed
+        high ends at its value, an open one just before it.
+        """
+        where, top = self.where, self.top
+        return [
+            (
+                -1 if f.low is None else 3 * where[f.low] + (2 if f.low_open else 1),
+                top if f.high is None else 3 * where[f.high] + (0 if f.high_open else 1),
+            )
+            for f in figures
+        ]
 
     def points(self, keys: Sequence[tuple[int, int]], figures: Sequence[Figure]) -> list[int]:
         """The points whose covering sets are the maximal agreeing sets."""
@@ -185,11 +190,8 @@ def _counted(keys: Sequence[tuple[int, int]], points: Sequence[int]) -> list[tup
     """
     starts = sorted([s for s, _ in keys])
     ends = sorted([e for _, e in keys])
-    found: list[tuple[int, int, int]] = []
-    for point in points:
-        covered = bisect_right(starts, point) - bisect_left(ends, point)
-        found.append((covered, covered, point))
-    return found
+    covers = [bisect_right(starts, p) - bisect_left(ends, p) for p in points]
+    return [(c, c, p) for c, p in zip(covers, points, strict=True)]
 
 
 def _whole(figures: Sequence[CurrentFigure]) -> bool:
@@ -359,10 +361,10 @@ def _tied_sets(
     for g, size, point in found:
         if (g, size) != top:
             continue
-        members = frozenset(i for i, (s, e) in enumerate(keys) if s <= point <= e)
+        members = frozenset([i for i, (s, e) in enumerate(keys) if s <= point <= e])
         if members not in sets:
-            start = max(keys[i][0] for i in members)
-            end = min(keys[i][1] for i in members)
+            start = max([keys[i][0] for i in members])
+            end = min([keys[i][1] for i in members])
             sets[members] = _Set(members, g, start, end)
     tied = list(sets.values())
     if len(tied) > 1:
@@ -391,8 +393,9 @@ def find_consensus(figures: Sequence[CurrentFigure]) -> Consensus | None:
         only = figures[0]
         interval = only.figure.interval
         return Consensus(interval, (only.source,), (), estimate(figures, interval), "single")
-    ends = _Ends([f.figure for f in figures])
-    keys = [(ends.start(f.figure), ends.end(f.figure)) for f in figures]
+    said = [f.figure for f in figures]
+    ends = _Ends(said)
+    keys = ends.keys(said)
     voices = len({f.voice for f in figures})
     top, tied = _tied_sets(figures, ends, keys)
     best = tied[0]
