@@ -19,6 +19,13 @@ retraction topic        claim_id -> the source that retracted it (its own)
 orphan     claim_id     position -> a dispute or retraction folded before its claim
 ========== ============ ========================================================
 
+A claim's row and a history entry, one for every claim and every figure,
+are held as plain tuples of their fields (``claim()`` and ``history_of()``
+give them as ``ClaimFact`` and ``HistoryFact``): the garbage collector stops
+tracking a tuple of strings, ints and datetimes, never a NamedTuple, and a
+long fold holds one of each for every record, which every full collection
+would otherwise walk.
+
 Because facts are kept by key rather than by arrival, the fold does not
 depend on the order of events with distinct ``stated_at``, and a table can
 be loaded partition by partition from a store (``ledger.projections.tables``)
@@ -62,7 +69,8 @@ __all__ = [
 FIGURE, CLAIM = "F", "C"
 
 # A fact built from the tuple of its fields, in field order: what a NamedTuple's
-# own constructor does, without its Python-level call (the fold's hottest line).
+# own constructor does, without its Python-level call (the fold's hottest line);
+# also how a plain tuple of a claim's or a history entry's fields is read as one.
 _fact: Any = tuple.__new__
 
 
@@ -228,13 +236,11 @@ class Facts:
         if claims.get(claim_id) is not None:
             return
         stated_at = event.stated_at
-        claims.put(
-            claim_id, "", _fact(ClaimFact, (topic, source, FIGURE, position, stated_at, None))
-        )
+        claims.put(claim_id, "", (topic, source, FIGURE, position, stated_at, None))
         if self.keeps_events:
             self.events[position] = event
         self._mention(topic, event.figure.unit)
-        self.history.put(topic, claim_id, _fact(HistoryFact, (source, position, stated_at)))
+        self.history.put(topic, claim_id, (source, position, stated_at))
         if supersedes(stated_at, position, figures.get(topic, source)):
             fact = (claim_id, position, stated_at, event.as_of, event.figure)
             figures.put(topic, source, _fact(FigureFact, fact))
@@ -247,7 +253,7 @@ class Facts:
         if self.claims.get(claim_id) is not None:
             return
         stated_at = event.stated_at
-        fact = ClaimFact(topic, source, CLAIM, position, stated_at, event.proposition)
+        fact = (topic, source, CLAIM, position, stated_at, event.proposition)
         self.claims.put(claim_id, "", fact)
         if self.keeps_events:
             self.events[position] = event
@@ -261,7 +267,7 @@ class Facts:
             self._adopt(claim_id)
 
     def _dispute(self, position: int, event: ClaimDisputed) -> None:
-        claim = self.claims.get(event.target)
+        claim = self.claim(event.target)
         if claim is None:
             self._orphan(position, event)
             return
@@ -272,7 +278,7 @@ class Facts:
         self.dirty.add(claim.topic)
 
     def _retract(self, position: int, event: ClaimRetracted) -> None:
-        claim = self.claims.get(event.target)
+        claim = self.claim(event.target)
         if claim is None:
             self._orphan(position, event)
             return
@@ -326,8 +332,12 @@ class Facts:
 
     def claim(self, claim_id: str) -> ClaimFact | None:
         """What the fold knows of a claim, or None."""
-        found: ClaimFact | None = self.claims.get(claim_id)
-        return found
+        found: tuple[Any, ...] | None = self.claims.get(claim_id)
+        return None if found is None else _fact(ClaimFact, found)
+
+    def history_of(self, topic: str) -> dict[str, HistoryFact]:
+        """Every figure reported on a topic, by claim_id."""
+        return {c: _fact(HistoryFact, h) for c, h in self.history.part(topic).items()}
 
     def is_retracted(self, claim_id: str) -> bool:
         """Whether the claim's own source retracted it."""

@@ -350,7 +350,7 @@ class Reader:
         """Every figure reported on a topic (of one source), by (stated_at, position)."""
         name = self._known(topic)
         facts = self.facts
-        rows = [(c, h) for c, h in facts.history.part(name).items() if source in (None, h.source)]
+        rows = [(c, h) for c, h in facts.history_of(name).items() if source in (None, h.source)]
         events = self.events(h.position for _, h in rows)
         retracted = facts.retractions.part(name)
         entries = []

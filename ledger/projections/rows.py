@@ -16,11 +16,9 @@ import orjson
 
 from ledger.domain.figures import Figure
 from ledger.projections.facts import (
-    ClaimFact,
     DefinitionFact,
     DisputeFact,
     FigureFact,
-    HistoryFact,
     PropositionFact,
     SourceFact,
 )
@@ -78,7 +76,8 @@ _Decode = Callable[[Any], Any]
 # Datetimes go to orjson as they are: with OPT_UTC_Z it writes them as
 # format_timestamp does (UTC, a Z suffix, microseconds only when present), in C.
 # A fact whose fields are stored as they stand is written as its tuple: the
-# field order of each NamedTuple is the order of its stored list.
+# field order of each NamedTuple is the order of its stored list. Claims and
+# history entries are read back as the plain tuples the fold keeps of them.
 _OPTIONS = orjson.OPT_UTC_Z
 # Rows hold the canonical UTC text orjson wrote; fromisoformat reads it back, in C.
 _T = datetime.fromisoformat
@@ -100,7 +99,7 @@ _CODECS: dict[str, tuple[_Encode, _Decode]] = {
     "source": (tuple, lambda v: SourceFact(v[0], v[1])),
     "claim": (
         tuple,
-        lambda v: ClaimFact(v[0], v[1], v[2], v[3], _T(v[4]), v[5]),
+        lambda v: (v[0], v[1], v[2], v[3], _T(v[4]), v[5]),
     ),
     "figure": (
         lambda f: [f.claim_id, f.position, f.stated_at, f.as_of, _figure_out(f.figure)],
@@ -108,7 +107,7 @@ _CODECS: dict[str, tuple[_Encode, _Decode]] = {
     ),
     "history": (
         tuple,
-        lambda v: HistoryFact(v[0], v[1], _T(v[2])),
+        lambda v: (v[0], v[1], _T(v[2])),
     ),
     "proposition": (
         tuple,

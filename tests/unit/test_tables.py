@@ -8,12 +8,17 @@ written. A Lookup (one row per partition) keeps None as a value.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Collection, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger import ClaimMade, Figure, FigureReported
+from ledger.projections.facts import CLAIM, FIGURE, ClaimFact, Facts, HistoryFact
+from ledger.projections.rows import decode_value, encode_value
 from ledger.projections.tables import DELETED, Lookup, Table
 
 
@@ -125,3 +130,34 @@ def test_a_lookup_keeps_none_as_a_value_and_loads_a_partition_once() -> None:
     table.part("a")
     table.part("b")
     assert store.asked == 2  # both known now: found, and found empty
+
+
+def test_the_facts_kept_for_every_claim_and_figure_are_left_untracked_by_the_collector() -> None:
+    # A long fold holds a claim row and a history entry for every record: as
+    # plain tuples of strings, ints and datetimes the collector stops tracking
+    # them, so its full collections do not walk them. Read back from a read
+    # model's rows they are the same plain tuples.
+    stated = datetime(2024, 8, 6, tzinfo=UTC)
+    figure = Figure(10, 20, unit="people")
+    facts = Facts()
+    facts.apply(
+        1, FigureReported(claim_id="c1", topic="t", source="s1", figure=figure, stated_at=stated)
+    )
+    made = ClaimMade(
+        claim_id="c2", topic="t", source="s2", statement="So.", proposition="p", stated_at=stated
+    )
+    facts.apply(2, made)
+    rows = [facts.claims.get("c1"), facts.claims.get("c2"), facts.history.get("t", "c1")]
+    rows += [
+        decode_value(table, encode_value(table, row))
+        for table, row in (("claim", rows[0]), ("claim", rows[1]), ("history", rows[2]))
+    ]
+    gc.collect()
+    assert [type(row) for row in rows] == [tuple] * 6
+    assert not any(gc.is_tracked(row) for row in rows)
+    assert rows[3:] == rows[:3]
+    # Asked for, they are the named facts.
+    assert facts.claim("c1") == ClaimFact("t", "s1", FIGURE, 1, stated, None)
+    assert facts.claim("c2") == ClaimFact("t", "s2", CLAIM, 2, stated, "p")
+    assert facts.history_of("t") == {"c1": HistoryFact("s1", 1, stated)}
+    assert facts.claim("c3") is None
