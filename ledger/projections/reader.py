@@ -54,6 +54,9 @@ class Reader:
         self._views: dict[str, dict[timedelta | None, TopicView]] = {}
         #: Each source's voice, as looked up (a description changes them all: forget()).
         self._voices: dict[str, str] = {}
+        #: Who disputes each claim of a topic, with the partition and size it
+        #: was counted from: a topic's disputes only grow, one row a dispute.
+        self._disputed: dict[str, tuple[dict[str, DisputeFact], int, dict[str, set[str]]]] = {}
 
     # -- caches -----------------------------------------------------------
 
@@ -86,6 +89,7 @@ class Reader:
         self._touched.clear()
         self._views.clear()
         self._voices.clear()
+        self._disputed.clear()
 
     # -- events -----------------------------------------------------------
 
@@ -192,6 +196,16 @@ class Reader:
         memo[topic] = self._figures[topic] = result
         return result
 
+    def _against(self, topic: str) -> dict[str, set[str]]:
+        """Who disputes each claim of the topic, counted again only when a dispute came."""
+        rows: dict[str, DisputeFact] = self.facts.disputes.part(topic)
+        kept = self._disputed.get(topic)
+        if kept is not None and kept[0] is rows and kept[1] == len(rows):
+            return kept[2]
+        against = _disputers(rows.values())
+        self._disputed[topic] = (rows, len(rows), against)
+        return against
+
     def _voice(self, source: str) -> str:
         voice = self._voices.get(source)
         if voice is None:
@@ -202,7 +216,7 @@ class Reader:
         facts = self.facts
         voice_of = self._voice
         retracted = facts.retractions.part(topic)
-        against = _disputers(facts.disputes.part(topic).values())
+        against = self._against(topic)
         before = self._touched.pop(topic, {})
         found: dict[str, CurrentFigure] = {}
         fact: FigureFact
@@ -252,7 +266,7 @@ class Reader:
         found: list[PropositionView] = []
         for name in self._topics(topic):
             current = self._current_claims(name)
-            against = _disputers(self.facts.disputes.part(name).values())
+            against = self._against(name)
             for proposition in sorted(current):
                 found.append(_proposition(name, proposition, current[proposition], against))
         return found

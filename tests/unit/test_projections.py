@@ -10,6 +10,7 @@ disputes, time travel with as_of(position=) and as_of(stated=), and
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -205,6 +206,26 @@ def test_disputes_are_shown_beside_a_figure_sorted_by_source() -> None:
     found = current(lg, "ua")
     assert found is not None
     assert found.disputed_by == ("ru", "zz")
+
+
+@pytest.mark.parametrize("name", ["memory://", "ledger.db"])
+def test_a_dispute_appended_after_a_view_shows_on_the_next_one(name: str, tmp_path: Path) -> None:
+    # The reader keeps who disputes what between views of a topic: each new
+    # dispute, and each new figure in between, must still reach the next view.
+    def disputers(source: str) -> tuple[str, ...]:
+        found = current(lg, source)
+        assert found is not None
+        return found.disputed_by
+
+    with Ledger.open(name if "://" in name else str(tmp_path / name)) as lg:
+        lg.extend([reported("c1", "ua", 10, 20), reported("c2", "ru", 15, 30)])
+        assert disputers("ua") == ()
+        lg.append(disputed("c1", "ru"))
+        assert disputers("ua") == ("ru",)
+        lg.append(reported("c3", "pl", 12, 18))
+        assert disputers("ua") == ("ru",)
+        lg.append(disputed("c1", "pl"))
+        assert disputers("ua") == ("pl", "ru")
 
 
 def test_a_source_disputing_twice_is_listed_once() -> None:
