@@ -174,6 +174,10 @@ class Facts:
         #: (a fold from the first record), or those read back so far.
         self.events: dict[int, Event] = {}
         self.keeps_events = loader is None
+        #: A fold that keeps its events keeps no history table as it goes: the
+        #: entries are read from the events on the first ``history_of`` (most
+        #: such folds, ``as_of`` and replays, are never asked), then kept.
+        self._histories: dict[str, dict[str, tuple[str, int, datetime]]] | None = None
         #: The topics whose views fold steps changed since a reader last
         #: looked ("" when every view may change, as a new affiliation does).
         self.dirty: set[str] = set()
@@ -237,10 +241,13 @@ class Facts:
             return
         stated_at = event.stated_at
         claims.put(claim_id, "", (topic, source, FIGURE, position, stated_at, None))
+        self._mention(topic, event.figure.unit)
         if self.keeps_events:
             self.events[position] = event
-        self._mention(topic, event.figure.unit)
-        self.history.put(topic, claim_id, (source, position, stated_at))
+            if self._histories is not None:
+                self._histories.setdefault(topic, {})[claim_id] = (source, position, stated_at)
+        else:
+            self.history.put(topic, claim_id, (source, position, stated_at))
         if supersedes(stated_at, position, figures.get(topic, source)):
             fact = (claim_id, position, stated_at, event.as_of, event.figure)
             figures.put(topic, source, _fact(FigureFact, fact))
@@ -337,7 +344,20 @@ class Facts:
 
     def history_of(self, topic: str) -> dict[str, HistoryFact]:
         """Every figure reported on a topic, by claim_id."""
-        return {c: _fact(HistoryFact, h) for c, h in self.history.part(topic).items()}
+        if not self.keeps_events:
+            rows = self.history.part(topic)
+        else:
+            if self._histories is None:
+                # Every FigureReported folded is kept by position (the first of
+                # a claim_id only): the same entries the table would hold.
+                found: dict[str, dict[str, tuple[str, int, datetime]]] = {}
+                for position, event in self.events.items():
+                    if isinstance(event, FigureReported):
+                        entry = (event.source, position, event.stated_at)
+                        found.setdefault(event.topic, {})[event.claim_id] = entry
+                self._histories = found
+            rows = self._histories.get(topic, {})
+        return {c: _fact(HistoryFact, h) for c, h in rows.items()}
 
     def is_retracted(self, claim_id: str) -> bool:
         """Whether the claim's own source retracted it."""

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import ClaimMade, Figure, FigureReported
+from ledger import ClaimMade, Event, Figure, FigureReported
 from ledger.projections.facts import CLAIM, FIGURE, ClaimFact, Facts, HistoryFact
 from ledger.projections.rows import decode_value, encode_value
 from ledger.projections.tables import DELETED, Lookup, Table
@@ -139,14 +139,22 @@ def test_the_facts_kept_for_every_claim_and_figure_are_left_untracked_by_the_col
     # model's rows they are the same plain tuples.
     stated = datetime(2024, 8, 6, tzinfo=UTC)
     figure = Figure(10, 20, unit="people")
-    facts = Facts()
-    facts.apply(
-        1, FigureReported(claim_id="c1", topic="t", source="s1", figure=figure, stated_at=stated)
-    )
-    made = ClaimMade(
-        claim_id="c2", topic="t", source="s2", statement="So.", proposition="p", stated_at=stated
-    )
-    facts.apply(2, made)
+    events: list[Event] = [
+        FigureReported(claim_id="c1", topic="t", source="s1", figure=figure, stated_at=stated),
+        ClaimMade(
+            claim_id="c2",
+            topic="t",
+            source="s2",
+            statement="So.",
+            proposition="p",
+            stated_at=stated,
+        ),
+        FigureReported(claim_id="c3", topic="u", source="s1", figure=figure, stated_at=stated),
+    ]
+    facts = Facts(Store())  # over a read model (empty): the rows it would store
+    facts.whole()
+    for position, event in enumerate(events, 1):
+        facts.apply(position, event)
     rows = [facts.claims.get("c1"), facts.claims.get("c2"), facts.history.get("t", "c1")]
     rows += [
         decode_value(table, encode_value(table, row))
@@ -160,4 +168,34 @@ def test_the_facts_kept_for_every_claim_and_figure_are_left_untracked_by_the_col
     assert facts.claim("c1") == ClaimFact("t", "s1", FIGURE, 1, stated, None)
     assert facts.claim("c2") == ClaimFact("t", "s2", CLAIM, 2, stated, "p")
     assert facts.history_of("t") == {"c1": HistoryFact("s1", 1, stated)}
-    assert facts.claim("c3") is None
+    assert facts.claim("c4") is None
+
+
+def test_a_fold_that_keeps_its_events_reads_the_history_from_them() -> None:
+    # A fold from the first record (as_of, a replay, memory://) keeps every
+    # event by position and no history table: the same history, read from
+    # the events when first asked, and kept up as the fold goes on.
+    stated = datetime(2024, 8, 6, tzinfo=UTC)
+    figure = Figure(10, 20, unit="people")
+
+    def reported(claim_id: str, topic: str, source: str) -> FigureReported:
+        return FigureReported(
+            claim_id=claim_id, topic=topic, source=source, figure=figure, stated_at=stated
+        )
+
+    first = [reported("c1", "t", "s1"), reported("c2", "u", "s1"), reported("c1", "t", "s2")]
+    later = [reported("c3", "t", "s2"), reported("c4", "v", "s3")]
+    kept, tabled = Facts(), Facts(Store())
+    tabled.whole()
+    for facts in (kept, tabled):
+        for position, event in enumerate(first, 1):
+            facts.apply(position, event)
+    assert kept.history.size() == 0
+    # The second c1 (a claim_id seen twice, in an unvalidated log) is not history.
+    assert kept.history_of("t") == tabled.history_of("t") == {"c1": HistoryFact("s1", 1, stated)}
+    for facts in (kept, tabled):
+        for position, event in enumerate(later, len(first) + 1):
+            facts.apply(position, event)
+    for topic in ("t", "u", "v", "w"):
+        assert kept.history_of(topic) == tabled.history_of(topic)
+    assert set(kept.history_of("t")) == {"c1", "c3"}
