@@ -248,7 +248,9 @@ class Facts:
                 self._histories.setdefault(topic, {})[claim_id] = (source, position, stated_at)
         else:
             self.history.put(topic, claim_id, (source, position, stated_at))
-        if supersedes(stated_at, position, figures.get(topic, source)):
+        current = figures.get(topic, source)
+        # Most figures are a source's first on their topic: nothing to compare.
+        if current is None or supersedes(stated_at, position, current):
             fact = (claim_id, position, stated_at, event.as_of, event.figure)
             figures.put(topic, source, _fact(FigureFact, fact))
             self.dirty.add(topic)
