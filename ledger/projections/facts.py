@@ -24,7 +24,9 @@ are held as plain tuples of their fields (``claim()`` and ``history_of()``
 give them as ``ClaimFact`` and ``HistoryFact``): the garbage collector stops
 tracking a tuple of strings, ints and datetimes, never a NamedTuple, and a
 long fold holds one of each for every record, which every full collection
-would otherwise walk.
+would otherwise walk. A fold that keeps every event by position (a fold from
+the first record: ``as_of``, replays, memory://) writes no history rows as
+it goes: ``history_of()`` reads them from those events when first asked.
 
 Because facts are kept by key rather than by arrival, the fold does not
 depend on the order of events with distinct ``stated_at``, and a table can
