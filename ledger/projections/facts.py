@@ -19,14 +19,19 @@ retraction topic        claim_id -> the source that retracted it (its own)
 orphan     claim_id     position -> a dispute or retraction folded before its claim
 ========== ============ ========================================================
 
-A claim's row and a history entry, one for every claim and every figure,
-are held as plain tuples of their fields (``claim()`` and ``history_of()``
-give them as ``ClaimFact`` and ``HistoryFact``): the garbage collector stops
-tracking a tuple of strings, ints and datetimes, never a NamedTuple, and a
-long fold holds one of each for every record, which every full collection
-would otherwise walk. A fold that keeps every event by position (a fold from
-the first record: ``as_of``, replays, memory://) writes no history rows as
-it goes: ``history_of()`` reads them from those events when first asked.
+Every row the fold keeps for a claim, a history entry, a current figure, a
+current claim on a proposition or a dispute is a plain tuple of its fields,
+in the order of its NamedTuple (``ClaimFact``, ``HistoryFact``,
+``FigureFact``, ``PropositionFact``, ``DisputeFact``), and a figure is held
+as the plain tuple of its fields (``figure_row``; ``figure_of`` builds it
+back): the garbage collector stops tracking a tuple of strings, numbers and
+datetimes, never a NamedTuple or a Figure, and a long fold holds hundreds of
+thousands of them, which every full collection would otherwise walk. The
+accessors below (``claim()``, ``history_of()``, ``figure()``,
+``propositions_of()``, ``disputes_of()``) give them as their NamedTuples.
+A fold that keeps every event by position (a fold from the first record:
+``as_of``, replays, memory://) writes no history rows as it goes:
+``history_of()`` reads them from those events when first asked.
 
 Because facts are kept by key rather than by arrival, the fold does not
 depend on the order of events with distinct ``stated_at``, and a table can
@@ -50,7 +55,7 @@ from ledger.domain.events import (
     SourceDescribed,
     TopicDefined,
 )
-from ledger.domain.figures import Figure
+from ledger.domain.figures import Figure, Number
 from ledger.projections.tables import ABSENT, Loader, Lookup, Table
 
 __all__ = [
@@ -61,9 +66,12 @@ __all__ = [
     "DisputeFact",
     "Facts",
     "FigureFact",
+    "FigureRow",
     "HistoryFact",
     "PropositionFact",
     "SourceFact",
+    "figure_of",
+    "figure_row",
     "supersedes",
 ]
 
@@ -74,6 +82,39 @@ FIGURE, CLAIM = "F", "C"
 # own constructor does, without its Python-level call (the fold's hottest line);
 # also how a plain tuple of a claim's or a history entry's fields is read as one.
 _fact: Any = tuple.__new__
+
+#: A figure as the fold keeps it: Figure's fields, in Figure's order
+#: (low, high, low_open, high_open, best, unit, phrase, rule).
+FigureRow = tuple[
+    Number | None, Number | None, bool, bool, Number | None, str, str | None, str | None
+]
+
+
+def figure_row(f: Figure) -> FigureRow:
+    """A figure's fields as a plain tuple, in Figure's order."""
+    return (f.low, f.high, f.low_open, f.high_open, f.best, f.unit, f.phrase, f.rule)
+
+
+_new, _set = object.__new__, object.__setattr__
+
+
+def figure_of(row: FigureRow) -> Figure:
+    """The figure a row holds, built back without checking Figure's rules again.
+
+    Only for rows of valid figures: those ``figure_row`` gave, or read back
+    from a read model whose rows' shapes were checked.
+    """
+    low, high, low_open, high_open, best, unit, phrase, rule = row
+    figure: Figure = _new(Figure)
+    _set(figure, "low", low)
+    _set(figure, "high", high)
+    _set(figure, "low_open", low_open)
+    _set(figure, "high_open", high_open)
+    _set(figure, "best", best)
+    _set(figure, "unit", unit)
+    _set(figure, "phrase", phrase)
+    _set(figure, "rule", rule)
+    return figure
 
 
 class ClaimFact(NamedTuple):
@@ -94,7 +135,7 @@ class FigureFact(NamedTuple):
     position: int
     stated_at: datetime
     as_of: datetime
-    figure: Figure
+    figure: FigureRow
 
 
 class HistoryFact(NamedTuple):
@@ -139,14 +180,16 @@ class SourceFact(NamedTuple):
     affiliation: str | None
 
 
-def supersedes(
-    stated_at: datetime, position: int, current: FigureFact | PropositionFact | None
-) -> bool:
-    """Whether a claim at (stated_at, position) comes after the current one (DESIGN §4 order)."""
+def supersedes(stated_at: datetime, position: int, current: tuple[Any, ...] | None) -> bool:
+    """Whether a claim at (stated_at, position) comes after the current one (DESIGN §4 order).
+
+    ``current`` is a FigureFact's or a PropositionFact's row: position second,
+    stated_at third.
+    """
     if current is None:
         return True
-    other = current.stated_at
-    return other < stated_at or (other == stated_at and current.position < position)
+    other: datetime = current[2]
+    return other < stated_at or (other == stated_at and current[1] < position)
 
 
 class Facts:
@@ -253,8 +296,8 @@ class Facts:
         current = figures.get(topic, source)
         # Most figures are a source's first on their topic: nothing to compare.
         if current is None or supersedes(stated_at, position, current):
-            fact = (claim_id, position, stated_at, event.as_of, event.figure)
-            figures.put(topic, source, _fact(FigureFact, fact))
+            fact = (claim_id, position, stated_at, event.as_of, figure_row(event.figure))
+            figures.put(topic, source, fact)
             self.dirty.add(topic)
         if self._may_have_orphans():
             self._adopt(claim_id)
@@ -271,9 +314,7 @@ class Facts:
         self._mention(topic, None)
         key = f"{event.proposition}|{source}"
         if supersedes(stated_at, position, self.propositions.get(topic, key)):
-            self.propositions.put(
-                topic, key, PropositionFact(claim_id, position, stated_at, event.stance)
-            )
+            self.propositions.put(topic, key, (claim_id, position, stated_at, event.stance))
         if self._may_have_orphans():
             self._adopt(claim_id)
 
@@ -284,7 +325,7 @@ class Facts:
             return
         if self.keeps_events:
             self.events[position] = event
-        fact = DisputeFact(event.target, event.source, position, event.reason)
+        fact = (event.target, event.source, position, event.reason)
         self.disputes.put(claim.topic, str(position), fact)
         self.dirty.add(claim.topic)
 
@@ -362,6 +403,19 @@ class Facts:
                 self._histories = found
             rows = self._histories.get(topic, {})
         return {c: _fact(HistoryFact, h) for c, h in rows.items()}
+
+    def figure(self, topic: str, source: str) -> FigureFact | None:
+        """A source's most recent figure on a topic, or None."""
+        found: tuple[Any, ...] | None = self.figures.get(topic, source)
+        return None if found is None else _fact(FigureFact, found)
+
+    def propositions_of(self, topic: str) -> dict[str, PropositionFact]:
+        """Each source's most recent claim on each proposition, by "proposition|source"."""
+        return {k: _fact(PropositionFact, p) for k, p in self.propositions.part(topic).items()}
+
+    def disputes_of(self, topic: str) -> dict[str, DisputeFact]:
+        """Every dispute of the topic's claims, by position."""
+        return {k: _fact(DisputeFact, d) for k, d in self.disputes.part(topic).items()}
 
     def is_retracted(self, claim_id: str) -> bool:
         """Whether the claim's own source retracted it."""

@@ -32,7 +32,7 @@ from ledger.domain.views import (
     TopicView,
 )
 from ledger.errors import InvalidFigure, UnknownTopic
-from ledger.projections.facts import DisputeFact, Facts, FigureFact, PropositionFact
+from ledger.projections.facts import Facts, PropositionFact, figure_of
 
 __all__ = ["EventLoader", "Reader"]
 
@@ -56,7 +56,7 @@ class Reader:
         self._voices: dict[str, str] = {}
         #: Who disputes each claim of a topic, with the partition and size it
         #: was counted from: a topic's disputes only grow, one row a dispute.
-        self._disputed: dict[str, tuple[dict[str, DisputeFact], int, dict[str, set[str]]]] = {}
+        self._disputed: dict[str, tuple[dict[str, Any], int, dict[str, set[str]]]] = {}
 
     # -- caches -----------------------------------------------------------
 
@@ -198,7 +198,8 @@ class Reader:
 
     def _against(self, topic: str) -> dict[str, set[str]]:
         """Who disputes each claim of the topic, counted again only when a dispute came."""
-        rows: dict[str, DisputeFact] = self.facts.disputes.part(topic)
+        # The stored rows, each a DisputeFact's fields as a plain tuple.
+        rows: dict[str, Any] = self.facts.disputes.part(topic)
         kept = self._disputed.get(topic)
         if kept is not None and kept[0] is rows and kept[1] == len(rows):
             return kept[2]
@@ -219,9 +220,8 @@ class Reader:
         against = self._against(topic)
         before = self._touched.pop(topic, {})
         found: dict[str, CurrentFigure] = {}
-        fact: FigureFact
-        for source, fact in facts.figures.part(topic).items():
-            claim_id = fact.claim_id
+        # Each row is a FigureFact's fields as a plain tuple (see facts).
+        for source, (claim_id, _, _, as_of, row) in facts.figures.part(topic).items():
             if claim_id in retracted:
                 continue
             disputers = against.get(claim_id)
@@ -230,23 +230,25 @@ class Reader:
             was = before.get(source)
             if (
                 was is not None
-                and was.figure is fact.figure
                 and was.claim_id == claim_id
-                and was.reference_time == fact.as_of
+                and was.reference_time == as_of
                 and was.disputed_by == disputed
                 and was.voice == voice
             ):
-                found[source] = was  # the same fact, disputes and voice: the same figure
+                # The same claim (a claim's figure never changes), disputes and
+                # voice: the same figure.
+                found[source] = was
                 continue
+            figure = figure_of(row)
             found[source] = CurrentFigure(
                 source,
-                fact.figure,
+                figure,
                 claim_id,
                 False,
                 disputed,
                 voice=voice,
-                reference_time=fact.as_of,
-                bound=is_bound(fact.figure),
+                reference_time=as_of,
+                bound=is_bound(figure),
             )
         return found
 
@@ -275,7 +277,7 @@ class Reader:
         """proposition -> source -> the source's current claim (retracted ones left out)."""
         retracted = self.facts.retractions.part(topic)
         found: dict[str, dict[str, PropositionFact]] = {}
-        for key, fact in self.facts.propositions.part(topic).items():
+        for key, fact in self.facts.propositions_of(topic).items():
             proposition, _, source = key.rpartition("|")
             claims = found.setdefault(proposition, {})
             if fact.claim_id not in retracted:
@@ -306,9 +308,8 @@ class Reader:
             if not entries:
                 continue
             bearing = self._bearing(name)
-            count = sum(
-                1 for d in entries.values() if d.target in bearing and d.source != bearing[d.target]
-            )
+            # Each row is a DisputeFact's fields: (target, source, position, reason).
+            count = sum(1 for t, s, _, _ in entries.values() if t in bearing and s != bearing[t])
             if count:
                 found[name] = count
         return found
@@ -322,9 +323,10 @@ class Reader:
         """
         facts = self.facts
         retracted = facts.retractions.part(topic)
-        found = {f.claim_id: source for source, f in facts.figures.part(topic).items()}
+        # Rows of FigureFacts and PropositionFacts: the claim_id first.
+        found = {f[0]: source for source, f in facts.figures.part(topic).items()}
         for key, p in facts.propositions.part(topic).items():
-            found[p.claim_id] = key.rpartition("|")[2]
+            found[p[0]] = key.rpartition("|")[2]
         for claim_id in retracted:
             found.pop(claim_id, None)
         return found
@@ -339,13 +341,11 @@ class Reader:
             facts.disputes.fetch_all()
             facts.figures.fetch_all()
             # Every disputed claim in one request, not one a topic.
-            facts.claims.fetch(
-                {d.target for _, rows in facts.disputes.items() for d in rows.values()}
-            )
+            facts.claims.fetch({d[0] for _, rows in facts.disputes.items() for d in rows.values()})
         found: list[Dispute] = []
         for name in self._topics(topic):
             facts = self.facts
-            entries = list(facts.disputes.part(name).values())
+            entries = list(facts.disputes_of(name).values())
             facts.claims.fetch({d.target for d in entries})
             bearing = self._bearing(name)
             for d in entries:
@@ -372,7 +372,7 @@ class Reader:
             event = events.get(fact.position)
             if not isinstance(event, FigureReported):
                 continue
-            current = facts.figures.get(name, fact.source)
+            current = facts.figure(name, fact.source)
             entries.append(
                 HistoryEntry(
                     position=fact.position,
@@ -391,10 +391,11 @@ class Reader:
         return entries
 
 
-def _disputers(disputes: Iterable[DisputeFact]) -> dict[str, set[str]]:
+def _disputers(disputes: Iterable[tuple[Any, ...]]) -> dict[str, set[str]]:
+    """Who disputes each claim, from DisputeFact rows (target, source, position, reason)."""
     found: dict[str, set[str]] = {}
-    for d in disputes:
-        found.setdefault(d.target, set()).add(d.source)
+    for target, source, _, _ in disputes:
+        found.setdefault(target, set()).add(source)
     return found
 
 

@@ -14,28 +14,16 @@ from typing import Any
 
 import orjson
 
-from ledger.domain.figures import Figure
-from ledger.projections.facts import (
-    DefinitionFact,
-    DisputeFact,
-    FigureFact,
-    PropositionFact,
-    SourceFact,
-)
+from ledger.projections.facts import DefinitionFact, FigureRow, SourceFact
 
 __all__ = ["decode_value", "decoder", "encode_value", "encoder"]
 
 
-def _figure_out(f: Figure) -> list[Any]:
-    return [f.low, f.high, f.low_open, f.high_open, f.best, f.unit, f.phrase, f.rule]
-
-
-_new, _set = object.__new__, object.__setattr__
 _NUMBERS = (int, float, type(None))
 _TEXTS = (str, type(None))
 
 
-def _figure_in(v: list[Any]) -> Figure:
+def _figure_in(v: list[Any]) -> FigureRow:
     # Rows this projection wrote from valid figures: their shapes are checked
     # (a damaged row is refused and the read model rebuilt), not every rule of
     # Figure again, which would cost half of reading every topic.
@@ -51,16 +39,7 @@ def _figure_in(v: list[Any]) -> Figure:
         or type(rule) not in _TEXTS
     ):
         raise ValueError(f"{v!r} is not a figure")
-    figure: Figure = _new(Figure)
-    _set(figure, "low", low)
-    _set(figure, "high", high)
-    _set(figure, "low_open", low_open)
-    _set(figure, "high_open", high_open)
-    _set(figure, "best", best)
-    _set(figure, "unit", unit)
-    _set(figure, "phrase", phrase)
-    _set(figure, "rule", rule)
-    return figure
+    return (low, high, low_open, high_open, best, unit, phrase, rule)
 
 
 def _window_out(w: timedelta | None) -> list[int] | None:
@@ -76,8 +55,10 @@ _Decode = Callable[[Any], Any]
 # Datetimes go to orjson as they are: with OPT_UTC_Z it writes them as
 # format_timestamp does (UTC, a Z suffix, microseconds only when present), in C.
 # A fact whose fields are stored as they stand is written as its tuple: the
-# field order of each NamedTuple is the order of its stored list. Claims and
-# history entries are read back as the plain tuples the fold keeps of them.
+# field order of each NamedTuple is the order of its stored list (a figure's
+# row, nested, is the list of its eight fields). Claims, history entries,
+# current figures, propositions and disputes are read back as the plain
+# tuples the fold keeps of them.
 _OPTIONS = orjson.OPT_UTC_Z
 # Rows hold the canonical UTC text orjson wrote; fromisoformat reads it back, in C.
 _T = datetime.fromisoformat
@@ -102,8 +83,8 @@ _CODECS: dict[str, tuple[_Encode, _Decode]] = {
         lambda v: (v[0], v[1], v[2], v[3], _T(v[4]), v[5]),
     ),
     "figure": (
-        lambda f: [f.claim_id, f.position, f.stated_at, f.as_of, _figure_out(f.figure)],
-        lambda v: FigureFact(v[0], v[1], _T(v[2]), _T(v[3]), _figure_in(v[4])),
+        tuple,
+        lambda v: (v[0], v[1], _T(v[2]), _T(v[3]), _figure_in(v[4])),
     ),
     "history": (
         tuple,
@@ -111,11 +92,11 @@ _CODECS: dict[str, tuple[_Encode, _Decode]] = {
     ),
     "proposition": (
         tuple,
-        lambda v: PropositionFact(v[0], v[1], _T(v[2]), v[3]),
+        lambda v: (v[0], v[1], _T(v[2]), v[3]),
     ),
     "dispute": (
         tuple,
-        lambda v: DisputeFact(v[0], v[1], v[2], v[3]),
+        lambda v: (v[0], v[1], v[2], v[3]),
     ),
 }
 

@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import ClaimMade, Event, Figure, FigureReported
-from ledger.projections.facts import CLAIM, FIGURE, ClaimFact, Facts, HistoryFact
+from ledger import ClaimDisputed, ClaimMade, Event, Figure, FigureReported
+from ledger.projections.facts import CLAIM, FIGURE, ClaimFact, Facts, HistoryFact, figure_of
 from ledger.projections.rows import decode_value, encode_value
 from ledger.projections.tables import DELETED, Lookup, Table
 
@@ -133,12 +133,14 @@ def test_a_lookup_keeps_none_as_a_value_and_loads_a_partition_once() -> None:
 
 
 def test_the_facts_kept_for_every_claim_and_figure_are_left_untracked_by_the_collector() -> None:
-    # A long fold holds a claim row and a history entry for every record: as
-    # plain tuples of strings, ints and datetimes the collector stops tracking
-    # them, so its full collections do not walk them. Read back from a read
-    # model's rows they are the same plain tuples.
+    # A long fold holds a claim row and a history entry for every record, and
+    # a row for every current figure, current claim on a proposition and
+    # dispute: as plain tuples of strings, numbers and datetimes (a figure as
+    # the tuple of its fields) the collector stops tracking them, so its full
+    # collections do not walk them. Read back from a read model's rows they
+    # are the same plain tuples.
     stated = datetime(2024, 8, 6, tzinfo=UTC)
-    figure = Figure(10, 20, unit="people")
+    figure = Figure(10, 20, unit="people", phrase="10 to 20")
     events: list[Event] = [
         FigureReported(claim_id="c1", topic="t", source="s1", figure=figure, stated_at=stated),
         ClaimMade(
@@ -150,20 +152,39 @@ def test_the_facts_kept_for_every_claim_and_figure_are_left_untracked_by_the_col
             stated_at=stated,
         ),
         FigureReported(claim_id="c3", topic="u", source="s1", figure=figure, stated_at=stated),
+        ClaimDisputed(target="c1", source="s2", reason="too low", stated_at=stated),
     ]
     facts = Facts(Store())  # over a read model (empty): the rows it would store
     facts.whole()
     for position, event in enumerate(events, 1):
         facts.apply(position, event)
-    rows = [facts.claims.get("c1"), facts.claims.get("c2"), facts.history.get("t", "c1")]
-    rows += [
-        decode_value(table, encode_value(table, row))
-        for table, row in (("claim", rows[0]), ("claim", rows[1]), ("history", rows[2]))
-    ]
+    kept = {
+        "claim": facts.claims.get("c1"),
+        "history": facts.history.get("t", "c1"),
+        "figure": facts.figures.get("t", "s1"),
+        "proposition": facts.propositions.get("t", "p|s2"),
+        "dispute": facts.disputes.get("t", "4"),
+    }
+    rows = [*kept.values(), facts.claims.get("c2")]
+    rows += [decode_value(table, encode_value(table, row)) for table, row in kept.items()]
+    # A current figure's row holds its figure's row: the outer tuple is let go
+    # on the collection after the one that let go of the inner.
     gc.collect()
-    assert [type(row) for row in rows] == [tuple] * 6
+    gc.collect()
+    assert [type(row) for row in rows] == [tuple] * len(rows)
     assert not any(gc.is_tracked(row) for row in rows)
-    assert rows[3:] == rows[:3]
+    # The figure's own fields, built back as the Figure that was reported.
+    assert figure_of(kept["figure"][4]) == figure
+    assert facts.figure("t", "s1") == (
+        "c1",
+        1,
+        stated,
+        stated,
+        (10, 20, False, False, None, "people", "10 to 20", None),
+    )
+    assert facts.disputes_of("t")["4"].reason == "too low"
+    assert facts.propositions_of("t")["p|s2"].claim_id == "c2"
+    assert rows[len(kept) + 1 :] == list(kept.values())
     # Asked for, they are the named facts.
     assert facts.claim("c1") == ClaimFact("t", "s1", FIGURE, 1, stated, None)
     assert facts.claim("c2") == ClaimFact("t", "s2", CLAIM, 2, stated, "p")
