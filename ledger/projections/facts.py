@@ -404,6 +404,17 @@ class Facts:
             rows = self._histories.get(topic, {})
         return {c: _fact(HistoryFact, h) for c, h in rows.items()}
 
+    def figure_at(self, position: int, row: FigureRow) -> Figure:
+        """The figure of the FigureReported at position, whose row is given.
+
+        The reported Figure itself when its event is in memory (a fold that
+        keeps its events, or one read back), else built back from the row.
+        """
+        event = self.events.get(position)
+        if isinstance(event, FigureReported):
+            return event.figure
+        return figure_of(row)
+
     def figure(self, topic: str, source: str) -> FigureFact | None:
         """A source's most recent figure on a topic, or None."""
         found: tuple[Any, ...] | None = self.figures.get(topic, source)

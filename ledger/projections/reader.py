@@ -32,7 +32,7 @@ from ledger.domain.views import (
     TopicView,
 )
 from ledger.errors import InvalidFigure, UnknownTopic
-from ledger.projections.facts import Facts, PropositionFact, figure_of
+from ledger.projections.facts import Facts, PropositionFact
 
 __all__ = ["EventLoader", "Reader"]
 
@@ -221,7 +221,7 @@ class Reader:
         before = self._touched.pop(topic, {})
         found: dict[str, CurrentFigure] = {}
         # Each row is a FigureFact's fields as a plain tuple (see facts).
-        for source, (claim_id, _, _, as_of, row) in facts.figures.part(topic).items():
+        for source, (claim_id, position, _, as_of, row) in facts.figures.part(topic).items():
             if claim_id in retracted:
                 continue
             disputers = against.get(claim_id)
@@ -239,7 +239,7 @@ class Reader:
                 # voice: the same figure.
                 found[source] = was
                 continue
-            figure = figure_of(row)
+            figure = facts.figure_at(position, row)
             found[source] = CurrentFigure(
                 source,
                 figure,

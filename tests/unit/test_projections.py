@@ -228,6 +228,35 @@ def test_a_dispute_appended_after_a_view_shows_on_the_next_one(name: str, tmp_pa
         assert disputers("ua") == ("pl", "ru")
 
 
+@pytest.mark.parametrize("name", ["memory://", "ledger.db"])
+def test_a_current_figure_is_the_reported_figure_whether_kept_or_read_back(
+    name: str, tmp_path: Path
+) -> None:
+    # The fold keeps a figure as the tuple of its fields; a view gives it back
+    # as the Figure reported: the event's own object when the event is in
+    # memory, an equal one built from the stored row when it is not.
+    events = [
+        reported("c1", "ua", 10.5, 20, best=12, phrase="10.5 to 20", rule="range"),
+        reported("c2", "ru", None, 30, high_open=True, phrase="fewer than 30"),
+    ]
+    target = name if "://" in name else str(tmp_path / name)
+    with Ledger.open(target) as lg:
+        lg.extend(events)
+        figures = [current(lg, "ua"), current(lg, "ru")]
+        assert [f.figure if f else None for f in figures] == [e.figure for e in events]
+        if name == "memory://":
+            assert all(
+                f is not None and f.figure is e.figure for f, e in zip(figures, events, strict=True)
+            )
+    if name != "memory://":
+        with Ledger.open(target, read_only=True) as again:
+            found = current(again, "ua")
+            assert found is not None
+            assert found.figure == events[0].figure
+            assert type(found.figure) is Figure
+            assert found.figure.effective_best == 12
+
+
 def test_a_source_disputing_twice_is_listed_once() -> None:
     lg = ledger(reported("c1", "ua", 10, 20), disputed("c1", "ru"), disputed("c1", "ru", 1))
     found = current(lg, "ua")
