@@ -74,8 +74,10 @@ _CHUNK = 20_000
 KEEP_PARTITIONS = 200_000
 #: Changes to fewer partitions than this are stored with the append that made them.
 WRITE_SMALL = 1_000
-#: Records whose changes may wait in memory before an append stores them all.
-WRITE_EVERY = 20_000
+#: Records whose changes may wait in memory before an append stores them all:
+#: a bulk load writes each page of the read model fewer times, for a lag of
+#: at most this many records for another process to catch up (docs/storage.md).
+WRITE_EVERY = 100_000
 
 
 def decoded(
