@@ -141,16 +141,12 @@ def test_the_facts_kept_for_every_claim_and_figure_are_left_untracked_by_the_col
     # are the same plain tuples.
     stated = datetime(2024, 8, 6, tzinfo=UTC)
     figure = Figure(10, 20, unit="people", phrase="10 to 20")
+    made = ClaimMade(
+        claim_id="c2", topic="t", source="s2", statement="So.", proposition="p", stated_at=stated
+    )
     events: list[Event] = [
         FigureReported(claim_id="c1", topic="t", source="s1", figure=figure, stated_at=stated),
-        ClaimMade(
-            claim_id="c2",
-            topic="t",
-            source="s2",
-            statement="So.",
-            proposition="p",
-            stated_at=stated,
-        ),
+        made,
         FigureReported(claim_id="c3", topic="u", source="s1", figure=figure, stated_at=stated),
         ClaimDisputed(target="c1", source="s2", reason="too low", stated_at=stated),
     ]
