@@ -43,7 +43,7 @@ from ledger.stores import open_store
 __all__ = ["main", "read_model_stages", "stages"]
 
 #: The read-model tables ``Reader.topics()`` loads whole.
-TOPIC_TABLES = ("meta", "definition", "parent", "source", "figure", "retraction", "dispute")
+TOPIC_TABLES = ("meta", "definition", "parent", "source", "figure")
 
 
 def _best(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:

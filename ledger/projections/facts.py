@@ -11,13 +11,27 @@ definition topic        "" -> its latest TopicDefined (position, unit, parts, wi
 parent     part topic   composite -> True: the composites that sum it
 source     source       "" -> its latest SourceDescribed (position, affiliation)
 claim      claim_id     "" -> topic, source, kind, position, stated_at, proposition
-figure     topic        source -> its most recent figure (claim, position, times, figure)
+figure     topic        source -> its most recent figure (claim, position, times,
+                        figure, whether retracted, who disputes it)
 history    topic        claim_id -> every figure reported (source, position, stated_at)
 proposition topic       "proposition|source" -> the source's most recent claim on it
+                        (claim, position, stated_at, stance, retracted, disputers)
 dispute    topic        position -> a dispute of one of the topic's claims
 retraction topic        claim_id -> the source that retracted it (its own)
+active     topic        "" -> how many of its disputes are active (none: no row)
 orphan     claim_id     position -> a dispute or retraction folded before its claim
 ========== ============ ========================================================
+
+A current claim's row (a source's most recent figure, or its most recent
+claim on a proposition) carries what the views ask of it: whether its source
+retracted it, and the source of every dispute of it by another source, in
+log order. A claim is current from the moment it is folded or never (a later
+claim of the same source supersedes it for good), so the disputes the row
+gathers are all of the claim's. Each topic's count of active disputes (those
+that bear on a current, unretracted claim) is kept up to date as claims are
+disputed, retracted and superseded. Reading every topic, or counting every
+topic's active disputes, then needs neither the disputes nor the
+retractions, nor every current claim on every proposition.
 
 Every row the fold keeps for a claim, a history entry, a current figure, a
 current claim on a proposition or a dispute is a plain tuple of its fields,
@@ -136,6 +150,10 @@ class FigureFact(NamedTuple):
     stated_at: datetime
     as_of: datetime
     figure: FigureRow
+    #: Whether its source retracted it (then it bears no dispute).
+    retracted: bool
+    #: The source of each dispute of it by another source, in log order.
+    against: tuple[str, ...]
 
 
 class HistoryFact(NamedTuple):
@@ -153,6 +171,10 @@ class PropositionFact(NamedTuple):
     position: int
     stated_at: datetime
     stance: str
+    #: Whether its source retracted it (then it bears no dispute).
+    retracted: bool
+    #: The source of each dispute of it by another source, in log order.
+    against: tuple[str, ...]
 
 
 class DisputeFact(NamedTuple):
@@ -214,6 +236,7 @@ class Facts:
         self.propositions = Table("proposition", loader)
         self.disputes = Table("dispute", loader)
         self.retractions = Table("retraction", loader)
+        self.active = Lookup("active", loader)
         self.orphans = Table("orphan", loader)
         #: Events by position: every claim, definition and description folded
         #: (a fold from the first record), or those read back so far.
@@ -241,6 +264,7 @@ class Facts:
             self.propositions,
             self.disputes,
             self.retractions,
+            self.active,
             self.orphans,
         )
 
@@ -296,9 +320,11 @@ class Facts:
         current = figures.get(topic, source)
         # Most figures are a source's first on their topic: nothing to compare.
         if current is None or supersedes(stated_at, position, current):
-            fact = (claim_id, position, stated_at, event.as_of, figure_row(event.figure))
+            fact = (claim_id, position, stated_at, event.as_of, figure_row(event.figure), False, ())
             figures.put(topic, source, fact)
             self.dirty.add(topic)
+            if current is not None:
+                self._superseded(topic, current)
         if self._may_have_orphans():
             self._adopt(claim_id)
 
@@ -313,8 +339,13 @@ class Facts:
             self.events[position] = event
         self._mention(topic, None)
         key = f"{event.proposition}|{source}"
-        if supersedes(stated_at, position, self.propositions.get(topic, key)):
-            self.propositions.put(topic, key, (claim_id, position, stated_at, event.stance))
+        current = self.propositions.get(topic, key)
+        if supersedes(stated_at, position, current):
+            self.propositions.put(
+                topic, key, (claim_id, position, stated_at, event.stance, False, ())
+            )
+            if current is not None:
+                self._superseded(topic, current)
         if self._may_have_orphans():
             self._adopt(claim_id)
 
@@ -328,6 +359,13 @@ class Facts:
         fact = (event.target, event.source, position, event.reason)
         self.disputes.put(claim.topic, str(position), fact)
         self.dirty.add(claim.topic)
+        if event.source == claim.source:
+            return  # a source disputing its own claim: no dispute of it
+        found = self._current_row(event.target, claim)
+        if found is not None and not found[2][-2]:
+            table, key, row = found
+            table.put(claim.topic, key, (*row[:-1], (*row[-1], event.source)))
+            self._count(claim.topic, 1)
 
     def _retract(self, position: int, event: ClaimRetracted) -> None:
         claim = self.claim(event.target)
@@ -340,6 +378,11 @@ class Facts:
         if event.source == claim.source:
             self.retractions.put(claim.topic, event.target, event.source)
             self.dirty.add(claim.topic)
+            found = self._current_row(event.target, claim)
+            if found is not None and not found[2][-2]:
+                table, key, row = found
+                table.put(claim.topic, key, (*row[:-2], True, row[-1]))
+                self._count(claim.topic, -len(row[-1]))
 
     def _define(self, position: int, event: TopicDefined) -> None:
         topic = event.topic
@@ -358,6 +401,30 @@ class Facts:
         self.sources.put(event.source, "", SourceFact(position, event.affiliation))
         self.events[position] = event
         self.dirty.add("")
+
+    def _current_row(
+        self, claim_id: str, claim: ClaimFact
+    ) -> tuple[Table, str, tuple[Any, ...]] | None:
+        """The claim's row, if it is its source's current claim: its table, item and row."""
+        if claim.kind == FIGURE:
+            table, key = self.figures, claim.source
+        else:
+            table, key = self.propositions, f"{claim.proposition}|{claim.source}"
+        row: tuple[Any, ...] | None = table.get(claim.topic, key)
+        return None if row is None or row[0] != claim_id else (table, key, row)
+
+    def _superseded(self, topic: str, row: tuple[Any, ...]) -> None:
+        """A current claim's row replaced: its disputes no longer bear (if they did)."""
+        if row[-1] and not row[-2]:
+            self._count(topic, -len(row[-1]))
+
+    def _count(self, topic: str, change: int) -> None:
+        """Change a topic's count of active disputes (a row only while it is not zero)."""
+        count = (self.active.get(topic) or 0) + change
+        if count:
+            self.active.put(topic, "", count)
+        else:
+            self.active.delete(topic)
 
     def _orphan(self, position: int, event: ClaimDisputed | ClaimRetracted) -> None:
         # A dispute or retraction folded before its claim (a log written
@@ -427,6 +494,11 @@ class Facts:
     def disputes_of(self, topic: str) -> dict[str, DisputeFact]:
         """Every dispute of the topic's claims, by position."""
         return {k: _fact(DisputeFact, d) for k, d in self.disputes.part(topic).items()}
+
+    def active_disputes(self, topic: str) -> int:
+        """How many disputes bear on the topic's current, unretracted claims."""
+        found: int | None = self.active.get(topic)
+        return found or 0
 
     def is_retracted(self, claim_id: str) -> bool:
         """Whether the claim's own source retracted it."""
@@ -502,9 +574,11 @@ class Facts:
         self.meta.fetch(figured | claimed | defined)
         self.definitions.fetch(figured | defined)
         self.parents.fetch(figured | claimed)
-        self.figures.fetch(figured)
-        self.propositions.fetch(claimed)
+        # A dispute or retraction changes its claim's row if the claim is current.
+        self.figures.fetch(figured | aimed)
+        self.propositions.fetch(claimed | aimed)
         self.retractions.fetch(aimed)
+        self.active.fetch(figured | claimed | aimed)
         # Orphans come only from logs written without validation: few or none.
         # All of them in one request, once, rather than a request every batch.
         self.orphans.fetch_all()
@@ -536,5 +610,6 @@ class Facts:
             self.figures,
             self.propositions,
             self.retractions,
+            self.active,
         ):
             table.fetch(names)

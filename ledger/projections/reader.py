@@ -54,9 +54,6 @@ class Reader:
         self._views: dict[str, dict[timedelta | None, TopicView]] = {}
         #: Each source's voice, as looked up (a description changes them all: forget()).
         self._voices: dict[str, str] = {}
-        #: Who disputes each claim of a topic, with the partition and size it
-        #: was counted from: a topic's disputes only grow, one row a dispute.
-        self._disputed: dict[str, tuple[dict[str, Any], int, dict[str, set[str]]]] = {}
 
     # -- caches -----------------------------------------------------------
 
@@ -89,7 +86,6 @@ class Reader:
         self._touched.clear()
         self._views.clear()
         self._voices.clear()
-        self._disputed.clear()
 
     # -- events -----------------------------------------------------------
 
@@ -164,8 +160,6 @@ class Reader:
             facts.parents,
             facts.sources,
             facts.figures,
-            facts.retractions,
-            facts.disputes,
         ):
             table.fetch_all()
         return [self.topic(name, window) for name in facts.topic_names()]
@@ -196,17 +190,6 @@ class Reader:
         memo[topic] = self._figures[topic] = result
         return result
 
-    def _against(self, topic: str) -> dict[str, set[str]]:
-        """Who disputes each claim of the topic, counted again only when a dispute came."""
-        # The stored rows, each a DisputeFact's fields as a plain tuple.
-        rows: dict[str, Any] = self.facts.disputes.part(topic)
-        kept = self._disputed.get(topic)
-        if kept is not None and kept[0] is rows and kept[1] == len(rows):
-            return kept[2]
-        against = _disputers(rows.values())
-        self._disputed[topic] = (rows, len(rows), against)
-        return against
-
     def _voice(self, source: str) -> str:
         voice = self._voices.get(source)
         if voice is None:
@@ -216,16 +199,15 @@ class Reader:
     def _direct(self, topic: str) -> dict[str, CurrentFigure]:
         facts = self.facts
         voice_of = self._voice
-        retracted = facts.retractions.part(topic)
-        against = self._against(topic)
         before = self._touched.pop(topic, {})
         found: dict[str, CurrentFigure] = {}
-        # Each row is a FigureFact's fields as a plain tuple (see facts).
-        for source, (claim_id, position, _, as_of, row) in facts.figures.part(topic).items():
-            if claim_id in retracted:
+        # Each row is a FigureFact's fields as a plain tuple (see facts); its
+        # disputers are other sources than its own.
+        figures = facts.figures.part(topic).items()
+        for source, (claim_id, position, _, as_of, row, retracted, against) in figures:
+            if retracted:
                 continue
-            disputers = against.get(claim_id)
-            disputed = tuple(sorted(disputers - {source})) if disputers else ()
+            disputed = tuple(sorted(set(against))) if against else ()
             voice = voice_of(source)
             was = before.get(source)
             if (
@@ -257,30 +239,26 @@ class Reader:
     def _topics(self, topic: str | None) -> list[str]:
         if topic is not None:
             return [self._known(topic)]
-        for table in (self.facts.meta, self.facts.propositions, self.facts.retractions):
+        for table in (self.facts.meta, self.facts.propositions):
             table.fetch_all()
         return self.facts.topic_names()
 
     def propositions(self, topic: str | None = None) -> list[PropositionView]:
         """Every (topic, proposition) with claims, sorted; one topic's when given."""
-        if topic is None:
-            self.facts.disputes.fetch_all()
         found: list[PropositionView] = []
         for name in self._topics(topic):
             current = self._current_claims(name)
-            against = self._against(name)
             for proposition in sorted(current):
-                found.append(_proposition(name, proposition, current[proposition], against))
+                found.append(_proposition(name, proposition, current[proposition]))
         return found
 
     def _current_claims(self, topic: str) -> dict[str, dict[str, PropositionFact]]:
         """proposition -> source -> the source's current claim (retracted ones left out)."""
-        retracted = self.facts.retractions.part(topic)
         found: dict[str, dict[str, PropositionFact]] = {}
         for key, fact in self.facts.propositions_of(topic).items():
             proposition, _, source = key.rpartition("|")
             claims = found.setdefault(proposition, {})
-            if fact.claim_id not in retracted:
+            if not fact.retracted:
                 claims[source] = fact
         return found
 
@@ -294,25 +272,15 @@ class Reader:
     def active_disputes(self, topic: str | None = None) -> dict[str, int]:
         """How many disputes are active on each topic (one topic's when given).
 
-        ``Dispute.active`` counted, without reading the disputed claims back:
-        the claims a dispute may bear on, with their sources, are the
-        topic's current ones (``_bearing``).
+        ``Dispute.active`` counted: the fold keeps each topic's count as
+        claims are disputed, retracted and superseded.
         """
         facts = self.facts
         if topic is None:
-            facts.disputes.fetch_all()
-            facts.figures.fetch_all()
-        found: dict[str, int] = {}
-        for name in self._topics(topic):
-            entries = facts.disputes.part(name)
-            if not entries:
-                continue
-            bearing = self._bearing(name)
-            # Each row is a DisputeFact's fields: (target, source, position, reason).
-            count = sum(1 for t, s, _, _ in entries.values() if t in bearing and s != bearing[t])
-            if count:
-                found[name] = count
-        return found
+            facts.active.fetch_all()
+            return {name: rows[""] for name, rows in facts.active.items()}
+        count = facts.active_disputes(self._known(topic))
+        return {topic: count} if count else {}
 
     def _bearing(self, topic: str) -> dict[str, str]:
         """The claims a dispute bears on: each source's current, unretracted claims, by claim_id.
@@ -322,13 +290,12 @@ class Reader:
         own claim is ignored).
         """
         facts = self.facts
-        retracted = facts.retractions.part(topic)
-        # Rows of FigureFacts and PropositionFacts: the claim_id first.
-        found = {f[0]: source for source, f in facts.figures.part(topic).items()}
+        # Rows of FigureFacts and PropositionFacts: the claim_id first, whether
+        # it is retracted second to last.
+        found = {f[0]: source for source, f in facts.figures.part(topic).items() if not f[-2]}
         for key, p in facts.propositions.part(topic).items():
-            found[p[0]] = key.rpartition("|")[2]
-        for claim_id in retracted:
-            found.pop(claim_id, None)
+            if not p[-2]:
+                found[p[0]] = key.rpartition("|")[2]
         return found
 
     def disputes(self, topic: str | None = None, proposition: str | None = None) -> list[Dispute]:
@@ -391,25 +358,17 @@ class Reader:
         return entries
 
 
-def _disputers(disputes: Iterable[tuple[Any, ...]]) -> dict[str, set[str]]:
-    """Who disputes each claim, from DisputeFact rows (target, source, position, reason)."""
-    found: dict[str, set[str]] = {}
-    for target, source, _, _ in disputes:
-        found.setdefault(target, set()).add(source)
-    return found
-
-
 def _proposition(
     topic: str,
     proposition: str,
     current: dict[str, PropositionFact],
-    against: dict[str, set[str]],
 ) -> PropositionView:
     affirmed = {s for s, c in current.items() if c.stance == "affirms"}
     denied = {s for s, c in current.items() if c.stance == "denies"}
-    for source, claim in current.items():
-        for disputer in against.get(claim.claim_id, ()):
-            if disputer == source or disputer in current:
+    for claim in current.values():
+        # The disputers of a current claim are other sources than its own.
+        for disputer in claim.against:
+            if disputer in current:
                 continue
             (denied if claim.stance == "affirms" else affirmed).add(disputer)
     status: PropositionStatus

@@ -42,6 +42,25 @@ def _figure_in(v: list[Any]) -> FigureRow:
     return (low, high, low_open, high_open, best, unit, phrase, rule)
 
 
+def _flag(v: Any) -> bool:
+    if type(v) is not bool:
+        raise ValueError(f"{v!r} is not true or false")
+    return v
+
+
+def _sources(v: Any) -> tuple[str, ...]:
+    # Checked as _figure_in checks a figure: its shape (a list of texts).
+    if type(v) is not list or not all(type(s) is str for s in v):
+        raise ValueError(f"{v!r} is not a list of sources")
+    return tuple(v)
+
+
+def _count(v: Any) -> int:
+    if type(v) is not int or v < 1:
+        raise ValueError(f"{v!r} is not a count of disputes")
+    return v
+
+
 def _window_out(w: timedelta | None) -> list[int] | None:
     return None if w is None else [w.days, w.seconds, w.microseconds]
 
@@ -73,6 +92,7 @@ _CODECS: dict[str, tuple[_Encode, _Decode]] = {
     "parent": (_same, _same),
     "retraction": (_same, _same),
     "orphan": (_same, _same),
+    "active": (_same, _count),
     "definition": (
         lambda d: [d.position, d.unit, list(d.parts), _window_out(d.window)],
         lambda v: DefinitionFact(v[0], v[1], tuple(v[2]), _window_in(v[3])),
@@ -84,7 +104,7 @@ _CODECS: dict[str, tuple[_Encode, _Decode]] = {
     ),
     "figure": (
         tuple,
-        lambda v: (v[0], v[1], _T(v[2]), _T(v[3]), _figure_in(v[4])),
+        lambda v: (v[0], v[1], _T(v[2]), _T(v[3]), _figure_in(v[4]), _flag(v[5]), _sources(v[6])),
     ),
     "history": (
         tuple,
@@ -92,7 +112,7 @@ _CODECS: dict[str, tuple[_Encode, _Decode]] = {
     ),
     "proposition": (
         tuple,
-        lambda v: (v[0], v[1], _T(v[2]), v[3]),
+        lambda v: (v[0], v[1], _T(v[2]), v[3], _flag(v[4]), _sources(v[5])),
     ),
     "dispute": (
         tuple,

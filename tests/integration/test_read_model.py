@@ -110,7 +110,7 @@ def test_a_sqlite_ledger_keeps_its_read_model_in_its_own_file_at_the_head(tmp_pa
         rows = conn.execute("SELECT count(*) FROM model_rows").fetchone()[0]
     finally:
         conn.close()
-    assert meta == [("ledger", 1, len(story()))]
+    assert meta == [("ledger", keeper.MODEL_VERSION, len(story()))]
     assert rows > 0
 
 

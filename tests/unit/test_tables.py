@@ -177,6 +177,8 @@ def test_the_facts_kept_for_every_claim_and_figure_are_left_untracked_by_the_col
         stated,
         stated,
         (10, 20, False, False, None, "people", "10 to 20", None),
+        False,
+        ("s2",),
     )
     assert facts.disputes_of("t")["4"].reason == "too low"
     assert facts.propositions_of("t")["p|s2"].claim_id == "c2"
