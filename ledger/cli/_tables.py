@@ -34,11 +34,14 @@ class Grid:
         self.rows.append([_cell(v) for v in values])
         self.styles.append(style)
 
-    def _widest_cells(self) -> int:
-        """The sum of each column's widest line: less than the table's own width.
+    def least_width(self) -> int:
+        """The width the rich table needs for no cell to wrap, counted without rich.
 
-        Measuring a rich table of thousands of rows costs seconds; when its
-        cells alone are too wide for the console, the answer is known.
+        Each column's widest line, plus what ``table()`` puts between them: a
+        cell of padding on each side of a column but at the table's edges, a
+        divider between columns and an edge at each side (3 a column, less
+        one). Measuring a rich table of thousands of rows costs seconds; when
+        this is more than the console's width, the answer is known.
         """
         widths = [cell_len(name) for name in self.columns]
         for row in self.rows:
@@ -46,7 +49,7 @@ class Grid:
                 widest = max(cell_len(line) for line in visible(cell).split("\n"))
                 if widest > widths[i]:
                     widths[i] = widest
-        return sum(widths)
+        return sum(widths) + 3 * len(self.columns) - 1
 
     def table(self) -> Table:
         """The rows as a rich table."""
@@ -61,7 +64,7 @@ class Grid:
 
     def print(self, out: Console) -> None:
         """Print as a table if it fits the console's width, else one block per row."""
-        if self._widest_cells() <= out.width:
+        if self.least_width() <= out.width:
             table = self.table()
             # Measured without the console's cap, to learn the width the table wants.
             natural = out.measure(table, options=out.options.update_width(100_000)).maximum

@@ -57,6 +57,21 @@ def test_stacked_rows_written_plain_are_what_rich_prints(
     assert printed(grid, width) == printed(grid, width, record=True)
 
 
+@given(
+    rows=st.lists(st.lists(TEXT, min_size=4, max_size=4), max_size=6),
+    title=st.none() | TEXT,
+)
+def test_the_width_a_grid_needs_is_what_rich_measures_of_its_table(
+    rows: list[list[str]], title: str | None
+) -> None:
+    # Counted without rich, so that a table of every topic too wide for the
+    # terminal is stacked without measuring thousands of rows first.
+    grid = grid_of(rows, title, [""] * len(rows))
+    out = Console(file=io.StringIO(), width=80)
+    natural = out.measure(grid.table(), options=out.options.update_width(100_000)).maximum
+    assert grid.least_width() == natural
+
+
 def test_a_wide_grid_stacks_and_wraps_its_long_lines() -> None:
     grid = Grid("Topic", "Sources", "Estimate")
     grid.add("gaza/deaths", ", ".join(f"source-{i:02}" for i in range(12)), 3000)
