@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from typing import Any
 
 from rich import box
@@ -46,7 +48,10 @@ class Grid:
         widths = [cell_len(name) for name in self.columns]
         for row in self.rows:
             for i, cell in enumerate(row):
-                widest = max(cell_len(line) for line in visible(cell).split("\n"))
+                if cell.isascii() and cell.isprintable():
+                    widest = len(cell)  # a cell a character, nothing to escape
+                else:
+                    widest = max(cell_len(line) for line in visible(cell).split("\n"))
                 if widest > widths[i]:
                     widths[i] = widest
         return sum(widths) + 3 * len(self.columns) - 1
@@ -92,8 +97,10 @@ def _print_lines(out: Console, lines: list[tuple[str, str]]) -> None:
     A table of every topic stacks thousands of lines, and rich's cost is per
     character. Where no style reaches the output (a pipe, a file, NO_COLOR's
     plain terminal), what rich prints is each line's own text, wrapped by
-    ``Text.wrap``: a line of printable ASCII narrower than the console is
-    written as it is, the rest are wrapped by rich. Anywhere else, one print.
+    ``Text.wrap``: a printable line narrower than the console is written as
+    it is, a longer line of printable ASCII is wrapped here by rich's rule
+    (``_wrapped``), the rest are wrapped by rich (a property test holds the
+    output byte for byte equal to rich's). Anywhere else, one print.
     """
     if out.color_system is not None or out.is_jupyter or out.record:
         out.print(Text("\n").join(Text(text, style=style) for text, style in lines))
@@ -102,8 +109,10 @@ def _print_lines(out: Console, lines: list[tuple[str, str]]) -> None:
     written: list[str] = []
     for text, style in lines:
         for line in text.split("\n"):  # as rich does: each line of a text wraps alone
-            if len(line) < width and line.isascii() and line.isprintable():
-                written.append(line)
+            if line.isascii() and line.isprintable():
+                written.extend(_wrapped(line, width) if len(line) >= width else (line,))
+            elif line.isprintable() and cell_len(line) < width:
+                written.append(line)  # printable, and narrower than the console
             else:
                 written.extend(part.plain for part in Text(line, style=style).wrap(out, width))
     written.append("")
@@ -112,3 +121,39 @@ def _print_lines(out: Console, lines: list[tuple[str, str]]) -> None:
         out.file.flush()
     except BrokenPipeError:
         out.on_broken_pipe()  # as rich's own print: quiet, exit 1 (`ledger topics | head`)
+
+
+_WORD = re.compile(r" *[^ ]+ *")
+
+
+def _wrapped(line: str, width: int) -> list[str]:
+    """What ``Text(line).wrap(out, width)`` gives a line of printable ASCII, as plain lines.
+
+    rich's rule, on text where a character is a cell and a space the only
+    whitespace: each word and the spaces after it go on the current line if
+    the word fits, else start a new one; a word wider than a line is cut into
+    lines of ``width``. Wrapping through rich builds objects for every line;
+    a table of every topic stacks thousands.
+    """
+    breaks: list[int] = []
+    used = 0
+    for match in _WORD.finditer(line):
+        start, word = match.start(), match.group()
+        length = len(word.rstrip(" "))
+        if width - used >= length:
+            used += len(word)
+        elif length > width:
+            chunks = [word[i : i + width] for i in range(0, len(word), width)]
+            for chunk in chunks[:-1]:
+                if start:
+                    breaks.append(start)
+                start += len(chunk)
+            if start:
+                breaks.append(start)
+            used = len(chunks[-1])
+        elif used and start:
+            breaks.append(start)
+            used = len(word)
+    # rich drops the spaces that overrun the width, then cuts the line to it:
+    # for text of one cell a character, the same as cutting it.
+    return [line[a:b][:width] for a, b in itertools.pairwise([0, *breaks, len(line)])]

@@ -57,6 +57,22 @@ def test_stacked_rows_written_plain_are_what_rich_prints(
     assert printed(grid, width) == printed(grid, width, record=True)
 
 
+# Printable ASCII, where the plain path wraps long lines itself: words of any
+# length (longer than a line too) between runs of spaces.
+ASCII = st.lists(st.sampled_from(["a", "bc", "word", "x" * 13, " ", "  ", ",", "-"]), max_size=40)
+
+
+@given(
+    rows=st.lists(st.lists(ASCII.map("".join), min_size=4, max_size=4), min_size=1, max_size=4),
+    width=st.integers(1, 30),
+)
+def test_long_lines_of_printable_ascii_wrap_as_rich_wraps_them(
+    rows: list[list[str]], width: int
+) -> None:
+    grid = grid_of(rows, None, [""] * len(rows))
+    assert printed(grid, width) == printed(grid, width, record=True)
+
+
 @given(
     rows=st.lists(st.lists(TEXT, min_size=4, max_size=4), max_size=6),
     title=st.none() | TEXT,
