@@ -100,9 +100,9 @@ class Ledger(LedgerView):
         """Open (creating if needed) the ledger at url: memory://, *.jsonl, *.db, sqlite://, postgresql://.
 
         ``tune_gc=True`` lets long folds (building a read model, ``as_of``,
-        ``project``) and appends of ``TUNED_BATCH`` events or more pause the
-        garbage collector and freeze what they built; without it the ledger
-        never touches the collector.
+        ``project``), appends of ``TUNED_BATCH`` events or more and reads of
+        every topic pause the garbage collector and freeze what they built;
+        without it the ledger never touches the collector.
         """
         _check_tune_gc(tune_gc)  # before a store is opened for nothing
         store = open_store(url, clock=clock, **options)
@@ -128,14 +128,19 @@ class Ledger(LedgerView):
                 return
         raise ModelDamaged(f"{self.url}: the read model cannot be brought to the log's head")
 
-    def _ask(self, query: Callable[[Reader], T]) -> T:
-        """Answer a query from the projection at the log's head, in one read snapshot."""
+    def _ask(self, query: Callable[[Reader], T], *, whole: bool = False) -> T:
+        """Answer a query from the projection at the log's head, in one read snapshot.
+
+        A query of every topic (``whole``) loads the read model's rows of all
+        of them: with ``tune_gc`` it runs as a long fold does.
+        """
         for attempt in (1, 2, 3):
             with self.store.reading():
                 at_head, rebuild = self._standing()
                 if at_head:
                     try:
-                        return query(self._keeper.reader)
+                        with self._collector() if whole else contextlib.nullcontext():
+                            return query(self._keeper.reader)
                     except ModelDamaged as exc:
                         if attempt == 3:
                             raise

@@ -42,8 +42,12 @@ class LedgerView:
             reader.facts.apply(position, event)
         return cls(reader)
 
-    def _ask(self, query: Callable[[Reader], T]) -> T:
-        """Answer a query from the projection (a fixed view: as it is)."""
+    def _ask(self, query: Callable[[Reader], T], *, whole: bool = False) -> T:
+        """Answer a query from the projection (a fixed view: as it is).
+
+        ``whole``: the query reads every topic (a ledger opened with
+        ``tune_gc`` reads it with the collector paused).
+        """
         return query(self._fixed)
 
     @property
@@ -64,7 +68,7 @@ class LedgerView:
     def topics(self, *, window: timedelta | None = None) -> list[TopicView]:
         """Every topic mentioned, sorted by topic, each under ``window`` or its own."""
         in_force = check_window(window)
-        return self._ask(lambda r: r.topics(in_force))
+        return self._ask(lambda r: r.topics(in_force), whole=True)
 
     def history(self, topic: str, source: str | None = None) -> list[HistoryEntry]:
         """Every FigureReported on a topic (of one source), by (stated_at, position)."""
@@ -77,7 +81,7 @@ class LedgerView:
         """Every proposition with claims, sorted by (topic, proposition)."""
         if topic is not None:
             _check_topic(topic)
-        return self._ask(lambda r: r.propositions(topic))
+        return self._ask(lambda r: r.propositions(topic), whole=topic is None)
 
     def disputes(self, topic: str | None = None, proposition: str | None = None) -> list[Dispute]:
         """Every dispute of a claim in the view (of claims on one proposition), in log order."""
@@ -85,7 +89,7 @@ class LedgerView:
             _check_topic(topic)
         if proposition is not None:
             _check_text("proposition", proposition)
-        return self._ask(lambda r: r.disputes(topic, proposition))
+        return self._ask(lambda r: r.disputes(topic, proposition), whole=topic is None)
 
     def active_disputes(self, topic: str | None = None) -> dict[str, int]:
         """How many active disputes each topic has (one topic's; topics without any left out).
