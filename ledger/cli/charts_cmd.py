@@ -23,8 +23,6 @@ from ledger.cli._common import (
     window_option,
 )
 from ledger.cli._output import check_output, output_file, write_output
-from ledger.present.charts import MissingMatplotlib, plot_timeline, plot_topic, topic_chart
-from ledger.present.report import render_report
 from ledger.present.text import terminal
 from ledger.present.words import fmt_window
 from ledger.projections.timeline import topic_timeline
@@ -78,6 +76,9 @@ def plot(
     figures span more than two orders of magnitude. Needs matplotlib (the
     `charts` extra).
     """
+    # The charts' modules are imported by the commands that draw, not by every command.
+    from ledger.present.charts import MissingMatplotlib, plot_timeline, plot_topic, topic_chart
+
     check_output(output, stores=[store])
     fmt = output.suffix.lower().lstrip(".")
     with (
@@ -175,6 +176,8 @@ def report(
     Inline SVG and CSS, no scripts, no network; readable on a phone. Stale
     figures are greyed and explained; a split shows each camp.
     """
+    from ledger.present.report import render_report
+
     check_output(output, stores=[store])
     with open_ledger(store, read_only=True) as lg:
         view = view_of(lg, as_of)

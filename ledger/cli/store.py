@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.cli import cli
 from ledger.cli._common import CliError, open_ledger, removed_on_error, store_argument
@@ -17,6 +16,9 @@ from ledger.errors import StoreUnavailable
 from ledger.facade.transfer import copy_ledger
 from ledger.present.text import terminal
 from ledger.stores.urls import file_of, redact
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 #: Files with at least this many lines (or ledgers with this many records) get a progress bar.
 LONG = 2_000
@@ -47,6 +49,15 @@ def progress_bar(
             # A bar in a log file or a pipe is noise: draw it only for a person.
             if total < threshold or not err.is_terminal:
                 return
+            # Imported only for a bar that is drawn: most commands never draw one.
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
             bar = Progress(
                 # The task's description, as text: "[b]" or "{0}" in a file name is no markup.
                 TextColumn("{task.description}", markup=False),
