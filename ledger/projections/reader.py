@@ -394,7 +394,7 @@ def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure
         # Float sums rounded past each other (an int beyond 2**53 beside a
         # fraction): the exact sums, rounded outward, still hold the true interval.
         low, high = _total(lows, rounded="down"), _total(highs, rounded="up")
-    best = None if any(x is None for x in bests) else _sum(bests)
+    best = None if any(x is None for x in bests) else _best_sum(parts, bests)
     # An unbounded side has no end to be open (DESIGN §2), whatever the parts say;
     # and float rounding can close a sum of open parts down to a single point.
     low_open = low is not None and low != high and any(p.figure.low_open for p in parts)
@@ -450,6 +450,33 @@ def _exact_sum(values: list[Any], *, up: bool) -> Number:
     if not up and Fraction(near) > exact:
         return math.nextafter(near, -math.inf)
     return near
+
+
+def _best_sum(parts: list[CurrentFigure], bests: list[Number | None]) -> Number:
+    """The parts' bests summed exactly, rounded once (an int when every best is one).
+
+    A best not given is the exact midpoint of its figure's ends (DESIGN §4):
+    beyond 2**53 the float midpoint a part shows is rounded, and a sum of
+    those roundings can miss the whole number the exact midpoints add up to.
+    """
+    exact = sum(_exact_best(p.figure) for p in parts)
+    if all(type(b) is int for b in bests):
+        return int(exact)
+    try:
+        return float(exact)
+    except OverflowError:
+        return math.inf  # refused by Figure: the derived figure gets no best
+
+
+def _exact_best(figure: Figure) -> Fraction:
+    if figure.best is not None:
+        return Fraction(figure.best)
+    low, high = figure.low, figure.high
+    if low is not None and high is not None:
+        return (Fraction(low) + Fraction(high)) / 2
+    given = low if low is not None else high
+    assert given is not None  # a part without a best is not summed
+    return Fraction(given)
 
 
 def _sum(values: list[Any]) -> Number:

@@ -395,6 +395,34 @@ def test_a_derived_figure_sums_the_midpoints_of_parts_given_no_best() -> None:
     assert found.figure == Figure(110, 220, best=161, unit="people")
 
 
+def test_a_derived_best_is_the_exact_sum_of_the_parts_midpoints_beyond_2_53() -> None:
+    # [0, N + 1]'s midpoint N/2 + 1/2 is no float (N = 2**53): it shows rounded;
+    # the bests summed exactly are N/2 + 1, a whole number, as [0, N + 2]'s is.
+    n = 2**53
+    lg = composite(
+        reported("k", "ua", 0, n + 1, topic=KILLED),
+        reported("w", "ua", 0, 1, topic=WOUNDED),
+        reported("d", "ru", 0, n + 2, topic=TOTAL),
+    )
+    derived, direct = current(lg, "ua", TOTAL), current(lg, "ru", TOTAL)
+    assert derived is not None
+    assert direct is not None
+    assert derived.figure.best == n // 2 + 1
+    assert lg.topic(TOTAL).consensus is not None
+    assert lg.topic(TOTAL).consensus.estimate == direct.figure.effective_best == n // 2 + 1
+
+
+def test_a_derived_best_of_halves_is_a_float_as_its_parts_bests_are() -> None:
+    lg = composite(
+        reported("k", "ua", 1, 2, topic=KILLED),
+        reported("w", "ua", 1, 2, topic=WOUNDED),
+    )
+    found = current(lg, "ua", TOTAL)
+    assert found is not None
+    assert found.figure.best == 3
+    assert type(found.figure.best) is float
+
+
 def test_a_derived_figure_has_no_best_when_a_part_is_a_bound_without_one() -> None:
     # Killed, unbounded above, states a limit: no best, so the sum has none.
     lg = composite(
