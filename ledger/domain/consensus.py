@@ -31,7 +31,7 @@ from fractions import Fraction
 from ledger.domain.figures import Figure, Interval, Number, default_best, known_interval
 from ledger.domain.views import Camp, Consensus, ConsensusLevel, CurrentFigure
 
-__all__ = ["BOUND_RULES", "estimate", "find_consensus", "hull", "is_bound", "median"]
+__all__ = ["BOUND_RULES", "estimate", "exact_best", "find_consensus", "hull", "is_bound", "median"]
 
 #: The rows of the vocabulary that state a limit, not an estimate (``<convention>:<row>``).
 BOUND_RULES = frozenset(("over", "at-least", "under", "at-most"))
@@ -206,7 +206,7 @@ def _whole(figures: Sequence[CurrentFigure]) -> bool:
 Exact = int | float | Fraction
 
 
-def _exact_best(current: CurrentFigure) -> Exact | None:
+def exact_best(current: CurrentFigure) -> Exact | None:
     """A figure's best (DESIGN §4: given; none for a bound; else the midpoint), exactly."""
     figure = current.figure
     best = figure.best
@@ -292,7 +292,7 @@ def estimate(figures: Sequence[CurrentFigure], interval: Interval) -> Number | N
 
 
 def _estimate_exactly(figures: Sequence[CurrentFigure], interval: Interval) -> Number | None:
-    bests = sorted(b for b in map(_exact_best, figures) if b is not None)
+    bests = sorted(b for b in map(exact_best, figures) if b is not None)
     if not bests:
         return None
     half = len(bests) // 2

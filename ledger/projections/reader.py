@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ledger.domain.consensus import is_bound
+from ledger.domain.consensus import exact_best, is_bound
 from ledger.domain.events import ClaimMade, Event, FigureReported, SourceDescribed, TopicDefined
 from ledger.domain.figures import Figure, Interval, Number
 from ledger.domain.freshness import assess
@@ -455,28 +455,22 @@ def _exact_sum(values: list[Any], *, up: bool) -> Number:
 def _best_sum(parts: list[CurrentFigure], bests: list[Number | None]) -> Number:
     """The parts' bests summed exactly, rounded once (an int when every best is one).
 
-    A best not given is the exact midpoint of its figure's ends (DESIGN §4):
-    beyond 2**53 the float midpoint a part shows is rounded, and a sum of
-    those roundings can miss the whole number the exact midpoints add up to.
+    Each part's best is taken exactly, as consensus takes it (a best not
+    given is the exact midpoint of its figure's ends, DESIGN §4): beyond
+    2**53 the float midpoint a part shows is rounded, and a sum of those
+    roundings can miss the whole number the exact midpoints add up to.
     """
-    exact = sum(_exact_best(p.figure) for p in parts)
+    exact = Fraction(0)
+    for part in parts:
+        best = exact_best(part)
+        assert best is not None  # only parts that all have a best are summed
+        exact += Fraction(best)
     if all(type(b) is int for b in bests):
         return int(exact)
     try:
         return float(exact)
     except OverflowError:
         return math.inf  # refused by Figure: the derived figure gets no best
-
-
-def _exact_best(figure: Figure) -> Fraction:
-    if figure.best is not None:
-        return Fraction(figure.best)
-    low, high = figure.low, figure.high
-    if low is not None and high is not None:
-        return (Fraction(low) + Fraction(high)) / 2
-    given = low if low is not None else high
-    assert given is not None  # a part without a best is not summed
-    return Fraction(given)
 
 
 def _sum(values: list[Any]) -> Number:

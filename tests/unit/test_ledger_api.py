@@ -408,6 +408,7 @@ def test_reading_and_appending_leave_the_garbage_collector_as_they_found_it(
         assert lg.as_of(position=1_000).propositions()
     with Ledger.open(str(tmp_path / "quiet.db")) as again:
         assert again.topics()
+        assert again.disputes() == []  # reads of every topic: untuned without the opt-in
     # A query that finds the read model damaged rebuilds it: a long fold, still untuned.
     with sqlite3.connect(tmp_path / "quiet.db") as conn:
         conn.execute("UPDATE model_rows SET value = '{' WHERE tbl = 'proposition'")
