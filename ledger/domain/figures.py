@@ -207,7 +207,8 @@ def check_bounds(
     if high is None and high_open:
         raise InvalidFigure("an unbounded high cannot be open", field="high_open")
     if low is not None and low == high and (low_open or high_open):
-        raise InvalidFigure(f"the single point {low!r} cannot have an open end", field="low_open")
+        field = "low_open" if low_open else "high_open"
+        raise InvalidFigure(f"the single point {low!r} cannot have an open end", field=field)
     if best is not None and not _contains(low, high, low_open, high_open, best):
         shown = _render(low, high, low_open, high_open)
         raise InvalidFigure(f"best {best!r} lies outside {shown}", field="best")

@@ -146,7 +146,7 @@ BAD_BOUNDS: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("open flag on an unbounded low", (None, 4, True, False), {}, "low_open"),
     ("open flag on an unbounded high", (4, None, False, True), {}, "high_open"),
     ("a single point open at the low", (3, 3, True, False), {}, "low_open"),
-    ("a single point open at the high", (3, 3, False, True), {}, "low_open"),
+    ("a single point open at the high", (3, 3, False, True), {}, "high_open"),
     ("bool as a low", (True, 3), {}, "low"),
     ("bool as a high", (0, False), {}, "high"),
     ("str as a low", ("1", 3), {}, "low"),
