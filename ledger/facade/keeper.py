@@ -111,6 +111,8 @@ class Keeper:
         self._edge: CompactRange | None = None
         #: The stored checkpoint that changes waiting in memory sit on (None: none wait).
         self._base: ModelCheckpoint | None = None
+        #: Whether the last repair() gave way to another process writing the read model.
+        self.moved = False
 
     @property
     def facts(self) -> Facts:
@@ -213,6 +215,7 @@ class Keeper:
 
         ``rebuild``: its rows were found damaged, whatever its checkpoint says.
         """
+        self.moved = False
         if self.in_memory:
             return
         assert self.model is not None
@@ -269,6 +272,11 @@ class Keeper:
                 # The rows the catch-up folds onto do not read back: build them anew.
                 log.warning("%s: %s: rebuilding the read model", self.store.url, exc)
                 self._catch_up(None)
+        except _Moved:
+            # Another process stored a chunk first (it catches up, or rebuilds,
+            # too): what this one folded is dropped; the caller looks again.
+            log.info("%s: another process moved the read model during the catch-up", self.store.url)
+            self.moved = True
         except ModelReadOnly as exc:
             log.warning(
                 "%s: %s; the read model stays as it is and the log is folded in memory",
@@ -280,6 +288,12 @@ class Keeper:
                 self._in_memory_over(start)
             else:
                 self._in_memory()
+
+    def fold_in_memory(self, why: str) -> None:
+        """Give up on the read model for this ledger: fold the log in memory, with a warning."""
+        log.warning("%s: %s: folding the log in memory", self.store.url, why)
+        self.forget()
+        self._in_memory()
 
     def _in_memory(self) -> None:
         self.in_memory = True
@@ -322,7 +336,7 @@ class Keeper:
         stored = self.model.replace(MODEL_VERSION, self.changes(), edge, expected=since)
         if not stored:
             self.forget()
-            raise StoreError("another process changed the read model during the catch-up")
+            raise _Moved
         # What was loaded stays for the next chunk, within the writer's bound.
         self.settle()
         facts.position = edge.size
@@ -510,3 +524,7 @@ def _stored_at(found: ModelCheckpoint | None, base: ModelCheckpoint) -> bool:
         and found.position == base.position
         and found.edge.same_tree(base.edge)
     )
+
+
+class _Moved(Exception):
+    """Another process stored read-model rows while this one folded a chunk (see repair())."""

@@ -61,6 +61,10 @@ log = logging.getLogger(__name__)
 
 #: How long a writer keeps retrying when other writers keep moving the head.
 _RETRY_SECONDS = 120.0
+#: Repairs of the read model, and races lost to other processes repairing it,
+#: before a ledger folds the log in memory instead (Ledger._current).
+_REPAIRS = 3
+_LOST_RACES = 50
 #: Events an import appends per batch.
 _IMPORT_BATCH = 10_000
 #: With ``tune_gc``, appends of this many events or more run as long folds do.
@@ -115,18 +119,32 @@ class Ledger(LedgerView):
     # -- the projection, current --------------------------------------------
 
     def _current(self) -> None:
-        """Make the facts stand at the log's head, repairing the read model if it must."""
-        for _ in range(3):
+        """Make the facts stand at the log's head, repairing the read model if it must.
+
+        A read model is a cache: when it cannot be brought to the head (other
+        processes keep storing chunks first while they catch it up too, or it
+        keeps reading back damaged), this ledger folds the log in memory
+        instead, with a warning, rather than fail the query or the append.
+        """
+        keeper = self._keeper
+        repairs = lost = 0
+        while True:
             with self.store.reading():
                 at_head, damaged = self._standing()
                 if at_head:
                     return
+            if repairs == _REPAIRS or lost == _LOST_RACES:
+                break
             with self._collector():
-                self._keeper.repair(rebuild=damaged)
-        with self.store.reading():
-            if self._keeper.current():
-                return
-        raise ModelDamaged(f"{self.url}: the read model cannot be brought to the log's head")
+                keeper.repair(rebuild=damaged)
+            if keeper.moved:
+                # Another process stored first: it is catching up as well. Give it
+                # a moment, then stand on what it stored.
+                lost += 1
+                time.sleep(random.uniform(0, min(0.002 * 2**lost, 0.1)))
+            else:
+                repairs += 1
+        keeper.fold_in_memory("the read model cannot be brought to the log's head")
 
     def _ask(self, query: Callable[[Reader], T], *, whole: bool = False) -> T:
         """Answer a query from the projection at the log's head, in one read snapshot.

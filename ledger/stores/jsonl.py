@@ -145,7 +145,23 @@ class JsonlStore(Store):
             self._side_session,
             lambda: os.path.exists(self._side_path),
             None if self.read_only else self._discard_side,
+            self._model_turn,
         )
+
+    @contextlib.contextmanager
+    def _model_turn(self) -> Iterator[None]:
+        """The log's exclusive lock, held while the read model beside it is written.
+
+        Appends write it under that lock already; a catch-up or a rebuild by
+        any process does too, so a reader inside ``reading()`` (the shared
+        lock) never sees the rows move under it, as verify's comparison must not.
+        """
+        with self._mutex, self._io("lock the log"):
+            self._check_open()
+            if self._reading:
+                raise StoreError(f"{self.url}: cannot write the read model inside reading()")
+            with self._flock(fcntl.LOCK_EX):
+                yield
 
     def unrepaired(self) -> CorruptLog | None:
         return self._damage

@@ -253,6 +253,7 @@ class SQLiteModel(ReadModel):
         session: Callable[[str], AbstractContextManager[sqlite3.Connection]],
         exists: Callable[[], bool] = lambda: True,
         discard: Callable[[], None] | None = None,
+        turn: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
     ) -> None:
         self.name = name
         self._session = session
@@ -260,6 +261,10 @@ class SQLiteModel(ReadModel):
         self._exists = exists
         # A side file may be removed whole before a rebuild (it may not even be SQLite).
         self._discard = discard
+        # Held around every write of the rows: a side file is written under the
+        # log's own writer lock, so that a reader holding the log's shared lock
+        # (Store.reading()) sees one state of the log and the rows.
+        self._turn = turn
 
     @contextlib.contextmanager
     def _reading(self, what: str) -> Iterator[sqlite3.Connection]:
@@ -364,16 +369,17 @@ class SQLiteModel(ReadModel):
         expected: int | None,
         reset: bool = False,
     ) -> bool:
-        if reset and self._discard is not None:
-            self._discard()
-        with self._writing() as conn, immediate(conn):
-            found = conn.execute(
-                "SELECT position FROM model_meta WHERE name = ?", (self.name,)
-            ).fetchone()
-            if not reset and (None if found is None else found[0]) != expected:
-                return False
-            if reset:
-                conn.execute("DELETE FROM model_rows WHERE name = ?", (self.name,))
-            _apply(conn, self.name, changes)
-            conn.execute(_SAVE_META, (self.name, version, edge.size, _edge_blob(edge)))
+        with self._turn():
+            if reset and self._discard is not None:
+                self._discard()
+            with self._writing() as conn, immediate(conn):
+                found = conn.execute(
+                    "SELECT position FROM model_meta WHERE name = ?", (self.name,)
+                ).fetchone()
+                if not reset and (None if found is None else found[0]) != expected:
+                    return False
+                if reset:
+                    conn.execute("DELETE FROM model_rows WHERE name = ?", (self.name,))
+                _apply(conn, self.name, changes)
+                conn.execute(_SAVE_META, (self.name, version, edge.size, _edge_blob(edge)))
         return True
