@@ -341,6 +341,7 @@ class SQLiteStore(Store):
             conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
             if self._check_identity(conn):
                 raise StoreUnavailable(f"{where} holds no ledger yet (it is empty)")
+            _check_tree_row(conn)  # a tree table removed is damage to report, not a lack
             found = conn.execute(
                 "SELECT count(*) FROM sqlite_master"
                 " WHERE type = 'table' AND name IN ('events', 'tree')"
@@ -348,7 +349,6 @@ class SQLiteStore(Store):
             if found != 2:
                 raise StoreUnavailable(f"{where} lacks the ledger's tables")
             _check_edge(_load_edge(conn, missing_ok=True).size, _head(conn))
-            _check_tree_row(conn)
         except sqlite3.Error as exc:
             raise _translate(exc, where, "open") from exc
 
@@ -533,11 +533,12 @@ def _rebuild_edge(
 
 
 def _check_tree_row(conn: sqlite3.Connection) -> None:
-    """CorruptLog when the tree table is there without its row while records are stored.
+    """CorruptLog when the tree table or its row is gone while records are stored.
 
-    The row is made with the tables and updated by every append: only its
-    removal (which hides a truncation or a rewrite) leaves records without it.
-    Records before position 1, which the log's reads never reach, are refused too.
+    The table and its row are made with the log's table, in one transaction,
+    and the row is updated by every append: only their removal (which hides a
+    truncation or a rewrite) leaves records without them. Records before
+    position 1, which the log's reads never reach, are refused too.
     """
     tables = {
         name
@@ -545,8 +546,15 @@ def _check_tree_row(conn: sqlite3.Connection) -> None:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'tree')"
         )
     }
-    if tables != {"events", "tree"}:
-        return  # a new file, or one from elsewhere: the row is made (and the edge rebuilt)
+    if "events" not in tables:
+        return  # a new file: the tables are made
+    if "tree" not in tables:
+        if conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None:
+            raise CorruptLog(
+                "the tree table was removed while the log holds records: the stored "
+                "Merkle tree, which would show a truncation or a rewrite, is gone"
+            )
+        return  # no record to vouch for: the table is made again
     first = conn.execute("SELECT min(position) FROM events").fetchone()[0]
     if isinstance(first, int) and first < 1:
         # The table's CHECK refuses them: only a table made again without it holds one.

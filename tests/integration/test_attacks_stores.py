@@ -244,6 +244,32 @@ def test_insert_or_replace_cannot_rewrite_a_sqlite_row_or_the_tree(tmp_path: Pat
     assert verify_url(str(path)).ok
 
 
+def test_a_truncation_hidden_by_dropping_the_tree_table_is_reported_and_never_mended(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "log.db"
+    checkpoint = build(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DELETE FROM events WHERE position > 3")
+    conn.execute("DROP TABLE tree")
+    conn.close()
+    for against in (None, checkpoint):
+        report = verify_url(str(path), against)
+        assert not report.ok
+        assert "tree table was removed" in (report.reason or ""), report.summary()
+    # A writable open refuses too: it never makes the table again over the cut log.
+    with pytest.raises(CorruptLog, match="tree table was removed"):
+        Ledger.open(str(path)).close()
+    conn = sqlite3.connect(path)
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert "events" in tables
+    assert "tree" not in tables
+    assert not verify_url(str(path)).ok
+
+
 # -- passwords in messages --------------------------------------------------------------------
 
 
