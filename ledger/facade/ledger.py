@@ -503,6 +503,8 @@ class Ledger(LedgerView):
         (``read_model_agrees`` False), since the views read them. Nothing is
         written or repaired; ``rebuild()`` builds the read model again.
         """
+        if type(read_model) is not bool:
+            raise InvalidEvent(f"must be True or False, not {read_model!r}", field="read_model")
         report = tamper.verify_store(self.store, checkpoint, codec=self.codec)
         if not read_model or not report.ok:
             return report

@@ -24,8 +24,15 @@ def open_store(
     repairs nothing and refuses appends with StoreUnavailable.
     """
     where = locate(url)
+    if type(read_only) is not bool:
+        # A truthy "no" read as read-only, or a falsy 0 as writable, would be a guess.
+        raise StoreUnavailable(f"{redact(url)}: read_only must be True or False, not {read_only!r}")
+    if clock is not None and not callable(clock):
+        raise StoreUnavailable(
+            f"{redact(url)}: clock must be a function that returns the time, not {clock!r}"
+        )
     clock = clock or utc_now
-    read_only = bool(read_only) or where.read_only
+    read_only = read_only or where.read_only
     if where.kind == "memory":
         from ledger.stores.memory import MemoryStore
 

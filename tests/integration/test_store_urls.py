@@ -257,6 +257,12 @@ def test_an_unknown_option_is_refused(tmp_path: Path, suffix: str) -> None:
         Ledger.open(str(tmp_path / f"log{suffix}"), colour="blue")
 
 
+def test_an_unknown_postgresql_option_is_refused_before_connecting() -> None:
+    # Port 1 has no server: the option is refused before any connection is tried.
+    with pytest.raises(StoreUnavailable, match=r"unknown PostgreSQL option.*timeout"):
+        Ledger.open("postgresql://u@127.0.0.1:1/db?ledger=x", timeout=5)
+
+
 @pytest.mark.parametrize("timeout", [-1, "soon", float("nan"), True, float("inf"), 10**29])
 def test_a_bad_sqlite_timeout_is_refused(tmp_path: Path, timeout: object) -> None:
     with pytest.raises(StoreUnavailable, match="timeout"):

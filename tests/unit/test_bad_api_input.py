@@ -65,6 +65,14 @@ CASES: dict[str, tuple[Callable[[], object], type[ledger.LedgerError], str]] = {
         ledger.InvalidEvent,
         "tune_gc",
     ),
+    # A truthy "no" is not read as read-only, nor a number as a clock.
+    "read_only as text": (lambda: fresh(read_only="no"), ledger.StoreUnavailable, "read_only"),
+    "a clock that is a number": (lambda: fresh(clock=5), ledger.StoreUnavailable, "clock"),
+    "verify's read_model as text": (
+        lambda: fresh().verify(read_model="no"),  # type: ignore[arg-type]
+        ledger.InvalidEvent,
+        "read_model",
+    ),
     "a projection of text": (
         lambda: fresh().project("x"),  # type: ignore[arg-type]
         ledger.InvalidEvent,
