@@ -91,12 +91,12 @@ class PostgresStore(Store):
         clock: Clock = utc_now,
         create_schema: bool = True,
         read_only: bool = False,
-        **options: Any,
+        **unknown: Any,
     ) -> None:
         # Safe to print and log: every message built from it, in any layer, stays so.
         self.url = redact(url, url)
-        if options:
-            raise StoreUnavailable(f"{self.url}: unknown PostgreSQL option(s) {sorted(options)}")
+        if unknown:
+            raise StoreUnavailable(f"{self.url}: unknown PostgreSQL option(s) {sorted(unknown)}")
         self._raw_url = url
         self.clock = clock
         self.read_only = bool(read_only)
