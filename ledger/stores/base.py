@@ -128,6 +128,16 @@ class Store(abc.ABC):
         """
         return None
 
+    def repeated_event(self) -> tuple[int, int] | None:
+        """A record whose event_id an earlier one holds: (its position, the earlier's); or None.
+
+        ``verify`` asks, inside ``reading()``: the event_id is the key of
+        idempotent appends, so a log holding one twice was written around
+        the store (a SQLite table made again without its UNIQUE constraint).
+        Stores that refuse a repeat as they read (JSON Lines) need not look.
+        """
+        return None
+
     def __repr__(self) -> str:
         mode = " read-only" if self.read_only else ""
         return f"<{type(self).__name__} {redact(getattr(self, 'url', '?'))!r}{mode}>"

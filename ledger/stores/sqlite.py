@@ -227,6 +227,13 @@ class SQLiteStore(Store):
                     with contextlib.suppress(sqlite3.Error):
                         self._conn.execute("COMMIT")
 
+    def repeated_event(self) -> tuple[int, int] | None:
+        with self._session("look for a repeated event_id") as conn:
+            if _unique_event_ids(conn):
+                return None  # SQLite refuses a repeat: nothing to look for
+            found = conn.execute(_REPEATED).fetchone()
+        return None if found is None else (found[0], found[1])
+
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
         wanted = list(dict.fromkeys(event_ids))
         found: dict[str, StoredRow] = {}
@@ -530,6 +537,28 @@ def _rebuild_edge(
             )
     edge.extend(_stored_hashes(conn, edge.size, head))
     return edge
+
+
+#: The first record whose event_id an earlier record holds, and the earlier's position.
+_REPEATED = (
+    "SELECT position, first FROM (SELECT position,"
+    " min(position) OVER (PARTITION BY event_id) AS first FROM events)"
+    " WHERE position > first ORDER BY position LIMIT 1"
+)
+
+
+def _unique_event_ids(conn: sqlite3.Connection) -> bool:
+    """Whether the events table has a unique index on event_id alone (the ledger makes one)."""
+    for _, name, unique, _, partial in conn.execute("PRAGMA index_list(events)").fetchall():
+        if unique and not partial:
+            columns = [row[2] for row in conn.execute(f"PRAGMA index_info({_quoted(name)})")]
+            if columns == ["event_id"]:
+                return True
+    return False
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _check_tree_row(conn: sqlite3.Connection) -> None:

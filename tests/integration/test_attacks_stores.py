@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import attrs
@@ -22,6 +23,7 @@ import psycopg
 import pytest
 
 from ledger import CorruptLog, Ledger, LedgerError, StoreUnavailable
+from ledger.codec import make_codec
 from ledger.merkle import leaf_hash
 from ledger.stores import open_store
 from ledger.stores.urls import redact, split_url
@@ -268,6 +270,34 @@ def test_a_truncation_hidden_by_dropping_the_tree_table_is_reported_and_never_me
     assert "events" in tables
     assert "tree" not in tables
     assert not verify_url(str(path)).ok
+
+
+def test_a_record_repeating_an_event_id_is_reported_when_the_unique_index_is_gone(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "log.db"
+    build(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    table = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'events'").fetchone()[0]
+    conn.execute("ALTER TABLE events RENAME TO old_events")
+    conn.execute(table.replace("NOT NULL UNIQUE", "NOT NULL"))
+    conn.execute("INSERT INTO events SELECT * FROM old_events")
+    conn.execute("DROP TABLE old_events")
+    head = conn.execute("SELECT max(position) FROM events").fetchone()[0]
+    event_id = conn.execute("SELECT event_id FROM events WHERE position = 2").fetchone()[0]
+    conn.close()
+    # A record of its own, with a hash that verifies, under the second record's event_id.
+    again = attrs.evolve(figure(77, "src/z", 1, 2), event_id=event_id)
+    (row,) = make_codec().encode_many(head, [again], datetime.now(UTC))
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", attrs.astuple(row))
+    conn.close()
+    report = verify_url(str(path))
+    assert not report.ok
+    assert report.first_bad_position == head + 1, report.summary()
+    assert "repeats the event_id of the record at position 2" in (report.reason or "")
 
 
 # -- passwords in messages --------------------------------------------------------------------
