@@ -203,6 +203,28 @@ class Codec:
         fields = self.tag_of(event).fast_encode(event)
         return orjson.dumps(fields, option=ENCODE_OPTIONS).decode()
 
+    def respelled(self, row: StoredRow, recorded: Recorded) -> str | None:
+        """Why a decoded row's text is not the codec's own spelling of its record, or None.
+
+        A record of the event type's current schema must be stored as this
+        codec writes it: the same data text (no key left out for its default,
+        no timestamp with an offset instead of Z) and recorded_at. Decoding
+        is lenient where the meaning is the same; ``verify`` is not, since
+        such text hashes differently from the canonical leaf of its record.
+        An older schema's text is upcast, never spelled again, so it is not
+        compared.
+        """
+        kind = self.tag_of(recorded.event)
+        if row.schema == kind.schema:
+            data = self.event_data(recorded.event)
+            if data != row.data:
+                why = not_canonical(row.data, data.encode())
+                return f"its data is not the canonical text of its event: {why}"
+        stamp = format_timestamp(recorded.recorded_at)
+        if stamp != row.recorded_at:
+            return f"its recorded_at {brief(row.recorded_at)} is not spelled canonically ({stamp})"
+        return None
+
     def encode(self, position: int, event: Event, recorded_at: datetime) -> StoredRow:
         """The stored row for event at position; refuses records over the size limit."""
         return self.encode_many(position - 1, [event], recorded_at)[0]

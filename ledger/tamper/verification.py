@@ -206,9 +206,13 @@ class _Scan:
                 )
             if self.first is None:
                 try:
-                    self.codec.decode(row)
+                    recorded = self.codec.decode(row)
                 except LedgerError as exc:
                     self.fault(row.position, f"the record does not decode: {exc}")
+                else:
+                    odd = self.codec.respelled(row, recorded)
+                    if odd is not None:
+                        self.fault(row.position, f"the record is not stored canonically: {odd}")
             self.edge.append(leaf)
             if self._proof is not None:
                 self._proof.add(self.count, leaf)

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from ledger import CorruptLog, Ledger, LedgerError, StoreUnavailable
-from ledger.codec import make_codec
+from ledger.codec import StoredRow, make_codec
 from ledger.merkle import leaf_hash
 from ledger.stores import open_store
 from ledger.stores.urls import redact, split_url
@@ -200,6 +200,49 @@ def test_a_postgresql_data_column_in_another_layout_is_reported_at_its_position(
     for against in (None, checkpoint):
         report = verify_url(url, against)
         assert (report.ok, report.first_bad_position) == (False, 3), report.summary()
+
+
+def rehashed(line: bytes, old: bytes, new: bytes) -> bytes:
+    """The line with old replaced by new in its data, and its hash computed again to match."""
+    record = orjson.loads(line)
+    data = data_text(line).replace(old, new, 1)
+    assert data != data_text(line)
+    row = StoredRow(
+        record["position"],
+        record["event_id"],
+        record["type"],
+        record["schema"],
+        record["recorded_at"],
+        data.decode(),
+        "0" * 64,
+    )
+    row = attrs.evolve(row, hash=leaf_hash(row.leaf_bytes()).hex())
+    return row.to_line().rstrip(b"\n")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b'"url":null,', b""),
+        (b'"stated_at":"2024-08-06T02:00:00Z"', b'"stated_at":"2024-08-06T02:00:00+00:00"'),
+    ],
+    ids=["a default left out", "a timestamp with an offset"],
+)
+def test_a_record_spelled_other_than_canonically_is_reported_though_it_reads_the_same(
+    tmp_path: Path, old: bytes, new: bytes
+) -> None:
+    path = tmp_path / "respelled.jsonl"
+    build(path)
+    before = Ledger.open(str(path), read_only=True)
+    views = before.topics()
+    before.close()
+    rewrite_line(path, 3, rehashed(lines_of(path)[2], old, new))
+    report = verify_url(str(path))
+    assert (report.ok, report.first_bad_position) == (False, 3), report.summary()
+    assert "not stored canonically" in (report.reason or "")
+    # It means the same: reading it is not refused, and the views do not change.
+    with Ledger.open(str(path), read_only=True) as lg:
+        assert lg.topics() == views
 
 
 # -- SQLite: INSERT OR REPLACE --------------------------------------------------------------
