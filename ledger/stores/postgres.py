@@ -76,6 +76,22 @@ _T = TypeVar("_T")
 Connection = psycopg.Connection[Any]
 
 
+#: Whether a unique constraint on (ledger, event_id) stands on the log's table.
+_UNIQUE_EVENT_IDS = (
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint AS c"
+    " WHERE c.conrelid = pg_catalog.to_regclass(%s) AND c.contype IN ('u', 'p')"
+    " AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attname::text)"
+    " FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = c.conrelid"
+    " AND a.attnum = ANY (c.conkey)) = ARRAY['event_id', 'ledger'])"
+)
+#: The first record of a ledger whose event_id an earlier record holds, and the earlier's position.
+_REPEATED = (
+    "SELECT position, first FROM (SELECT position, pg_catalog.min(position)"
+    " OVER (PARTITION BY event_id) AS first FROM {s}.ledger_events WHERE ledger = %s) AS e"
+    " WHERE position > first ORDER BY position LIMIT 1"
+)
+
+
 def _row(record: tuple[Any, ...]) -> StoredRow:
     position, event_id, kind, schema, recorded_at, data, digest = record
     return StoredRow(position, event_id, kind, schema, recorded_at, data, bytes(digest).hex())
@@ -217,6 +233,17 @@ class PostgresStore(Store):
 
     def model(self, name: str) -> ReadModel | None:
         return _PostgresModel(self, name)
+
+    def repeated_event(self) -> tuple[int, int] | None:
+        def work(conn: Connection) -> tuple[int, int] | None:
+            table = self._sql.q("{s}.ledger_events")
+            unique = conn.execute(_UNIQUE_EVENT_IDS, (table,)).fetchone()
+            if unique is not None and unique[0]:
+                return None  # PostgreSQL refuses a repeat: nothing to look for
+            found = conn.execute(self._sql.q(_REPEATED), (self.ledger,)).fetchone()
+            return None if found is None else (found[0], found[1])
+
+        return self._run(work)
 
     @contextmanager
     def reading(self) -> Iterator[None]:

@@ -11,6 +11,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+import attrs
 import psycopg
 import pytest
 
@@ -873,3 +874,48 @@ def test_keyed_reads_probe_the_index_before_the_tables_have_statistics(postgres_
     finally:
         with raw(postgres_url) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_a_record_repeating_an_event_id_is_reported_once_the_unique_constraint_is_dropped(
+    postgres_url: str,
+) -> None:
+    schema = f"dup_{uuid.uuid4().hex[:8]}"
+    with raw(postgres_url) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = fresh(postgres_url) + f"&schema={schema}"
+    name = split_url(url)[1]
+    try:
+        with Ledger.open(url) as lg:
+            lg.extend(story())
+            head = lg.head
+            assert lg.verify().ok
+            again = attrs.evolve(story()[1], event_id=next(lg.records()).event_id)
+        row = make_codec().encode(head + 1, again, T0)
+        with raw(postgres_url) as conn:
+            # As the tables' owner: the constraint goes, and a record with a hash that
+            # verifies takes the first record's event_id (the trigger grows the tree).
+            conn.execute(
+                f"ALTER TABLE {schema}.ledger_events DROP CONSTRAINT ledger_events_event_id_key"
+            )
+            conn.execute(
+                f"INSERT INTO {schema}.ledger_events VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    name,
+                    row.position,
+                    row.event_id,
+                    row.type,
+                    row.schema,
+                    T0,
+                    row.recorded_at,
+                    row.data,
+                    bytes.fromhex(row.hash),
+                ),
+            )
+        with Ledger.open(url, read_only=True) as lg:
+            report = lg.verify()
+    finally:
+        with raw(postgres_url) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert not report.ok
+    assert report.first_bad_position == head + 1, report.summary()
+    assert "repeats the event_id of the record at position 1" in (report.reason or "")
