@@ -114,6 +114,10 @@ class LedgerCommand(click.Command):
             # end of a URL ("?password=secret: cannot connect").
             where = "" if named else f"{redact(url or '', url)}: "
             raise CliError(where + redact(message, url)) from exc
+        except BrokenPipeError:
+            # The reader of the output went away (`ledger verify x | head -1`):
+            # click ends quietly, as a pipeline expects, with no "Error:" line.
+            raise
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise CliError(f"{where}{exc.strerror or exc}") from exc

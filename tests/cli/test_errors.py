@@ -99,3 +99,21 @@ def test_no_form_of_password_is_printed(run: Run, url: str) -> None:
     assert result.stderr.startswith("Error: postgresql://reader")
     assert "***" in result.stderr
     assert ":*** cannot" not in result.stderr  # the store is named whole, then the message
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path: Path) -> None:
+    # `ledger verify x | head -0`: the pipe's reader is gone before the first line.
+    store = tmp_path / "log.db"
+    assert _ledger("init", str(store)).returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ledger", "verify", str(store)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert b"Error" not in err
+    assert b"Traceback" not in err
+    assert proc.returncode == 1
