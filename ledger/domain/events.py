@@ -129,6 +129,8 @@ def _plain_timedelta(value: timedelta | None) -> timedelta | None:
 
 
 def _why_unit(value: object) -> str:
+    if isinstance(value, str) and value and value.isspace():
+        return "must be text, not only whitespace, or None"
     return surrogate_in(value) or "must be a non-empty string or None"
 
 

@@ -124,6 +124,8 @@ def surrogate_in(value: object) -> str | None:
 
 
 def _why_text(value: object) -> str:
+    if isinstance(value, str) and value and value.isspace():
+        return "must be text, not only whitespace"
     return surrogate_in(value) or "must be a non-empty string"
 
 

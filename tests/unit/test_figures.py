@@ -19,6 +19,7 @@ from ledger import (
     InvalidEvent,
     InvalidFigure,
     Ledger,
+    TopicDefined,
     ValidationError,
 )
 from ledger.codec import make_codec
@@ -270,3 +271,13 @@ def test_a_bool_is_not_a_number_even_as_an_int_subclass() -> None:
 def test_invalid_figure_is_an_invalid_event_and_a_validation_error() -> None:
     assert issubclass(InvalidFigure, InvalidEvent)
     assert issubclass(InvalidFigure, ValidationError)
+
+
+@pytest.mark.parametrize("unit", [" ", "\t", "\u00a0\n"])
+def test_a_unit_of_only_whitespace_is_refused_saying_so(unit: str) -> None:
+    with pytest.raises(InvalidFigure, match="not only whitespace") as caught:
+        Figure(1, 2, unit=unit)
+    assert caught.value.field == "unit"
+    with pytest.raises(InvalidEvent, match="not only whitespace") as refused:
+        TopicDefined(topic="t/a", title="A", unit=unit)
+    assert refused.value.field == "unit"
