@@ -48,7 +48,8 @@ def main(argv: list[str]) -> int:
         print(table(counts))
 
         earlier = lg.project(FiguresPerSourcePerMonth(), stated=date(2025, 1, 12))
-        print("\nAs stated before 12 January 2025:")
+        # A bare date is midnight UTC: what was stated by then, bare dates of the 12th too.
+        print("\nAs stated by 12 January 2025, 00:00 UTC:")
         print(table(earlier) or "  (none)")
 
         # Kept current: each read of .state folds only what was appended since.

@@ -6,7 +6,7 @@ python examples/time_travel.py [STORE]
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import ledger
@@ -19,8 +19,9 @@ def main(argv: list[str]) -> int:
     url = argv[1] if len(argv) > 1 else str(SEED)
     with ledger.Ledger.open(url) as lg:
         for day in DAYS:
-            # A bare date means midnight UTC; ask for the end of the day.
-            view = lg.as_of(stated=date.fromordinal(day.toordinal() + 1))
+            # A bare date means midnight UTC (the day's start, where events stated
+            # with a bare date sit); ask for the day's last instant instead.
+            view = lg.as_of(stated=datetime.combine(day, time.max, tzinfo=UTC))
             print(f"\n== as of {day.isoformat()} (end of day)")
             for topic in view.topics():
                 if topic.consensus is None:

@@ -65,11 +65,11 @@ def test_the_custom_projection_example_counts_figures_per_source_and_keeps_them_
         runpy.run_path(str(ROOT / "examples" / "custom_projection.py"), run_name="__main__")
     assert done.value.code == 0
     out = capsys.readouterr().out
-    whole, rest = out.split("As stated before 12 January 2025:")
+    whole, rest = out.split("As stated by 12 January 2025, 00:00 UTC:")
     # The seed's eight figures: three of Ukraine's (captured, deployed, casualties)...
     assert "  ukraine                  2025-01  3" in whole
     assert "  nis                      2025-01  2" in whole
-    # ...of which only the capture of two soldiers was stated before the 12th.
+    # ...of which only the capture of two was stated by the 12th (no figure is dated the 12th).
     assert rest.split("Kept current")[0].strip() == "ukraine                  2025-01  1"
     assert "Kept current: 8 figures, then 9 after an append" in rest
     assert "up to position 37 of 37" in rest
