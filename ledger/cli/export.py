@@ -78,8 +78,8 @@ def export(
     CSV and TSV open in LibreOffice and Excel (UTF-8 with a byte order mark
     when written to a file); numbers are exact, unbounded ends empty cells,
     and text that a spreadsheet would run as a formula starts with an
-    apostrophe. `--what figures` and `--what definitions` import back with
-    `ledger import`.
+    apostrophe. `--what figures`, `--what claims` and `--what definitions`,
+    as CSV or TSV, import back with `ledger import`.
     """
     chosen = fmt or (_SUFFIXES.get(Path(output).suffix.lower(), "csv") if output else "csv")
     if output is not None:
