@@ -167,17 +167,36 @@ class Reader:
     def _current(
         self, topic: str, memo: dict[str, tuple[CurrentFigure, ...]]
     ) -> tuple[CurrentFigure, ...]:
-        if topic in memo:
-            return memo[topic]
-        memo[topic] = ()  # a guard: validated logs have no cycles
-        cached = self._figures.get(topic)
-        if cached is not None:
-            memo[topic] = cached
-            return cached
+        """A topic's current figures, its parts' first: an explicit stack, not recursion.
+
+        A chain of composites may be nested thousands deep; each topic is
+        composed once all its parts are in memo.
+        """
+        stack = [(topic, False)]
+        while stack:
+            name, ready = stack.pop()
+            if ready:
+                memo[name] = self._composed(name, memo)
+                continue
+            if name in memo:
+                continue
+            cached = self._figures.get(name)
+            if cached is not None:
+                memo[name] = cached
+                continue
+            memo[name] = ()  # a guard: validated logs have no cycles
+            stack.append((name, True))
+            stack.extend((p, False) for p in reversed(self.facts.parts_of(name)) if p not in memo)
+        return memo[topic]
+
+    def _composed(
+        self, topic: str, memo: dict[str, tuple[CurrentFigure, ...]]
+    ) -> tuple[CurrentFigure, ...]:
+        """A topic's current figures, from its own and its parts' (all in memo)."""
         current = self._direct(topic)
         parts = self.facts.parts_of(topic)
         if parts:
-            by_part = [{f.source: f for f in self._current(p, memo)} for p in parts]
+            by_part = [{f.source: f for f in memo[p]} for p in parts]
             common = set.intersection(*(set(p) for p in by_part))
             unit = self.facts.unit_of(topic) or next(
                 (f.figure.unit for p in by_part for f in p.values()), None
@@ -187,7 +206,7 @@ class Reader:
                     derived = _derive(source, [p[source] for p in by_part], unit)
                     current[source] = attrs.evolve(derived, voice=self._voice(source))
         result = tuple(current[s] for s in sorted(current))
-        memo[topic] = self._figures[topic] = result
+        self._figures[topic] = result
         return result
 
     def _voice(self, source: str) -> str:

@@ -52,6 +52,9 @@ class _Overlay:
         self.retracted: set[str] = set()
         self.units: dict[str, str] = {}
         self.definitions: dict[str, TopicDefined] = {}
+        #: part -> the topics the batch defines as composites of it (a reverse index,
+        #: so that walking a chain of composites stays linear in its length).
+        self.parents: dict[str, set[str]] = {}
 
     def accept(self, event: Event) -> None:
         match event:
@@ -73,6 +76,11 @@ class _Overlay:
                 self.retracted.add(event.target)
             case TopicDefined():
                 self._check_definition(event)
+                before = self.definitions.get(event.topic)
+                for part in before.parts if before is not None else ():
+                    self.parents[part].discard(event.topic)
+                for part in event.parts:
+                    self.parents.setdefault(part, set()).add(event.topic)
                 self.definitions[event.topic] = event
             case SourceDescribed():
                 pass
@@ -102,7 +110,7 @@ class _Overlay:
 
     def _parents(self, topic: str) -> Iterable[str]:
         yield from (p for p in self.state.parents_of(topic) if p not in self.definitions)
-        yield from (t for t, d in self.definitions.items() if topic in d.parts)
+        yield from sorted(self.parents.get(topic, ()))
 
     def _component_units(self, start: Iterable[str]) -> dict[str, str]:
         # Parts and their composites are summed together, so every topic
@@ -150,13 +158,27 @@ class _Overlay:
                 raise UnitMismatch(other, other_unit, unit)
 
     def _path(self, start: str, goal: str, path: list[str]) -> list[str] | None:
-        for part in self._parts(start):
-            if part == goal:
-                return [*path, part]
-            if part not in path:
-                found = self._path(part, goal, [*path, part])
-                if found is not None:
-                    return found
+        """The first path, depth first in parts order, from start (path's end) to goal.
+
+        An explicit stack, not recursion: a chain of composites may be nested
+        thousands deep. A topic explored once without reaching goal is not
+        explored again (it cannot reach it by another way either).
+        """
+        trail = list(path)
+        seen = set(path)
+        stack = [iter(self._parts(start))]
+        while stack:
+            for part in stack[-1]:
+                if part == goal:
+                    return [*trail, part]
+                if part not in seen:
+                    seen.add(part)
+                    trail.append(part)
+                    stack.append(iter(self._parts(part)))
+                    break
+            else:
+                stack.pop()
+                trail.pop()
         return None
 
 

@@ -304,3 +304,28 @@ def test_a_record_too_large_in_a_batch_names_its_item() -> None:
         lg.extend([reported("c1"), big])
     assert caught.value.item == 1
     assert lg.head == 0
+
+
+@pytest.mark.parametrize("backwards", [False, True], ids=["parts first", "composites first"])
+def test_composites_nested_deeper_than_python_s_recursion_limit_are_checked_and_summed(
+    backwards: bool,
+) -> None:
+    depth = 1_500  # beyond sys.getrecursionlimit()'s 1,000
+    chain = [
+        TopicDefined(topic=f"deep/{i}", title=f"Level {i}", unit="people", parts=(f"deep/{i + 1}",))
+        for i in range(depth)
+    ]
+    chain.append(TopicDefined(topic=f"deep/{depth}", title="Bottom", unit="people"))
+    if backwards:
+        chain.reverse()
+    lg = Ledger.open("memory://")
+    lg.extend([*chain, reported("c1", topic=f"deep/{depth}")])
+    with pytest.raises(CompositeCycle):
+        lg.append(
+            TopicDefined(topic=f"deep/{depth}", title="Bottom", unit="people", parts=("deep/0",))
+        )
+    top = lg.topic("deep/0")
+    assert [f.source for f in top.figures] == ["ua"]
+    assert top.figures[0].derived
+    assert top.range == lg.topic(f"deep/{depth}").range
+    assert len(lg.topics()) == depth + 1
