@@ -80,6 +80,7 @@ Connection = psycopg.Connection[Any]
 _UNIQUE_EVENT_IDS = (
     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint AS c"
     " WHERE c.conrelid = pg_catalog.to_regclass(%s) AND c.contype IN ('u', 'p')"
+    " AND NOT c.condeferrable"
     " AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attname::text)"
     " FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = c.conrelid"
     " AND a.attnum = ANY (c.conkey)) = ARRAY['event_id', 'ledger'])"
@@ -634,12 +635,18 @@ class _PostgresModel(ReadModel):
         return self._read(work)
 
     def rows(self, table: str) -> Iterator[tuple[str, str, str]]:
-        sql = self._store._sql.q(
-            "SELECT part, item, value FROM {s}.ledger_model_rows"
-            " WHERE ledger = %s AND name = %s AND tbl = %s"
-            " AND (part, item) > (%s, %s) ORDER BY part, item LIMIT %s"
-        )
+        # The first page from the least key, ("", "") included: a row keyed so
+        # is read like any other (verify must see every row the views may read).
+        pages = [
+            self._store._sql.q(
+                "SELECT part, item, value FROM {s}.ledger_model_rows"
+                " WHERE ledger = %s AND name = %s AND tbl = %s"
+                f" AND (part, item) {op} (%s, %s) ORDER BY part, item LIMIT %s"
+            )
+            for op in (">=", ">")
+        ]
         after: tuple[str, str] = ("", "")
+        sql = pages[0]
 
         def work(conn: Connection) -> list[tuple[str, str, str]]:
             return conn.execute(sql, (*self._scope, table, *after, _MODEL_PAGE)).fetchall()
@@ -649,7 +656,7 @@ class _PostgresModel(ReadModel):
             yield from page
             if len(page) < _MODEL_PAGE:
                 return
-            after = page[-1][:2]
+            after, sql = page[-1][:2], pages[1]
 
     def replace(
         self,

@@ -347,18 +347,20 @@ class SQLiteModel(ReadModel):
     def rows(self, table: str) -> Iterator[tuple[str, str, str]]:
         if not self._exists():
             return
-        after = ("", "")
+        # The first page from the least key, ("", "") included: a row keyed so
+        # is read like any other (verify must see every row the views may read).
+        after, op = ("", ""), ">="
         while True:
             with self._reading("read the read model") as conn:
                 page = conn.execute(
                     "SELECT part, item, value FROM model_rows WHERE name = ? AND tbl = ?"
-                    " AND (part, item) > (?, ?) ORDER BY part, item LIMIT ?",
+                    f" AND (part, item) {op} (?, ?) ORDER BY part, item LIMIT ?",
                     (self.name, table, *after, _PAGE),
                 ).fetchall()
             yield from page
             if len(page) < _PAGE:
                 return
-            after = page[-1][:2]
+            after, op = page[-1][:2], ">"
 
     def replace(
         self,

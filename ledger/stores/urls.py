@@ -178,7 +178,13 @@ def _own_params(url: str) -> tuple[str, dict[str, str]]:
     for part in query.split("&") if query else ():
         key, _, value = part.partition("=")
         if unquote(key) in found:
-            found[unquote(key)].append(unquote(value))
+            try:
+                # Strict: %FF and %FE are not both U+FFFD, naming one ledger twice.
+                found[unquote(key)].append(unquote(value, errors="strict"))
+            except UnicodeDecodeError:
+                raise StoreUnavailable(
+                    f"the {unquote(key)} name in the URL: its %-escapes are not UTF-8 text"
+                ) from None
         elif part:
             kept.append(part)
     own: dict[str, str] = {}

@@ -876,8 +876,21 @@ def test_keyed_reads_probe_the_index_before_the_tables_have_statistics(postgres_
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+@pytest.mark.parametrize(
+    "undo",
+    [
+        ["ALTER TABLE {s}.ledger_events DROP CONSTRAINT ledger_events_event_id_key"],
+        [
+            "ALTER TABLE {s}.ledger_events DROP CONSTRAINT ledger_events_event_id_key",
+            "ALTER TABLE {s}.ledger_events ADD CONSTRAINT ledger_events_event_id_key"
+            " UNIQUE (ledger, event_id) DEFERRABLE",
+            "ALTER TABLE {s}.ledger_events DISABLE TRIGGER ALL",
+        ],
+    ],
+    ids=["dropped", "deferrable, its triggers disabled"],
+)
 def test_a_record_repeating_an_event_id_is_reported_once_the_unique_constraint_is_dropped(
-    postgres_url: str,
+    postgres_url: str, undo: list[str]
 ) -> None:
     schema = f"dup_{uuid.uuid4().hex[:8]}"
     with raw(postgres_url) as conn:
@@ -894,9 +907,8 @@ def test_a_record_repeating_an_event_id_is_reported_once_the_unique_constraint_i
         with raw(postgres_url) as conn:
             # As the tables' owner: the constraint goes, and a record with a hash that
             # verifies takes the first record's event_id (the trigger grows the tree).
-            conn.execute(
-                f"ALTER TABLE {schema}.ledger_events DROP CONSTRAINT ledger_events_event_id_key"
-            )
+            for statement in undo:
+                conn.execute(statement.replace("{s}", schema))
             conn.execute(
                 f"INSERT INTO {schema}.ledger_events VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (

@@ -55,6 +55,10 @@ TAMPERING: dict[str, tuple[str, str]] = {
         " WHERE tbl = 'dispute'",
         "item '999' holds",
     ),
+    "a topic invented under the least key": (
+        "INSERT INTO model_rows VALUES ('ledger', 'meta', '', '', '\"people\"')",
+        "'meta', partition '' holds",
+    ),
     "two sources' figures swapped": (
         "UPDATE model_rows SET item = '-' WHERE tbl = 'figure' AND item = 'src/a';"
         "UPDATE model_rows SET item = 'src/a' WHERE tbl = 'figure' AND item = 'src/c';"
@@ -325,3 +329,15 @@ def test_a_row_that_reads_back_altered_is_found_beside_rows_that_do_not(path: Pa
         report = lg.verify()
     assert report.read_model_agrees is False
     assert TAMPERING["a figure's bound changed"][1] in report.reason
+
+
+@pytest.mark.postgres
+def test_a_postgresql_row_under_the_least_key_is_compared_too(postgres_url: str) -> None:
+    pg_url = with_ledger(postgres_url, f"audit{uuid.uuid4().hex[:12]}")
+    with Ledger.open(pg_url) as lg:
+        lg.extend(story())  # type: ignore[arg-type]
+    pg(pg_url, "INSERT INTO ledger_model_rows VALUES (:ledger, 'ledger', 'meta', '', '', '1')")
+    with Ledger.open(pg_url) as lg:
+        report = lg.verify()
+        assert report.read_model_agrees is False
+        assert "'meta', partition '' holds" in report.reason

@@ -487,3 +487,10 @@ def test_the_cli_refuses_a_position_past_the_last_as_a_usage_error(tmp_path: Pat
         result = runner.invoke(cli, args)
         assert result.exit_code == 2, result.output
         assert "9223372036854775807" in result.output
+
+
+@pytest.mark.parametrize("name", ["%FF", "%FE", "a%C3", "%ED%A0%80"])
+def test_a_postgresql_ledger_name_whose_escapes_are_not_utf8_is_refused(name: str) -> None:
+    # Decoded leniently, %FF and %FE would both name the ledger U+FFFD.
+    with pytest.raises(StoreUnavailable, match=r"ledger name in the URL.*not UTF-8"):
+        Ledger.open(f"postgresql://u@127.0.0.1:1/db?ledger={name}")
