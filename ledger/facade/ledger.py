@@ -532,7 +532,14 @@ class Ledger(LedgerView):
         log.info("%s: building the read model again from the first record", self.url)
         with self.store.writing(), self._collector():
             keeper.repair(rebuild=True)
-            return keeper.facts.position
+        if not keeper.writable or keeper.in_memory:
+            # The store refused the rows (a role without write grants on the read
+            # model's tables): the views are folded in memory, nothing was rebuilt.
+            raise StoreUnavailable(
+                f"{self.url}: the read model cannot be written here (the store refused "
+                "it): cannot rebuild it"
+            )
+        return keeper.facts.position
 
     def close(self) -> None:
         """Store the read-model changes still waiting in memory, then close the store."""

@@ -454,6 +454,10 @@ def _check_roles(url: str, writer: str, reader: str) -> None:
         assert [r.position for r in lg.follow(7, poll_interval=0.01, stop=lambda: True)] == [8]
         with pytest.raises(StoreUnavailable, match="permission denied"):
             lg.append(SourceDescribed(source="reader", name="Reader"))
+        # Asked to rebuild the read model it may not write, it says so, never "done".
+        with pytest.raises(StoreUnavailable, match="cannot rebuild it"):
+            lg.rebuild()
+        assert lg.topics() == lg.as_of().topics()
 
 
 def test_rows_loaded_by_hand_without_their_tree_get_it_rebuilt(postgres_url: str) -> None:
