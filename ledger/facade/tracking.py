@@ -37,10 +37,16 @@ class Tracked(Generic[S]):
         return self.refresh()
 
     def refresh(self) -> S:
-        """Fold the records appended since the last read; the state."""
+        """Fold the records appended since the last read; the state.
+
+        The state and the position move together, record by record: when
+        ``step`` raises, the error propagates and the tracker stands after
+        the last record folded, so the next read folds the failing record
+        again (a step that changed its state in place before raising leaves
+        that change; one that returns a new state leaves nothing).
+        """
         step, state = self.projection.step, self._state
         for record in self._records(self._position):
             state = step(state, record)
-            self._position = record.position
-        self._state = state
+            self._state, self._position = state, record.position
         return state
