@@ -241,11 +241,12 @@ def spread_figures(
     """
     low: Number | None = draw(values)
     assert low is not None
-    high: Number | None = low + draw(st.sampled_from(_WIDTHS))
-    if high < low or not _fits(high):  # type: ignore[operator]
+    top: Number = low + draw(st.sampled_from(_WIDTHS))
+    if top < low or not _fits(top):
         # An int past 2**53 plus a float width can round below itself; an int
         # near 2**63 plus a width can leave the 64 bits a figure's number holds.
-        high = low
+        top = low
+    high: Number | None = top
     if draw(st.integers(0, 9)) == 0:
         low = None
     if draw(st.integers(0, 9)) == 0:
