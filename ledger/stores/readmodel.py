@@ -225,6 +225,9 @@ def store_model_write(conn: sqlite3.Connection, write: ModelWrite, edge: Compact
     batch was folded from (no checkpoint at all is a read model of the empty
     log); else False, and the read model is left to catch up on the next open.
     """
+    # Tables dropped by hand (a cache may be) are made again, without checkpoints:
+    # the append is stored, and the read model is built again by the next reader.
+    create_model_tables(conn)
     found = conn.execute(
         "SELECT version, position FROM model_meta WHERE name = ?", (write.name,)
     ).fetchone()
@@ -375,6 +378,7 @@ class SQLiteModel(ReadModel):
             if reset and self._discard is not None:
                 self._discard()
             with self._writing() as conn, immediate(conn):
+                create_model_tables(conn)  # dropped by hand: made again, checkpoints gone
                 found = conn.execute(
                     "SELECT position FROM model_meta WHERE name = ?", (self.name,)
                 ).fetchone()

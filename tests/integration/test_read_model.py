@@ -255,6 +255,23 @@ def test_a_damaged_read_model_gives_the_same_answers_with_a_warning(
         assert views(lg) == replayed(lg)
 
 
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+@pytest.mark.parametrize("damage", sorted(damage_cases()))
+def test_a_read_model_damaged_while_a_ledger_has_it_open_never_stops_an_append(
+    path: Path, damage: str
+) -> None:
+    build(path)
+    with Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+        damage_cases()[damage](path)
+        lg.append(figure(60, "src/d", 1, 1000))
+        lg.extend([figure(61, "src/e", 2, 3), figure(62, "src/f", 4, 5)])
+        assert views(lg) == replayed(lg)
+    with Ledger.open(str(path)) as lg:
+        assert lg.head == len(story()) + 3
+        assert views(lg) == replayed(lg)
+
+
 @pytest.mark.parametrize("path", [".jsonl"], indirect=True)
 @pytest.mark.parametrize(
     "how",
