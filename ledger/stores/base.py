@@ -128,13 +128,15 @@ class Store(abc.ABC):
         """
         return None
 
-    def repeated_event(self) -> tuple[int, int] | None:
-        """A record whose event_id an earlier one holds: (its position, the earlier's); or None.
+    def stored_fault(self) -> tuple[int, str] | None:
+        """The first record whose columns disagree in a way its hash cannot show, and why; or None.
 
-        ``verify`` asks, inside ``reading()``: the event_id is the key of
-        idempotent appends, so a log holding one twice was written around
-        the store (a SQLite table made again without its UNIQUE constraint).
-        Stores that refuse a repeat as they read (JSON Lines) need not look.
+        ``verify`` asks, inside ``reading()``, after the hashes: a record
+        repeating an earlier record's event_id (the key of idempotent
+        appends: the log was written around the store, its table made again
+        without the unique index), or a column kept for queries that says
+        otherwise than the hashed text it mirrors. Stores that refuse these
+        as they read (JSON Lines), or keep no such column, need not look.
         """
         return None
 

@@ -93,6 +93,25 @@ _REPEATED = (
 )
 
 
+#: The first record whose timestamptz recorded_at (kept for queries) is not the
+#: instant its hashed recorded_at_text spells, compared as canonical text
+#: (format_timestamp's: microseconds only when there are some), so no cast can
+#: fail; a text spelled otherwise is verify's to report (Codec.respelled).
+_OTHER_TIME = (
+    "SELECT position, canonical, recorded_at_text FROM (SELECT position, recorded_at_text,"
+    " pg_catalog.to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+    " || CASE pg_catalog.to_char(recorded_at AT TIME ZONE 'UTC', 'US') WHEN '000000'"
+    " THEN '' ELSE '.' || pg_catalog.to_char(recorded_at AT TIME ZONE 'UTC', 'US') END"
+    " || 'Z' AS canonical FROM {s}.ledger_events WHERE ledger = %s) AS e"
+    " WHERE canonical <> recorded_at_text AND recorded_at_text ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    "T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{6})?Z$' ORDER BY position LIMIT 1"
+)
+
+
+def _repeats(earlier: int) -> str:
+    return f"it repeats the event_id of the record at position {earlier}"
+
+
 def _row(record: tuple[Any, ...]) -> StoredRow:
     position, event_id, kind, schema, recorded_at, data, digest = record
     return StoredRow(position, event_id, kind, schema, recorded_at, data, bytes(digest).hex())
@@ -235,14 +254,26 @@ class PostgresStore(Store):
     def model(self, name: str) -> ReadModel | None:
         return _PostgresModel(self, name)
 
-    def repeated_event(self) -> tuple[int, int] | None:
-        def work(conn: Connection) -> tuple[int, int] | None:
+    def stored_fault(self) -> tuple[int, str] | None:
+        def work(conn: Connection) -> tuple[int, str] | None:
+            faults: list[tuple[int, str]] = []
             table = self._sql.q("{s}.ledger_events")
             unique = conn.execute(_UNIQUE_EVENT_IDS, (table,)).fetchone()
-            if unique is not None and unique[0]:
-                return None  # PostgreSQL refuses a repeat: nothing to look for
-            found = conn.execute(self._sql.q(_REPEATED), (self.ledger,)).fetchone()
-            return None if found is None else (found[0], found[1])
+            if unique is None or not unique[0]:
+                # Without the constraint (PostgreSQL refuses repeats with it): look.
+                found = conn.execute(self._sql.q(_REPEATED), (self.ledger,)).fetchone()
+                if found is not None:
+                    faults.append((found[0], _repeats(found[1])))
+            found = conn.execute(self._sql.q(_OTHER_TIME), (self.ledger,)).fetchone()
+            if found is not None:
+                faults.append(
+                    (
+                        found[0],
+                        f"its recorded_at column says {found[1]} where the hashed "
+                        f"recorded_at text says {found[2]}",
+                    )
+                )
+            return min(faults) if faults else None
 
         return self._run(work)
 

@@ -227,12 +227,12 @@ class SQLiteStore(Store):
                     with contextlib.suppress(sqlite3.Error):
                         self._conn.execute("COMMIT")
 
-    def repeated_event(self) -> tuple[int, int] | None:
+    def stored_fault(self) -> tuple[int, str] | None:
         with self._session("look for a repeated event_id") as conn:
             if _unique_event_ids(conn):
                 return None  # SQLite refuses a repeat: nothing to look for
             found = conn.execute(_REPEATED).fetchone()
-        return None if found is None else (found[0], found[1])
+        return None if found is None else (found[0], _repeats(found[1]))
 
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
         wanted = list(dict.fromkeys(event_ids))
@@ -545,6 +545,10 @@ _REPEATED = (
     " min(position) OVER (PARTITION BY event_id) AS first FROM events)"
     " WHERE position > first ORDER BY position LIMIT 1"
 )
+
+
+def _repeats(earlier: int) -> str:
+    return f"it repeats the event_id of the record at position {earlier}"
 
 
 def _unique_event_ids(conn: sqlite3.Connection) -> bool:

@@ -145,9 +145,9 @@ def verify_store(
             scan.fault(None, f"the store's right edge cannot be read: {exc}")
         else:
             scan.check_edge(tree, root)
-        repeated = store.repeated_event()
-        if repeated is not None:
-            scan.repeated(*repeated)
+        fault = store.stored_fault()
+        if fault is not None:
+            scan.stored_fault(*fault)
         left = store.unrepaired()
     if left is not None:
         # Damage past the rows read (a torn last line): the first fault if nothing came before.
@@ -170,13 +170,13 @@ class _Scan:
         self._head = 0
         self._proof: Fold | None = None
 
-    def repeated(self, later: int, earlier: int) -> None:
-        """A record repeats an earlier one's event_id: a fault there, unless one came before."""
+    def stored_fault(self, position: int, reason: str) -> None:
+        """A record's columns disagree (Store.stored_fault): a fault, unless one came first."""
         first = self.first
-        if first is not None and first.position is not None and first.position < later:
+        if first is not None and first.position is not None and first.position < position:
             return
         self.first = None
-        self.fault(later, f"it repeats the event_id of the record at position {earlier}")
+        self.fault(position, reason)
 
     def fault(self, position: int | None, reason: str, line: int | None = None) -> None:
         if self.first is None:

@@ -935,3 +935,35 @@ def test_a_record_repeating_an_event_id_is_reported_once_the_unique_constraint_i
     assert not report.ok
     assert report.first_bad_position == head + 1, report.summary()
     assert "repeats the event_id of the record at position 1" in (report.reason or "")
+
+
+def test_a_recorded_at_column_that_disagrees_with_its_hashed_text_is_reported(
+    postgres_url: str,
+) -> None:
+    schema = f"when_{uuid.uuid4().hex[:8]}"
+    with raw(postgres_url) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = fresh(postgres_url) + f"&schema={schema}"
+    name = split_url(url)[1]
+    try:
+        with Ledger.open(url, clock=ticking().__next__) as lg:
+            lg.extend(story()[:4])  # recorded at whole seconds
+            lg.extend(story()[4:])  # and with microseconds
+            assert {r.recorded_at.microsecond == 0 for r in lg.records()} == {True, False}
+            assert lg.verify().ok
+        with raw(postgres_url) as conn:
+            # As the tables' owner: the column queries read is moved, the hashed text left.
+            conn.execute(f"ALTER TABLE {schema}.ledger_events DISABLE TRIGGER ALL")
+            conn.execute(
+                f"UPDATE {schema}.ledger_events SET recorded_at = '1999-01-01T00:00:00Z'"
+                " WHERE ledger = %s AND position = 3",
+                (name,),
+            )
+        with Ledger.open(url, read_only=True) as lg:
+            report = lg.verify()
+    finally:
+        with raw(postgres_url) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert not report.ok
+    assert report.first_bad_position == 3, report.summary()
+    assert "recorded_at column says 1999-01-01T00:00:00Z" in (report.reason or "")
