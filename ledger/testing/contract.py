@@ -448,6 +448,36 @@ class StoreContract(abc.ABC):
         finally:
             reader.close()
 
+    def test_a_reader_never_sees_part_of_a_batch_being_written(self) -> None:
+        store = self.opened()
+        lg = store.ledger
+        lg.extend([topic()])
+        rows = lg.codec.encode_many(
+            1, [figure(n, source=f"src/{n % 5}") for n in range(1, 301)], lg.store.clock()
+        )
+        reader = self.open_store(store.name, None, read_only=True)
+        seen: set[tuple[int, int, int]] = set()
+        done = threading.Event()
+
+        def read() -> None:
+            while not done.is_set():
+                with reader.reading():
+                    seen.add((reader.head(), sum(1 for _ in reader.read()), reader.tree().size))
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        try:
+            time.sleep(0.05)
+            lg.store.write(rows, 1)  # straight through the store: no Ledger waits first
+            time.sleep(0.05)
+        finally:
+            done.set()
+            thread.join(30)
+            reader.close()
+        # Before the batch or after it, whole: head, rows and edge of one state.
+        assert seen <= {(1, 1, 1), (301, 301, 301)}, sorted(seen)[:5]
+        assert lg.store.head() == 301
+
     def test_rows_that_do_not_follow_the_head_or_repeat_an_event_id_are_refused_whole(
         self,
     ) -> None:
