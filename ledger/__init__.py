@@ -49,7 +49,7 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.facade import Ledger, LedgerView
-from ledger.facade.tracking import Tracked
+from ledger.facade.tracking import PersistedProjection, Tracked
 from ledger.projections.protocol import Projection
 from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
 from ledger.version import __version__ as __version__
@@ -82,6 +82,7 @@ __all__ = [
     "Ledger",
     "LedgerError",
     "LedgerView",
+    "PersistedProjection",
     "Projection",
     "PropositionView",
     "Receipt",

@@ -40,8 +40,8 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.facade.audit import audit_read_model, with_audit
-from ledger.facade.keeper import Keeper, decoded
-from ledger.facade.tracking import Tracked
+from ledger.facade.keeper import MODEL_NAME, Keeper, decoded
+from ledger.facade.tracking import PersistedProjection, Tracked
 from ledger.facade.view import LedgerView
 from ledger.io.authoring import check_events, iter_events
 from ledger.projections.protocol import LedgerProjection, Projection, fold, in_view, stated_by
@@ -421,9 +421,17 @@ class Ledger(LedgerView):
             return fold(projection, in_view(self.records(), limit, cutoff))
 
     def track(self, projection: Projection[S]) -> Tracked[S]:
-        """A projection kept current: its ``state`` folds what was appended since, on each read."""
+        """A projection kept current: its ``state`` folds what was appended since, on each read.
+
+        A ``PersistedProjection`` (``name``, ``version``, ``dump``, ``load``
+        besides ``initial`` and ``step``) is kept in the store beside the log:
+        it starts from the state stored there and stores it after each read
+        that folds (memory:// keeps none).
+        """
         _check_projection(projection)
-        return Tracked(projection, self.records)
+        if isinstance(projection, PersistedProjection):
+            _check_persisted(projection)
+        return Tracked(projection, self.records, self.store)
 
     def as_of(
         self, position: int | None = None, stated: datetime | date | None = None
@@ -593,6 +601,21 @@ def _check_projection(projection: object) -> None:
         raise InvalidEvent(
             f"{type(projection).__name__} is not a projection: it needs initial() and "
             "step(state, record)",
+            field="projection",
+        )
+
+
+def _check_persisted(projection: PersistedProjection[Any]) -> None:
+    name, version = projection.name, projection.version
+    if not isinstance(name, str) or not name or name == MODEL_NAME:
+        raise InvalidEvent(
+            f"a persisted projection's name must be text other than {MODEL_NAME!r} (the "
+            f"built-in views'), not {name!r}",
+            field="projection",
+        )
+    if type(version) is not int:
+        raise InvalidEvent(
+            f"a persisted projection's version must be an integer, not {version!r}",
             field="projection",
         )
 

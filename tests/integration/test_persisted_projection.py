@@ -1,0 +1,196 @@
+"""A user's projection kept in the store beside the log, as the built-in views are.
+
+A ``PersistedProjection`` tracked on a SQLite or JSON Lines ledger starts, in
+a new process, from the state stored there and folds only the records
+appended since; a state of another version, of another log or that does not
+read back is folded again from the first record, with a warning; a
+read-only ledger reads the stored state but never writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ledger import FigureReported, InvalidEvent, Ledger, PersistedProjection, Recorded
+from tests.integration.contract.builders import figure, topic
+from tests.pg_server import with_ledger
+
+FILE_KINDS = [".db", ".jsonl"]
+
+
+class FiguresPerSource:
+    """source -> figures reported; counts the records it folds (to see what was folded)."""
+
+    name = "figures-per-source"
+
+    def __init__(self, version: int = 1) -> None:
+        self.version = version
+        self.folded = 0
+
+    def initial(self) -> dict[str, int]:
+        return {}
+
+    def step(self, state: dict[str, int], record: Recorded) -> dict[str, int]:
+        self.folded += 1
+        if isinstance(record.event, FigureReported):
+            state[record.event.source] = state.get(record.event.source, 0) + 1
+        return state
+
+    def dump(self, state: dict[str, int]) -> str:
+        return json.dumps(state, sort_keys=True)
+
+    def load(self, text: str) -> dict[str, int]:
+        found = json.loads(text)
+        if not isinstance(found, dict):
+            raise ValueError("not a state")
+        return found
+
+
+def by_hand(lg: Ledger) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in lg.records():
+        if isinstance(record.event, FigureReported):
+            counts[record.event.source] = counts.get(record.event.source, 0) + 1
+    return counts
+
+
+@pytest.fixture(params=FILE_KINDS)
+def path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    return tmp_path / f"log{request.param}"
+
+
+def test_a_persisted_projection_starts_where_its_stored_state_stands(path: Path) -> None:
+    assert isinstance(FiguresPerSource(), PersistedProjection)
+    with Ledger.open(str(path)) as lg:
+        lg.extend([topic(), figure(1), figure(2, source="src/b")])
+        live = lg.track(FiguresPerSource())
+        assert live.state == by_hand(lg) == {"src/a": 1, "src/b": 1}
+        lg.append(figure(3, source="src/b"))
+        assert live.state == {"src/a": 1, "src/b": 2}
+    # Another process: the stored state, then only what was appended since.
+    with Ledger.open(str(path)) as lg:
+        lg.append(figure(4, source="src/c"))
+        projection = FiguresPerSource()
+        live = lg.track(projection)
+        assert live.position == 4
+        assert live.state == by_hand(lg) == {"src/a": 1, "src/b": 2, "src/c": 1}
+        assert projection.folded == 1
+    # A read-only process reads it and folds what is new, storing nothing.
+    with Ledger.open(str(path)) as lg:
+        lg.append(figure(5, source="src/a"))
+    with Ledger.open(str(path), read_only=True) as lg:
+        projection = FiguresPerSource()
+        live = lg.track(projection)
+        assert live.state == by_hand(lg)
+        assert projection.folded == 1
+    with Ledger.open(str(path)) as lg:
+        projection = FiguresPerSource()
+        assert lg.track(projection).state == by_hand(lg)
+        assert projection.folded == 1  # the read-only process stored nothing
+
+
+def test_a_stored_state_of_another_version_or_unreadable_is_folded_again(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with Ledger.open(str(path)) as lg:
+        lg.extend([topic(), figure(1), figure(2, source="src/b")])
+        assert lg.track(FiguresPerSource()).state == by_hand(lg)
+    with caplog.at_level(logging.WARNING, logger="ledger"), Ledger.open(str(path)) as lg:
+        projection = FiguresPerSource(version=2)
+        assert lg.track(projection).state == by_hand(lg)
+        assert projection.folded == 3
+    assert "of another version or another log" in caplog.text
+    with Ledger.open(str(path)) as lg:
+        projection = FiguresPerSource(version=2)
+        assert lg.track(projection).state == by_hand(lg)
+        assert projection.folded == 0  # version 2 was stored
+    caplog.clear()
+
+    class Broken(FiguresPerSource):
+        def load(self, text: str) -> dict[str, int]:
+            raise ValueError("cannot read it")
+
+    with caplog.at_level(logging.WARNING, logger="ledger"), Ledger.open(str(path)) as lg:
+        projection = Broken(version=2)
+        assert lg.track(projection).state == by_hand(lg)
+        assert projection.folded == 3
+    assert "does not read back" in caplog.text
+
+
+def test_a_stored_state_of_another_log_is_folded_again(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    with Ledger.open(str(first)) as lg:
+        lg.extend([topic(), figure(1), figure(2, source="src/b")])
+        assert lg.track(FiguresPerSource()).state == by_hand(lg)
+    with Ledger.open(str(second)) as lg:
+        lg.extend([topic(), figure(1, source="src/z"), figure(2, source="src/y")])
+    # The first file's stored state copied into the second: its Merkle edge tells.
+    conn = sqlite3.connect(second, isolation_level=None)
+    conn.execute("ATTACH DATABASE ? AS first", (str(first),))
+    for table in ("model_meta", "model_rows"):
+        conn.execute(
+            f"INSERT INTO {table} SELECT * FROM first.{table} WHERE name = 'figures-per-source'"
+        )
+    conn.execute("DETACH DATABASE first")
+    conn.close()
+    with Ledger.open(str(second)) as lg:
+        projection = FiguresPerSource()
+        assert lg.track(projection).state == {"src/z": 1, "src/y": 1}
+        assert projection.folded == 3
+
+
+def test_a_projection_named_as_the_built_in_views_is_refused(tmp_path: Path) -> None:
+    class Clash(FiguresPerSource):
+        name = "ledger"
+
+    with (
+        Ledger.open(str(tmp_path / "log.db")) as lg,
+        pytest.raises(InvalidEvent, match="name must be text other than 'ledger'"),
+    ):
+        lg.track(Clash())
+
+
+def test_a_memory_ledger_keeps_a_persisted_projection_in_memory() -> None:
+    lg = Ledger.open("memory://")
+    lg.extend([topic(), figure(1)])
+    projection = FiguresPerSource()
+    assert lg.track(projection).state == {"src/a": 1}
+    assert lg.track(FiguresPerSource()).state == {"src/a": 1}
+
+
+def test_a_persisted_projection_beside_the_built_in_views_leaves_verify_and_rebuild_alone(
+    path: Path,
+) -> None:
+    with Ledger.open(str(path)) as lg:
+        lg.extend([topic(), figure(1), figure(2, source="src/b")])
+        assert lg.track(FiguresPerSource()).state == by_hand(lg)
+        report = lg.verify()
+        assert report.ok, report.summary()
+        assert report.read_model_agrees
+        lg.rebuild()  # the built-in views' rows only
+    with Ledger.open(str(path)) as lg:
+        projection = FiguresPerSource()
+        assert lg.track(projection).state == by_hand(lg)
+        # A JSON Lines ledger's rebuild removes its side file whole, and the state with it.
+        assert projection.folded == (3 if path.suffix == ".jsonl" else 0)
+
+
+@pytest.mark.postgres
+def test_a_persisted_projection_on_postgresql_starts_where_its_stored_state_stands(
+    postgres_url: str,
+) -> None:
+    url = with_ledger(postgres_url, f"kept{uuid.uuid4().hex[:12]}")
+    with Ledger.open(url) as lg:
+        lg.extend([topic(), figure(1), figure(2, source="src/b")])
+        assert lg.track(FiguresPerSource()).state == by_hand(lg)
+    with Ledger.open(url) as lg:
+        lg.append(figure(3, source="src/c"))
+        projection = FiguresPerSource()
+        assert lg.track(projection).state == by_hand(lg)
+        assert projection.folded == 1
