@@ -880,6 +880,19 @@ def test_keyed_reads_probe_the_index_before_the_tables_have_statistics(postgres_
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+@pytest.fixture
+def own_schema(postgres_url: str) -> Iterator[tuple[str, str]]:
+    """A fresh ledger in a schema of its own (its tables may be altered), and the schema."""
+    schema = f"own_{uuid.uuid4().hex[:8]}"
+    with raw(postgres_url) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield fresh(postgres_url) + f"&schema={schema}", schema
+    finally:
+        with raw(postgres_url) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.mark.parametrize(
     "undo",
     [
@@ -894,76 +907,62 @@ def test_keyed_reads_probe_the_index_before_the_tables_have_statistics(postgres_
     ids=["dropped", "deferrable, its triggers disabled"],
 )
 def test_a_record_repeating_an_event_id_is_reported_once_the_unique_constraint_is_dropped(
-    postgres_url: str, undo: list[str]
+    postgres_url: str, own_schema: tuple[str, str], undo: list[str]
 ) -> None:
-    schema = f"dup_{uuid.uuid4().hex[:8]}"
-    with raw(postgres_url) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    url = fresh(postgres_url) + f"&schema={schema}"
+    url, schema = own_schema
     name = split_url(url)[1]
-    try:
-        with Ledger.open(url) as lg:
-            lg.extend(story())
-            head = lg.head
-            assert lg.verify().ok
-            again = attrs.evolve(story()[1], event_id=next(lg.records()).event_id)
-        row = make_codec().encode(head + 1, again, T0)
-        with raw(postgres_url) as conn:
-            # As the tables' owner: the constraint goes, and a record with a hash that
-            # verifies takes the first record's event_id (the trigger grows the tree).
-            for statement in undo:
-                conn.execute(statement.replace("{s}", schema))
-            conn.execute(
-                f"INSERT INTO {schema}.ledger_events VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    name,
-                    row.position,
-                    row.event_id,
-                    row.type,
-                    row.schema,
-                    T0,
-                    row.recorded_at,
-                    row.data,
-                    bytes.fromhex(row.hash),
-                ),
-            )
-        with Ledger.open(url, read_only=True) as lg:
-            report = lg.verify()
-    finally:
-        with raw(postgres_url) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with Ledger.open(url) as lg:
+        lg.extend(story())
+        head = lg.head
+        assert lg.verify().ok
+        again = attrs.evolve(story()[1], event_id=next(lg.records()).event_id)
+    row = make_codec().encode(head + 1, again, T0)
+    with raw(postgres_url) as conn:
+        # As the tables' owner: the constraint goes, and a record with a hash that
+        # verifies takes the first record's event_id (the trigger grows the tree).
+        for statement in undo:
+            conn.execute(statement.replace("{s}", schema))
+        conn.execute(
+            f"INSERT INTO {schema}.ledger_events VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                name,
+                row.position,
+                row.event_id,
+                row.type,
+                row.schema,
+                T0,
+                row.recorded_at,
+                row.data,
+                bytes.fromhex(row.hash),
+            ),
+        )
+    with Ledger.open(url, read_only=True) as lg:
+        report = lg.verify()
     assert not report.ok
     assert report.first_bad_position == head + 1, report.summary()
     assert "repeats the event_id of the record at position 1" in (report.reason or "")
 
 
 def test_a_recorded_at_column_that_disagrees_with_its_hashed_text_is_reported(
-    postgres_url: str,
+    postgres_url: str, own_schema: tuple[str, str]
 ) -> None:
-    schema = f"when_{uuid.uuid4().hex[:8]}"
-    with raw(postgres_url) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    url = fresh(postgres_url) + f"&schema={schema}"
+    url, schema = own_schema
     name = split_url(url)[1]
-    try:
-        with Ledger.open(url, clock=ticking().__next__) as lg:
-            lg.extend(story()[:4])  # recorded at whole seconds
-            lg.extend(story()[4:])  # and with microseconds
-            assert {r.recorded_at.microsecond == 0 for r in lg.records()} == {True, False}
-            assert lg.verify().ok
-        with raw(postgres_url) as conn:
-            # As the tables' owner: the column queries read is moved, the hashed text left.
-            conn.execute(f"ALTER TABLE {schema}.ledger_events DISABLE TRIGGER ALL")
-            conn.execute(
-                f"UPDATE {schema}.ledger_events SET recorded_at = '1999-01-01T00:00:00Z'"
-                " WHERE ledger = %s AND position = 3",
-                (name,),
-            )
-        with Ledger.open(url, read_only=True) as lg:
-            report = lg.verify()
-    finally:
-        with raw(postgres_url) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with Ledger.open(url, clock=ticking().__next__) as lg:
+        lg.extend(story()[:4])  # recorded at whole seconds
+        lg.extend(story()[4:])  # and with microseconds
+        assert {r.recorded_at.microsecond == 0 for r in lg.records()} == {True, False}
+        assert lg.verify().ok
+    with raw(postgres_url) as conn:
+        # As the tables' owner: the column queries read is moved, the hashed text left.
+        conn.execute(f"ALTER TABLE {schema}.ledger_events DISABLE TRIGGER ALL")
+        conn.execute(
+            f"UPDATE {schema}.ledger_events SET recorded_at = '1999-01-01T00:00:00Z'"
+            " WHERE ledger = %s AND position = 3",
+            (name,),
+        )
+    with Ledger.open(url, read_only=True) as lg:
+        report = lg.verify()
     assert not report.ok
     assert report.first_bad_position == 3, report.summary()
     assert "recorded_at column says 1999-01-01T00:00:00Z" in (report.reason or "")
