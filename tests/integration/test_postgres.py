@@ -93,6 +93,24 @@ def story() -> list[Event]:
     ]
 
 
+def insert_by_hand(conn: psycopg.Connection[Any], table: str, name: str, row: StoredRow) -> None:
+    """A stored row inserted as an operator would, around the ledger (recorded at T0)."""
+    conn.execute(
+        f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            name,
+            row.position,
+            row.event_id,
+            row.type,
+            row.schema,
+            T0,
+            row.recorded_at,
+            row.data,
+            bytes.fromhex(row.hash),
+        ),
+    )
+
+
 def raw(url: str) -> psycopg.Connection[tuple[object, ...]]:
     """A plain psycopg connection to the test database, as an operator would open."""
     return psycopg.connect(split_url(url)[0], autocommit=True)
@@ -582,19 +600,7 @@ def test_a_writer_role_can_neither_block_appends_nor_rewrite_the_tree(
                 # Rows with a gap, inserted by hand, cannot make the tree skip.
                 row = make_codec().encode(6, SourceDescribed(source="gap", name="Gap"), T0)
                 with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="missing"):
-                    attacker.execute(
-                        "INSERT INTO ledger_events VALUES (%s, 6, %s, %s, %s, %s, %s, %s, %s)",
-                        (
-                            name,
-                            row.event_id,
-                            row.type,
-                            row.schema,
-                            T0,
-                            row.recorded_at,
-                            row.data,
-                            bytes.fromhex(row.hash),
-                        ),
-                    )
+                    insert_by_hand(attacker, "ledger_events", name, row)
             with Ledger.open(as_writer) as lg:
                 lg.extend(story()[4:])
                 assert lg.head == len(story())
@@ -922,20 +928,7 @@ def test_a_record_repeating_an_event_id_is_reported_once_the_unique_constraint_i
         # verifies takes the first record's event_id (the trigger grows the tree).
         for statement in undo:
             conn.execute(statement.replace("{s}", schema))
-        conn.execute(
-            f"INSERT INTO {schema}.ledger_events VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                name,
-                row.position,
-                row.event_id,
-                row.type,
-                row.schema,
-                T0,
-                row.recorded_at,
-                row.data,
-                bytes.fromhex(row.hash),
-            ),
-        )
+        insert_by_hand(conn, f"{schema}.ledger_events", name, row)
     with Ledger.open(url, read_only=True) as lg:
         report = lg.verify()
     assert not report.ok
