@@ -317,11 +317,13 @@ def format_number(x: Number) -> str:
     """A number as people read it: thousands separators, whole floats without '.0'.
 
     A whole float from 1e16 up (1e308) is printed as a float is, not as its
-    309 digits; other floats keep six significant digits.
+    309 digits; other floats keep fifteen significant digits: enough that two
+    figures people wrote differently (1,234,567.4 and 1,234,567.6) never print
+    alike, few enough that float arithmetic's last digit (0.1 + 0.2) does not show.
     """
     if isinstance(x, float) and x.is_integer() and abs(x) < _PLAIN_FLOATS:
         x = int(x)
-    return f"{x:,}" if isinstance(x, int) else f"{x:,.6g}"
+    return f"{x:,}" if isinstance(x, int) else f"{x:,.15g}"
 
 
 def _render(low: Number | None, high: Number | None, low_open: bool, high_open: bool) -> str:

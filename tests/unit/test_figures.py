@@ -281,3 +281,13 @@ def test_a_unit_of_only_whitespace_is_refused_saying_so(unit: str) -> None:
     with pytest.raises(InvalidEvent, match="not only whitespace") as refused:
         TopicDefined(topic="t/a", title="A", unit=unit)
     assert refused.value.field == "unit"
+
+
+def test_figures_people_wrote_differently_never_print_alike() -> None:
+    a = Figure(1234567.4, 1234567.6, unit="people")
+    b = Figure(1234567.9, 1234568.4, unit="people")
+    assert str(a) == "[1,234,567.4, 1,234,567.6]"
+    assert str(b) == "[1,234,567.9, 1,234,568.4]"
+    assert str(Figure(100000.5, 100001.0, unit="people")) == "[100,000.5, 100,001]"
+    # ...and float arithmetic's last digit does not show.
+    assert str(Figure(0.1 + 0.2, 1.0, unit="people")) == "[0.3, 1]"
