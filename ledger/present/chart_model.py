@@ -46,6 +46,7 @@ __all__ = [
     "Bar",
     "TopicChart",
     "bar_color",
+    "camp_color",
     "log_scale",
     "log_ticks",
     "nice_ticks",
@@ -91,8 +92,10 @@ class Bar:
     disputed_by: tuple[str, ...]
     #: Older than the window allows: left out of the range and consensus, drawn faded.
     stale: bool = False
-    #: In a split, the index of the camp the source is in (None: in none, or no split).
+    #: In a split, the index of the first camp the source is in (None: in none, or no split).
     camp: int | None = None
+    #: Every camp the source is in: a figure may agree with two camps that do not agree.
+    camps: tuple[int, ...] = ()
 
 
 @attrs.frozen
@@ -133,12 +136,20 @@ class TopicChart:
     estimate_text: str = "none"
 
 
+def camp_color(camp: int) -> str:
+    """The colour of a camp of a split, by its index."""
+    return CAMP_COLORS[camp % len(CAMP_COLORS)]
+
+
 def bar_color(bar: Bar) -> str:
-    """A bar's colour: grey when stale, its camp's in a split, else supporter or dissenter."""
+    """A bar's colour: grey when stale, its (first) camp's in a split, else supporter or dissenter.
+
+    A bar in more camps than one carries a stripe of each further camp's colour.
+    """
     if bar.stale:
         return COLORS["stale"]
     if bar.camp is not None:
-        return CAMP_COLORS[bar.camp % len(CAMP_COLORS)]
+        return camp_color(bar.camp)
     return COLORS["supporter"] if bar.supporter else COLORS["dissenter"]
 
 
@@ -367,7 +378,10 @@ def topic_chart(view: TopicView, title: str | None = None) -> TopicChart:
     consensus: Consensus | None = view.consensus
     supporters = set(consensus.supporters) if consensus else set()
     camps = camps_of(consensus)
-    camp_of = {source: i for i, camp in enumerate(camps) for source in camp.supporters}
+    in_camps: dict[str, tuple[int, ...]] = {}
+    for i, camp in enumerate(camps):
+        for source in camp.supporters:
+            in_camps[source] = (*in_camps.get(source, ()), i)
     figures = [c.figure for c in view.figures]
     # The best the consensus counts (none for a bound), not a midpoint of its own.
     axis = value_axis(
@@ -394,7 +408,8 @@ def topic_chart(view: TopicView, title: str | None = None) -> TopicChart:
                 derived=current.derived,
                 disputed_by=current.disputed_by,
                 stale=current.stale,
-                camp=None if current.stale else camp_of.get(current.source),
+                camp=None if current.stale else in_camps.get(current.source, (None,))[0],
+                camps=() if current.stale else in_camps.get(current.source, ()),
             )
         )
     bands = []

@@ -27,6 +27,7 @@ from ledger.present.chart_model import (
     Bar,
     TopicChart,
     bar_color,
+    camp_color,
     log_scale,
     log_ticks,
     nice_ticks,
@@ -250,6 +251,16 @@ def _draw_bar(ax: Any, bar: Bar, y: int) -> None:
         zorder=2,
     )
     rects.patches[0].set_gid(f"bar-{bar.source}")
+    for k, other in enumerate(bar.camps[1:]):
+        # A figure in several camps: a stripe of each further camp's colour under its bar.
+        ax.barh(
+            y - 0.27 - 0.09 * k,
+            bar.high - bar.low,
+            left=bar.low,
+            height=0.07,
+            color=camp_color(other),
+            zorder=2,
+        )
     if bar.high == bar.low:  # a single value: a bar of no width needs a visible tick
         ax.plot([bar.low], [y], marker="|", ms=16, mew=3, color=color, zorder=3)
     for x, end, marker in ((bar.low, bar.low_end, "<"), (bar.high, bar.high_end, ">")):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ledger.present.chart_model import COLORS, Bar, TopicChart, bar_color
+from ledger.present.chart_model import COLORS, Bar, TopicChart, bar_color, camp_color
 from ledger.present.text import html_text, svg_inline
 from ledger.present.words import fmt_number
 
@@ -112,6 +112,11 @@ def topic_svg(chart: TopicChart) -> str:
     return "".join(out)
 
 
+def _numbered(camps: tuple[int, ...]) -> str:
+    shown = [str(c + 1) for c in camps]
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
 def _role(bar: Bar) -> str:
     if bar.stale:
         return "stale"
@@ -137,14 +142,21 @@ def _svg_bar(bar: Bar, top: int, x: Callable[[float], float]) -> list[str]:
     left, width = x(bar.low), max(x(bar.high) - x(bar.low), 3.0)
     pattern = ' stroke="#fff" stroke-dasharray="4 3"' if bar.derived or bar.stale else ""
     faded = ' fill-opacity="0.5"' if bar.stale else ""
-    camp = f' data-camp="{bar.camp + 1}"' if bar.camp is not None else ""
+    camp = f' data-camp="{" ".join(str(c + 1) for c in bar.camps)}"' if bar.camps else ""
+    shared = f" (in camps {_numbered(bar.camps)})" if len(bar.camps) > 1 else ""
     why = " (stale: left out of the range and consensus)" if bar.stale else ""
     out.append(
         f'<rect class="bar {_role(bar)}" data-source="{_e(bar.source)}"{camp} '
         f'x="{left - (1.5 if width == 3.0 else 0):.1f}" y="{mid - 7}" width="{width:.1f}" '
         f'height="14" rx="2" fill="{color}"{faded}{pattern}>'
-        f"<title>{_e(bar.source)}: {_e(bar.text)} {_e(bar.words)}{why}</title></rect>"
+        f"<title>{_e(bar.source)}: {_e(bar.text)} {_e(bar.words)}{why}{shared}</title></rect>"
     )
+    for k, other in enumerate(bar.camps[1:]):
+        # A figure in several camps: a stripe of each further camp's colour under its bar.
+        out.append(
+            f'<rect class="camp-stripe" data-camp="{other + 1}" x="{left:.1f}" '
+            f'y="{mid + 8 + 3 * k}" width="{width:.1f}" height="3" fill="{camp_color(other)}"/>'
+        )
     for end, at, pointing in ((bar.low_end, bar.low, -1), (bar.high_end, bar.high, 1)):
         if end != "closed":
             out.append(_triangle(x(at), mid, pointing, end == "unbounded", color))

@@ -442,3 +442,29 @@ def test_the_timeline_chart_takes_a_log_axis_too(tmp_path: Path) -> None:
     fig = draw_timeline(steps, title="Span", unit="people")
     assert fig.axes[0].get_yscale() == "log"
     plot_timeline(steps, tmp_path / "t.png", title="Span", unit="people")
+
+
+def test_a_source_in_two_camps_of_a_split_is_drawn_in_both() -> None:
+    from ledger.present.svg import topic_svg
+
+    lg = Ledger(MemoryStore())
+    for source, (low, high) in {"a": (1, 10), "b": (5, 20), "c": (15, 30)}.items():
+        lg.append(
+            FigureReported(
+                claim_id=f"{source}-1",
+                topic="t/x",
+                source=source,
+                figure=Figure(low, high, unit="people"),
+                stated_at=date(2025, 1, 1),
+            )
+        )
+    view = lg.topic("t/x")
+    assert view.consensus is not None
+    assert view.consensus.level == "split"
+    bars = {b.source: b for b in topic_chart(view).bars}
+    assert (bars["a"].camps, bars["b"].camps, bars["c"].camps) == ((0,), (0, 1), (1,))
+    assert bars["b"].camp == 0
+    svg = topic_svg(topic_chart(view))
+    assert 'data-source="b" data-camp="1 2"' in svg
+    assert '<rect class="camp-stripe" data-camp="2"' in svg
+    assert "(in camps 1 and 2)" in svg
