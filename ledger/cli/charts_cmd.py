@@ -103,7 +103,10 @@ def plot(
                 definition = view.definition(topic)
                 title = definition.title if definition else topic
                 unit = view.topic(topic).unit
-                info = plot_timeline(steps, file, title=title, unit=unit, dpi=dpi, fmt=fmt)
+                try:
+                    info = plot_timeline(steps, file, title=title, unit=unit, dpi=dpi, fmt=fmt)
+                except ValueError as exc:  # a statement past the last date drawn
+                    raise CliError(f"topic {topic!r}: {exc}") from None
                 what = f"{info.bars} step(s)"
             else:
                 view = view_of(lg, as_of)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -407,6 +407,10 @@ def draw_topic(chart: TopicChart) -> tuple[Any, int]:
     return fig, n
 
 
+#: The last moment a timeline's axis reaches: matplotlib ticks no date past 9999.
+_LAST_DRAWN = datetime(9998, 1, 1, tzinfo=UTC)
+
+
 def draw_timeline(steps: Sequence[Step], *, title: str, unit: str | None) -> Any:
     dates = _mpl("matplotlib.dates")
     MplFigure = _mpl("matplotlib.figure").Figure
@@ -415,7 +419,15 @@ def draw_timeline(steps: Sequence[Step], *, title: str, unit: str | None) -> Any
     if len(xs) != len(steps):
         raise ValueError("a stated-time timeline needs steps with stated_at")
     extra = max(timedelta(days=1), (xs[-1] - xs[0]) * 0.08)
-    edges = [*xs, xs[-1] + extra]
+    # The calendar starts in year 1, and matplotlib's date ticks end before 10000:
+    # the margins stop there (a statement past _LAST_DRAWN cannot be drawn at all).
+    first = datetime.min.replace(tzinfo=UTC)
+    if xs[-1] > _LAST_DRAWN:
+        raise ValueError(
+            f"a timeline is drawn up to {_LAST_DRAWN:%Y-%m-%d}; a figure is stated "
+            f"{xs[-1]:%Y-%m-%d}"
+        )
+    edges = [*xs, xs[-1] + min(extra, _LAST_DRAWN - xs[-1])]
     ranges = [s.range for s in steps]
     bands = [s.consensus.interval if s.consensus else None for s in steps]
     axis = value_axis(
@@ -486,7 +498,7 @@ def draw_timeline(steps: Sequence[Step], *, title: str, unit: str | None) -> Any
     locator = dates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
-    ax.set_xlim(edges[0] - extra / 4, edges[-1])
+    ax.set_xlim(edges[0] - min(extra / 4, edges[0] - first), edges[-1])
     if axis.scale == "log":
         _log_axis(ax.yaxis, axis.ticks)
     else:

@@ -88,3 +88,24 @@ def test_a_log_axis_reaching_the_largest_float_is_drawn(run: Run, tmp_path: Path
     html = out.read_text()
     assert 'data-scale="log"' in html
     assert not _NOT_FINITE.search(html[html.index("<svg") : html.index("</svg>")])
+
+
+@pytest.mark.parametrize("first", ["0001-01-01", "0002-01-01", "9997-06-01"])
+def test_a_timeline_reaching_the_ends_of_the_calendar_is_drawn(
+    run: Run, tmp_path: Path, first: str
+) -> None:
+    store = tmp_path / "years.db"
+    for source, stated in (("a", first), ("b", "2025-01-01")):
+        run("add", "figure", store, "--topic", "a/b", "--source", source, "--unit", "u",
+            "--low", "1", "--high", "3", "--stated", stated)  # fmt: skip
+    result = run("plot", store, "a/b", "-o", tmp_path / "t.png", "--timeline")
+    assert "step(s)" in result.output
+
+
+def test_a_timeline_past_the_last_date_drawn_is_a_clean_error(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "years.db"
+    for source, stated in (("a", "9999-12-31"), ("b", "2025-01-01")):
+        run("add", "figure", store, "--topic", "a/b", "--source", source, "--unit", "u",
+            "--low", "1", "--high", "3", "--stated", stated)  # fmt: skip
+    result = run("plot", store, "a/b", "-o", tmp_path / "t.png", "--timeline", code=1)
+    assert "a timeline is drawn up to 9998-01-01" in result.output
