@@ -104,6 +104,11 @@ def check_output(
             )
     if os.path.isdir(target) or os.fspath(output).endswith(("/", os.sep)):
         raise CliError(terminal(f"{option} {os.fspath(output)}: is a directory, not a file"))
+    parent = os.path.dirname(os.path.abspath(os.fspath(output)))
+    if not os.path.isdir(parent):
+        # Named now, before anything is computed, and by the path the user gave
+        # (not the temporary file beside it that the write goes through).
+        raise CliError(terminal(f"{option} {os.fspath(output)}: no such directory {parent}"))
     return Path(output)
 
 

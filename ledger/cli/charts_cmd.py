@@ -26,7 +26,7 @@ from ledger.cli._output import check_output, output_file, write_output
 from ledger.present.text import terminal
 from ledger.present.words import fmt_window
 from ledger.projections.timeline import topic_timeline
-from ledger.stores.urls import file_of
+from ledger.stores.urls import file_of, redact
 
 
 def _image_path(ctx: click.Context, param: click.Parameter, value: str) -> Path:
@@ -80,6 +80,7 @@ def plot(
     from ledger.present.charts import MissingMatplotlib, plot_timeline, plot_topic, topic_chart
 
     check_output(output, stores=[store])
+    where = f"{redact(store, store)}: "
     fmt = output.suffix.lower().lstrip(".")
     with (
         open_ledger(store, read_only=True) as lg,
@@ -98,7 +99,7 @@ def plot(
                     window=window,
                 )
                 if not steps:
-                    raise CliError(f"topic {topic!r} has no figures to draw over time")
+                    raise CliError(f"{where}topic {topic!r} has no figures to draw over time")
                 view = view_of(lg, as_of)
                 definition = view.definition(topic)
                 title = definition.title if definition else topic
@@ -106,13 +107,13 @@ def plot(
                 try:
                     info = plot_timeline(steps, file, title=title, unit=unit, dpi=dpi, fmt=fmt)
                 except ValueError as exc:  # a statement past the last date drawn
-                    raise CliError(f"topic {topic!r}: {exc}") from None
+                    raise CliError(f"{where}topic {topic!r}: {exc}") from None
                 what = f"{info.bars} step(s)"
             else:
                 view = view_of(lg, as_of)
                 current = view.topic(topic, window=window)
                 if not current.figures:
-                    raise CliError(f"topic {topic!r} has no current figures to draw")
+                    raise CliError(f"{where}topic {topic!r} has no current figures to draw")
                 definition = view.definition(topic)
                 chart = topic_chart(current, definition.title if definition else None)
                 info = plot_topic(chart, file, dpi=dpi, fmt=fmt)

@@ -117,3 +117,15 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path: Path) ->
     assert b"Error" not in err
     assert b"Traceback" not in err
     assert proc.returncode == 1
+
+
+def test_an_output_in_a_missing_directory_is_named_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "log.db"
+    assert _ledger("init", str(store)).returncode == 0
+    target = tmp_path / "nodir" / "report.html"
+    done = _ledger("report", str(store), "-o", str(target))
+    assert done.returncode == 1
+    assert done.stderr == f"Error: -o {target}: no such directory {target.parent}\n"
+    assert not target.parent.exists()
