@@ -41,7 +41,8 @@ def history(store: str, topic: str, source: str | None, as_of: AsOf | None, as_j
     words, when it was stated and the time it describes (as of), whether it was
     retracted and whether it is the source's current figure.
     """
-    with open_ledger(store, read_only=True) as lg:
+    # One read snapshot for the whole answer: its parts and its position agree.
+    with open_ledger(store, read_only=True) as lg, lg.store.reading():
         view = view_of(lg, as_of)
         entries = view.history(topic, source)
         if as_json:

@@ -110,7 +110,8 @@ def topics_table(view: LedgerView, window: timedelta | None = None) -> tuple[Gri
 @json_option
 def topics(store: str, as_of: AsOf | None, window: timedelta | None, as_json: bool) -> None:
     """List every topic: sources, voices, stale figures, range, consensus, estimate, disputes."""
-    with open_ledger(store, read_only=True) as lg:
+    # One read snapshot for the whole answer: its parts and its position agree.
+    with open_ledger(store, read_only=True) as lg, lg.store.reading():
         view = view_of(lg, as_of)
         if as_json:
             active = view.active_disputes()
@@ -211,7 +212,8 @@ def show(
     left out; a split consensus shows each camp with its interval, sources
     and estimate.
     """
-    with open_ledger(store, read_only=True) as lg:
+    # One read snapshot for the whole answer: its parts and its position agree.
+    with open_ledger(store, read_only=True) as lg, lg.store.reading():
         view = view_of(lg, as_of)
         current = view.topic(topic, window=window)
         props = view.propositions(topic)
@@ -250,7 +252,8 @@ def show(
 @json_option
 def propositions(store: str, topic: str | None, as_of: AsOf | None, as_json: bool) -> None:
     """List every proposition: its status, who affirms, who denies, who disputes."""
-    with open_ledger(store, read_only=True) as lg:
+    # One read snapshot for the whole answer: its parts and its position agree.
+    with open_ledger(store, read_only=True) as lg, lg.store.reading():
         view = view_of(lg, as_of)
         props = view.propositions(topic)
         if as_json:
