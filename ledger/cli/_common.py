@@ -38,6 +38,7 @@ __all__ = [
     "json_option",
     "open_ledger",
     "owns_process",
+    "reading_ledger",
     "removed_on_error",
     "store_argument",
     "view_of",
@@ -206,6 +207,18 @@ def owns_process() -> bool:
     """Whether the command runs as the `ledger` program (``main()``), not inside another's."""
     ctx = click.get_current_context(silent=True)
     return ctx is not None and ctx.find_root().obj == OWN_PROCESS
+
+
+@contextmanager
+def reading_ledger(url: str) -> Iterator[Ledger]:
+    """A ledger opened read-only for one answer, read in one store snapshot.
+
+    Every query of the block sees the same state of the log and its read
+    model, so an answer's parts (a view, its dispute counts, its position)
+    agree while other processes append.
+    """
+    with open_ledger(url, read_only=True) as lg, lg.store.reading():
+        yield lg
 
 
 @contextmanager

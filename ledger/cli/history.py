@@ -12,7 +12,7 @@ from ledger.cli._common import (
     console,
     emit_json,
     json_option,
-    open_ledger,
+    reading_ledger,
     store_argument,
     view_of,
 )
@@ -41,8 +41,7 @@ def history(store: str, topic: str, source: str | None, as_of: AsOf | None, as_j
     words, when it was stated and the time it describes (as of), whether it was
     retracted and whether it is the source's current figure.
     """
-    # One read snapshot for the whole answer: its parts and its position agree.
-    with open_ledger(store, read_only=True) as lg, lg.store.reading():
+    with reading_ledger(store) as lg:
         view = view_of(lg, as_of)
         entries = view.history(topic, source)
         if as_json:

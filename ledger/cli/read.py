@@ -19,6 +19,7 @@ from ledger.cli._common import (
     emit_json,
     json_option,
     open_ledger,
+    reading_ledger,
     store_argument,
     view_of,
     window_option,
@@ -110,8 +111,7 @@ def topics_table(view: LedgerView, window: timedelta | None = None) -> tuple[Gri
 @json_option
 def topics(store: str, as_of: AsOf | None, window: timedelta | None, as_json: bool) -> None:
     """List every topic: sources, voices, stale figures, range, consensus, estimate, disputes."""
-    # One read snapshot for the whole answer: its parts and its position agree.
-    with open_ledger(store, read_only=True) as lg, lg.store.reading():
+    with reading_ledger(store) as lg:
         view = view_of(lg, as_of)
         if as_json:
             active = view.active_disputes()
@@ -212,8 +212,7 @@ def show(
     left out; a split consensus shows each camp with its interval, sources
     and estimate.
     """
-    # One read snapshot for the whole answer: its parts and its position agree.
-    with open_ledger(store, read_only=True) as lg, lg.store.reading():
+    with reading_ledger(store) as lg:
         view = view_of(lg, as_of)
         current = view.topic(topic, window=window)
         props = view.propositions(topic)
@@ -252,8 +251,7 @@ def show(
 @json_option
 def propositions(store: str, topic: str | None, as_of: AsOf | None, as_json: bool) -> None:
     """List every proposition: its status, who affirms, who denies, who disputes."""
-    # One read snapshot for the whole answer: its parts and its position agree.
-    with open_ledger(store, read_only=True) as lg, lg.store.reading():
+    with reading_ledger(store) as lg:
         view = view_of(lg, as_of)
         props = view.propositions(topic)
         if as_json:

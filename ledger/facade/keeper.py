@@ -60,6 +60,7 @@ __all__ = [
     "WRITE_EVERY",
     "WRITE_SMALL",
     "Keeper",
+    "covers_a_prefix",
     "decoded",
 ]
 
@@ -302,11 +303,7 @@ class Keeper:
 
     def _prefix(self, found: ModelCheckpoint, tree: CompactRange) -> bool:
         """Whether the read model covers a prefix of this very log, at its own version."""
-        if found.version != MODEL_VERSION or found.position > tree.size:
-            return False
-        grown = found.edge.copy()
-        grown.extend(bytes.fromhex(row.hash) for row in self.store.read(found.position))
-        return grown.size == tree.size and grown.root() == tree.root()
+        return found.version == MODEL_VERSION and covers_a_prefix(self.store, found.edge, tree)
 
     def _catch_up(self, start: ModelCheckpoint | None) -> None:
         """Fold the records after start (None: rebuild from the first) into the read model."""
@@ -502,6 +499,20 @@ def _decoded(ns: str, raw: dict[str, dict[str, str]]) -> dict[str, dict[str, Any
         return {p: {i: decode(v) for i, v in items.items()} for p, items in raw.items()}
     except Exception as exc:  # any fault of a cached row means the same: rebuild it
         raise ModelDamaged(f"a row of {ns!r} does not read back: {exc!r}") from exc
+
+
+def covers_a_prefix(store: Store, edge: CompactRange, tree: CompactRange) -> bool:
+    """Whether a stored checkpoint's edge is the edge of a prefix of this very log.
+
+    The edge grown by the leaf hashes stored after it must give the log's own
+    edge (tree): the one check every persisted projection's checkpoint passes
+    before its rows are used, the built-in views' and a user's alike.
+    """
+    if edge.size > tree.size:
+        return False
+    grown = edge.copy()
+    grown.extend(bytes.fromhex(row.hash) for row in store.read(edge.size))
+    return grown.size == tree.size and grown.root() == tree.root()
 
 
 def _covers(found: ModelCheckpoint | None, tree: CompactRange) -> bool:

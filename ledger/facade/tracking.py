@@ -19,10 +19,11 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from ledger.domain.records import Recorded
 from ledger.errors import StoreError
+from ledger.facade.keeper import covers_a_prefix
 from ledger.merkle import CompactRange
 from ledger.projections.protocol import Projection
 from ledger.stores.base import Store
-from ledger.stores.readmodel import ModelCheckpoint, ModelReadOnly, ReadModel
+from ledger.stores.readmodel import ModelReadOnly, ReadModel
 
 __all__ = ["PersistedProjection", "Tracked"]
 
@@ -143,7 +144,10 @@ class _Kept(Generic[S]):
             if found is None:
                 return None
             self.expected = found.position
-            if found.version != self.projection.version or not self._prefix(found):
+            tree = self.store.tree()
+            if found.version != self.projection.version or not covers_a_prefix(
+                self.store, found.edge, tree
+            ):
                 log.warning(
                     "%s: the stored state of projection %r is of another version or another "
                     "log: folding it again from the first record",
@@ -168,14 +172,6 @@ class _Kept(Generic[S]):
             return None
         self.edge = found.edge.copy()
         return state, found.position
-
-    def _prefix(self, found: ModelCheckpoint) -> bool:
-        tree = self.store.tree()
-        if found.position > tree.size:
-            return False
-        grown = found.edge.copy()
-        grown.extend(bytes.fromhex(row.hash) for row in self.store.read(found.position))
-        return grown.size == tree.size and grown.root() == tree.root()
 
     def save(self, state: S, position: int) -> None:
         """Store the state at position; another process's newer one, or a read-only store, wins."""

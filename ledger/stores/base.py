@@ -128,6 +128,11 @@ class Store(abc.ABC):
         """
         return None
 
+    @staticmethod
+    def repeats(earlier: int) -> str:
+        """What ``stored_fault`` says of a record repeating the event_id at ``earlier``."""
+        return f"it repeats the event_id of the record at position {earlier}"
+
     def stored_fault(self) -> tuple[int, str] | None:
         """The first record whose columns disagree in a way its hash cannot show, and why; or None.
 

@@ -108,10 +108,6 @@ _OTHER_TIME = (
 )
 
 
-def _repeats(earlier: int) -> str:
-    return f"it repeats the event_id of the record at position {earlier}"
-
-
 def _row(record: tuple[Any, ...]) -> StoredRow:
     position, event_id, kind, schema, recorded_at, data, digest = record
     return StoredRow(position, event_id, kind, schema, recorded_at, data, bytes(digest).hex())
@@ -263,7 +259,7 @@ class PostgresStore(Store):
                 # Without the constraint (PostgreSQL refuses repeats with it): look.
                 found = conn.execute(self._sql.q(_REPEATED), (self.ledger,)).fetchone()
                 if found is not None:
-                    faults.append((found[0], _repeats(found[1])))
+                    faults.append((found[0], self.repeats(found[1])))
             found = conn.execute(self._sql.q(_OTHER_TIME), (self.ledger,)).fetchone()
             if found is not None:
                 faults.append(

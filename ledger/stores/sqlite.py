@@ -232,7 +232,7 @@ class SQLiteStore(Store):
             if _unique_event_ids(conn):
                 return None  # SQLite refuses a repeat: nothing to look for
             found = conn.execute(_REPEATED).fetchone()
-        return None if found is None else (found[0], _repeats(found[1]))
+        return None if found is None else (found[0], self.repeats(found[1]))
 
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
         wanted = list(dict.fromkeys(event_ids))
@@ -545,10 +545,6 @@ _REPEATED = (
     " min(position) OVER (PARTITION BY event_id) AS first FROM events)"
     " WHERE position > first ORDER BY position LIMIT 1"
 )
-
-
-def _repeats(earlier: int) -> str:
-    return f"it repeats the event_id of the record at position {earlier}"
 
 
 def _unique_event_ids(conn: sqlite3.Connection) -> bool:
