@@ -278,7 +278,9 @@ class SQLiteStore(Store):
             return model is None or store_model_write(conn, model, edge)
 
     def tree(self) -> CompactRange:
-        with self._session("read the Merkle tree") as conn:
+        # One snapshot for the tree row and the head: read in two, an append
+        # committed between them looks like rows the tree row does not cover.
+        with self.reading(), self._session("read the Merkle tree") as conn:
             edge = _load_edge(conn, missing_ok=self.read_only)
             if not self.read_only:
                 return edge

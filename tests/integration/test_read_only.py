@@ -369,3 +369,44 @@ def test_a_pending_announcement_inside_a_line_is_refused_and_nothing_moved(
     assert path.read_bytes() == content
     assert not Path(f"{path}.torn").exists()
     assert verify_url(str(path)).ok is False
+
+
+WRITER = """
+import sys
+from ledger import Ledger, SourceDescribed
+with Ledger.open(sys.argv[1]) as lg:
+    print("ready", flush=True)
+    for i in range(int(sys.argv[2])):
+        lg.append(SourceDescribed(source=f"src/{i % 7}", name=f"Source {i}"))
+"""
+
+
+def test_a_read_only_sqlite_tree_read_beside_a_writer_raises_no_false_alarm(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The tree row and the head are read in one snapshot: read in two, an append
+    # committed between them looked like records the tree row does not cover,
+    # logged a warning and made the reader rehash the whole log.
+    path = tmp_path / "busy.db"
+    build(path)
+    argv = [sys.executable, "-c", WRITER, str(path), "800"]
+    writer = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    assert writer.stdout.readline() == "ready\n"
+    store = open_store(str(path), read_only=True)
+    sizes = []
+    try:
+        with caplog.at_level(logging.WARNING, logger="ledger"):
+            while writer.poll() is None:
+                sizes.append(store.tree().size)
+    finally:
+        writer.wait(timeout=120)
+        writer.stdout.close()
+    try:
+        assert writer.returncode == 0
+        assert len(set(sizes)) > 10, "the writer and the reader did not overlap"
+        assert sizes == sorted(sizes)
+        assert [r.message for r in caplog.records] == []
+        assert store.tree().root() == root([bytes.fromhex(r.hash) for r in store.read()])
+    finally:
+        store.close()
