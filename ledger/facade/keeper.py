@@ -242,11 +242,18 @@ class Keeper:
                 )
                 self._in_memory_over(start)
                 return
-            log.warning(
-                "%s: the read model does not match the log and the ledger is read-only: "
-                "folding the log in memory",
-                self.store.url,
-            )
+            if found is None and not rebuild:
+                log.warning(
+                    "%s: no read model stored beside the log yet and the ledger is read-only: "
+                    "folding the log in memory (a writable open builds it)",
+                    self.store.url,
+                )
+            else:
+                log.warning(
+                    "%s: the read model does not match the log and the ledger is read-only: "
+                    "folding the log in memory",
+                    self.store.url,
+                )
             self._in_memory()
             return
         if start is not None:

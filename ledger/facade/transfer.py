@@ -69,3 +69,6 @@ def _check(dst_url: str, size: int, expected_root: bytes) -> None:
                 f"{dst_url}: the copy has {dst.head} record(s) and root {tree.root().hex()}, "
                 f"expected {size} and {expected_root.hex()}"
             )
+        # The records went in without the read model: build it now, so that
+        # every reader of the copy (read-only ones too) reads through it.
+        dst.rebuild()

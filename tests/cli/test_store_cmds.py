@@ -221,3 +221,29 @@ def test_store_and_file_names_are_printed_through_the_sanitiser(run: Run, tmp_pa
     assert "\u202e" not in result.stdout
     copied = run("copy", store, tmp_path / "c\x9b.jsonl").stdout
     assert "c\\x9b.jsonl" in copied
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".db"])
+def test_a_copy_is_read_through_its_read_model_with_no_warning(
+    run: Run, seed_db: Path, tmp_path: Path, suffix: str
+) -> None:
+    # copy stores the records without the read model, then builds it: before,
+    # every read-only read of a copy warned and folded the whole log in memory.
+    target = tmp_path / f"copy{suffix}"
+    run("copy", seed_db, target)
+    shown = run("topics", target)
+    assert shown.stderr == ""
+    assert shown.output == run("topics", seed_db).output
+    with Ledger.open(str(target), read_only=True) as lg:
+        assert lg.verify().read_model_agrees is True
+
+
+def test_a_read_only_open_without_a_read_model_says_none_is_stored(
+    seed_jsonl: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    target = tmp_path / "bare.jsonl"
+    target.write_bytes(seed_jsonl.read_bytes())  # the log alone, no read model beside it
+    with Ledger.open(str(target), read_only=True) as lg:
+        assert lg.topics()
+    assert "no read model stored beside the log yet" in caplog.text
+    assert "does not match" not in caplog.text
