@@ -161,15 +161,25 @@ class CompositeCycle(ValidationError):
 
 
 class ImportFailed(ValidationError):
-    """An authoring file with bad lines; nothing was appended."""
+    """An authoring file with bad lines; nothing was appended.
 
-    def __init__(self, path: str, problems: Sequence[tuple[int, str]], total: int) -> None:
+    Unless ``imported`` says otherwise: the file checked whole, then another
+    writer changed the ledger while its events were appended in batches, and
+    a later batch no longer fit (the batches before it are stored; importing
+    the file again adds the rest once the line is put right).
+    """
+
+    def __init__(
+        self, path: str, problems: Sequence[tuple[int, str]], total: int, *, imported: int = 0
+    ) -> None:
         self.path = path
         self.problems = list(problems)
         self.total = total
+        self.imported = imported
         shown = "; ".join(f"line {line}: {reason}" for line, reason in self.problems)
         more = f" (and {total - len(self.problems)} more)" if total > len(self.problems) else ""
-        super().__init__(f"{path}: {total} bad line(s), nothing imported: {shown}{more}")
+        done = f"{imported} event(s) imported before it" if imported else "nothing imported"
+        super().__init__(f"{path}: {total} bad line(s), {done}: {shown}{more}")
 
 
 class UnknownTopic(LedgerError, LookupError):

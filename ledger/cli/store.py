@@ -131,8 +131,11 @@ def import_(
     """
     if _suffix(store) in SPREADSHEETS and _suffix(file) not in SPREADSHEETS:
         store, file = file, store  # `ledger import FILE.csv STORE`: a .csv is never a store
-    if not Path(file).is_file():
+    named = Path(file)
+    if not named.exists():
         raise click.BadParameter(f"Path {file!r} does not exist.", param_hint="'FILE'")
+    if named.is_dir():
+        raise click.BadParameter(f"{file!r} is a directory, not a file.", param_hint="'FILE'")
     # Only the options given, so a JSON Lines import reads as it always has.
     given = {"delimiter": delimiter, "date_format": date_format, "ignore_columns": ignore_columns}
     options: dict[str, Any] = {name: value for name, value in given.items() if value}

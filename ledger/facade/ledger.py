@@ -43,7 +43,8 @@ from ledger.facade.audit import audit_read_model, with_audit
 from ledger.facade.keeper import MODEL_NAME, Keeper, decoded
 from ledger.facade.tracking import PersistedProjection, Tracked
 from ledger.facade.view import LedgerView
-from ledger.io.authoring import check_events, iter_events
+from ledger.io.authoring import check_events, parse_file
+from ledger.io.importing import append_checked, check_path, pinned
 from ledger.projections.protocol import LedgerProjection, Projection, fold, in_view, stated_by
 from ledger.projections.reader import Reader
 from ledger.projections.validation import validate
@@ -65,8 +66,6 @@ _RETRY_SECONDS = 120.0
 #: before a ledger folds the log in memory instead (Ledger._current).
 _REPAIRS = 3
 _LOST_RACES = 50
-#: Events an import appends per batch.
-_IMPORT_BATCH = 10_000
 #: With ``tune_gc``, appends of this many events or more run as long folds do.
 TUNED_BATCH = 1_000
 
@@ -370,20 +369,24 @@ class Ledger(LedgerView):
             "date_format": date_format,
             "ignore_columns": ignore_columns,
         }
+        label = check_path(path)
         self._current()
-        total = check_events(
-            path, self._keeper.facts, stored=self._already_stored, progress=progress, **options
-        )
+        with pinned(label) as copy:
+            total = check_events(
+                copy,
+                self._keeper.facts,
+                stored=self._already_stored,
+                progress=progress,
+                label=label,
+                **options,
+            )
+            added = append_checked(label, parse_file(copy, label=label, **options), self._added)
+        return Imported(total, added)
+
+    def _added(self, batch: list[Event]) -> int:
+        """Append a batch; how many of its events were new (the others were stored before)."""
         before = self.head
-        chunk: list[Event] = []
-        for event in iter_events(path, **options):
-            chunk.append(event)
-            if len(chunk) == _IMPORT_BATCH:
-                self.extend(chunk)
-                chunk = []
-        if chunk:
-            self.extend(chunk)
-        return Imported(total, self.head - before)
+        return sum(1 for record in self.extend(batch) if record.position > before)
 
     def _already_stored(self, events: list[Event]) -> dict[str, bool]:
         found = self.store.find([e.event_id for e in events])

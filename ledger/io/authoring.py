@@ -223,6 +223,7 @@ def parse_file(
     date_format: str | None = None,
     ignore_columns: bool = False,
     progress: Progress | None = None,
+    label: str | None = None,
 ) -> Iterator[Parsed]:
     """A file's stream of (line, event or problem): a spreadsheet by its suffix, else JSON Lines.
 
@@ -230,8 +231,9 @@ def parse_file(
     None to detect it; ``date_format``: a strptime format for dates that are
     not ISO; ``ignore_columns``: set unknown columns aside) are refused for
     JSON Lines. ``progress(lines_read, total_lines)`` follows the reading.
-    An argument of the wrong kind, or a file that cannot be opened, is an
-    InvalidEvent naming the argument.
+    ``label`` names the file in errors, when path is a copy of it (the
+    suffix of path still says the format). An argument of the wrong kind,
+    or a file that cannot be opened, is an InvalidEvent naming the argument.
     """
     path = check_path(path)
     check_progress(progress)
@@ -249,12 +251,14 @@ def parse_file(
             ignore_columns=ignore_columns,
             progress=progress,
             total=total,
+            label=label,
         )
     given = {"delimiter": delimiter, "date_format": date_format, "ignore_columns": ignore_columns}
     for option, value in given.items():
         if value:
             raise InvalidEvent(
-                f"applies to spreadsheets ({', '.join(SPREADSHEET_SUFFIXES)}), not to {path}",
+                f"applies to spreadsheets ({', '.join(SPREADSHEET_SUFFIXES)}), "
+                f"not to {label or path}",
                 field=option,
             )
     return read_lines(path, progress=progress, total=total)
@@ -269,6 +273,7 @@ def check_events(
     delimiter: str | None = None,
     date_format: str | None = None,
     ignore_columns: bool = False,
+    label: str | None = None,
 ) -> int:
     """Check a whole file against state, streamed; ImportFailed lists up to 20 bad lines.
 
@@ -276,6 +281,7 @@ def check_events(
     the log already holds (event_id -> same payload); those are not checked
     again, so re-importing a file is a no-op. An event whose record would be
     over the store's size limit is a bad line here, not a failed append.
+    ``label`` names the file in errors (see parse_file).
     """
     items = parse_file(
         path,
@@ -283,8 +289,9 @@ def check_events(
         date_format=date_format,
         ignore_columns=ignore_columns,
         progress=progress,
+        label=label,
     )
-    return check(str(path), _sized(items), state, stored=stored)
+    return check(label or str(path), _sized(items), state, stored=stored)
 
 
 def _sized(items: Iterator[Parsed]) -> Iterator[Parsed]:

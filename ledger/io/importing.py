@@ -12,11 +12,15 @@ not kept: the caller reads the file again to append them.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import itertools
 import os
+import shutil
+import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import orjson
@@ -40,17 +44,20 @@ from ledger.projections.facts import Facts
 from ledger.projections.validation import check_each
 
 __all__ = [
+    "IMPORT_BATCH",
     "MAX_LISTED",
     "Parsed",
     "Problem",
     "Problems",
     "Stored",
+    "append_checked",
     "check",
     "check_path",
     "check_progress",
     "content_id",
     "first_event",
     "open_file",
+    "pinned",
 ]
 
 #: How many bad lines ImportFailed lists.
@@ -260,3 +267,79 @@ def open_file(path: object) -> tuple[str, BinaryIO]:
         # The whole name (no longer than the system allows, or open would have said so).
         shown = repr(name) if len(name) <= 4096 else brief(name)
         raise InvalidEvent(f"cannot read {shown}: {exc.strerror or exc}", field="path") from None
+
+
+# -- one copy of the file for both passes ----------------------------------------
+
+
+@contextlib.contextmanager
+def pinned(path: object) -> Iterator[str]:
+    """A private copy of the file at path, for the duration of an import; removed after.
+
+    An import reads its file twice: once to check every line, once to append.
+    A file saved again between the two, or a pipe that can be read only once,
+    would give the second pass other lines than the first checked. The copy
+    (in the temporary directory, under the file's suffix, which says its
+    format) gives both passes the same bytes. InvalidEvent naming ``path``
+    when the file cannot be read or copied.
+    """
+    name, source = open_file(path)
+    fd, copy = tempfile.mkstemp(prefix="ledger-import-", suffix=Path(name).suffix)
+    try:
+        with source, os.fdopen(fd, "wb") as target:
+            try:
+                shutil.copyfileobj(source, target, 1 << 20)
+            except OSError as exc:
+                where = f"its copy in {tempfile.gettempdir()}"
+                raise InvalidEvent(
+                    f"cannot import {brief(name)}: cannot read it or write {where}: "
+                    f"{exc.strerror or exc}",
+                    field="path",
+                ) from None
+        yield copy
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(copy)
+
+
+#: How many events an import appends per transaction.
+IMPORT_BATCH = 10_000
+
+
+def append_checked(
+    label: str, items: Iterable[Parsed], extend: Callable[[list[Event]], int]
+) -> int:
+    """Append a checked file's events in batches of IMPORT_BATCH; how many were new.
+
+    ``extend`` appends a batch (all of it or none) and says how many of its
+    events were new. The file was checked whole first; if the ledger changed
+    since (another writer) so that a batch no longer fits, ImportFailed names
+    the line and says how many events of the file went in before it.
+    """
+    added = 0
+    lines: list[int] = []
+    batch: list[Event] = []
+
+    def flush() -> None:
+        nonlocal added
+        try:
+            added += extend(batch)
+        except ValidationError as exc:
+            if exc.item is None or isinstance(exc, ImportFailed):
+                raise
+            column, value = _at_fault(exc)
+            reason = str(exc).removeprefix(f"item {exc.item}: ")
+            reason = f"{clipped(reason, [value])} (the ledger changed after the file was checked)"
+            problem = Problem(lines[exc.item], reason, column=column, value=value)
+            raise ImportFailed(label, [problem], 1, imported=added) from None
+        lines.clear()
+        batch.clear()
+
+    for parsed in items:
+        batch.append(first_event(label, parsed))
+        lines.append(parsed[0])
+        if len(batch) == IMPORT_BATCH:
+            flush()
+    if batch:
+        flush()
+    return added

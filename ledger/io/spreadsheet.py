@@ -534,16 +534,19 @@ def read_rows(
     ignore_columns: bool = False,
     progress: Callable[[int, int], None] | None = None,
     total: int = 0,
+    label: str | None = None,
 ) -> Iterator[Parsed]:
     """Each row of a CSV/TSV file as (line, event or problem), streamed.
 
     ``delimiter`` is a character of DELIMITERS (None: detected from the
-    header line); ``progress(lines_read, total)`` is called after each row.
-    A file that cannot be opened is an InvalidEvent naming ``path``; a bad
-    header row, an ImportFailed on line 1.
+    header line); ``progress(lines_read, total)`` is called after each row;
+    ``label`` names the file in errors (path may be a copy of it). A file
+    that cannot be opened is an InvalidEvent naming ``path``; a bad header
+    row, an ImportFailed on line 1.
     """
     check_progress(progress)
-    label, file = open_file(path)
+    name, file = open_file(path)
+    label = label or name
     try:
         yield from _rows(label, file, delimiter, date_format, ignore_columns, progress, total)
     except _Undecodable as exc:

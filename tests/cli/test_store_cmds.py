@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -247,3 +249,17 @@ def test_a_read_only_open_without_a_read_model_says_none_is_stored(
         assert lg.topics()
     assert "no read model stored beside the log yet" in caplog.text
     assert "does not match" not in caplog.text
+
+
+def test_import_reads_a_named_pipe_and_refuses_a_directory(run: Run, tmp_path: Path) -> None:
+    fifo = tmp_path / "events.jsonl"
+    os.mkfifo(fifo)
+    feeder = threading.Thread(target=lambda: fifo.write_bytes(SEED_EVENTS.read_bytes()))
+    feeder.start()
+    try:
+        result = run("import", tmp_path / "k.db", fifo)
+    finally:
+        feeder.join(timeout=30)
+    assert "imported 36 new record(s)" in result.output
+    refused = run("import", tmp_path / "k.db", tmp_path, code=2)
+    assert "is a directory" in refused.stderr
