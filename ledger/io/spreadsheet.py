@@ -300,9 +300,9 @@ class _Header:
     """Which column holds which name, and the columns set aside."""
 
     index: dict[str, int]
+    #: Columns with an empty header: their cells must be empty.
     unnamed: frozenset[int]
     width: int
-    ignore: bool
 
 
 class _Row:
@@ -457,6 +457,10 @@ def _sniff(first: str, suffix: str) -> str:
     return best if counts[best] else order[0]
 
 
+#: The columns only a history export has (ledger.export: one row per FigureReported).
+_HISTORY = frozenset({"position", "retracted", "current"})
+
+
 def _header(label: str, cells: list[str], ignore: bool) -> _Header:
     index: dict[str, int] = {}
     unnamed: set[int] = set()
@@ -470,10 +474,18 @@ def _header(label: str, cells: list[str], ignore: bool) -> _Header:
             twice[name] = None
         elif name in COLUMNS:
             index[name] = i
-        elif ignore:
-            unnamed.add(i)
-        else:
+        elif not ignore:  # with ignore_columns set aside: no field reads its cells
             unknown[cell.strip()] = None
+    if _HISTORY.issubset(restore_text(cell).strip().casefold() for cell in cells):
+        # Set aside, these columns would bring retracted and superseded figures back.
+        history = Problem(
+            1,
+            "a history export (columns 'position', 'retracted', 'current'): its rows are "
+            "every figure ever reported, retracted and superseded ones too, and do not "
+            "import back (export --what figures gives each source's current figures)",
+            column="retracted",
+        )
+        raise ImportFailed(label, [history], 1)
     # All on line 1: one problem for each kind of fault, the columns listed in it.
     problems: list[Problem] = []
     if twice:
@@ -495,7 +507,7 @@ def _header(label: str, cells: list[str], ignore: bool) -> _Header:
         problems.append(Problem(1, "no header row: the first row names no columns"))
     if problems:
         raise ImportFailed(label, problems, 1)
-    return _Header(index, frozenset(unnamed), len(cells), ignore)
+    return _Header(index, frozenset(unnamed), len(cells))
 
 
 def _listed(names: list[str], shown: int = 5) -> str:
@@ -511,8 +523,10 @@ def _cells(header: _Header, line: int, row: list[str]) -> dict[str, str] | Probl
     """The row's non-empty cells by column name; None for a blank row."""
     if not any(cell.strip() for cell in row):
         return None
+    # Set aside are the columns of unknown names only: a cell past the last
+    # column (a comma inside unquoted text, often) is refused all the same.
     for i in range(len(row)):
-        if (i >= header.width or i in header.unnamed) and row[i].strip() and not header.ignore:
+        if (i >= header.width or i in header.unnamed) and row[i].strip():
             where = "past the last column" if i >= header.width else "under no column name"
             return Problem(line, f"cell {i + 1} {brief(row[i])} is {where}", value=row[i])
     found = {}

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from ledger import (
     ClaimDisputed,
@@ -20,6 +21,7 @@ from ledger import (
     SourceDescribed,
     TopicDefined,
 )
+from ledger.cli import cli
 from ledger.io.authoring import iter_events
 from ledger.io.spreadsheet import COLUMNS, restore_text
 
@@ -165,6 +167,40 @@ def test_an_unknown_column_is_refused_by_name_unless_ignored(lg: Ledger, tmp_pat
     assert caught.value.problems[0].column == "Notes"
     assert lg.head == 0
     assert [type(e) for e in iter_events(path, ignore_columns=True)] == [FigureReported]
+
+
+def test_ignore_columns_still_refuses_a_cell_past_the_last_column(
+    lg: Ledger, tmp_path: Path
+) -> None:
+    # An unquoted comma in the last column's free text: set aside, the quote
+    # would have been stored cut short ('killed 300').
+    path = write(
+        tmp_path,
+        "topic,source,claim_id,phrase,unit,stated_at,Notes,quote",
+        "k/c,ua,f1,300,p,2025-01-13,x,killed 300, said the minister",
+    )
+    for ignore in (False, True):
+        with pytest.raises(ImportFailed) as caught:
+            lg.import_events(path, ignore_columns=ignore)
+        problem = caught.value.problems[-1]
+        assert problem.line == (1 if not ignore else 2)
+    assert "cell 9 ' said the minister' is past the last column" in problem.reason
+    assert lg.head == 0
+
+
+def test_a_history_export_is_refused_whole_even_with_ignore_columns(
+    lg: Ledger, tmp_path: Path
+) -> None:
+    exported = tmp_path / "history.csv"
+    store = tmp_path / "s.db"
+    Ledger.open(str(store)).import_events(EXAMPLE)
+    done = CliRunner().invoke(cli, ["export", str(store), "--what", "history", "-o", str(exported)])
+    assert done.exit_code == 0, done.output
+    for ignore in (False, True):
+        with pytest.raises(ImportFailed, match="a history export") as caught:
+            lg.import_events(exported, ignore_columns=ignore)
+        assert caught.value.problems[0].line == 1
+    assert lg.head == 0
 
 
 def test_a_column_named_twice_is_refused(lg: Ledger, tmp_path: Path) -> None:
