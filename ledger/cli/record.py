@@ -136,6 +136,13 @@ def add() -> None:
     help="How --phrase is read into numbers (docs/figures.md).",
 )
 @click.option("--claim-id", help="An id for the figure (a slug); generated when left out.")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=Moment(positions=False),
+    help='The time the figure describes, when earlier than --stated ("as of 13 September"): '
+    "an ISO date (midnight UTC) or timestamp; defaults to --stated.",
+)
 @_provenance
 def add_figure(store: str, **o: Any) -> None:
     """Record the figure a source gave on a topic, from its words or as numbers.
@@ -149,7 +156,11 @@ def add_figure(store: str, **o: Any) -> None:
     with open_ledger(store, create=True) as lg:
         unit = o["unit"] or _topic_unit(lg, o["topic"])
         if unit is None:
-            raise click.UsageError(f"give --unit: topic {o['topic']!r} has no unit yet")
+            raise click.UsageError(
+                f"give --unit: no figure or definition gives topic {o['topic']!r} a unit yet "
+                "(a new topic needs --unit; if you meant a topic the ledger holds, check its "
+                "slug with 'ledger topics')"
+            )
         if numbers:
             chosen = click.get_current_context().get_parameter_source("convention")
             if chosen is not ParameterSource.DEFAULT:
@@ -172,6 +183,7 @@ def add_figure(store: str, **o: Any) -> None:
             figure = parse_figure(o["phrase"], unit, o["convention"])
             if o["best"] is not None:
                 figure = attrs.evolve(figure, best=o["best"])
+        when = {} if o["as_of"] is None else {"as_of": o["as_of"]}
         event = FigureReported(
             claim_id=_claim_id(o["claim_id"], o["source"]),
             topic=o["topic"],
@@ -181,6 +193,7 @@ def add_figure(store: str, **o: Any) -> None:
             via=o["via"],
             quote=o["quote"],
             url=o["url"],
+            **when,
         )
         _store(lg, event)
     click.echo(terminal(f"claim_id {event.claim_id}: {figure} {unit}"))
@@ -302,7 +315,27 @@ def define_topic(store: str, topic: str, **o: Any) -> None:
         window=o["window"],
     )
     with open_ledger(store, create=True) as lg:
+        earlier = lg.definition(topic)
         _store(lg, event)
+    if earlier is not None:
+        _replaced(earlier, event)
+
+
+def _replaced(earlier: TopicDefined, later: TopicDefined) -> None:
+    """Say on stderr what a new definition drops: it replaces the earlier one whole."""
+    dropped = []
+    if earlier.parts and not later.parts:
+        dropped.append(f"its parts ({', '.join(earlier.parts)}): it is no longer a sum")
+    if earlier.unit is not None and later.unit is None:
+        dropped.append(f"its unit ({earlier.unit})")
+    if earlier.window is not None and later.window is None:
+        dropped.append("its window: no figure is stale")
+    if dropped:
+        click.echo(
+            f"note: this definition replaces the earlier one whole and drops {'; '.join(dropped)}"
+            " (repeat them to keep them)",
+            err=True,
+        )
 
 
 @cli.command("describe-source")

@@ -89,6 +89,49 @@ def test_a_figure_on_a_new_topic_needs_a_unit(run: Run, tmp_path: Path) -> None:
         "--phrase", "300", "--stated", "2025-01-01", code=2,
     )  # fmt: skip
     assert "give --unit" in result.stderr
+    # A mistyped slug reads as a new topic: the message says to check it.
+    assert "check its slug with 'ledger topics'" in result.stderr
+
+
+def test_add_figure_records_the_time_it_describes_with_as_of(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "q.db"
+    run(
+        "add", "figure", store, "--topic", "quake/injured", "--source", "ministry",
+        "--phrase", "more than 5,000", "--unit", "people", "--stated", "2023-09-15",
+        "--as-of", "2023-09-13", "--claim-id", "m1",
+    )  # fmt: skip
+    run(
+        "add", "figure", store, "--topic", "quake/injured", "--source", "who",
+        "--phrase", "5,530", "--stated", "2023-09-15", "--claim-id", "w1",
+    )  # fmt: skip
+    event = _figure(store, "m1")
+    assert (event.stated_at.day, event.as_of.day) == (15, 13)
+    assert _figure(store, "w1").as_of == _figure(store, "w1").stated_at
+    # Under a 1-day window the ministry's figure, as of two days before, is stale.
+    shown = run_json(run, "show", store, "quake/injured", "--window", "1d")["topic"]
+    stale = {f["source"]: f["stale"] for f in shown["figures"]}
+    assert stale == {"ministry": True, "who": False}
+    bad = run(
+        "add", "figure", store, "--topic", "quake/injured", "--source", "who",
+        "--phrase", "6,000", "--stated", "2023-09-16", "--as-of", "mid-September", code=2,
+    )  # fmt: skip
+    assert "--as-of" in bad.stderr
+
+
+def test_a_redefinition_that_drops_parts_unit_or_window_says_so(run: Run, tmp_path: Path) -> None:
+    store = tmp_path / "d.db"
+    run(
+        "define-topic", store, "q/all", "--title", "All", "--unit", "people",
+        "--part", "q/a", "--part", "q/b", "--window", "2d",
+    )  # fmt: skip
+    again = run("define-topic", store, "q/all", "--title", "All", "--unit", "people")
+    assert "recorded TopicDefined at position 2" in again.stdout
+    assert again.stderr == (
+        "note: this definition replaces the earlier one whole and drops its parts (q/a, q/b): "
+        "it is no longer a sum; its window: no figure is stale (repeat them to keep them)\n"
+    )
+    same = run("define-topic", store, "q/all", "--title", "All people", "--unit", "people")
+    assert same.stderr == ""
 
 
 def test_a_bad_date_or_number_is_a_usage_error(run: Run, tmp_path: Path) -> None:
