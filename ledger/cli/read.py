@@ -24,7 +24,14 @@ from ledger.cli._common import (
     view_of,
     window_option,
 )
-from ledger.cli._json import proposition_json, record_json, step_json, topic_json, window_json
+from ledger.cli._json import (
+    dispute_json,
+    proposition_json,
+    record_json,
+    step_json,
+    topic_json,
+    window_json,
+)
 from ledger.cli._tables import Grid
 from ledger.codec import format_timestamp
 from ledger.domain.events import (
@@ -43,6 +50,8 @@ from ledger.present.text import rich_text
 from ledger.present.words import (
     camp_text,
     camps_of,
+    dispute_text,
+    figure_disputes,
     fmt_number,
     fmt_time,
     stale_text,
@@ -216,11 +225,13 @@ def show(
         view = view_of(lg, as_of)
         current = view.topic(topic, window=window)
         props = view.propositions(topic)
+        disputed = figure_disputes(view.disputes(topic), current)
         if as_json:
             emit_json(
                 {
                     **as_of_json(as_of, view.position),
                     "topic": topic_json(current, view),
+                    "disputes": [dispute_json(d) for d in disputed],
                     "propositions": [proposition_json(p, view) for p in props],
                 }
             )
@@ -237,6 +248,10 @@ def show(
             lines.add_column()
             for label, value in finding_lines(current, window):
                 lines.add_row(rich_text(f"  {label:10} "), rich_text(value))
+            for dispute in disputed:
+                lines.add_row(
+                    rich_text(f"  {'disputed':10} "), rich_text(dispute_text(dispute, current))
+                )
             out.print(lines)
         else:
             out.print(rich_text("  no current figures"))
@@ -332,6 +347,10 @@ def fmt_day(when: datetime) -> str:
     return when.astimezone(UTC).date().isoformat()
 
 
+def _why(reason: str | None) -> str:
+    return f": {reason!r}" if reason else ""
+
+
 def summary(event: Event) -> str:
     """One line saying what an event records."""
     match event:
@@ -341,9 +360,9 @@ def summary(event: Event) -> str:
         case ClaimMade():
             return f"{event.source} {event.stance} {event.proposition} ({event.topic})"
         case ClaimDisputed():
-            return f"{event.source} disputes {event.target}"
+            return f"{event.source} disputes {event.target}{_why(event.reason)}"
         case ClaimRetracted():
-            return f"{event.source} retracts {event.target}"
+            return f"{event.source} retracts {event.target}{_why(event.reason)}"
         case TopicDefined():
             parts = f" = {' + '.join(event.parts)}" if event.parts else ""
             return f"{event.topic}: {event.title} ({event.unit or 'no unit'}){parts}"

@@ -29,6 +29,8 @@ from ledger.present.text import html_inline, html_text
 from ledger.present.words import (
     camp_text,
     camps_of,
+    dispute_text,
+    figure_disputes,
     fmt_number,
     fmt_time,
     stale_text,
@@ -303,11 +305,16 @@ def _topic_section(
         rows = "".join(_figure_row(f, view) for f in topic.figures)
         stale = stale_text(topic)
         note = f'<p class="note stale-note">{_u(stale)}</p>' if stale else ""
+        disputed = "".join(
+            f'<li class="dispute">{_u(dispute_text(d, topic))}</li>'
+            for d in figure_disputes(view.disputes(topic.topic), topic)
+        )
+        disputes = f'<ul class="figure-disputes">{disputed}</ul>' if disputed else ""
         parts.append(
             '<div class="topic-body">'
             f"<figure>{topic_svg(chart)}{_legend(chart)}</figure>"
             f'<div><table class="cards figures"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{rows}</tbody></table>{note}{_finding(topic, window)}</div></div>"
+            f"<tbody>{rows}</tbody></table>{note}{_finding(topic, window)}{disputes}</div></div>"
         )
         charts = 1
     props = view.propositions(topic.topic)

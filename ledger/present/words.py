@@ -8,16 +8,19 @@ decides anything: every answer comes from the view (``TopicView``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 
 from ledger.codec import format_timestamp
 from ledger.domain.figures import Number, format_number
 from ledger.domain.freshness import stale_before
-from ledger.domain.views import Camp, Consensus, CurrentFigure, TopicView
+from ledger.domain.views import Camp, Consensus, CurrentFigure, Dispute, TopicView
 
 __all__ = [
     "camp_text",
     "camps_of",
+    "dispute_text",
+    "figure_disputes",
     "fmt_number",
     "fmt_time",
     "fmt_window",
@@ -123,3 +126,19 @@ def camp_text(camp: Camp) -> str:
 def camps_of(consensus: Consensus | None) -> tuple[Camp, ...]:
     """The camps of a split consensus; empty for every other level."""
     return consensus.camps if consensus is not None and consensus.level == "split" else ()
+
+
+def figure_disputes(disputes: Iterable[Dispute], view: TopicView) -> list[Dispute]:
+    """Of a topic's disputes, those of its current figures that stand (their "disputed by")."""
+    by = {f.claim_id: f for f in view.figures if f.claim_id}
+    return [
+        d for d in disputes if d.active and d.target in by and d.source in by[d.target].disputed_by
+    ]
+
+
+def dispute_text(dispute: Dispute, view: TopicView) -> str:
+    """One dispute of a figure in words: who disputes whose figure, and why."""
+    whose = next((f.source for f in view.figures if f.claim_id == dispute.target), None)
+    target = f"{whose}'s figure ({dispute.target})" if whose else dispute.target
+    why = f": \u201c{dispute.reason}\u201d" if dispute.reason else " (no reason given)"
+    return f"{dispute.source} disputes {target}{why}"

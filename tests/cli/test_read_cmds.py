@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -116,6 +117,22 @@ def test_show_of_a_derived_and_a_disputed_figure(run: Run, seed_db: Path) -> Non
     out = run("show", seed_db, CASUALTIES).stdout
     row = next(line for line in out.splitlines() if line.split()[:1] == ["ukraine"])
     assert row.rstrip().endswith("us-official")
+    # The reason of a figure's dispute, in words, in --json, in the report and the log.
+    assert (
+        "  disputed   us-official disputes ukraine's figure (ukraine-casualties): “Far too high.”"
+        in out
+    )
+    shown = run_json(run, "show", seed_db, CASUALTIES)["disputes"]
+    assert [(d["source"], d["target"], d["reason"], d["active"]) for d in shown] == [
+        ("us-official", "ukraine-casualties", "Far too high.", True)
+    ]
+    assert "us-official disputes ukraine-casualties: 'Far too high.'" in run("log", seed_db).stdout
+    page = seed_db.with_suffix(".html")
+    run("report", seed_db, "-o", page)
+    shown_in_page = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+    assert "us-official disputes ukraine's figure (ukraine-casualties): “Far too high.”" in (
+        shown_in_page
+    )
 
 
 def test_propositions_table_and_json(run: Run, seed_db: Path) -> None:
