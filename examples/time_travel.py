@@ -1,6 +1,10 @@
 """What was known as of each day of the article: the Kursk seed, day by day.
 
 python examples/time_travel.py [STORE]
+
+STORE defaults to the seed ledger, seeds/kursk-north-korean-pows.jsonl; the
+first run on it builds its read model beside it (a .readmodel file, which
+git ignores).
 """
 
 from __future__ import annotations
