@@ -60,6 +60,8 @@ th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid
 th{font-weight:600;color:var(--soft);white-space:nowrap}
 td{overflow-wrap:break-word}
 td.num{white-space:nowrap}
+.scroll{overflow-x:auto}
+.figures td.num{white-space:normal}
 .quote{display:block;color:var(--soft);font-size:.85rem}
 .topic-body{display:grid;gap:16px;margin-top:12px}
 @media (min-width:960px){.topic-body{grid-template-columns:440px minmax(0,1fr)}}
@@ -168,7 +170,8 @@ def _figure_row(current: CurrentFigure, view: LedgerView) -> str:
     if claim is not None and claim.quote:
         words += f'<span class="quote">{_u(claim.quote)}</span>'
     via = ", ".join(claim.via) if claim is not None else ""
-    when = _e(fmt_time(current.reference_time))
+    # A timestamp may break after its date: the column stays narrow enough to fit.
+    when = "<wbr>T".join(_e(part) for part in fmt_time(current.reference_time).split("T", 1))
     if current.stale:
         when += '<span class="badge">stale</span>'
     return (
@@ -313,8 +316,10 @@ def _topic_section(
         parts.append(
             '<div class="topic-body">'
             f"<figure>{topic_svg(chart)}{_legend(chart)}</figure>"
-            f'<div><table class="cards figures"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{rows}</tbody></table>{note}{_finding(topic, window)}{disputes}</div></div>"
+            # The table scrolls inside its column rather than spill past the page's.
+            f'<div><div class="scroll"><table class="cards figures"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>{note}{_finding(topic, window)}{disputes}"
+            "</div></div>"
         )
         charts = 1
     props = view.propositions(topic.topic)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -131,6 +131,29 @@ def test_the_page_is_made_for_phones(seed: Ledger) -> None:
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert "@media (max-width:640px)" in html
     assert 'class="chart" viewBox="0 0 400 ' in html  # charts scale to the column
+
+
+def test_the_figures_table_stays_inside_its_column_on_a_wide_screen(derna: Ledger) -> None:
+    # At 1280-1600 px the table's unbreakable timestamps pushed it past the page's
+    # column: a timestamp may now break after its date, and the table scrolls
+    # inside its column as a last resort.
+    html, _ = render_report(derna, title="Derna")
+    assert html.count('<div class="scroll"><table class="cards figures">') == html.count(
+        '<table class="cards figures">'
+    )
+    assert ".scroll{overflow-x:auto}" in html
+    assert ".figures td.num{white-space:normal}" in html
+    lg = Ledger.open("memory://")
+    lg.append(
+        FigureReported(
+            claim_id="c1",
+            topic="t",
+            source="s",
+            figure=parse_figure("about 300", "people"),
+            stated_at=datetime(2025, 1, 13, 9, 30, tzinfo=UTC),
+        )
+    )
+    assert "2025-01-13<wbr>T09:30:00Z" in render_report(lg, title="t")[0]
 
 
 def test_the_report_is_the_same_every_time(seed: Ledger, tmp_path: Path) -> None:
