@@ -383,6 +383,13 @@ class _Row:
 
     def _figure(self, fields: dict[str, Any]) -> Figure | Problem:
         unit = fields.get("unit", "")
+        if not unit:
+            # Each row stands alone: the topic's unit is not filled in (ledger add figure does).
+            return self.problem(
+                "unit",
+                "not given: a figure row needs the unit it counts (the topic's unit), "
+                "even where a definition or an earlier row gives it",
+            )
         try:
             if any(name in fields for name in _NUMBER_COLUMNS):
                 if "convention" in fields:

@@ -203,6 +203,16 @@ def test_a_history_export_is_refused_whole_even_with_ignore_columns(
     assert lg.head == 0
 
 
+def test_a_figure_row_without_its_unit_says_what_to_give(lg: Ledger, tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER, DEFINE, "FigureReported,k/c,,,ua,f1,300,,,,2025-01-13")
+    with pytest.raises(ImportFailed) as caught:
+        lg.import_events(path)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (3, "unit")
+    assert problem.reason.startswith("unit: not given: a figure row needs the unit it counts")
+    assert lg.head == 0
+
+
 def test_a_column_named_twice_is_refused(lg: Ledger, tmp_path: Path) -> None:
     path = write(tmp_path, "topic,source,Topic", "k/c,ua,k/d")
     with pytest.raises(ImportFailed, match="'topic' appears twice"):
