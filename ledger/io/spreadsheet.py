@@ -437,8 +437,7 @@ class _Lines:
         for raw in self.file:
             self.number += 1
             if self.number == 1:
-                if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-                    raise _Undecodable(self.number, "the file is UTF-16; save it as CSV UTF-8")
+                _check_first(raw)
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
             try:
                 yield raw.decode("utf-8")
@@ -447,6 +446,26 @@ class _Lines:
                 raise _Undecodable(
                     self.number, f"not UTF-8: byte 0x{bad} at column {exc.start + 1}"
                 ) from None
+
+
+def _check_first(raw: bytes) -> None:
+    """_Undecodable for a first line that says the file is no UTF-8 text with line ends."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise _Undecodable(1, "the file is UTF-32; save it as CSV UTF-8")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _Undecodable(1, "the file is UTF-16; save it as CSV UTF-8")
+    if b"\x00" in raw:
+        raise _Undecodable(
+            1,
+            "the first line holds NUL bytes: the file looks like UTF-16 or UTF-32 "
+            "without a byte order mark; save it as CSV UTF-8",
+        )
+    if b"\r" in raw.rstrip(b"\r\n") and b'"' not in raw:
+        raise _Undecodable(
+            1,
+            "the lines end with a carriage return alone (an old Mac format); "
+            "save the file with CRLF or LF line ends",
+        )
 
 
 class _Undecodable(Exception):
@@ -468,7 +487,8 @@ def _sniff(first: str, suffix: str) -> str:
 _HISTORY = frozenset({"position", "retracted", "current"})
 
 
-def _header(label: str, cells: list[str], ignore: bool) -> _Header:
+def _header(label: str, cells: list[str], ignore: bool, at: int = 1) -> _Header:
+    """The header row, read on line at; ImportFailed naming that line for a bad one."""
     index: dict[str, int] = {}
     unnamed: set[int] = set()
     twice: dict[str, None] = {}  # insertion-ordered sets
@@ -486,32 +506,32 @@ def _header(label: str, cells: list[str], ignore: bool) -> _Header:
     if _HISTORY.issubset(restore_text(cell).strip().casefold() for cell in cells):
         # Set aside, these columns would bring retracted and superseded figures back.
         history = Problem(
-            1,
+            at,
             "a history export (columns 'position', 'retracted', 'current'): its rows are "
             "every figure ever reported, retracted and superseded ones too, and do not "
             "import back (export --what figures gives each source's current figures)",
             column="retracted",
         )
         raise ImportFailed(label, [history], 1)
-    # All on line 1: one problem for each kind of fault, the columns listed in it.
+    # All on the header's line: one problem for each kind of fault, the columns listed in it.
     problems: list[Problem] = []
     if twice:
         names = _listed(list(twice))
         verb = "appears twice" if len(twice) == 1 else "appear more than once"
-        problems.append(Problem(1, f"{names} {verb}", column=next(iter(twice))))
+        problems.append(Problem(at, f"{names} {verb}", column=next(iter(twice))))
     if unknown:
         names = _listed(list(unknown))
         verb = "is not an event field" if len(unknown) == 1 else "are not event fields"
         problems.append(
             Problem(
-                1,
+                at,
                 f"{names} {verb} "
                 "(see docs/spreadsheets.md; --ignore-columns sets unknown columns aside)",
                 column=next(iter(unknown)),
             )
         )
     if not index and not problems:
-        problems.append(Problem(1, "no header row: the first row names no columns"))
+        problems.append(Problem(at, "no header row: the first row names no columns"))
     if problems:
         raise ImportFailed(label, problems, 1)
     return _Header(index, frozenset(unnamed), len(cells))
@@ -588,11 +608,14 @@ def _rows(
     lines = _Lines(file)
     text = iter(lines)
     first = next(text, None)
+    while first is not None and not first.strip():
+        first = next(text, None)  # blank lines before the header are skipped, as blank rows are
     if first is None:
         raise ImportFailed(label, [Problem(1, "no header row: the file is empty")], 1)
+    at = lines.number
     chosen = delimiter or _sniff(first, Path(label).suffix.lower())
     reader = csv.reader(_chain(first, text), delimiter=chosen, strict=True)
-    header = _header(label, _next_row(label, reader, 1), ignore)
+    header = _header(label, _next_row(label, reader, at), ignore, at)
     while True:
         start = lines.number + 1
         try:

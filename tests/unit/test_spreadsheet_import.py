@@ -279,6 +279,38 @@ def test_a_utf16_file_is_refused_with_what_to_do(lg: Ledger, tmp_path: Path) -> 
         lg.import_events(path)
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("type,topic\r\n".encode("utf-32"), "the file is UTF-32; save it as CSV UTF-8"),
+        ("type,topic\r\n".encode("utf-16-le"), "looks like UTF-16 or UTF-32 without a byte"),
+        ("type,topic\r\n".encode("utf-32-be"), "looks like UTF-16 or UTF-32 without a byte"),
+        (b"type,topic\rTopicDefined,k/a\r", "end with a carriage return alone"),
+    ],
+)
+def test_a_file_of_another_encoding_or_line_end_says_what_to_do(
+    lg: Ledger, tmp_path: Path, content: bytes, said: str
+) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportFailed) as caught:
+        lg.import_events(path)
+    ((line, reason),) = caught.value.problems
+    assert line == 1
+    assert said in reason
+    assert lg.head == 0
+
+
+def test_blank_lines_before_the_header_are_skipped(lg: Ledger, tmp_path: Path) -> None:
+    path = write(tmp_path, "", "  ", HEADER, DEFINE)
+    lg.import_events(path)
+    assert lg.head == 1
+    bad = write(tmp_path, "", "type,topic,Notes", "TopicDefined,k/a,x", name="bad.csv")
+    with pytest.raises(ImportFailed) as caught:
+        lg.import_events(bad)
+    assert caught.value.problems[0].line == 2  # the header's own line
+
+
 def test_an_empty_file_has_no_header(lg: Ledger, tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
