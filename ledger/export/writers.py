@@ -23,8 +23,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any
@@ -45,9 +46,12 @@ _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 def number_text(value: int | float) -> str:
     """A number exactly, in positional notation: ints as digits, floats with a decimal point."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"not a number: {value!r}")
+        raise InvalidEvent(f"{value!r} is not a number", field="value")
     if isinstance(value, int):
         return str(value)
+    if not math.isfinite(value):
+        # A figure's numbers are finite; NaN or infinity has no cell and no JSON number.
+        raise InvalidEvent(f"{value!r} is not a finite number", field="value")
     text = format(Decimal(repr(value)), "f")
     return text if "." in text else f"{text}.0"
 
@@ -96,8 +100,27 @@ def json_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def _json_object(row: Mapping[str, Any], columns: Sequence[str]) -> str:
-    return "{" + ", ".join(f"{json.dumps(c)}: {json_value(row.get(c))}" for c in columns) + "}"
+def _json_object(row: Mapping[str, Any], columns: Sequence[str], index: int) -> str:
+    values = _each(row, columns, index, json_value)
+    return (
+        "{" + ", ".join(f"{json.dumps(c)}: {v}" for c, v in zip(columns, values, strict=True)) + "}"
+    )
+
+
+def _each(
+    row: Mapping[str, Any], columns: Sequence[str], index: int, show: Callable[[Any], str]
+) -> list[str]:
+    """The row's cells, each shown; InvalidEvent naming the row (0-based) and column at fault."""
+    if not isinstance(row, Mapping):
+        raise InvalidEvent(f"row {index} is a {type(row).__name__}, not a mapping", field="rows")
+    cells = []
+    for column in columns:
+        try:
+            cells.append(show(row.get(column)))
+        except InvalidEvent as exc:
+            message = str(exc).removeprefix("value: ")
+            raise InvalidEvent(f"row {index}: {message}", field=column) from None
+    return cells
 
 
 def write(
@@ -117,6 +140,17 @@ def write(
     """
     if format not in FORMATS:
         raise InvalidEvent(f"{format!r} is not one of {', '.join(FORMATS)}", field="format")
+    if isinstance(columns, str) or not isinstance(columns, Sequence):
+        raise InvalidEvent(f"must be a sequence of column names, not {columns!r}", field="columns")
+    if not all(isinstance(c, str) for c in columns):
+        raise InvalidEvent(f"column names must be text: {list(columns)!r}", field="columns")
+    given: object = out  # a caller may hand anything in: checked, not trusted to the type
+    if isinstance(given, io.TextIOBase) or not callable(getattr(given, "write", None)):
+        raise InvalidEvent(
+            "must be a binary stream (open(path, 'wb'), io.BytesIO(), sys.stdout.buffer), "
+            f"not {type(out).__name__}",
+            field="out",
+        )
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     count = 0
     try:
@@ -127,17 +161,17 @@ def write(
             writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
             writer.writerow(columns)
             for row in rows:
-                writer.writerow([cell_text(row.get(c)) for c in columns])
+                writer.writerow(_each(row, columns, count, cell_text))
                 count += 1
         elif format == "jsonl":
             for row in rows:
-                text.write(_json_object(row, columns) + "\n")
+                text.write(_json_object(row, columns, count) + "\n")
                 count += 1
         else:
             text.write("[")
             for row in rows:
                 text.write(",\n  " if count else "\n  ")
-                text.write(_json_object(row, columns))
+                text.write(_json_object(row, columns, count))
                 count += 1
             text.write("\n]\n" if count else "]\n")
     finally:

@@ -28,6 +28,7 @@ from ledger import (
 )
 from ledger.export import (
     COLUMNS,
+    FORMATS,
     KINDS,
     WHAT,
     MissingPandas,
@@ -396,8 +397,29 @@ def test_numbers_are_written_exactly_without_exponents(value: float, text: str) 
 
 
 def test_a_bool_is_no_number() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidEvent, match="True is not a number"):
         number_text(True)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_number_that_is_not_finite_is_refused_naming_the_row_and_column(bad: float) -> None:
+    for format in FORMATS:
+        with pytest.raises(InvalidEvent) as caught:
+            write([{"low": 1}, {"low": bad}], ["low"], format, io.BytesIO())
+        assert caught.value.field == "low"
+        assert str(caught.value) == f"low: row 1: {bad!r} is not a finite number"
+
+
+def test_write_refuses_a_text_stream_and_columns_that_are_no_names() -> None:
+    with pytest.raises(InvalidEvent, match="must be a binary stream") as caught:
+        write([], ["low"], "csv", io.StringIO())  # type: ignore[arg-type]
+    assert caught.value.field == "out"
+    for columns in (None, "low", [1, 2]):
+        with pytest.raises(InvalidEvent) as caught:
+            write([], columns, "csv", io.BytesIO())  # type: ignore[arg-type]
+        assert caught.value.field == "columns"
+    with pytest.raises(InvalidEvent, match="row 0 is a list, not a mapping"):
+        write([[1]], ["low"], "json", io.BytesIO())  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize(
