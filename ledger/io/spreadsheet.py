@@ -34,6 +34,7 @@ from ledger.domain.figures import Figure, Number
 from ledger.domain.phrases import parse_figure
 from ledger.errors import ImportFailed, InvalidEvent, LedgerError, UnitMismatch, brief, clipped
 from ledger.io.importing import Parsed, Problem, check_progress, content_id, open_file
+from ledger.io.longrows import Recorder, long_row, too_long
 
 __all__ = [
     "COLUMNS",
@@ -614,17 +615,24 @@ def _rows(
         raise ImportFailed(label, [Problem(1, "no header row: the file is empty")], 1)
     at = lines.number
     chosen = delimiter or _sniff(first, Path(label).suffix.lower())
-    reader = csv.reader(_chain(first, text), delimiter=chosen, strict=True)
+    feed = Recorder(_chain(first, text))
+    reader = csv.reader(feed, delimiter=chosen, strict=True)
     header = _header(label, _next_row(label, reader, at), ignore, at)
     while True:
         start = lines.number + 1
+        feed.mark()
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield start, Problem(start, f"not CSV: {exc}")
-            continue
+            try:
+                if not too_long(exc):
+                    raise
+                row = long_row(feed, chosen)  # the csv module's field limit is left alone
+            except csv.Error as error:
+                yield start, Problem(start, f"not CSV: {error}")
+                continue
         if progress is not None:
             progress(lines.number, total)
         cells = _cells(header, start, row)
