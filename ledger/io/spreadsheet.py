@@ -138,6 +138,13 @@ _KINDS["disputed_by"] = "list"
 del _KINDS["figure"]
 #: Every column a spreadsheet may have.
 COLUMNS = frozenset(_KINDS)
+#: Columns whose values come from a fixed list, and the case the list uses.
+_ANY_CASE: dict[str, Callable[[str], str]] = {
+    "kind": str.lower,
+    "stance": str.lower,
+    "convention": str.lower,
+    "reliability": str.upper,
+}
 _REQUIRED = {
     cls: tuple(a.name for a in attrs.fields(cls) if a.default is attrs.NOTHING)
     for cls in EVENT_TYPES
@@ -330,6 +337,10 @@ class _Row:
                 self.values[name] = _cell(_KINDS[name], text, self.date_format)
             except _CellError as exc:
                 return self.problem(name, str(exc))
+        # Words from a fixed list are read in any case, as the type is: "NGO", "Affirms".
+        for name, case in _ANY_CASE.items():
+            if name in self.values:
+                self.values[name] = case(self.values[name].strip())
         if self.values.get("derived"):
             return None  # a sum the ledger derives again from the parts
         cls = self._type()

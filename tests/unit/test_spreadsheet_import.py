@@ -213,6 +213,20 @@ def test_a_figure_row_without_its_unit_says_what_to_give(lg: Ledger, tmp_path: P
     assert lg.head == 0
 
 
+def test_words_from_a_fixed_list_are_read_in_any_case(lg: Ledger, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "type,source,name,kind,reliability,topic,claim_id,statement,stance,stated_at",
+        "sourcedescribed,msf,Doctors,NGO,b,,,,,",
+        "ClaimMade,msf,,,,k/t,c1,Aid was refused, Denies ,2025-01-13",
+    )
+    lg.import_events(path)
+    source, claim = (r.event for r in lg.records())
+    assert isinstance(source, SourceDescribed)
+    assert isinstance(claim, ClaimMade)
+    assert (source.kind, source.reliability, claim.stance) == ("ngo", "B", "denies")
+
+
 def test_a_column_named_twice_is_refused(lg: Ledger, tmp_path: Path) -> None:
     path = write(tmp_path, "topic,source,Topic", "k/c,ua,k/d")
     with pytest.raises(ImportFailed, match="'topic' appears twice"):
