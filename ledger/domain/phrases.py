@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -27,7 +27,7 @@ from ledger.domain.numbers import (
 )
 from ledger.errors import InvalidFigure, UnitMismatch, UnparseableFigure
 
-__all__ = ["CONVENTIONS", "parse_figure"]
+__all__ = ["CONVENTIONS", "parse_figure", "rules_matching"]
 
 CONVENTIONS = ("wikimpacts-2024", "strict")
 # The unit of a percentage ("28%", "28 percent"): words in any other unit raise UnitMismatch.
@@ -220,8 +220,9 @@ _N = rf"(?P<n>{NUMBER})"
 _RANGE_DASH = rf"(?!(?<=ty)[{HYPHENS}](?:{'|'.join(DIGIT_WORDS)})(?![a-z])) ?[{_DASH}] ?"
 # Tried in order; the first rule whose pattern matches the whole phrase and whose
 # trailing words are all acceptable wins. More specific wordings come first.
-# Compiled on first use (``_compiled``): compiling them takes a quarter of a second,
-# which every program that imports the package but never reads words would pay.
+# Compiled on first use, and only the rules a phrase may match (``_guards``):
+# compiling them all takes a quarter of a second, which every program that
+# imports the package, or reads a few words, would pay.
 _RULES = (
     _rule("none", r"(?:none|no(?= ))", _none),
     _rule("at-least", rf"(?:at least|a minimum of) {_N}", _at_least),
@@ -257,8 +258,31 @@ _RULES = (
 
 
 @functools.cache
-def _compiled() -> tuple[tuple[str, re.Pattern[str], _Reader], ...]:
-    return tuple((name, re.compile(pattern), reader) for name, pattern, reader in _RULES)
+def _guards() -> tuple[re.Pattern[str], ...]:
+    """Each rule with any non-empty text where a number goes: cheap to compile.
+
+    A phrase the guard does not match, its rule cannot: the number's own
+    pattern (spelled-out numbers make it long) is compiled only for the rules
+    whose guard a phrase passes, and a process reading "about 300" compiles
+    one rule, not all of them (a quarter of a second at every start).
+    """
+    return tuple(re.compile(pattern.replace(NUMBER, ".+?")) for _, pattern, _ in _RULES)
+
+
+@functools.cache
+def _compiled(index: int) -> re.Pattern[str]:
+    return re.compile(_RULES[index][1])
+
+
+def rules_matching(words: str) -> Iterator[tuple[str, re.Match[str] | None, bool]]:
+    """For each rule in order: its name, its full match of words, whether its guard matched.
+
+    For tests of the guards: a rule's full pattern never matches where its
+    guard does not.
+    """
+    for index, (name, pattern, _) in enumerate(_RULES):
+        full = re.compile(pattern).fullmatch(words)
+        yield name, full, _guards()[index].fullmatch(words) is not None
 
 
 def _check_float(x: Fraction) -> None:
@@ -289,8 +313,11 @@ def parse_figure(text: str, unit: str, convention: str = "wikimpacts-2024") -> F
     if not isinstance(given, str) or len(text) > _MAX_LENGTH:
         raise UnparseableFigure(text, convention)
     words = " ".join(text.split()).lower()
-    for name, pattern, reader in _compiled():
-        match = pattern.fullmatch(words)
+    guards = _guards()
+    for index, (name, _, reader) in enumerate(_RULES):
+        if guards[index].fullmatch(words) is None:
+            continue
+        match = _compiled(index).fullmatch(words)
         if match is None or not _acceptable(match["trail"]):
             continue
         try:
