@@ -403,7 +403,8 @@ def topic_chart(view: TopicView, title: str | None = None) -> TopicChart:
                 low_end=_end(f.low, f.low_open),
                 high_end=_end(f.high, f.high_open),
                 best=None if best is None else axis.place(best),
-                best_given=f.best is not None,
+                # A derived figure's best is the sum of its parts' bests: no source gave it.
+                best_given=f.best is not None and not current.derived,
                 supporter=current.source in supporters,
                 derived=current.derived,
                 disputed_by=current.disputed_by,

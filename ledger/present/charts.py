@@ -217,8 +217,11 @@ def _legend(chart: TopicChart) -> list[Any]:
     mark = {"marker": "D", "ls": "", "mec": COLORS["best"]}
     if any(b.best_given for b in chart.bars):
         handles.append(Line2D([], [], mfc=COLORS["best"], label="best value given", **mark))
-    if any(b.best is not None and not b.best_given for b in chart.bars):
+    hollow = [b for b in chart.bars if b.best is not None and not b.best_given]
+    if any(not b.derived for b in hollow):
         handles.append(Line2D([], [], mfc="white", label="midpoint (no best given)", **mark))
+    if any(b.derived for b in hollow):
+        handles.append(Line2D([], [], mfc="white", label="sum of the parts' bests", **mark))
     arrow = {"marker": ">", "ls": "", "mec": "#4a5568", "ms": 9}
     if "unbounded" in ends:
         handles.append(Line2D([], [], mfc="#4a5568", label="unbounded", **arrow))

@@ -140,9 +140,12 @@ def _legend(chart: TopicChart) -> str:
     )
     # Only the marks this chart uses, so the legend stays short on a phone.
     ends = {b.low_end for b in chart.bars} | {b.high_end for b in chart.bars}
+    hollow = [b for b in chart.bars if not b.derived]
+    derived = [b for b in chart.bars if b.derived]
     marks = [
         ("◆ best value given", any(b.best_given for b in chart.bars)),
-        ("◇ midpoint", any(b.best is not None and not b.best_given for b in chart.bars)),
+        ("◇ midpoint", any(b.best is not None and not b.best_given for b in hollow)),
+        ("◇ sum of the parts' bests", any(b.best is not None for b in derived)),
         ("▶ unbounded", "unbounded" in ends),
         ("▷ open end", "open" in ends),
         ("┆ estimate", chart.estimate is not None or any(c.estimate for c in chart.camps)),

@@ -26,6 +26,7 @@ from ledger.present.charts import (
     plot_topic,
     topic_chart,
 )
+from ledger.present.report import render_report
 from ledger.projections.timeline import topic_timeline
 from ledger.stores.memory import MemoryStore
 
@@ -320,6 +321,30 @@ def test_a_bound_gives_no_best_to_draw(seed: Ledger) -> None:
     assert ukraine.best is None  # not the midpoint 3,501: a bound states a limit
     nis = next(b for b in chart.bars if b.source == "nis")
     assert (nis.best, nis.best_given) == (3000, True)
+
+
+def test_a_derived_best_is_drawn_as_the_sum_it_is_never_as_given() -> None:
+    # The parts are plain numbers (no best given): their sum's best is no source's.
+    lg = Ledger(MemoryStore())
+    lg.append(TopicDefined(topic="q/all", title="All", unit="people", parts=("q/a", "q/b")))
+    for claim_id, part, words in (("a", "q/a", "2,960"), ("b", "q/b", "6,125")):
+        figure = parse_figure(words, "people")
+        lg.append(
+            FigureReported(
+                claim_id=claim_id,
+                topic=part,
+                source="ministry",
+                figure=figure,
+                stated_at=date(2023, 9, 18),
+            )
+        )
+    (bar,) = topic_chart(lg.topic("q/all")).bars
+    assert (bar.derived, bar.best, bar.best_given) == (True, 9085, False)
+    html, _ = render_report(lg, title="t")
+    section = html[html.index('data-topic="q/all"') :]
+    section = section[: section.index("</section>")]
+    assert "sum of the parts&#x27; bests" in section
+    assert "best value given" not in section
 
 
 def test_stale_figures_are_marked_and_drawn_apart(tmp_path: Path, derna: Ledger) -> None:
