@@ -284,8 +284,8 @@ def _check_sequence(what: str, value: object) -> None:
 
 def _check_hash(what: str, value: object) -> None:
     if not isinstance(value, bytes) or len(value) != HASH_SIZE:
-        got = f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
-        raise InvalidProof(f"{what} must be {HASH_SIZE} bytes, got {got}")
+        got = f"{len(value)} bytes" if isinstance(value, bytes) else f"a {type(value).__name__}"
+        raise InvalidProof(f"{what} must be bytes of length {HASH_SIZE}, got {got}")
 
 
 def _check_all(what: str, values: Sequence[bytes]) -> None:

@@ -198,7 +198,10 @@ def verify_receipt(file: str, note: str | None, key: str | None, unchecked: bool
         )
     )
     if anchor is None:
-        click.echo("no --checkpoint: the proof shows the record is under this root, not whose")
+        click.echo(
+            "no --checkpoint: the proof shows the record is under this root, as the receipt "
+            "states it and its size; not whose, nor that the log had that size"
+        )
     else:
         click.echo(terminal(signature_words(anchor)))
 

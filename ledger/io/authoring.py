@@ -26,7 +26,6 @@ file's suffix: ``check_events`` (the checking pass, streamed),
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from typing import Any
 import orjson
 
 from ledger.codec import MAX_RECORD_BYTES, Codec, StoredRow, make_codec, oversize, parse_timestamp
+from ledger.codec.canonical import repeated_key
 from ledger.domain.durations import parse_window
 from ledger.domain.events import EVENT_TYPES, Event, FigureReported, TopicDefined
 from ledger.domain.figures import Figure
@@ -151,7 +151,7 @@ def read_lines(
             except orjson.JSONDecodeError as exc:
                 yield number, Problem(number, f"not JSON: {clipped(str(exc))}")
                 continue
-            repeated = _repeated_key(raw)
+            repeated = repeated_key(raw)
             if repeated is not None:
                 # orjson keeps the last of a repeated key: say so rather than guess.
                 yield number, Problem(number, f"key {clipped(repeated)!r} is given twice")
@@ -163,32 +163,6 @@ def read_lines(
                 yield number, Problem(number, message, column=getattr(exc, "field", None))
             else:
                 yield number, event
-
-
-class _Repeated(Exception):
-    pass
-
-
-def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _Repeated(key)
-            seen.add(key)
-    return found
-
-
-def _repeated_key(raw: bytes | str) -> str | None:
-    """The first key an object of the line gives twice, or None (the line is valid JSON)."""
-    try:
-        json.loads(raw, object_pairs_hook=_unique)
-    except _Repeated as exc:
-        return str(exc.args[0])
-    except ValueError:
-        return None  # orjson read it: whatever the standard library refuses is no repeat
-    return None
 
 
 def _texts(obj: Any) -> Iterator[str]:

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from ledger import merkle
+from ledger.codec.canonical import repeated_key
 from ledger.errors import InvalidProof
 from ledger.tamper.notes import Checkpoint, _b64, _hash, _origin, _size
 
@@ -206,6 +207,11 @@ def _load(
         raise InvalidProof("not JSON: nested too deeply to read") from None
     if not isinstance(doc, dict):
         raise InvalidProof("expected a JSON object")
+    # The last of a repeated key would win here and the first elsewhere: the
+    # text would say one size to one reader and another to the next.
+    repeated = repeated_key(text)
+    if repeated is not None:
+        raise InvalidProof(f"key {repeated!r} is given twice")
     if doc.get("format") != kind:
         raise InvalidProof(f"format: expected {kind!r}, found {doc.get('format')!r}")
     fields = {a.name for a in attrs.fields(cls)}

@@ -261,7 +261,7 @@ def test_root_of_nothing_is_the_hash_of_the_empty_string() -> None:
 
 
 def test_root_refuses_a_leaf_hash_of_the_wrong_length() -> None:
-    with pytest.raises(InvalidProof, match="leaf hash 1 must be 32 bytes, got 31 bytes"):
+    with pytest.raises(InvalidProof, match="leaf hash 1 must be bytes of length 32, got 31 bytes"):
         root([a, b[:31], c])
 
 
@@ -309,8 +309,8 @@ def test_empty_compact_range_has_the_empty_root() -> None:
         (4, [ROOTS[2], c], "size 4 has 1 hashes, got 2"),
         (0, [a], "size 0 has 0 hashes, got 1"),
         (-1, [], "size -1 is negative"),
-        (2, [ROOTS[2][:16]], "compact range hash 0 must be 32 bytes, got 16 bytes"),
-        (2, ["ab" * 16], "compact range hash 0 must be 32 bytes, got str"),
+        (2, [ROOTS[2][:16]], "compact range hash 0 must be bytes of length 32, got 16 bytes"),
+        (2, ["ab" * 16], "compact range hash 0 must be bytes of length 32, got a str"),
     ],
 )
 def test_compact_range_constructor_validates(size: int, hashes: list[bytes], message: str) -> None:
@@ -320,7 +320,7 @@ def test_compact_range_constructor_validates(size: int, hashes: list[bytes], mes
 
 def test_compact_range_append_refuses_a_bad_leaf_hash() -> None:
     edge = CompactRange()
-    with pytest.raises(InvalidProof, match="leaf hash must be 32 bytes, got 33 bytes"):
+    with pytest.raises(InvalidProof, match="leaf hash must be bytes of length 32, got 33 bytes"):
         edge.append(a + b"\x00")
     assert edge.size == 0
 
@@ -407,14 +407,20 @@ def test_verify_inclusion_refuses_negative_numbers() -> None:
 @pytest.mark.parametrize(
     ("leaf", "proof", "good_root", "message"),
     [
-        (c[:31], [ROOTS[2]], ROOTS[3], "leaf hash must be 32 bytes, got 31 bytes"),
-        (c + b"\x00", [ROOTS[2]], ROOTS[3], "leaf hash must be 32 bytes, got 33 bytes"),
-        (c.hex(), [ROOTS[2]], ROOTS[3], "leaf hash must be 32 bytes, got str"),
-        (c, [ROOTS[2][:31]], ROOTS[3], "proof hash 0 must be 32 bytes, got 31 bytes"),
-        (c, [b""], ROOTS[3], "proof hash 0 must be 32 bytes, got 0 bytes"),
-        (c, [None], ROOTS[3], "proof hash 0 must be 32 bytes, got NoneType"),
-        (c, [ROOTS[2]], ROOTS[3][:31], "root must be 32 bytes, got 31 bytes"),
-        (c, [ROOTS[2]], b"", "root must be 32 bytes, got 0 bytes"),
+        (c[:31], [ROOTS[2]], ROOTS[3], "leaf hash must be bytes of length 32, got 31 bytes"),
+        (c + b"\x00", [ROOTS[2]], ROOTS[3], "leaf hash must be bytes of length 32, got 33 bytes"),
+        (c.hex(), [ROOTS[2]], ROOTS[3], "leaf hash must be bytes of length 32, got a str"),
+        (c, [ROOTS[2][:31]], ROOTS[3], "proof hash 0 must be bytes of length 32, got 31 bytes"),
+        (c, [b""], ROOTS[3], "proof hash 0 must be bytes of length 32, got 0 bytes"),
+        (c, [None], ROOTS[3], "proof hash 0 must be bytes of length 32, got a NoneType"),
+        (
+            bytearray(c),
+            [ROOTS[2]],
+            ROOTS[3],
+            "leaf hash must be bytes of length 32, got a bytearray",
+        ),
+        (c, [ROOTS[2]], ROOTS[3][:31], "root must be bytes of length 32, got 31 bytes"),
+        (c, [ROOTS[2]], b"", "root must be bytes of length 32, got 0 bytes"),
     ],
 )
 def test_verify_inclusion_refuses_hashes_of_the_wrong_length(
@@ -476,7 +482,7 @@ def test_inclusion_proof_refuses_an_index_out_of_range(index: int, size: int) ->
 
 
 def test_inclusion_proof_refuses_a_bad_leaf_hash() -> None:
-    with pytest.raises(InvalidProof, match="leaf hash 2 must be 32 bytes, got 3 bytes"):
+    with pytest.raises(InvalidProof, match="leaf hash 2 must be bytes of length 32, got 3 bytes"):
         inclusion_proof(0, [a, b, b"abc", d])
 
 
@@ -585,10 +591,10 @@ def test_verify_consistency_of_equal_sizes_needs_equal_roots_and_no_proof() -> N
 @pytest.mark.parametrize(
     ("old_root", "new_root", "proof", "message"),
     [
-        (ROOTS[2][:31], ROOTS[5], CONSISTENCY_PROOFS[3][2], "old root must be 32 bytes, got 31"),
-        (ROOTS[2], ROOTS[5] + b"!", CONSISTENCY_PROOFS[3][2], "new root must be 32 bytes, got 33"),
-        (ROOTS[2], "x", CONSISTENCY_PROOFS[3][2], "new root must be 32 bytes, got str"),
-        (ROOTS[2], ROOTS[5], [ROOTS[2], b"\x00" * 64], "proof hash 1 must be 32 bytes, got 64"),
+        (ROOTS[2][:31], ROOTS[5], CONSISTENCY_PROOFS[3][2], "old root must be bytes of length 32, got 31"),
+        (ROOTS[2], ROOTS[5] + b"!", CONSISTENCY_PROOFS[3][2], "new root must be bytes of length 32, got 33"),
+        (ROOTS[2], "x", CONSISTENCY_PROOFS[3][2], "new root must be bytes of length 32, got a str"),
+        (ROOTS[2], ROOTS[5], [ROOTS[2], b"\x00" * 64], "proof hash 1 must be bytes of length 32, got 64"),
     ],
 )
 def test_verify_consistency_refuses_hashes_of_the_wrong_length(
@@ -644,7 +650,7 @@ def test_consistency_proof_refuses_an_old_size_out_of_range(old: int, size: int)
 
 
 def test_consistency_proof_refuses_a_bad_leaf_hash() -> None:
-    with pytest.raises(InvalidProof, match="leaf hash 0 must be 32 bytes, got str"):
+    with pytest.raises(InvalidProof, match="leaf hash 0 must be bytes of length 32, got a str"):
         consistency_proof(1, ["a" * 32, b])
 
 

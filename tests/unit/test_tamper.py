@@ -228,6 +228,22 @@ def test_a_malformed_receipt_is_refused_naming_the_key(
         Receipt.from_json(json.dumps(doc))
 
 
+def test_a_receipt_or_proof_that_gives_a_key_twice_is_refused() -> None:
+    # json.loads keeps the last of a repeated key, other readers the first: the
+    # text could show one size to one verifier and another to the next.
+    lg = make_ledger(5)
+    receipt = lg.prove(2).to_json()
+    size = f'"size": {json.loads(receipt)["size"]}'
+    twice = receipt.replace(size, f'{size}, "size": 4', 1)
+    assert twice != receipt
+    with pytest.raises(InvalidProof, match="key 'size' is given twice"):
+        Receipt.from_json(twice)
+    proof = lg.prove_consistency(2).to_json()
+    old = f'"old_size": {json.loads(proof)["old_size"]}'
+    with pytest.raises(InvalidProof, match="key 'old_size' is given twice"):
+        ConsistencyProof.from_json(proof.replace(old, f'{old}, "old_size": 3', 1))
+
+
 def test_a_receipt_without_required_keys_or_not_json_is_refused() -> None:
     doc = json.loads(make_ledger(3).prove(1).to_json())
     del doc["size"]
