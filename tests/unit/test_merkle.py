@@ -69,6 +69,8 @@ NODE_HASHES = [
 LEAVES = NODE_HASHES[0]
 
 # testonly/constants.go RootHashes(): indexed by tree size, from the empty tree.
+#: How a value that is no 32-byte hash is refused.
+NOT_A_HASH = "must be bytes of length 32, got"
 ROOTS = [
     h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
     h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"),
@@ -591,10 +593,10 @@ def test_verify_consistency_of_equal_sizes_needs_equal_roots_and_no_proof() -> N
 @pytest.mark.parametrize(
     ("old_root", "new_root", "proof", "message"),
     [
-        (ROOTS[2][:31], ROOTS[5], CONSISTENCY_PROOFS[3][2], "old root must be bytes of length 32, got 31"),
-        (ROOTS[2], ROOTS[5] + b"!", CONSISTENCY_PROOFS[3][2], "new root must be bytes of length 32, got 33"),
-        (ROOTS[2], "x", CONSISTENCY_PROOFS[3][2], "new root must be bytes of length 32, got a str"),
-        (ROOTS[2], ROOTS[5], [ROOTS[2], b"\x00" * 64], "proof hash 1 must be bytes of length 32, got 64"),
+        (ROOTS[2][:31], ROOTS[5], CONSISTENCY_PROOFS[3][2], f"old root {NOT_A_HASH} 31"),
+        (ROOTS[2], ROOTS[5] + b"!", CONSISTENCY_PROOFS[3][2], f"new root {NOT_A_HASH} 33"),
+        (ROOTS[2], "x", CONSISTENCY_PROOFS[3][2], f"new root {NOT_A_HASH} a str"),
+        (ROOTS[2], ROOTS[5], [ROOTS[2], b"\x00" * 64], f"proof hash 1 {NOT_A_HASH} 64"),
     ],
 )
 def test_verify_consistency_refuses_hashes_of_the_wrong_length(
