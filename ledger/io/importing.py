@@ -284,7 +284,18 @@ def pinned(path: object) -> Iterator[str]:
     when the file cannot be read or copied.
     """
     name, source = open_file(path)
-    fd, copy = tempfile.mkstemp(prefix="ledger-import-", suffix=Path(name).suffix)
+    # The suffix says the format (.csv, .tsv, else JSON Lines); nothing longer or odder.
+    suffix = Path(name).suffix.lower()
+    suffix = suffix if len(suffix) <= 8 and suffix[1:].isalnum() and suffix.isascii() else ""
+    try:
+        fd, copy = tempfile.mkstemp(prefix="ledger-import-", suffix=suffix)
+    except OSError as exc:
+        source.close()
+        raise InvalidEvent(
+            f"cannot import {brief(name)}: cannot make its copy in {tempfile.gettempdir()}: "
+            f"{exc.strerror or exc}",
+            field="path",
+        ) from None
     try:
         with source, os.fdopen(fd, "wb") as target:
             try:
