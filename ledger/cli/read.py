@@ -304,18 +304,15 @@ def timeline(
     """Show TOPIC's range and consensus after each event that changed them."""
     with open_ledger(store, read_only=True) as lg:
         position, stated = cutoffs(lg, as_of)
+        kept = list(in_view(lg.records(), position, stated))
         steps = topic_timeline(
-            lg.records(),
-            topic,
-            order="log" if order == "log" else "stated",
-            position=position,
-            stated=stated,
-            window=window,
+            kept, topic, order="log" if order == "log" else "stated", window=window
         )
         if as_json:
             emit_json(
                 {
-                    **as_of_json(as_of, position),
+                    # The last position the view folds, as every other document says it.
+                    **as_of_json(as_of, kept[-1].position if kept else 0),
                     "topic": topic,
                     "order": order,
                     "window": window_json(window),
@@ -382,8 +379,10 @@ def log(store: str, as_of: AsOf | None, as_json: bool) -> None:
         position, stated = cutoffs(lg, as_of)
         records = list(in_view(lg.records(), position, stated))
         if as_json:
+            # "position": the last one the view folds, as every other document says it.
+            folded = records[-1].position if records else 0
             emit_json(
-                {**as_of_json(as_of, position), "records": [record_json(r, lg) for r in records]}
+                {**as_of_json(as_of, folded), "records": [record_json(r, lg) for r in records]}
             )
             return
         table = Grid("Position", "Recorded", "Type", "What")

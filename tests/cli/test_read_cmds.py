@@ -500,3 +500,22 @@ def test_reading_commands_open_the_store_read_only(run: Run, seed_jsonl: Path) -
     assert seed_jsonl.read_bytes() == before
     assert not model.exists()  # folded in memory, nothing written beside the log
     assert "majority" in run("show", seed_jsonl, CASUALTIES).stdout
+
+
+@pytest.mark.parametrize("as_of", ["2023-09-12", "2023-09-14T12:00:00Z", "30"])
+def test_every_json_document_names_the_same_last_position_folded(
+    run: Run, derna_db: Path, as_of: str
+) -> None:
+    # With --as-of DATE, log and timeline said the log's head where the others
+    # said the last position the view folds (cli.md: "the last log position
+    # the view folded").
+    positions = {}
+    for command in READERS:
+        args = [
+            command,
+            str(derna_db),
+            *([DEATHS] if command in ("show", "timeline", "history") else []),
+        ]
+        positions[command] = run_json(run, *args, "--as-of", as_of)["position"]
+    records = run_json(run, "log", derna_db, "--as-of", as_of)["records"]
+    assert set(positions.values()) == {records[-1]["position"]}, positions
