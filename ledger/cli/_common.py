@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar, cast
 
 import click
 from rich.console import Console
@@ -167,7 +167,29 @@ def console() -> Console:
     """A rich console on the current stdout (CliRunner swaps it per test)."""
     # Piped output is read by people and tools, not squeezed into 80 columns.
     wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-    return Console(highlight=False, width=PIPE_WIDTH if wide else None)
+    whole = cast(IO[str], _Whole(sys.stdout))
+    return Console(highlight=False, width=PIPE_WIDTH if wide else None, file=whole)
+
+
+class _Whole:
+    """A text stream whose writes go out whole, or raise BrokenPipeError (write_all)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self.encoding: str = getattr(stream, "encoding", None) or "utf-8"
+
+    def write(self, text: str) -> int:
+        write_all(self._stream, text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
 
 
 def emit_json(payload: Any, *, indent: int | None = 2) -> None:
@@ -176,7 +198,29 @@ def emit_json(payload: Any, *, indent: int | None = 2) -> None:
     The data is exact; characters that would act on a terminal are \\u escapes.
     """
     # json, not orjson: figures may be integers beyond 64 bits.
-    click.echo(json_text(json.dumps(payload, indent=indent, ensure_ascii=False)))
+    text = json_text(json.dumps(payload, indent=indent, ensure_ascii=False))
+    write_all(sys.stdout, text + "\n")
+
+
+def write_all(stream: IO[str], text: str) -> None:
+    """Write text to a stream whole, or raise BrokenPipeError.
+
+    A large write into a pipe whose reader went away (``ledger log x.db |
+    head -1``) can end in a short write that Python's buffered streams drop
+    without a word: the program then exits 0 with its output cut short. On a
+    stream with a file descriptor the bytes go out by ``os.write`` until all
+    are written, so a reader that goes away is always an error (exit 1).
+    """
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        stream.write(text)  # no descriptor (a test's capture, a StringIO): no pipe either
+        stream.flush()
+        return
+    stream.flush()
+    data = memoryview(text.encode(getattr(stream, "encoding", None) or "utf-8"))
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 # -- stores ---------------------------------------------------------------

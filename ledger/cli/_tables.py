@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ledger.cli._common import write_all
 from ledger.present.text import rich_text, visible
 
 __all__ = ["Grid"]
@@ -117,8 +118,7 @@ def _print_lines(out: Console, lines: list[tuple[str, str]]) -> None:
                 written.extend(part.plain for part in Text(line, style=style).wrap(out, width))
     written.append("")
     try:
-        out.file.write("\n".join(written))
-        out.file.flush()
+        write_all(out.file, "\n".join(written))
     except BrokenPipeError:
         out.on_broken_pipe()  # as rich's own print: quiet, exit 1 (`ledger topics | head`)
 

@@ -17,6 +17,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
@@ -143,3 +144,40 @@ def test_a_reader_that_has_gone_ends_the_program_quietly(tmp_path: Path) -> None
         os.close(stdout)
     assert done.returncode == 1
     assert done.stderr == b""
+
+
+@pytest.mark.parametrize("command", [["log", "--json"], ["topics", "--json"], ["log"], ["topics"]])
+def test_a_reader_that_goes_after_the_first_line_ends_the_program_with_exit_1(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """`ledger log x.db --json | head -1`: a long output cut short is not a success.
+
+    Python's buffered stdout dropped the rest of a large write that the pipe
+    took only in part, and the program exited 0 with its output cut short.
+    """
+    store = tmp_path / "long.db"
+    when = datetime(2025, 1, 13, tzinfo=UTC)
+    with Ledger.open(str(store)) as lg:
+        lg.extend(
+            FigureReported(
+                claim_id=f"c{i}",
+                topic=f"quake/town-{i:04}",
+                source="un",
+                figure=Figure(i, i + 10, unit="people"),
+                stated_at=when,
+                quote="x" * 200,
+            )
+            for i in range(1500)
+        )
+    argv = [sys.executable, "-m", "ledger", command[0], str(store), *command[1:]]
+    reader = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None
+    assert reader.stderr is not None
+    with reader.stderr:
+        with reader.stdout:
+            first = reader.stdout.readline()
+        # The pipe is closed, as head -1 closes it once it has its line.
+        code = reader.wait(timeout=120)
+        said = reader.stderr.read()
+    assert first
+    assert (code, said) == (1, b"")
