@@ -35,9 +35,10 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option(
     "--poll",
     "poll_interval",
-    type=click.FloatRange(min=0.01),
+    type=click.FloatRange(min=0.01, max=3600),
     default=1.0,
     show_default=True,
+    callback=_a_number,
     help="Seconds between looks at the log when it cannot notify.",
 )
 @click.option(
@@ -45,7 +46,8 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
     type=click.FloatRange(min=0),
     default=None,
     callback=_a_number,
-    help="Stop after this many seconds (default: follow until interrupted).",
+    help="Stop after this many seconds, once the records already in the log are printed "
+    "(default: follow until interrupted).",
 )
 @click.option(
     "--count",
@@ -65,13 +67,16 @@ def follow(
     """Print every record after a position, then each new one as it arrives."""
     deadline = None if timeout is None else time.monotonic() + timeout
     printed = 0
+    last = after
 
     def done() -> bool:
-        return (deadline is not None and time.monotonic() >= deadline) or (
-            count is not None and printed >= count
-        )
+        # The records already in the log are printed whatever the timeout: it bounds
+        # the wait for new ones, so that --timeout 0 prints the log and stops.
+        timed_out = deadline is not None and time.monotonic() >= deadline and last >= backlog
+        return timed_out or (count is not None and printed >= count)
 
     with open_ledger(store, read_only=True) as lg:
+        backlog = lg.head
         try:
             for record in lg.follow(after, poll_interval=poll_interval, stop=done):
                 if as_json:
@@ -88,6 +93,7 @@ def follow(
                         soft_wrap=True,
                     )
                 printed += 1
+                last = record.position
                 if done():
                     break
         except KeyboardInterrupt:

@@ -51,7 +51,18 @@ class NumberType(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, int | float):
             return value
-        text = str(value).replace(",", "").replace("_", "").strip()
+        given = str(value).strip()
+        if not given.isascii():
+            # int("١٢") is 12, float("١٢.5") 12.5: digits of other scripts are not taken.
+            self.fail(f"{_quoted(value)} is not a number (write it in ASCII digits)", param, ctx)
+        if "," in given and not _GROUPED.fullmatch(given):
+            # "1,0" is not one, and may be a decimal comma: say so rather than read 10.
+            self.fail(
+                f"{_quoted(value)}: commas only separate thousands (1,000 or 2,500.5)",
+                param,
+                ctx,
+            )
+        text = given.replace(",", "").replace("_", "")
         if re.fullmatch(r"[+-]?[0-9]+", text):
             # int() refuses 4,300 digits with a ValueError; the projections compute in
             # floats (midpoints, medians), so a count beyond a double's range is refused.
@@ -71,6 +82,8 @@ class NumberType(click.ParamType):  # type: ignore[type-arg]
 
 _MAX = sys.float_info.max
 _MAX_DIGITS = len(str(int(_MAX)))
+#: A number with thousands separators: 1,000 or -2,500,000.75.
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 NUMBER = NumberType()
 
 

@@ -40,6 +40,33 @@ def test_follow_stops_at_its_timeout_when_nothing_arrives(tmp_path: Path) -> Non
     assert "t/1" in result.output
 
 
+def test_a_timeout_bounds_the_wait_for_new_records_never_the_log_already_there(
+    tmp_path: Path,
+) -> None:
+    # --timeout 0 printed one record of the log, and a short timeout a number
+    # that depended on the machine's speed.
+    store = str(tmp_path / "f.db")
+    with ledger.Ledger.open(store) as lg:
+        lg.extend([topic(n) for n in range(1500)])
+    for after, timeout in ((0, "0"), (0, "0.01"), (1400, "0")):
+        result = CliRunner().invoke(
+            cli, ["follow", store, "--after", str(after), "--timeout", timeout, "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        positions = [json.loads(line)["position"] for line in result.output.splitlines()]
+        assert positions == list(range(after + 1, 1501))
+
+
+def test_a_poll_that_is_not_a_number_or_too_long_is_a_usage_error(tmp_path: Path) -> None:
+    store = str(tmp_path / "f.db")
+    with ledger.Ledger.open(store) as lg:
+        lg.append(topic(1))
+    for poll in ("nan", "inf", "1e309", "1e10"):
+        result = CliRunner().invoke(cli, ["follow", store, "--poll", poll, "--timeout", "0"])
+        assert result.exit_code == 2, (poll, result.output)
+        assert "Invalid value for '--poll'" in result.output
+
+
 def test_follow_sees_records_appended_by_another_process(tmp_path: Path) -> None:
     store = str(tmp_path / "f.db")
     with ledger.Ledger.open(store) as lg:

@@ -300,3 +300,26 @@ def test_a_source_that_is_not_a_slug_is_named_not_the_claim_id_made_of_it(
         assert "source: 'Bad Src' is not a slug" in result.output
         assert "claim_id" not in result.output
     assert not store.exists()
+
+
+def test_a_number_is_read_only_as_written_in_ascii_with_thousands_commas(
+    run: Run, tmp_path: Path
+) -> None:
+    store = tmp_path / "n.db"
+    base = ["add", "figure", store, "--topic", "t", "--source", "s", "--unit", "people"]
+    for bad in ("1,0", ",5", "1,00,0", "1,000,00", "١٢"):
+        result = run(*base, "--stated", "2025-01-01", "--low", bad, code=2)
+        assert "Invalid value for '--low'" in result.stderr
+    assert not store.exists()
+    for given, stored in (("1,000", 1000), ("2,500.5", 2500.5), ("-3,000", -3000), ("12", 12)):
+        run(
+            *base,
+            "--stated",
+            "2025-01-01",
+            "--low",
+            given,
+            "--claim-id",
+            f"c{stored}".replace(".", "-"),
+        )
+        low = _figure(store, f"c{stored}".replace(".", "-")).figure.low
+        assert (low, type(low)) == (stored, type(stored))
