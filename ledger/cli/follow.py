@@ -27,6 +27,7 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 @store_argument()
 @click.option(
     "--after",
+    metavar="N",
     type=click.IntRange(0, LAST_POSITION),
     default=0,
     show_default=True,
@@ -35,6 +36,7 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option(
     "--poll",
     "poll_interval",
+    metavar="SECONDS",
     type=click.FloatRange(min=0.01, max=3600),
     default=1.0,
     show_default=True,
@@ -43,6 +45,7 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 )
 @click.option(
     "--timeout",
+    metavar="SECONDS",
     type=click.FloatRange(min=0),
     default=None,
     callback=_a_number,
@@ -51,6 +54,7 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 )
 @click.option(
     "--count",
+    metavar="N",
     type=click.IntRange(min=1),
     default=None,
     help="Stop after printing this many records.",

@@ -31,7 +31,7 @@ def _words(entry: HistoryEntry) -> str:
 @cli.command()
 @store_argument()
 @click.argument("topic")
-@click.option("--source", help="Only the figures of this source (a slug).")
+@click.option("--source", metavar="SLUG", help="Only the figures of this source (a slug).")
 @as_of_option
 @json_option
 def history(store: str, topic: str, source: str | None, as_of: AsOf | None, as_json: bool) -> None:

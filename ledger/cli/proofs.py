@@ -58,7 +58,13 @@ def _no_signature_check(func: F) -> F:
 
 @cli.command()
 @store_argument()
-@click.option("--sign", "key", type=_FILE, help="Sign with this private key file (ledger keygen).")
+@click.option(
+    "--sign",
+    "key",
+    type=_FILE,
+    metavar="KEYFILE",
+    help="Sign with this private key file (ledger keygen).",
+)
 @click.option(
     "--origin",
     help="The note's first line [default: the key's name when signing, "
@@ -87,8 +93,19 @@ def checkpoint(store: str, key: str | None, origin: str | None, output: str | No
 
 @cli.command()
 @store_argument()
-@click.option("--checkpoint", "note", type=_FILE, help="Also check against this checkpoint note.")
-@click.option("--key", type=_FILE, help="The public key that must have signed --checkpoint.")
+@click.option(
+    "--checkpoint",
+    "note",
+    type=_FILE,
+    metavar="NOTE",
+    help="Also check against this checkpoint note.",
+)
+@click.option(
+    "--key",
+    type=_FILE,
+    metavar="PUBFILE",
+    help="The public key that must have signed --checkpoint.",
+)
 @_no_signature_check
 @click.option(
     "--log-only",
@@ -172,8 +189,19 @@ def prove(
 
 @cli.command("verify-receipt")
 @click.argument("file", type=_FILE)
-@click.option("--checkpoint", "note", type=_FILE, help="The receipt's root must be this one's.")
-@click.option("--key", type=_FILE, help="The public key that must have signed --checkpoint.")
+@click.option(
+    "--checkpoint",
+    "note",
+    type=_FILE,
+    metavar="NOTE",
+    help="The receipt's root must be this one's.",
+)
+@click.option(
+    "--key",
+    type=_FILE,
+    metavar="PUBFILE",
+    help="The public key that must have signed --checkpoint.",
+)
 @_no_signature_check
 def verify_receipt(file: str, note: str | None, key: str | None, unchecked: bool) -> None:
     """Check an inclusion receipt with the Merkle proof alone; exit 1 if it fails.
@@ -208,7 +236,14 @@ def verify_receipt(file: str, note: str | None, key: str | None, unchecked: bool
 
 @cli.command()
 @click.argument("name")
-@click.option("-o", "--output", "prefix", required=True, help="Write PREFIX.key and PREFIX.pub.")
+@click.option(
+    "-o",
+    "--output",
+    "prefix",
+    required=True,
+    metavar="PREFIX",
+    help="Write PREFIX.key and PREFIX.pub.",
+)
 def keygen(name: str, prefix: str) -> None:
     """Make an Ed25519 key pair NAME for signing checkpoints (C2SP signed-note keys).
 

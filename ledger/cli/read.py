@@ -261,7 +261,7 @@ def show(
 
 @cli.command()
 @store_argument()
-@click.option("--topic", help="Only the propositions on this topic.")
+@click.option("--topic", metavar="TOPIC", help="Only the propositions on this topic.")
 @as_of_option
 @json_option
 def propositions(store: str, topic: str | None, as_of: AsOf | None, as_json: bool) -> None:

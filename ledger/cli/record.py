@@ -91,7 +91,7 @@ def _provenance(func: F) -> F:
     """--source, --stated, --via, --quote and --url, shared by claims and disputes."""
     for option in reversed(
         (
-            click.option("--source", required=True, help="Who says it (a slug)."),
+            click.option("--source", required=True, metavar="SLUG", help="Who says it (a slug)."),
             click.option(
                 "--stated",
                 required=True,
@@ -100,6 +100,7 @@ def _provenance(func: F) -> F:
             ),
             click.option(
                 "--via",
+                metavar="SLUG",
                 multiple=True,
                 help="An intermediary the words came through, nearest the source first; "
                 "repeat for a chain.",
@@ -306,6 +307,7 @@ def retract(store: str, target: str, source: str | None, reason: str | None, sta
 @click.option(
     "--part",
     "parts",
+    metavar="TOPIC",
     multiple=True,
     help="A topic this one is the sum of; repeat for each part.",
 )
@@ -362,7 +364,9 @@ def _replaced(earlier: TopicDefined, later: TopicDefined) -> None:
     show_default=True,
     help="What kind of source it is.",
 )
-@click.option("--affiliation", help="Who the source belongs to (a slug), if anyone.")
+@click.option(
+    "--affiliation", metavar="SLUG", help="Who the source belongs to (a slug), if anyone."
+)
 @click.option(
     "--reliability",
     type=click.Choice(RELIABILITY_GRADES),
