@@ -119,6 +119,15 @@ class Store(abc.ABC):
         """
         return contextlib.nullcontext()
 
+    def replaced(self) -> bool:
+        """Whether the store's file was removed or replaced since it was opened.
+
+        A follower polls a file store through the file it opened: one removed
+        or renamed over would never show another record. Stores without a
+        file of their own (memory://, PostgreSQL) are never replaced.
+        """
+        return False
+
     def unrepaired(self) -> CorruptLog | None:
         """Damage the store read past without repairing it, or None; verify reports it.
 

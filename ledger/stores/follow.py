@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol, runtime_checkable
 
 from ledger.codec import StoredRow
-from ledger.errors import CorruptLog, ValidationError
+from ledger.errors import CorruptLog, StoreUnavailable, ValidationError
 from ledger.stores.base import LAST_POSITION, Store
 
 __all__ = ["Follows", "check_follow_args", "follow"]
@@ -50,18 +50,46 @@ def follow(
         yield from store.follow(after, poll_interval=poll_interval, stop=stop)
         return
     last = after
+    # The hash of the row at last, once read: every later look checks it is still there.
+    seen: str | None = None
+    if 0 < after <= store.head():
+        start = next(iter(store.read_positions([after])), None)
+        seen = None if start is None else start.hash
     while True:
         # Asked before the read, so that whatever was stored before stop()
         # turned True is read before the iterator ends.
         stopping = stop is not None and stop()
+        _still_the_same(store, last, seen)
         for row in store.read(last):
             if row.position != last + 1:
                 raise CorruptLog(f"expected position {last + 1} next", position=row.position)
-            last = row.position
+            last, seen = row.position, row.hash
             yield row
         if stopping:
             return
         time.sleep(poll_interval)
+
+
+def _still_the_same(store: Store, last: int, seen: str | None) -> None:
+    """Refuse to go on over a log that is no longer the one followed.
+
+    A file removed or renamed over would never show another record; one
+    copied over in place would go on with another log's records as if they
+    came next. The row followed last must still be there, with its hash.
+    """
+    if store.replaced():
+        raise StoreUnavailable(
+            f"{store.url} was removed or replaced while it was followed; follow it again"
+        )
+    if seen is None:
+        return
+    found = next(iter(store.read_positions([last])), None)
+    if found is None or found.hash != seen:
+        raise CorruptLog(
+            f"{store.url} no longer holds the record at position {last} that was followed: "
+            "the log was replaced or rewritten",
+            position=last,
+        )
 
 
 def check_follow_args(after: int, poll_interval: float) -> None:

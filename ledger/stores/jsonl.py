@@ -266,6 +266,17 @@ class JsonlStore(Store):
             log.warning("%s: read model not updated: %s", self.url, exc)
             return False
 
+    def replaced(self) -> bool:
+        with self._mutex:
+            if self._fd < 0:
+                return False
+            try:
+                named = os.stat(self._path)
+            except OSError:
+                return True
+            held = os.fstat(self._fd)
+            return (named.st_dev, named.st_ino) != (held.st_dev, held.st_ino)
+
     def _append(self, rows: Sequence[StoredRow], lines: list[bytes], expected_head: int) -> None:
         """The write itself, under the exclusive lock."""
         named, held = os.stat(self._path), os.fstat(self._fd)

@@ -150,6 +150,8 @@ class SQLiteStore(Store):
         self._timeout = float(timeout)
         self._check_path()
         self._conn: sqlite3.Connection | None = self._connect()
+        #: The file opened (device, inode), to tell when the path names another one.
+        self._identity = None if self._path is None else _identity(self._path)
         if self._path is not None and not self.read_only:
             retire_snapshot(self._path)
 
@@ -300,6 +302,9 @@ class SQLiteStore(Store):
                 built.extend(_stored_hashes(conn, built.size, head))
             self._built = built.copy()
             return built
+
+    def replaced(self) -> bool:
+        return self._path is not None and _identity(self._path) != self._identity
 
     def close(self) -> None:
         with self._lock:
@@ -629,6 +634,15 @@ def _duplicate(
         if found is not None:
             return DuplicateEvent(row.event_id, int(found[0]))
     return StoreError(f"the database refused the rows: {exc}")
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """The (device, inode) of the file at path; None when there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
 
 
 def _translate(exc: sqlite3.Error, where: str, what: str) -> StoreError:
