@@ -528,9 +528,20 @@ class JsonlStore(Store):
             self.url,
             why,
             stop - start,
-            len(self._offsets),
+            self._line_of(start),
             self._torn_path,
         )
+
+    def _line_of(self, offset: int) -> int:
+        """The line that starts at a byte offset after the lines already indexed."""
+        pos, line = self._offsets[-1], len(self._offsets)
+        while pos < offset:  # only on a repair: the lines not indexed yet are counted
+            chunk = os.pread(self._fd, min(_CHUNK, offset - pos), pos)
+            if not chunk:
+                break
+            line += chunk.count(b"\n")
+            pos += len(chunk)
+        return line
 
     # -- plumbing ---------------------------------------------------------
 

@@ -314,7 +314,7 @@ def test_a_read_only_postgresql_store_creates_no_tables(postgres_url: str) -> No
 
 
 def test_a_read_only_jsonl_ledger_leaves_out_an_interrupted_batch_and_names_its_line(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "batch.jsonl"
     build(path)
@@ -328,9 +328,13 @@ def test_a_read_only_jsonl_ledger_leaves_out_an_interrupted_batch_and_names_its_
         assert [r.position for r in store.read()] == list(range(1, batch))
     assert path.read_bytes() == content
     assert Path(f"{path}.pending").read_bytes() != b""  # the announcement is left as it was
-    with Ledger.open(str(path)) as lg:  # a writable open settles it, as before
+    # A writable open settles it, as before.
+    with caplog.at_level(logging.WARNING, logger="ledger"), Ledger.open(str(path)) as lg:
         assert lg.head == batch - 1
     assert Path(f"{path}.torn").exists()
+    # The warning names the batch's first line (it said line 1: nothing was indexed yet).
+    assert "a batch append was interrupted; moved" in caplog.text
+    assert f"(from line {batch})" in caplog.text
 
 
 def test_a_record_slipped_in_before_position_1_is_reported(tmp_path: Path) -> None:
