@@ -140,8 +140,22 @@ def import_(
     given = {"delimiter": delimiter, "date_format": date_format, "ignore_columns": ignore_columns}
     options: dict[str, Any] = {name: value for name, value in given.items() if value}
     with open_ledger(store, create=True) as lg, progress_bar(f"importing {file}") as progress:
-        imported = lg.import_events(file, progress=progress, **options)
+        before = lg.head
+        try:
+            imported = lg.import_events(file, progress=progress, **options)
+        except KeyboardInterrupt:
+            # Each batch is stored whole or not at all: say how far it got (Ctrl-C).
+            stored = lg.head - before
+            interrupted = True
+        else:
+            interrupted = False
         head = lg.head
+    if interrupted:
+        raise CliError(
+            f"interrupted: {stored} new record(s) of {shown(file)} were stored in "
+            f"{shown(store)} before it stopped (head {head}); importing the file again "
+            "adds the rest"
+        )
     if imported.added:
         click.echo(
             f"{shown(store)}: imported {imported.added} new record(s) from {shown(file)}; "

@@ -6,11 +6,13 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ledger import Ledger, ValidationError
 from ledger.facade.transfer import copy_ledger
+from ledger.io import importing
 from tests.cli.conftest import SEED_EVENTS, Run, run_json
 
 
@@ -263,3 +265,28 @@ def test_import_reads_a_named_pipe_and_refuses_a_directory(run: Run, tmp_path: P
     assert "imported 36 new record(s)" in result.output
     refused = run("import", tmp_path / "k.db", tmp_path, code=2)
     assert "is a directory" in refused.stderr
+
+
+def test_an_import_interrupted_says_how_many_records_it_stored(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C printed only "Aborted!"; the batches before it stay stored.
+    monkeypatch.setattr(importing, "IMPORT_BATCH", 10)
+    calls = []
+    extend = Ledger.extend
+
+    def interrupted(self: Ledger, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return extend(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ledger, "extend", interrupted)
+    store = tmp_path / "k.db"
+    result = run("import", store, SEED_EVENTS, code=1)
+    assert result.stderr == (
+        f"Error: interrupted: 20 new record(s) of {SEED_EVENTS} were stored in {store} "
+        "before it stopped (head 20); importing the file again adds the rest\n"
+    )
+    monkeypatch.setattr(Ledger, "extend", extend)
+    assert "imported 16 new record(s)" in run("import", store, SEED_EVENTS).output
