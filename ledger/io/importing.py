@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import itertools
 import os
+import re
 import shutil
 import tempfile
 from array import array
@@ -287,8 +288,9 @@ def pinned(path: object) -> Iterator[str]:
     # The suffix says the format (.csv, .tsv, else JSON Lines); nothing longer or odder.
     suffix = Path(name).suffix.lower()
     suffix = suffix if len(suffix) <= 8 and suffix[1:].isalnum() and suffix.isascii() else ""
+    _sweep()
     try:
-        fd, copy = tempfile.mkstemp(prefix="ledger-import-", suffix=suffix)
+        fd, copy = tempfile.mkstemp(prefix=f"{_COPY_PREFIX}{os.getpid()}-", suffix=suffix)
     except OSError as exc:
         source.close()
         raise InvalidEvent(
@@ -311,6 +313,30 @@ def pinned(path: object) -> Iterator[str]:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(copy)
+
+
+#: The name of an import's copy: the prefix, the importing process's id, a random part.
+_COPY_PREFIX = "ledger-import-"
+_COPY = re.compile(rf"{_COPY_PREFIX}([0-9]+)-")
+
+
+def _sweep() -> None:
+    """Remove the copies that imports killed before they could (SIGKILL) left behind.
+
+    Only a copy whose process is gone: another import's, still running, stays.
+    """
+    with contextlib.suppress(OSError), os.scandir(tempfile.gettempdir()) as entries:
+        for entry in entries:
+            found = _COPY.match(entry.name)
+            if found is None or not entry.is_file(follow_symlinks=False):
+                continue
+            try:
+                os.kill(int(found[1]), 0)
+            except ProcessLookupError:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+            except (OSError, OverflowError, ValueError):
+                continue  # another user's process, or no such id: leave it
 
 
 #: How many events an import appends per transaction.

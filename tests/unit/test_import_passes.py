@@ -10,6 +10,9 @@ no longer fits, the error names the file's line and how many events went in.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 import threading
 from datetime import date
 from pathlib import Path
@@ -72,7 +75,7 @@ def test_a_pipe_is_read_once_and_every_event_of_it_is_stored(tmp_path: Path) -> 
 
 
 def test_the_copy_is_removed_and_errors_name_the_file_given(tmp_path: Path) -> None:
-    before = set(os.listdir(importing.tempfile.gettempdir()))
+    before = set(os.listdir(tempfile.gettempdir()))
     path = sheet(
         tmp_path / "bad.csv", [*claims(2), "ClaimMade,src/0,k/t,c9,said,p9,perhaps,2025-01-01"]
     )
@@ -80,7 +83,7 @@ def test_the_copy_is_removed_and_errors_name_the_file_given(tmp_path: Path) -> N
         Ledger.open("memory://").import_events(path)
     assert caught.value.path == str(path)
     assert str(caught.value).startswith(f"{path}: 1 bad line(s), nothing imported: line 4: ")
-    assert set(os.listdir(importing.tempfile.gettempdir())) <= before
+    assert set(os.listdir(tempfile.gettempdir())) <= before
 
 
 def test_a_ledger_changed_after_the_check_names_the_line_and_what_went_in(
@@ -123,3 +126,22 @@ def test_a_ledger_changed_after_the_check_names_the_line_and_what_went_in(
     assert lg.import_events(path).added == 1
     other.close()
     lg.close()
+
+
+def test_copies_left_by_killed_imports_are_removed_and_live_ones_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An import killed by SIGKILL cannot remove its copy; the next import does.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(importing.tempfile, "tempdir", str(scratch))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    left = scratch / f"ledger-import-{gone.pid}-abc.csv"
+    live = scratch / f"ledger-import-{os.getpid()}-def.csv"
+    other = scratch / "ledger-import-notes.txt"
+    for path in (left, live, other):
+        path.write_text("x")
+    path = sheet(tmp_path / "claims.csv", claims(2))
+    assert Ledger.open("memory://").import_events(path).added == 2
+    assert sorted(p.name for p in scratch.iterdir()) == sorted([live.name, other.name])
