@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import os
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Self
@@ -21,7 +22,7 @@ from ledger.merkle import CompactRange
 from ledger.stores.readmodel import ModelWrite, ReadModel
 from ledger.stores.urls import redact
 
-__all__ = ["LAST_POSITION", "Clock", "Store", "utc_now"]
+__all__ = ["LAST_POSITION", "Clock", "Store", "file_identity", "utc_now"]
 
 Clock = Callable[[], datetime]
 
@@ -33,6 +34,15 @@ LAST_POSITION = 2**63 - 1
 def utc_now() -> datetime:
     """The store's default clock: the current time in UTC."""
     return datetime.now(UTC)
+
+
+def file_identity(path: str) -> tuple[int, int] | None:
+    """The (device, inode) of the file at path, None when there is none: which file it is."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (found.st_dev, found.st_ino)
 
 
 class Store(abc.ABC):

@@ -48,7 +48,7 @@ from ledger.errors import (
 from ledger.merkle import CompactRange
 from ledger.stores import sqlfiles
 from ledger.stores.admission import admit
-from ledger.stores.base import Clock, Store, utc_now
+from ledger.stores.base import Clock, Store, file_identity, utc_now
 from ledger.stores.lines import MAX_LINE, parse_line
 from ledger.stores.readmodel import (
     ModelReadOnly,
@@ -214,12 +214,12 @@ class JsonlStore(Store):
         with self._mutex:
             self._check_open()
             try:
-                if self._side is not None and self._side_id != _file_id(self._side_path):
+                if self._side is not None and self._side_id != file_identity(self._side_path):
                     # Another process removed or rebuilt the file: read the one there now.
                     self._close_side()
                 if self._side is None:
                     self._side = _open_side(self._side_path, read_only=self.read_only)
-                    self._side_id = _file_id(self._side_path)
+                    self._side_id = file_identity(self._side_path)
                 yield self._side
             except sqlite3.Error as exc:
                 raise StoreUnavailable(f"{self._side_path}: cannot {what}: {exc}") from exc
@@ -270,12 +270,8 @@ class JsonlStore(Store):
         with self._mutex:
             if self._fd < 0:
                 return False
-            try:
-                named = os.stat(self._path)
-            except OSError:
-                return True
             held = os.fstat(self._fd)
-            return (named.st_dev, named.st_ino) != (held.st_dev, held.st_ino)
+            return file_identity(self._path) != (held.st_dev, held.st_ino)
 
     def _append(self, rows: Sequence[StoredRow], lines: list[bytes], expected_head: int) -> None:
         """The write itself, under the exclusive lock."""
@@ -587,15 +583,6 @@ def _rows(fd: int, start: int, stop: int, line: int, url: str) -> Iterator[Store
             yield parse_line(text, line)
             line += 1
         pos += cut + 1
-
-
-def _file_id(path: str) -> tuple[int, int] | None:
-    """The (device, inode) of a file, None when there is none."""
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (found.st_dev, found.st_ino)
 
 
 def _open_side(path: str, *, read_only: bool) -> sqlite3.Connection:

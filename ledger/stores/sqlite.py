@@ -36,7 +36,7 @@ from ledger.errors import (
 from ledger.merkle import HASH_SIZE, CompactRange
 from ledger.stores import sqlfiles
 from ledger.stores.admission import admit
-from ledger.stores.base import Clock, Store, utc_now
+from ledger.stores.base import Clock, Store, file_identity, utc_now
 from ledger.stores.readmodel import (
     ModelWrite,
     ReadModel,
@@ -151,7 +151,7 @@ class SQLiteStore(Store):
         self._check_path()
         self._conn: sqlite3.Connection | None = self._connect()
         #: The file opened (device, inode), to tell when the path names another one.
-        self._identity = None if self._path is None else _identity(self._path)
+        self._identity = None if self._path is None else file_identity(self._path)
         if self._path is not None and not self.read_only:
             retire_snapshot(self._path)
 
@@ -304,7 +304,7 @@ class SQLiteStore(Store):
             return built
 
     def replaced(self) -> bool:
-        return self._path is not None and _identity(self._path) != self._identity
+        return self._path is not None and file_identity(self._path) != self._identity
 
     def close(self) -> None:
         with self._lock:
@@ -634,15 +634,6 @@ def _duplicate(
         if found is not None:
             return DuplicateEvent(row.event_id, int(found[0]))
     return StoreError(f"the database refused the rows: {exc}")
-
-
-def _identity(path: str) -> tuple[int, int] | None:
-    """The (device, inode) of the file at path; None when there is none."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return (found.st_dev, found.st_ino)
 
 
 def _translate(exc: sqlite3.Error, where: str, what: str) -> StoreError:
