@@ -321,6 +321,8 @@ class Moment(click.ParamType):  # type: ignore[type-arg]
             if len(text) > 18:  # beyond any log; int() refuses 4,300 digits with a traceback
                 self.fail(f"{text[:20]}…: position too large", param, ctx)
             return int(text)
+        if self.positions and re.fullmatch(r"-[0-9]+", text):
+            self.fail(f"{text!r}: a position is 0 or more", param, ctx)
         want = "a position or " if self.positions else ""
         expected = f"expected {want}an ISO date (2025-01-12) or timestamp (2025-01-12T18:00:00Z)"
         if len(text) > 64:  # no timestamp is this long; do not echo it twice

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from ledger.codec import StoredRow
-from ledger.errors import CorruptLog, ValidationError
+from ledger.errors import CorruptLog, StoreUnavailable, ValidationError
 from ledger.facade import Ledger
 from ledger.merkle import CompactRange, leaf_hash
 
@@ -33,6 +33,9 @@ def copy_ledger(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Copy every record of src into the empty dst, identical bytes, hashes and root; the count."""
+    if dst_url.strip().startswith("memory:"):
+        # Each open of memory:// is a new, empty ledger: the copy would vanish at once.
+        raise StoreUnavailable(f"{dst_url}: a ledger in memory cannot be a copy's destination")
     with Ledger.open(src_url) as src, Ledger.open(dst_url) as dst:
         if dst.head:
             raise ValidationError(

@@ -355,7 +355,9 @@ def render_report(
     sections = [_topic_section(t, anchors[t.topic], view, window) for t in topics]
     props = view.propositions()
     nav = "".join(f'<li><a href="#{anchors[t.topic]}">{_u(t.topic)}</a></li>' for t in topics)
-    meta = f"{len(topics)} topics · {len(props)} propositions · as of position {view.position}"
+    # The last position folded: under a stated cut-off, records before it may be left out
+    # (the note says so), so "as of position N" would read as the whole log up to N.
+    meta = f"{len(topics)} topics · {len(props)} propositions · last position read {view.position}"
     page = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

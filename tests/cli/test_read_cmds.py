@@ -519,3 +519,8 @@ def test_every_json_document_names_the_same_last_position_folded(
         positions[command] = run_json(run, *args, "--as-of", as_of)["position"]
     records = run_json(run, "log", derna_db, "--as-of", as_of)["records"]
     assert set(positions.values()) == {records[-1]["position"]}, positions
+
+
+def test_a_negative_as_of_says_a_position_is_0_or_more(run: Run, seed_db: Path) -> None:
+    result = run("topics", seed_db, "--as-of", "-1", code=2)
+    assert "'-1': a position is 0 or more" in result.stderr

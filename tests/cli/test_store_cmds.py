@@ -290,3 +290,11 @@ def test_an_import_interrupted_says_how_many_records_it_stored(
     )
     monkeypatch.setattr(Ledger, "extend", extend)
     assert "imported 16 new record(s)" in run("import", store, SEED_EVENTS).output
+
+
+def test_copy_to_a_ledger_in_memory_is_refused_as_such(run: Run, seed_db: Path) -> None:
+    # Each open of memory:// is a new ledger: the check said the copy had 0 records.
+    result = run("copy", seed_db, "memory://", code=1)
+    assert result.stderr == (
+        "Error: memory://: a ledger in memory cannot be a copy's destination\n"
+    )

@@ -156,6 +156,15 @@ def test_the_figures_table_stays_inside_its_column_on_a_wide_screen(derna: Ledge
     assert "2025-01-13<wbr>T09:30:00Z" in render_report(lg, title="t")[0]
 
 
+def test_the_header_names_the_last_position_read_not_a_whole_prefix(derna: Ledger) -> None:
+    # Under a stated cut-off records before the last one read are left out:
+    # "as of position N" read as the whole log up to N.
+    view = derna.as_of(stated=date(2023, 9, 12))
+    html, _ = render_report(view, title="Derna")
+    assert f"last position read {view.position}" in html
+    assert "as of position" not in html
+
+
 def test_the_report_is_the_same_every_time(seed: Ledger, tmp_path: Path) -> None:
     first = write_report(seed, tmp_path / "a.html", title="Kursk")
     second = write_report(seed, tmp_path / "b.html", title="Kursk")
