@@ -320,6 +320,10 @@ def timeline(
                 }
             )
             return
+        if not steps:
+            # A qualitative topic, or one whose figures came later: no table of nothing.
+            console().print(rich_text(f"{topic}: no figures, so no range or consensus over time"))
+            return
         columns = ("Position", "Stated", "Event", "Figures", "Range", "Consensus", "Level")
         table = Grid(*columns, "Estimate", title=f"{topic}: range and consensus")
         # Dates say enough until two steps fall on one day: then their order needs the time.

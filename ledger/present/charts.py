@@ -170,11 +170,12 @@ def _label(bar: Bar) -> str:
 
 def _subtitle(chart: TopicChart) -> str:
     n = len(chart.bars)
-    consensus = (
-        f"consensus {chart.consensus_text}"
-        if chart.camps
-        else f"consensus ({chart.level}) {chart.consensus_text}"
-    )
+    if chart.camps:
+        consensus = f"consensus {chart.consensus_text}"
+    elif chart.level == "none":
+        consensus = "no consensus"  # not "consensus (none) none"
+    else:
+        consensus = f"consensus ({chart.level}) {chart.consensus_text}"
     finding = [f"range {chart.range_text}", consensus]
     if chart.estimate is not None:
         finding.append(f"estimate {chart.estimate_text} {chart.unit}")

@@ -206,7 +206,7 @@ def _finding(topic: TopicView, window: timedelta | None) -> str:
         rows += [(f"Camp {i}", camp_text(camp)) for i, camp in enumerate(camps, 1)]
     else:
         rows += [
-            ("Consensus", f"{c.interval if c.interval else 'none'} ({c.level})"),
+            ("Consensus", f"{c.interval} ({c.level})" if c.interval else "none"),
             ("Estimate", "–" if c.estimate is None else f"{fmt_number(c.estimate)}{unit}"),
             ("Agree", ", ".join(c.supporters) or "–"),
             ("Dissent", ", ".join(c.dissenters) or "–"),

@@ -524,3 +524,12 @@ def test_every_json_document_names_the_same_last_position_folded(
 def test_a_negative_as_of_says_a_position_is_0_or_more(run: Run, seed_db: Path) -> None:
     result = run("topics", seed_db, "--as-of", "-1", code=2)
     assert "'-1': a position is 0 or more" in result.stderr
+
+
+def test_the_timeline_of_a_topic_without_figures_says_so(run: Run, seed_db: Path) -> None:
+    # It printed an empty table where plot --timeline explains.
+    topic = "kursk/nk-pows/statements"  # propositions only
+    assert run("timeline", seed_db, topic).stdout == (
+        f"{topic}: no figures, so no range or consensus over time\n"
+    )
+    assert run_json(run, "timeline", seed_db, topic, "--json")["steps"] == []

@@ -349,6 +349,16 @@ def test_a_derived_best_is_drawn_as_the_sum_it_is_never_as_given() -> None:
     assert "best value given" not in section
 
 
+def test_a_topic_with_no_consensus_says_so_once(tmp_path: Path) -> None:
+    lg = _values(100, 900)  # two voices that do not overlap
+    chart = topic_chart(lg.topic("t/span"))
+    assert chart.level == "none"
+    plot_topic(chart, tmp_path / "c.svg")
+    drawn = (tmp_path / "c.svg").read_text(encoding="utf-8")
+    assert "no consensus" in drawn
+    assert "consensus (none)" not in drawn  # it read "consensus (none) none"
+
+
 def test_stale_figures_are_marked_and_drawn_apart(tmp_path: Path, derna: Ledger) -> None:
     chart = topic_chart(derna.topic("derna-floods/deaths"))
     stale = [b.source for b in chart.bars if b.stale]

@@ -366,7 +366,7 @@ def test_stale_rows_are_greyed_and_explained(derna: Ledger) -> None:
         "Window": "3d (the topic's own)",
         "Voices (2)": "eastern-libya: eastern-relief-committee · united-nations: who",
         "Range": "[3,845, 4,014]",
-        "Consensus": "none (none)",
+        "Consensus": "none",
         "Estimate": "–",
         "Agree": "–",
         "Dissent": "eastern-relief-committee, who",
