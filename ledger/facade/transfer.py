@@ -8,6 +8,7 @@ from ledger.codec import StoredRow
 from ledger.errors import CorruptLog, StoreUnavailable, ValidationError
 from ledger.facade import Ledger
 from ledger.merkle import CompactRange, leaf_hash
+from ledger.stores.urls import locate
 
 __all__ = ["copy_ledger"]
 
@@ -33,8 +34,10 @@ def copy_ledger(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Copy every record of src into the empty dst, identical bytes, hashes and root; the count."""
-    if dst_url.strip().startswith("memory:"):
-        # Each open of memory:// is a new, empty ledger: the copy would vanish at once.
+    where = locate(dst_url)
+    if where.kind == "memory" or (where.kind == "sqlite" and where.path is None):
+        # Each open of memory:// (or sqlite:///:memory:) is a new, empty ledger: the
+        # copy would be gone as soon as it was made.
         raise StoreUnavailable(f"{dst_url}: a ledger in memory cannot be a copy's destination")
     with Ledger.open(src_url) as src, Ledger.open(dst_url) as dst:
         if dst.head:

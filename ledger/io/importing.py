@@ -1,4 +1,4 @@
-"""What every authoring format shares: problems, stable ids and the checking pass.
+"""What every authoring format shares: problems, stable ids, and an import's two passes.
 
 A format reader turns a file into a stream of ``(line, Event | Problem)``,
 one item per event-bearing line or row, read as it goes. ``check`` runs that
@@ -6,7 +6,8 @@ stream against the ledger's state and keeps only what the check needs: the
 event_ids seen so far (to refuse a repeat), the line of each new event (an
 8-byte slot), the validation overlay of :func:`check_each`, and the first
 ``MAX_LISTED`` problems with a count of the rest. The events themselves are
-not kept: the caller reads the file again to append them.
+not kept: the caller reads the file again and ``append_checked`` appends
+them in batches. ``pinned`` gives both passes one private copy of the file.
 """
 
 from __future__ import annotations

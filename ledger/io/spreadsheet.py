@@ -29,12 +29,21 @@ import attrs
 
 from ledger.codec import format_timestamp, parse_timestamp
 from ledger.domain.durations import parse_window
-from ledger.domain.events import EVENT_TYPES, ClaimMade, Event, FigureReported, is_slug
+from ledger.domain.events import (
+    EVENT_TYPES,
+    RELIABILITY_GRADES,
+    SOURCE_KINDS,
+    STANCES,
+    ClaimMade,
+    Event,
+    FigureReported,
+    is_slug,
+)
 from ledger.domain.figures import Figure, Number
-from ledger.domain.phrases import parse_figure
+from ledger.domain.phrases import CONVENTIONS, parse_figure
 from ledger.errors import ImportFailed, InvalidEvent, LedgerError, UnitMismatch, brief, clipped
 from ledger.io.importing import Parsed, Problem, check_progress, content_id, open_file
-from ledger.io.longrows import Recorder, long_row, too_long
+from ledger.io.longcells import Recorder, long_row, too_long
 
 __all__ = [
     "COLUMNS",
@@ -138,12 +147,15 @@ _KINDS["disputed_by"] = "list"
 del _KINDS["figure"]
 #: Every column a spreadsheet may have.
 COLUMNS = frozenset(_KINDS)
-#: Columns whose values come from a fixed list, and the case the list uses.
-_ANY_CASE: dict[str, Callable[[str], str]] = {
-    "kind": str.lower,
-    "stance": str.lower,
-    "convention": str.lower,
-    "reliability": str.upper,
+#: Columns whose values come from a fixed list: each written in any case -> as listed.
+_ANY_CASE: dict[str, dict[str, str]] = {
+    column: {value.casefold(): value for value in values}
+    for column, values in (
+        ("kind", SOURCE_KINDS),
+        ("stance", STANCES),
+        ("convention", CONVENTIONS),
+        ("reliability", RELIABILITY_GRADES),
+    )
 }
 _REQUIRED = {
     cls: tuple(a.name for a in attrs.fields(cls) if a.default is attrs.NOTHING)
@@ -338,9 +350,11 @@ class _Row:
             except _CellError as exc:
                 return self.problem(name, str(exc))
         # Words from a fixed list are read in any case, as the type is: "NGO", "Affirms".
-        for name, case in _ANY_CASE.items():
+        for name, listed in _ANY_CASE.items():
             if name in self.values:
-                self.values[name] = case(self.values[name].strip())
+                given = self.values[name].strip()
+                # A value of no case on the list stays as given, for its own message.
+                self.values[name] = listed.get(given.casefold(), given)
         if self.values.get("derived"):
             return None  # a sum the ledger derives again from the parts
         cls = self._type()
@@ -595,7 +609,7 @@ def read_rows(
     header line); ``progress(lines_read, total)`` is called after each row;
     ``label`` names the file in errors (path may be a copy of it). A file
     that cannot be opened is an InvalidEvent naming ``path``; a bad header
-    row, an ImportFailed on line 1.
+    row, an ImportFailed naming the header's line.
     """
     check_progress(progress)
     name, file = open_file(path)

@@ -112,22 +112,27 @@ def test_on_a_terminal_with_colours_rich_prints_the_styles() -> None:
     assert "gaza/deaths" in text
 
 
-def test_a_reader_that_has_gone_ends_the_program_quietly(tmp_path: Path) -> None:
-    """`ledger topics | head -1`: exit 1 and nothing on stderr, as rich's own print does."""
-    store = tmp_path / "many.db"
+def towns(store: Path, count: int, quote: str | None = None) -> Path:
+    """A ledger of one figure on each of count towns' topics, for output of some length."""
     when = datetime(2025, 1, 13, tzinfo=UTC)
     with Ledger.open(str(store)) as lg:
         lg.extend(
             FigureReported(
-                event_id=f"e{i}",
                 claim_id=f"c{i}",
                 topic=f"quake/town-{i:04}",
                 source="un",
                 figure=Figure(i, i + 10, unit="people"),
                 stated_at=when,
+                quote=quote,
             )
-            for i in range(50)
+            for i in range(count)
         )
+    return store
+
+
+def test_a_reader_that_has_gone_ends_the_program_quietly(tmp_path: Path) -> None:
+    """`ledger topics | head -1`: exit 1 and nothing on stderr, as rich's own print does."""
+    store = towns(tmp_path / "many.db", 50)
     # A pipe whose reader has already gone: the first write fails, every time.
     gone, stdout = os.pipe()
     os.close(gone)
@@ -155,20 +160,7 @@ def test_a_reader_that_goes_after_the_first_line_ends_the_program_with_exit_1(
     Python's buffered stdout dropped the rest of a large write that the pipe
     took only in part, and the program exited 0 with its output cut short.
     """
-    store = tmp_path / "long.db"
-    when = datetime(2025, 1, 13, tzinfo=UTC)
-    with Ledger.open(str(store)) as lg:
-        lg.extend(
-            FigureReported(
-                claim_id=f"c{i}",
-                topic=f"quake/town-{i:04}",
-                source="un",
-                figure=Figure(i, i + 10, unit="people"),
-                stated_at=when,
-                quote="x" * 200,
-            )
-            for i in range(1500)
-        )
+    store = towns(tmp_path / "long.db", 1500, quote="x" * 200)
     argv = [sys.executable, "-m", "ledger", command[0], str(store), *command[1:]]
     reader = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert reader.stdout is not None

@@ -1,6 +1,6 @@
 """The long-row reader reads every row as csv.reader(strict=True) does, and has no field limit.
 
-``ledger.io.longrows.long_row`` reads again a row that ``csv.reader`` refused
+``ledger.io.longcells.long_row`` reads again a row that ``csv.reader`` refused
 only for a field over its size limit. Law: on any text of short fields, the
 rows it reads one after another are the rows csv.reader reads, and it
 refuses (csv.Error) the first row that csv.reader refuses. And a
@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger import Ledger
-from ledger.io.longrows import Recorder, long_row
+from ledger.io.longcells import Recorder, long_row
 
 TEXT = st.text(alphabet='ab,;\t" \r\n\x00é', max_size=60)
 
