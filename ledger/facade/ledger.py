@@ -29,6 +29,7 @@ import attrs
 from ledger import tamper
 from ledger.codec import Codec, StoredRow, make_codec, parse_timestamp
 from ledger.domain.events import EVENT_TYPES, Event, to_timestamp
+from ledger.domain.figures import surrogate_in
 from ledger.domain.records import Recorded
 from ledger.errors import (
     ConcurrencyError,
@@ -51,7 +52,7 @@ from ledger.projections.validation import validate
 from ledger.stores import open_store
 from ledger.stores.base import LAST_POSITION, Clock, Store
 from ledger.stores.follow import follow as follow_store
-from ledger.stores.readmodel import ModelDamaged
+from ledger.stores.readmodel import MAX_VERSION, ModelDamaged
 from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
 
 __all__ = ["TUNED_BATCH", "Imported", "Ledger", "LedgerView"]
@@ -600,6 +601,12 @@ def _in_batch(exc: _Refused, batch: Sequence[Event], fresh: Sequence[Event]) -> 
 
 def _check_projection(projection: object) -> None:
     """A projection has initial() and step(state, record); anything else is refused by name."""
+    if isinstance(projection, type):
+        raise InvalidEvent(
+            f"{projection.__name__} is a class: pass an instance of it, "
+            f"{projection.__name__}(), as the projection",
+            field="projection",
+        )
     if not all(callable(getattr(projection, name, None)) for name in ("initial", "step")):
         raise InvalidEvent(
             f"{type(projection).__name__} is not a projection: it needs initial() and "
@@ -616,9 +623,13 @@ def _check_persisted(projection: PersistedProjection[Any]) -> None:
             f"built-in views'), not {name!r}",
             field="projection",
         )
-    if type(version) is not int:
+    wrong = surrogate_in(name)
+    if wrong is not None:
+        raise InvalidEvent(f"a persisted projection's name {wrong}", field="projection")
+    if type(version) is not int or not 0 <= version <= MAX_VERSION:
         raise InvalidEvent(
-            f"a persisted projection's version must be an integer, not {version!r}",
+            f"a persisted projection's version must be an integer from 0 to {MAX_VERSION}, "
+            f"not {version!r}",
             field="projection",
         )
 

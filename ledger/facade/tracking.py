@@ -13,12 +13,14 @@ folded again from the first record, with a warning, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
+from ledger.domain.figures import surrogate_in
 from ledger.domain.records import Recorded
-from ledger.errors import StoreError
+from ledger.errors import InvalidEvent, StoreError
 from ledger.facade.keeper import covers_a_prefix
 from ledger.merkle import CompactRange
 from ledger.projections.protocol import Projection
@@ -116,9 +118,14 @@ class Tracked(Generic[S]):
                 self._state, self._position = state, record.position
                 if keep is not None:
                     keep.edge.append(record.hash)
-        finally:
+        except BaseException:
             if keep is not None and self._position != start:
-                keep.save(self._state, self._position)
+                # What was folded is stored; the step's error is the one to see.
+                with contextlib.suppress(InvalidEvent):
+                    keep.save(self._state, self._position)
+            raise
+        if keep is not None and self._position != start:
+            keep.save(self._state, self._position)
         return state
 
 
@@ -160,7 +167,7 @@ class _Kept(Generic[S]):
             if text is None:
                 raise ValueError("its state row is missing")
             state = self.projection.load(text)
-        except (StoreError, ValueError, TypeError, KeyError) as exc:
+        except Exception as exc:  # a cache that does not read back, whatever load raises
             log.warning(
                 "%s: the stored state of projection %r does not read back (%s): folding it "
                 "again from the first record",
@@ -177,7 +184,15 @@ class _Kept(Generic[S]):
         """Store the state at position; another process's newer one, or a read-only store, wins."""
         if not self.writable or self.edge.size != position:
             return
-        change = (_TABLE, _PART, _ITEM, self.projection.dump(state))
+        text = self.projection.dump(state)
+        wrong = "is not text" if not isinstance(text, str) else surrogate_in(text)
+        if wrong is not None:
+            raise InvalidEvent(
+                f"projection {self.projection.name!r}: what dump() returned {wrong}: "
+                "it must return text (str) for the store to keep",
+                field="projection",
+            )
+        change = (_TABLE, _PART, _ITEM, text)
         try:
             stored = self.model.replace(
                 self.projection.version,

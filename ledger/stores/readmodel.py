@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -27,9 +28,10 @@ import attrs
 
 from ledger.errors import InvalidProof, StoreError
 from ledger.merkle import HASH_SIZE, CompactRange
-from ledger.stores.sqlfiles import immediate, is_read_only
+from ledger.stores.sqlfiles import immediate, is_read_only, primary_code
 
 __all__ = [
+    "MAX_VERSION",
     "Change",
     "ModelCheckpoint",
     "ModelDamaged",
@@ -42,6 +44,20 @@ __all__ = [
     "retire_snapshot",
     "store_model_write",
 ]
+
+#: The highest version a read model may have: every store holds it (PostgreSQL's
+#: ``integer`` column is the narrowest).
+MAX_VERSION = 2**31 - 1
+
+log = logging.getLogger("ledger.stores")
+
+#: What SQLite says when the model tables are not of the shape this code makes
+#: (no such column, too few values, a type or constraint they do not have).
+_SHAPE_FAULTS = frozenset(
+    (sqlite3.SQLITE_ERROR, sqlite3.SQLITE_MISMATCH, sqlite3.SQLITE_CONSTRAINT)
+)
+#: ... and, for a side file, what it says when the file is not a database at all.
+_SIDE_FAULTS = _SHAPE_FAULTS | {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
 #: (table, part, item, text); text None removes the row.
 Change = tuple[str, str, str, str | None]
@@ -227,15 +243,28 @@ def store_model_write(conn: sqlite3.Connection, write: ModelWrite, edge: Compact
     """
     # Tables dropped by hand (a cache may be) are made again, without checkpoints:
     # the append is stored, and the read model is built again by the next reader.
-    create_model_tables(conn)
-    found = conn.execute(
-        "SELECT version, position FROM model_meta WHERE name = ?", (write.name,)
-    ).fetchone()
-    if (tuple(found) if found is not None else (write.version, 0)) != (write.version, write.since):
-        return False
-    _apply(conn, write.name, write.changes)
-    conn.execute(_SAVE_META, (write.name, write.version, edge.size, _edge_blob(edge)))
-    return True
+    # Tables of another shape fail here: the records are stored all the same
+    # (the savepoint takes back only the model's part), and the next reader
+    # finds the read model damaged and makes its tables again.
+    conn.execute("SAVEPOINT model_write")
+    try:
+        create_model_tables(conn)
+        found = conn.execute(
+            "SELECT version, position FROM model_meta WHERE name = ?", (write.name,)
+        ).fetchone()
+        since = tuple(found) if found is not None else (write.version, 0)
+        stored = since == (write.version, write.since)
+        if stored:
+            _apply(conn, write.name, write.changes)
+            conn.execute(_SAVE_META, (write.name, write.version, edge.size, _edge_blob(edge)))
+    except sqlite3.Error as exc:
+        if primary_code(exc) not in _SHAPE_FAULTS:
+            raise
+        conn.execute("ROLLBACK TO model_write")
+        log.warning("the read model was not written with the records (%s)", exc)
+        stored = False
+    conn.execute("RELEASE model_write")
+    return stored
 
 
 def _apply(conn: sqlite3.Connection, name: str, changes: Sequence[Change]) -> None:
@@ -375,17 +404,56 @@ class SQLiteModel(ReadModel):
         reset: bool = False,
     ) -> bool:
         with self._turn():
-            if reset and self._discard is not None:
-                self._discard()
-            with self._writing() as conn, immediate(conn):
-                create_model_tables(conn)  # dropped by hand: made again, checkpoints gone
-                found = conn.execute(
-                    "SELECT position FROM model_meta WHERE name = ?", (self.name,)
-                ).fetchone()
-                if not reset and (None if found is None else found[0]) != expected:
-                    return False
-                if reset:
-                    conn.execute("DELETE FROM model_rows WHERE name = ?", (self.name,))
-                _apply(conn, self.name, changes)
-                conn.execute(_SAVE_META, (self.name, version, edge.size, _edge_blob(edge)))
+            try:
+                return self._replace(version, changes, edge, expected=expected, reset=reset)
+            except (sqlite3.Error, StoreError) as exc:
+                if not reset or not self._unusable(exc):
+                    raise
+                # A reset stands on tables that do not hold together (another shape,
+                # a side file that is not SQLite): they are made again, whole. The
+                # other projections' rows go with them (each is folded again).
+                log.warning(
+                    "the read model's tables do not hold together (%s): making them again", exc
+                )
+                self._remake()
+            return self._replace(version, changes, edge, expected=expected, reset=reset)
+
+    def _replace(
+        self,
+        version: int,
+        changes: Sequence[Change],
+        edge: CompactRange,
+        *,
+        expected: int | None,
+        reset: bool,
+    ) -> bool:
+        with self._writing() as conn, immediate(conn):
+            create_model_tables(conn)  # dropped by hand: made again, checkpoints gone
+            found = conn.execute(
+                "SELECT position FROM model_meta WHERE name = ?", (self.name,)
+            ).fetchone()
+            if not reset and (None if found is None else found[0]) != expected:
+                return False
+            if reset:
+                conn.execute("DELETE FROM model_rows WHERE name = ?", (self.name,))
+            _apply(conn, self.name, changes)
+            conn.execute(_SAVE_META, (self.name, version, edge.size, _edge_blob(edge)))
         return True
+
+    def _unusable(self, exc: BaseException) -> bool:
+        """Whether an error says the read model's own tables are not as this code makes them."""
+        cause = exc if isinstance(exc, sqlite3.Error) else exc.__cause__
+        if not isinstance(cause, sqlite3.Error):
+            return False
+        # A side file may be anything (it is removed whole); the ledger's own file
+        # only loses its model tables, and only when their shape is what failed.
+        codes = _SIDE_FAULTS if self._discard is not None else _SHAPE_FAULTS
+        return primary_code(cause) in codes
+
+    def _remake(self) -> None:
+        if self._discard is not None:
+            self._discard()
+            return
+        with self._writing() as conn, immediate(conn):
+            conn.execute("DROP TABLE IF EXISTS model_rows")
+            conn.execute("DROP TABLE IF EXISTS model_meta")

@@ -220,6 +220,13 @@ def damage_cases() -> dict[str, Callable[[Path], None]]:
         # Its checkpoint left behind would otherwise vouch for a table made again empty.
         "the rows' table is gone": lambda p: sql(p, "DROP TABLE model_rows"),
         "the checkpoints' table is gone": lambda p: sql(p, "DROP TABLE model_meta"),
+        # Tables of another shape: every statement on them fails (no such column).
+        "the rows' table is of another shape": lambda p: sql(
+            p, "DROP TABLE model_rows", "CREATE TABLE model_rows (x)"
+        ),
+        "the checkpoints' table is of another shape": lambda p: sql(
+            p, "DROP TABLE model_meta", "CREATE TABLE model_meta (x)"
+        ),
         "a row does not read back": lambda p: sql(
             p, "UPDATE model_rows SET value = 'not json' WHERE tbl = 'figure'"
         ),
@@ -317,7 +324,7 @@ def test_a_directory_where_the_side_file_goes_is_left_alone_and_the_log_folded_i
         assert views(lg) == replayed(lg)
         lg.append(figure(60, "src/d", 1, 1000))
         assert views(lg) == replayed(lg)
-    assert any(f"cannot remove {side}" in r.getMessage() for r in caplog.records)
+    assert any(f"{side}: cannot write the read model" in r.getMessage() for r in caplog.records)
     assert [p.name for p in side.iterdir()] == ["theirs"]
 
 
