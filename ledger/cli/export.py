@@ -38,6 +38,9 @@ from ledger.present.text import json_text, visible
 
 #: The format a file's suffix names, when --format is not given.
 _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl"}
+#: Suffixes of spreadsheet formats this program does not write: CSV under such a
+#: name would not open in the program the name promises.
+_WORKBOOKS = frozenset((".xlsx", ".xlsm", ".xls", ".ods", ".numbers"))
 
 
 @cli.command()
@@ -50,7 +53,8 @@ _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jso
     "fmt",
     type=click.Choice(FORMATS),
     default=None,
-    help="The file format; by default the suffix of -o (.csv, .tsv, .json, .jsonl), else csv.",
+    help="The file format; by default the suffix of -o (.csv, .tsv, .json, .jsonl), else csv "
+    "(.xlsx, .xls and .ods are refused).",
 )
 @click.option(
     "-o",
@@ -81,7 +85,14 @@ def export(
     apostrophe. `--what figures`, `--what claims` and `--what definitions`,
     as CSV or TSV, import back with `ledger import`.
     """
-    chosen = fmt or (_SUFFIXES.get(Path(output).suffix.lower(), "csv") if output else "csv")
+    suffix = Path(output).suffix.lower() if output else ""
+    if fmt is None and suffix in _WORKBOOKS:
+        raise click.UsageError(
+            f"-o {output}: ledger export writes CSV, TSV, JSON or JSON Lines, not {suffix} "
+            f"workbooks; write {Path(output or '').with_suffix('.csv')} (Excel and LibreOffice "
+            "open it), or give --format to write one of those under this name"
+        )
+    chosen = fmt or _SUFFIXES.get(suffix, "csv")
     if output is not None:
         check_output(output, stores=[store])
     with open_ledger(store, read_only=True) as lg:

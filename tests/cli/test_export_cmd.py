@@ -64,6 +64,18 @@ def test_format_overrides_the_suffix(run: Run, seed_db: Path, tmp_path: Path) ->
     assert list(first) == list(COLUMNS["propositions"])
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".XLS", ".ods"])
+def test_a_workbook_suffix_is_refused_unless_a_format_is_given(
+    run: Run, seed_db: Path, tmp_path: Path, suffix: str
+) -> None:
+    target = tmp_path / f"figures{suffix}"
+    result = run("export", seed_db, "--what", "figures", "-o", target, code=2)
+    assert f"not {suffix.lower()} workbooks; write {target.with_suffix('.csv')}" in result.output
+    assert not target.exists()
+    run("export", seed_db, "--what", "figures", "--format", "csv", "-o", target)
+    assert target.read_bytes().startswith(b"\xef\xbb\xbftopic,source,")
+
+
 def test_export_as_of_a_position_and_a_topic_prefix(run: Run, seed_db: Path) -> None:
     result = run("export", seed_db, "--what", "figures", "--as-of", "33", "--topic", "kursk/nk-t")
     found = table(result.stdout)
