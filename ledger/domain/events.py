@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
@@ -28,6 +29,7 @@ __all__ = [
     "FigureReported",
     "SourceDescribed",
     "TopicDefined",
+    "events_in",
     "is_slug",
     "to_timestamp",
 ]
@@ -64,8 +66,12 @@ def to_timestamp(value: object) -> datetime:
             if offset is None:
                 raise ValueError(f"datetime {value.isoformat()} has no timezone")
             moved = value.astimezone(UTC)
+        except ValueError:
+            raise
         except (OverflowError, TypeError) as exc:
             raise ValueError(f"datetime {value!r} is out of range in UTC ({exc})") from None
+        except Exception as exc:  # a tzinfo's own fault
+            raise ValueError(f"datetime {value!r} cannot be read in UTC ({exc!r})") from None
         if type(moved) is datetime and moved.tzinfo is UTC:
             return moved
         # A subclass (pandas.Timestamp) or another UTC object: the same instant, plainly.
@@ -308,3 +314,15 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     TopicDefined,
     SourceDescribed,
 )
+
+
+def events_in(events: object) -> Iterator[Event]:
+    """The events of an iterable, each checked to be one: InvalidEvent naming the item if not."""
+    try:
+        found = iter(events)  # type: ignore[call-overload]
+    except TypeError:
+        raise InvalidEvent("must be an iterable of events", field="events") from None
+    for i, event in enumerate(found):
+        if not isinstance(event, EVENT_TYPES):
+            raise InvalidEvent(f"item {i}: {type(event).__name__} is not an event", field="event")
+        yield event

@@ -56,6 +56,14 @@ _REFUSED_WORDS = (
 )
 # Number words too: "three hundred dead, twenty injured" is two figures, not one.
 _REFUSED = frozenset(_REFUSED_WORDS.split()) | NUMBER_WORDS
+# "no" with any of these words says there is no figure yet ("no data", "no official
+# figure", "no comment"), not that the figure is none: such words are not read as [0, 0].
+_NO_NEWS_WORDS = (
+    "data answer comment comments count counts detail details doubt estimate estimates"
+    " figure figures idea info information number numbers official officials report"
+    " reports response statement tally toll total totals update updates word"
+)
+_NO_NEWS = "|".join(_NO_NEWS_WORDS.split())
 _DASH = "-–—‐‑−"
 # A phrase is a few words; the cap also keeps numbers far below Python's int-parsing limit.
 _MAX_LENGTH = 1_000
@@ -224,7 +232,7 @@ _RANGE_DASH = rf"(?!(?<=ty)[{HYPHENS}](?:{'|'.join(DIGIT_WORDS)})(?![a-z])) ?[{_
 # compiling them all takes a quarter of a second, which every program that
 # imports the package, or reads a few words, would pay.
 _RULES = (
-    _rule("none", r"(?:none|no(?= ))", _none),
+    _rule("none", rf"(?:none|no(?= )(?!.*\b(?:{_NO_NEWS})\b))", _none),
     _rule("at-least", rf"(?:at least|a minimum of) {_N}", _at_least),
     _rule(
         "over",

@@ -28,7 +28,7 @@ import attrs
 
 from ledger import tamper
 from ledger.codec import Codec, StoredRow, make_codec, parse_timestamp
-from ledger.domain.events import EVENT_TYPES, Event, to_timestamp
+from ledger.domain.events import Event, events_in, to_timestamp
 from ledger.domain.figures import surrogate_in
 from ledger.domain.records import Recorded
 from ledger.errors import (
@@ -239,19 +239,11 @@ class Ledger(LedgerView):
         self, events: Iterable[Event], *, expected_position: int | None = None
     ) -> list[Recorded]:
         """Validate and store a batch atomically: all of it lands or none of it."""
-        try:
-            batch = list(events)
-        except TypeError:
-            raise InvalidEvent("must be an iterable of events", field="events") from None
+        batch = list(events_in(events))
         if expected_position is not None:
             _check_position("expected_position", expected_position)
         if not batch:
             return []
-        for i, event in enumerate(batch):
-            if not isinstance(event, EVENT_TYPES):
-                raise InvalidEvent(
-                    f"item {i}: {type(event).__name__} is not an event", field="event"
-                )
         # A bulk load's batch is a long fold too; a single append never tunes.
         tuned = self._collector() if len(batch) >= TUNED_BATCH else contextlib.nullcontext()
         with self.store.writing(), tuned:

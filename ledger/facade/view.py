@@ -12,6 +12,7 @@ from ledger.domain.events import (
     FigureReported,
     SourceDescribed,
     TopicDefined,
+    events_in,
 )
 from ledger.domain.freshness import check_window
 from ledger.domain.views import Dispute, HistoryEntry, PropositionView, TopicView
@@ -38,7 +39,7 @@ class LedgerView:
     def replay(cls, events: Iterable[Event]) -> LedgerView:
         """The views of these events at positions 1, 2, …, folded from scratch in memory."""
         reader = LedgerProjection().initial()
-        for position, event in enumerate(events, 1):
+        for position, event in enumerate(events_in(events), 1):
             reader.facts.apply(position, event)
         return cls(reader)
 

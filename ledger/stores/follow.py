@@ -45,7 +45,7 @@ def follow(
     before that are still yielded and the iterator ends. Without stop it
     follows until the caller stops iterating.
     """
-    check_follow_args(after, poll_interval)
+    check_follow_args(after, poll_interval, stop)
     if isinstance(store, Follows):
         yield from store.follow(after, poll_interval=poll_interval, stop=stop)
         return
@@ -92,8 +92,14 @@ def _still_the_same(store: Store, last: int, seen: str | None) -> None:
         )
 
 
-def check_follow_args(after: int, poll_interval: float) -> None:
-    """Refuse a negative or non-integer position and a poll interval that is not positive."""
+def check_follow_args(
+    after: int, poll_interval: float, stop: Callable[[], bool] | None = None
+) -> None:
+    """Refuse a bad position, a poll interval that is not positive and a stop not callable."""
+    if stop is not None and not callable(stop):
+        raise ValidationError(
+            f"stop: must be a function of no arguments returning True or False, not {stop!r}"
+        )
     if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= LAST_POSITION:
         raise ValidationError(
             f"after: must be a position (an integer from 0 to 2**63 - 1), not {after!r}"

@@ -347,7 +347,7 @@ class PostgresStore(Store):
         catch-up: once it returns True, the rows committed before that are
         yielded and the iterator ends.
         """
-        check_follow_args(after, poll_interval)
+        check_follow_args(after, poll_interval, stop)
         last, listener, delay = after, None, _BACKOFF[0]
         try:
             while True:

@@ -478,6 +478,18 @@ def test_names_and_positions_no_store_can_hold_are_answered_not_crashed_on(
         assert lg.position == 1
 
 
+@pytest.mark.parametrize("url", ["memory://", "k.db", "k.jsonl"])
+@pytest.mark.parametrize("stop", [True, 5, "yes"])
+def test_a_stop_that_is_not_a_function_is_refused_by_name(
+    tmp_path: Path, url: str, stop: object
+) -> None:
+    target = url if url == "memory://" else str(tmp_path / url)
+    with Ledger.open(target) as lg:
+        lg.append(topic())
+        with pytest.raises(ValidationError, match="stop: must be a function"):
+            next(lg.follow(0, poll_interval=0.01, stop=stop))  # type: ignore[arg-type]
+
+
 def test_the_cli_refuses_a_position_past_the_last_as_a_usage_error(tmp_path: Path) -> None:
     path = str(tmp_path / "k.db")
     with Ledger.open(path) as lg:

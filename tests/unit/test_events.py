@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 import attrs
@@ -330,6 +330,27 @@ def test_an_instant_outside_the_calendar_in_utc_is_a_value_error_never_an_overfl
 
 class Moment(datetime):
     """A datetime subclass, as pandas.Timestamp is one."""
+
+
+class _BrokenZone(tzinfo):
+    """A timezone whose offset cannot be had: its own error, not a ValueError."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        raise KeyError("no such zone")
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
+def test_a_timezone_that_fails_in_its_own_way_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidEvent, match=r"stated_at: .*cannot be read in UTC .*no such zone"):
+        ClaimMade(
+            claim_id="c1",
+            topic="t/a",
+            source="s",
+            statement="x",
+            stated_at=datetime(2025, 1, 1, tzinfo=_BrokenZone()),
+        )
 
 
 def test_a_datetime_subclass_becomes_a_plain_utc_datetime_of_the_same_instant() -> None:

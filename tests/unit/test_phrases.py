@@ -97,6 +97,8 @@ WIKIMPACTS = [
     ("none", 0, 0, None, "none"),
     ("no casualties", 0, 0, None, "none"),
     ("no deaths", 0, 0, None, "none"),
+    ("no homes destroyed", 0, 0, None, "none"),
+    ("none reported", 0, 0, None, "none"),
     # between A and B, A–B, A to B
     ("between 300 and 400", 300, 400, None, "range"),
     ("300-400", 300, 400, None, "range"),
@@ -517,6 +519,13 @@ def test_reads_the_kursk_article(
         "more than 3,000 in one week",
         "28% 30%",
         "28 soldiers percent",
+        # "no" that says the figure is unknown, not that it is none
+        "no data",
+        "no official figure",
+        "no comment",
+        "no estimate available",
+        "no reliable figures yet",
+        "no doubt",
     ],
 )
 @pytest.mark.parametrize("convention", CONVENTIONS)

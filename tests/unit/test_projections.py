@@ -1395,3 +1395,17 @@ def test_history_as_of_a_moment_shows_the_trail_as_it_was() -> None:
     assert [(e.claim_id, e.current) for e in stated] == [("c1", True)]
     with pytest.raises(UnknownTopic):
         lg.as_of(position=0).history(TOPIC)
+
+
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        (["t/a"], "item 0: str is not an event"),
+        ([None], "item 0: NoneType is not an event"),
+        (None, "must be an iterable of events"),
+        (5, "must be an iterable of events"),
+    ],
+)
+def test_replaying_what_is_not_events_is_refused_by_item(events: object, message: str) -> None:
+    with pytest.raises(InvalidEvent, match=message):
+        LedgerView.replay(events)  # type: ignore[arg-type]
