@@ -28,6 +28,7 @@ from ledger.facade.keeper import MODEL_NAME, MODEL_VERSION, decoded
 from ledger.merkle import CompactRange
 from ledger.projections.facts import Facts
 from ledger.projections.rows import decoder, encoder
+from ledger.projections.tables import Entries
 from ledger.stores.base import Store
 from ledger.stores.readmodel import ModelDamaged, ReadModel
 from ledger.tamper import VerifyReport
@@ -163,7 +164,7 @@ def _compare(model: ReadModel, facts: Facts) -> tuple[str | None, str | None]:
     for table in facts.tables:
         ns = table.ns
         expected: dict[str, Mapping[str, Any]] = dict(table.items())
-        check = _Partitions(ns, expected)
+        check = _Partitions(ns, expected, entries=isinstance(table, Entries))
         part: str | None = None
         rows: dict[str, str] = {}
         for found, item, text in model.rows(ns):
@@ -184,10 +185,15 @@ def _compare(model: ReadModel, facts: Facts) -> tuple[str | None, str | None]:
 class _Partitions:
     """Compares a table's stored partitions, one at a time, with the fold's."""
 
-    def __init__(self, ns: str, expected: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(
+        self, ns: str, expected: Mapping[str, Mapping[str, Any]], *, entries: bool = False
+    ) -> None:
         self.ns = ns
         self.expected = expected
         self.encode, self.decode = encoder(ns), decoder(ns)
+        #: Whether the table stores its entries grouped (Entries): they are
+        #: compared entry by entry, each as a row of one entry, whatever the grouping.
+        self.entries = entries
         #: The partitions compared so far (the rest of the fold's are missing).
         self.seen: set[str] = set()
         #: The first stored row that does not read back, in words.
@@ -197,18 +203,23 @@ class _Partitions:
         """The first row of the partition that reads back as another value than the fold's."""
         self.seen.add(part)
         wanted = self.expected.get(part, {})
+        if self.entries:
+            found = self._entries(part, rows)
+            if found is None or isinstance(found, str):
+                return found
+            rows = found
+        text_of = self._text
         if len(rows) == len(wanted):
             # The common case, every row as the fold writes it: one pass, no words.
-            encode = self.encode
             for item, row in rows.items():
-                if item not in wanted or encode(wanted[item]) != row:
+                if item not in wanted or text_of(item, wanted[item]) != row:
                     break
             else:
                 return None
         for item in sorted(rows.keys() | wanted.keys()):
             where = f"table {self.ns!r}, partition {part!r}" + (f", item {item!r}" if item else "")
             stored = rows.get(item)
-            text = self.encode(wanted[item]) if item in wanted else None
+            text = text_of(item, wanted[item]) if item in wanted else None
             if stored == text:
                 continue
             value = self._read(stored)
@@ -221,6 +232,32 @@ class _Partitions:
             elif self.encode(value) != text:
                 return f"{where} holds {_cut(stored)} where the log gives {_cut(text)}"
         return None
+
+    def _text(self, item: str, value: Any) -> str:
+        """A value of the fold as the table stores it (an entry: as a row of one)."""
+        return self.encode([(item, *value)] if self.entries else value)
+
+    def _entries(self, part: str, rows: Mapping[str, str]) -> dict[str, str] | str | None:
+        """An Entries partition's stored entries, each as a row of one, by item.
+
+        A difference in words when an entry is stored twice; None, leaving the
+        partition unread, when one of its rows does not read back.
+        """
+        found: dict[str, str] = {}
+        for key, stored in rows.items():
+            chunk = self._read(stored)
+            if chunk is _UNREADABLE:
+                where = f"table {self.ns!r}, partition {part!r}, item {key!r}"
+                self.unreadable = self.unreadable or f"{where}: {_cut(stored)}"
+                return None
+            for entry in chunk:
+                if entry[0] in found:
+                    return (
+                        f"table {self.ns!r}, partition {part!r}: the entry of {entry[0]!r} "
+                        "is stored twice"
+                    )
+                found[entry[0]] = self.encode([entry])
+        return found
 
     def _read(self, stored: str | None) -> Any:
         """The row's value (None when there is no row), or _UNREADABLE."""

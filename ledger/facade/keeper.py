@@ -68,7 +68,7 @@ log = logging.getLogger("ledger")
 
 #: The built-in projection's name and the version of its rows (bump when they change).
 MODEL_NAME = "ledger"
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 #: Records a catch-up folds per transaction of the read model.
 _CHUNK = 20_000
 #: Partitions a writer keeps loaded before it forgets them all (read again on demand).

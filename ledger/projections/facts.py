@@ -13,7 +13,8 @@ source     source       "" -> its latest SourceDescribed (position, affiliation)
 claim      claim_id     "" -> topic, source, kind, position, stated_at, proposition
 figure     topic        source -> its most recent figure (claim, position, times,
                         figure, whether retracted, who disputes it)
-history    topic        claim_id -> every figure reported (source, position, stated_at)
+history    topic        claim_id -> every figure reported (source, position, stated_at);
+                        stored grouped: one row per topic per write (``Entries``)
 proposition topic       "proposition|source" -> the source's most recent claim on it
                         (claim, position, stated_at, stance, retracted, disputers)
 dispute    topic        position -> a dispute of one of the topic's claims
@@ -70,7 +71,7 @@ from ledger.domain.events import (
     TopicDefined,
 )
 from ledger.domain.figures import Figure, Number
-from ledger.projections.tables import ABSENT, Loader, Lookup, Table
+from ledger.projections.tables import ABSENT, Entries, Loader, Lookup, Table
 
 __all__ = [
     "CLAIM",
@@ -232,7 +233,8 @@ class Facts:
         self.claims = Lookup("claim", loader)
         self.figures = Table("figure", loader)
         # The fold only writes a topic's history; its queries read it back.
-        self.history = Table("history", loader, kept=False)
+        # Stored grouped, a row per topic per write (Entries); a value's position is its second.
+        self.history = Entries("history", loader, position=1)
         self.propositions = Table("proposition", loader)
         self.disputes = Table("dispute", loader)
         self.retractions = Table("retraction", loader)

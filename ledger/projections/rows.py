@@ -106,9 +106,11 @@ _CODECS: dict[str, tuple[_Encode, _Decode]] = {
         tuple,
         lambda v: (v[0], v[1], _T(v[2]), _T(v[3]), _figure_in(v[4]), _flag(v[5]), _sources(v[6])),
     ),
+    # A row of history is the list of entries one write added to a topic
+    # (ledger.projections.tables.Entries): [claim_id, source, position, stated_at] each.
     "history": (
-        tuple,
-        lambda v: (v[0], v[1], _T(v[2])),
+        _same,
+        lambda v: [(e[0], e[1], e[2], _T(e[3])) for e in v],
     ),
     "proposition": (
         tuple,

@@ -59,6 +59,17 @@ TAMPERING: dict[str, tuple[str, str]] = {
         "INSERT INTO model_rows VALUES ('ledger', 'meta', '', '', '\"people\"')",
         "'meta', partition '' holds",
     ),
+    # A topic's history is stored grouped (a row per write): compared entry by entry.
+    "a history entry given to another source": (
+        'UPDATE model_rows SET value = replace(value, \'["c2","src/b"\', \'["c2","src/z"\')'
+        " WHERE tbl = 'history'",
+        "'history', partition 'kursk/casualties', item 'c2' holds",
+    ),
+    "a history entry removed": (
+        "UPDATE model_rows SET value = replace(value, ',' || json_array('c3', 'src/c', 8,"
+        " '2024-08-06T03:00:00Z'), '') WHERE tbl = 'history'",
+        "'history', partition 'kursk/casualties', item 'c3' is missing",
+    ),
     "two sources' figures swapped": (
         "UPDATE model_rows SET item = '-' WHERE tbl = 'figure' AND item = 'src/a';"
         "UPDATE model_rows SET item = 'src/a' WHERE tbl = 'figure' AND item = 'src/c';"
@@ -118,6 +129,44 @@ def test_rows_altered_behind_the_checkpoint_are_found_and_rebuild_mends_them(
         assert lg.verify().read_model_agrees is True
     with Ledger.open(str(path)) as lg:
         assert views(lg) == replayed(lg)
+
+
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_a_history_entry_stored_twice_is_found_though_the_views_agree(path: Path) -> None:
+    build(path)
+    tamper(
+        path,
+        "INSERT INTO model_rows SELECT name, tbl, part, '99999999999999999999', value"
+        " FROM model_rows WHERE tbl = 'history'",
+    )
+    with Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+        report = lg.verify()
+        assert report.read_model_agrees is False
+        assert "partition 'kursk/casualties': the entry of 'c1' is stored twice" in report.reason
+        lg.rebuild()
+        assert lg.verify().read_model_agrees is True
+
+
+@pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
+def test_history_stored_by_many_writes_agrees_entry_by_entry(path: Path) -> None:
+    # Single appends, a batch, and a bulk batch whose changes wait: each write
+    # groups the entries it adds to a topic; the fold compared knows no writes.
+    build(path)
+    with Ledger.open(str(path)) as lg:
+        for n in range(20, 25):
+            lg.append(figure(n, f"src/s{n}", n, n + 10))
+        lg.extend(figure(n, f"src/s{n}", n, n + 10) for n in range(30, 40))
+        assert [h.source for h in lg.history("kursk/casualties")][-3:] == [
+            "src/s37",
+            "src/s38",
+            "src/s39",
+        ]
+        report = lg.verify()
+        assert report.read_model_agrees is True, report.reason
+    with Ledger.open(str(path)) as lg:
+        assert views(lg) == replayed(lg)
+        assert len(lg.history("kursk/casualties")) == 3 + 5 + 10
 
 
 @pytest.mark.parametrize("path", FILE_KINDS, indirect=True)
