@@ -96,7 +96,8 @@ _REPEATED = (
 #: The first record whose timestamptz recorded_at (kept for queries) is not the
 #: instant its hashed recorded_at_text spells, compared as canonical text
 #: (format_timestamp's: microseconds only when there are some), so no cast can
-#: fail; a text spelled otherwise is verify's to report (Codec.respelled).
+#: fail; a text spelled otherwise (".000000Z" too) is verify's to report
+#: (Codec.respelled), so only canonical spellings are compared.
 _OTHER_TIME = (
     "SELECT position, canonical, recorded_at_text FROM (SELECT position, recorded_at_text,"
     " pg_catalog.to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
@@ -104,7 +105,8 @@ _OTHER_TIME = (
     " THEN '' ELSE '.' || pg_catalog.to_char(recorded_at AT TIME ZONE 'UTC', 'US') END"
     " || 'Z' AS canonical FROM {s}.ledger_events WHERE ledger = %s) AS e"
     " WHERE canonical <> recorded_at_text AND recorded_at_text ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}"
-    "T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{6})?Z$' ORDER BY position LIMIT 1"
+    "T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{6})?Z$' AND recorded_at_text !~ '[.]000000Z$'"
+    " ORDER BY position LIMIT 1"
 )
 
 

@@ -40,6 +40,7 @@ from ledger.stores.follow import follow
 from ledger.stores.memory import MemoryStore
 from ledger.stores.pgschema import Statements
 from ledger.stores.postgres import PostgresStore, split_url
+from ledger.tamper import verify_url
 from tests.integration.contract.builders import claim
 from tests.pg_server import PostgresServer, with_ledger
 
@@ -959,3 +960,34 @@ def test_a_recorded_at_column_that_disagrees_with_its_hashed_text_is_reported(
     assert not report.ok
     assert report.first_bad_position == 3, report.summary()
     assert "recorded_at column says 1999-01-01T00:00:00Z" in (report.reason or "")
+
+
+def test_a_recorded_at_spelled_with_zero_microseconds_is_reported_as_the_codec_reports_it(
+    postgres_url: str, own_schema: tuple[str, str], tmp_path: Path
+) -> None:
+    url, schema = own_schema
+    name = split_url(url)[1]
+    with Ledger.open(url, clock=lambda: T0) as lg:
+        lg.extend(story()[:3])
+        row = next(lg.store.read_positions([2]))
+    # The same instant spelled with ".000000", hashed so: the two columns agree,
+    # only the spelling is not the canonical one, as in a JSON Lines file.
+    spelled = attrs.evolve(row, recorded_at=row.recorded_at.replace("Z", ".000000Z"))
+    spelled = attrs.evolve(spelled, hash=leaf_hash(spelled.leaf_bytes()).hex())
+    with raw(postgres_url) as conn:
+        conn.execute(f"ALTER TABLE {schema}.ledger_events DISABLE TRIGGER ALL")
+        conn.execute(
+            f"UPDATE {schema}.ledger_events SET recorded_at_text = %s, hash = %s"
+            " WHERE ledger = %s AND position = 2",
+            (spelled.recorded_at, bytes.fromhex(spelled.hash), name),
+        )
+    # What the codec says of the same record in a JSON Lines file.
+    path = tmp_path / "spelled.jsonl"
+    with open_store(url, read_only=True) as store:
+        path.write_bytes(b"".join(r.to_line() + b"\n" for r in store.read()))
+    expected = verify_url(str(path))
+    assert expected.first_bad_position == 2, expected.summary()
+    report = verify_url(url)
+    assert (report.ok, report.first_bad_position) == (False, 2), report.summary()
+    assert "is not spelled canonically" in report.reason, report.summary()
+    assert report.reason == expected.reason
