@@ -276,6 +276,11 @@ def prepare_schema(
         )
     schema = statements.schema
     version = _schema_version(conn, statements)
+    if version is None and not _schema_exists(conn, schema):
+        raise StoreUnavailable(
+            f"{where}: schema {schema!r} does not exist; the store does not create schemas: "
+            f"create it first (CREATE SCHEMA {quoted(schema)}), then open the ledger"
+        )
     if version is None and not named:
         _refuse_tables_elsewhere(conn, schema, where)
     if version != SCHEMA_VERSION and create:
@@ -351,6 +356,13 @@ def _schema_version(conn: Connection, statements: Statements) -> str | None:
         statements.q("SELECT value FROM {s}.ledger_meta WHERE key = 'schema'")
     ).fetchone()
     return None if found is None else str(found[0])
+
+
+def _schema_exists(conn: Connection, schema: str) -> bool:
+    found = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s)", (schema,)
+    ).fetchone()
+    return bool(found and found[0])
 
 
 def _refuse_tables_elsewhere(conn: Connection, schema: str, where: str) -> None:

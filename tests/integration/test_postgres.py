@@ -991,3 +991,20 @@ def test_a_recorded_at_spelled_with_zero_microseconds_is_reported_as_the_codec_r
     assert (report.ok, report.first_bad_position) == (False, 2), report.summary()
     assert "is not spelled canonically" in report.reason, report.summary()
     assert report.reason == expected.reason
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["writable", "read-only"])
+def test_a_schema_that_does_not_exist_is_unavailable_and_not_created(
+    postgres_url: str, read_only: bool
+) -> None:
+    schema = f"none_{uuid.uuid4().hex[:8]}"
+    url = fresh(postgres_url) + f"&schema={schema}"
+    with pytest.raises(StoreUnavailable) as caught:
+        open_store(url, read_only=read_only)
+    message = str(caught.value)
+    assert f"schema {schema!r} does not exist" in message
+    assert "create it first" in message
+    assert "CREATE TABLE" not in message  # no SQL of the store's own
+    with raw(postgres_url) as conn:
+        found = conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", (schema,))
+        assert found.fetchone() == (0,)
