@@ -142,7 +142,9 @@ def verify_store(
         try:
             tree = store.tree()
         except CorruptLog as exc:
-            scan.fault(None, f"the store's right edge cannot be read: {exc}")
+            # The position it names (the first of the records gone) is the first at fault.
+            position, line, reason = _damage_at(exc, None)
+            scan.fault(position, f"the store's right edge cannot be read: {reason}", line)
         else:
             scan.check_edge(tree, root)
         fault = store.stored_fault()

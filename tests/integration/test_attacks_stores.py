@@ -202,6 +202,30 @@ def test_a_postgresql_data_column_in_another_layout_is_reported_at_its_position(
         assert (report.ok, report.first_bad_position) == (False, 3), report.summary()
 
 
+def _pg_ledger(postgres_url: str) -> tuple[str, str, Checkpoint, list[bytes]]:
+    """A small PostgreSQL ledger: its URL, its name, its checkpoint and its leaf hashes."""
+    url = with_ledger(postgres_url, f"tree{uuid.uuid4().hex[:12]}")
+    with Ledger.open(url) as lg:
+        lg.extend([topic(), figure(1), figure(2, source="src/b"), figure(3, source="src/c")])
+        lg.extend([figure(4, source="src/d"), figure(5, source="src/e")])
+        checkpoint = lg.checkpoint()
+        hashes = [bytes.fromhex(r.hash) for r in lg.rows()]
+    return url, split_url(url)[1], checkpoint, hashes
+
+
+@pytest.mark.postgres
+def test_a_postgresql_log_cut_short_under_its_tree_row_names_the_first_missing_position(
+    postgres_url: str,
+) -> None:
+    url, name, _, hashes = _pg_ledger(postgres_url)
+    with psycopg.connect(split_url(url)[0], autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("DELETE FROM ledger_events WHERE ledger = %s AND position > 4", (name,))
+    report = verify_url(url)
+    assert (report.ok, report.first_bad_position) == (False, 5), report.summary()
+    assert f"tree covers {len(hashes)} records, the log ends at position 4" in report.reason
+
+
 def rehashed(line: bytes, old: bytes, new: bytes) -> bytes:
     """The line with old replaced by new in its data, and its hash computed again to match."""
     record = orjson.loads(line)
