@@ -35,11 +35,11 @@ from ledger.errors import (
     ConcurrencyError,
     CorruptLog,
     DuplicateEvent,
-    InvalidProof,
     StoreError,
     StoreUnavailable,
 )
 from ledger.merkle import CompactRange
+from ledger.stores import edges
 from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.follow import check_follow_args
@@ -475,33 +475,37 @@ class PostgresStore(Store):
     # -- the statements ------------------------------------------------------
 
     def _edge(self, conn: Connection) -> CompactRange:
-        """The Merkle right edge at the head, both read by one statement (one snapshot)."""
+        """The Merkle right edge at the head, checked against the rows (``ledger.stores.edges``).
+
+        The head, the lowest position and the tree row are read by one
+        statement (one snapshot).
+        """
         found = conn.execute(
             self._sql.q(
-                "SELECT coalesce((SELECT max(position) FROM {s}.ledger_events WHERE ledger = %s),"
-                " 0), t.size, t.hashes FROM (SELECT) AS one"
+                "SELECT (SELECT max(position) FROM {s}.ledger_events WHERE ledger = %s),"
+                " (SELECT min(position) FROM {s}.ledger_events WHERE ledger = %s),"
+                " t.size, t.hashes FROM (SELECT) AS one"
                 " LEFT JOIN {s}.ledger_tree AS t ON t.ledger = %s"
             ),
-            (self.ledger, self.ledger),
-        ).fetchone() or (0, None, None)
-        head, size, hashes = int(found[0]), found[1] or 0, found[2] or []
-        try:
-            edge = CompactRange(size, [bytes(h) for h in hashes])
-        except InvalidProof as exc:
-            raise CorruptLog(f"ledger {self.ledger!r}: the tree row is damaged: {exc}") from None
+            (self.ledger, self.ledger, self.ledger),
+        ).fetchone() or (None, None, None, None)
+        last, first, size, hashes = found
+        # The trigger writes the row with the ledger's first record: none is there only if removed.
+        edges.check_kept(size is not None, first is not None)
+        head = 0 if last is None else int(last)
+        edge = edges.kept_edge(size or 0, [bytes(h) for h in hashes or []])
+        edges.check_size(edge.size, head)
         if edge.size == head:
             return edge
-        if edge.size > head:
-            raise CorruptLog(
-                f"ledger {self.ledger!r}: the tree covers {edge.size} records, "
-                f"the log ends at position {head}",
-                position=head + 1,
-            )
-        # Rows stored without their tree (a bulk load by hand): rebuild from the stored hashes.
+        # Rows stored without their tree (loaded by hand, triggers disabled): extend over them.
         log.warning(
             "%s, ledger %r: rebuilding the Merkle edge at %d", self._where, self.ledger, head
         )
-        edge = CompactRange()
+        return edges.extend_kept(edge, self._stored_hashes(conn, head))
+
+    def _stored_hashes(self, conn: Connection, head: int) -> Iterator[bytes]:
+        """The stored leaf hashes of positions 1..head, in order; CorruptLog at a gap."""
+        expected = 1
         for position, digest in conn.execute(
             self._sql.q(
                 "SELECT position, hash FROM {s}.ledger_events WHERE ledger = %s"
@@ -509,10 +513,10 @@ class PostgresStore(Store):
             ),
             (self.ledger, head),
         ):
-            if position != edge.size + 1:
-                raise CorruptLog(f"position {edge.size + 1} is missing", position=edge.size + 1)
-            edge.append(bytes(digest))
-        return edge
+            if position != expected:
+                raise CorruptLog(f"position {expected} is missing", position=expected)
+            yield bytes(digest)
+            expected += 1
 
     def _head(self, conn: Connection) -> int:
         found = conn.execute(

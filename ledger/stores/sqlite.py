@@ -28,13 +28,12 @@ from ledger.errors import (
     ConcurrencyError,
     CorruptLog,
     DuplicateEvent,
-    InvalidProof,
     LedgerError,
     StoreError,
     StoreUnavailable,
 )
 from ledger.merkle import HASH_SIZE, CompactRange
-from ledger.stores import sqlfiles
+from ledger.stores import edges, sqlfiles
 from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, file_identity, utc_now
 from ledger.stores.readmodel import (
@@ -265,9 +264,9 @@ class SQLiteStore(Store):
             if head != expected_head:
                 raise ConcurrencyError(expected_head, head)
             edge = _load_edge(conn)
-            _check_edge(edge.size, head)
+            edges.check_size(edge.size, head)
             if edge.size != head:
-                edge = _rebuild_edge(conn)
+                edge = _rebuild_edge(conn, edge)
             try:
                 conn.executemany(
                     f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", values
@@ -287,7 +286,7 @@ class SQLiteStore(Store):
             if not self.read_only:
                 return edge
             head = _head(conn)
-            _check_edge(edge.size, head)
+            edges.check_size(edge.size, head)
             if edge.size == head:
                 return edge
             # Rows the tree row does not cover (written by other means): a writable
@@ -296,7 +295,7 @@ class SQLiteStore(Store):
             if built is None or not edge.size <= built.size <= head:
                 log.warning("%s: the tree row covers %d of %d records", self.url, edge.size, head)
                 _check_tree_row(conn)
-                built = _rebuild_edge(conn, head, stored=edge)
+                built = _rebuild_edge(conn, edge, head)
             else:
                 built = built.copy()
                 built.extend(_stored_hashes(conn, built.size, head))
@@ -362,7 +361,7 @@ class SQLiteStore(Store):
             ).fetchone()[0]
             if found != 2:
                 raise StoreUnavailable(f"{where} lacks the ledger's tables")
-            _check_edge(_load_edge(conn, missing_ok=True).size, _head(conn))
+            edges.check_size(_load_edge(conn, missing_ok=True).size, _head(conn))
         except sqlite3.Error as exc:
             raise _translate(exc, where, "open") from exc
 
@@ -387,10 +386,10 @@ class SQLiteStore(Store):
                     _check_tree_row(conn)
                     self._create_tables(conn)
                     edge, head = _load_edge(conn), _head(conn)
-                    _check_edge(edge.size, head)
+                    edges.check_size(edge.size, head)
                     if edge.size != head:
                         log.warning("%s: rebuilding the Merkle edge at %d", self.url, head)
-                        _save_edge(conn, _rebuild_edge(conn, head, stored=edge))
+                        _save_edge(conn, _rebuild_edge(conn, edge, head))
                 break
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc) or time.monotonic() > deadline:
@@ -511,11 +510,7 @@ def _load_edge(conn: sqlite3.Connection, *, missing_ok: bool = False) -> Compact
     size, blob = found
     if type(size) is not int or not isinstance(blob, bytes) or len(blob) % HASH_SIZE:
         raise CorruptLog("the tree table's row is damaged")
-    hashes = [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
-    try:
-        return CompactRange(size, hashes)
-    except InvalidProof as exc:
-        raise CorruptLog(f"the tree table's row is damaged: {exc}") from None
+    return edges.kept_edge(size, [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)])
 
 
 def _save_edge(conn: sqlite3.Connection, edge: CompactRange) -> None:
@@ -525,25 +520,14 @@ def _save_edge(conn: sqlite3.Connection, edge: CompactRange) -> None:
 
 
 def _rebuild_edge(
-    conn: sqlite3.Connection, head: int | None = None, *, stored: CompactRange | None = None
+    conn: sqlite3.Connection, stored: CompactRange, head: int | None = None
 ) -> CompactRange:
-    """The right edge recomputed from every stored hash (rows added without it).
+    """The right edge over every stored hash (rows added without it), from the tree row's.
 
-    ``stored``, the tree row's edge over the first records, must be the edge
-    of those very records: rows may have been added after it, but a record
-    it covers rewritten (its hash recomputed) is tampering, not something to
-    rebuild over.
+    ``stored``, the tree row's edge over the first records, must be theirs
+    (``edges.extend_kept``): a record it covers rewritten is refused.
     """
-    edge = CompactRange()
-    if stored is not None and stored.size:
-        edge.extend(_stored_hashes(conn, 0, stored.size))
-        if edge.size != stored.size or not edge.same_tree(stored):
-            raise CorruptLog(
-                f"the stored Merkle tree of the first {stored.size} records does not match "
-                "their hashes: a record it covers was rewritten"
-            )
-    edge.extend(_stored_hashes(conn, edge.size, head))
-    return edge
+    return edges.extend_kept(stored, _stored_hashes(conn, 0, head))
 
 
 #: The first record whose event_id an earlier record holds, and the earlier's position.
@@ -592,16 +576,10 @@ def _check_tree_row(conn: sqlite3.Connection) -> None:
             )
         return  # no record to vouch for: the table is made again
     first = conn.execute("SELECT min(position) FROM events").fetchone()[0]
-    if isinstance(first, int) and first < 1:
-        # The table's CHECK refuses them: only a table made again without it holds one.
-        raise CorruptLog(f"a record is stored before position 1 (at {first}): positions start at 1")
-    if conn.execute("SELECT 1 FROM tree").fetchone() is not None:
-        return
-    if first is not None:
-        raise CorruptLog(
-            "the tree table's row was removed while the log holds records: the stored "
-            "Merkle tree, which would show a truncation or a rewrite, is gone"
-        )
+    # The table's CHECK refuses them: only a table made again without it holds one.
+    edges.check_first(first if isinstance(first, int) else None)
+    kept = conn.execute("SELECT 1 FROM tree").fetchone() is not None
+    edges.check_kept(kept, first is not None)
 
 
 def _stored_hashes(conn: sqlite3.Connection, after: int, head: int | None) -> Iterator[bytes]:
@@ -644,13 +622,3 @@ def _translate(exc: sqlite3.Error, where: str, what: str) -> StoreError:
     if is_busy(exc):
         return StoreUnavailable(f"{where}: cannot {what}: the database stayed locked ({text})")
     return StoreUnavailable(f"{where}: cannot {what}: {text}")
-
-
-def _check_edge(size: int, head: int) -> None:
-    # A tree longer than the log means records were removed from its end:
-    # refuse rather than rebuild the edge and hide the truncation.
-    if size > head:
-        raise CorruptLog(
-            f"the Merkle tree covers {size} records, the log ends at position {head}",
-            position=head + 1,
-        )

@@ -24,7 +24,7 @@ import pytest
 
 from ledger import CorruptLog, Ledger, LedgerError, StoreUnavailable
 from ledger.codec import StoredRow, make_codec
-from ledger.merkle import leaf_hash
+from ledger.merkle import CompactRange, leaf_hash
 from ledger.stores import open_store
 from ledger.stores.urls import redact, split_url
 from ledger.tamper import Checkpoint, verify_url
@@ -213,6 +213,85 @@ def _pg_ledger(postgres_url: str) -> tuple[str, str, Checkpoint, list[bytes]]:
     return url, split_url(url)[1], checkpoint, hashes
 
 
+def _pg_rehash(conn: psycopg.Connection[tuple[object, ...]], name: str, position: int) -> None:
+    """Rewrite a record's data and store the hash of the rewritten bytes (a superuser's edit)."""
+    found = conn.execute(
+        "SELECT position, event_id, type, schema, recorded_at_text, data FROM ledger_events"
+        " WHERE ledger = %s AND position = %s",
+        (name, position),
+    ).fetchone()
+    assert found is not None
+    row = StoredRow(*found, "")
+    forged = attrs.evolve(row, data=row.data.replace("Kursk", "Forged"))
+    assert forged.data != row.data
+    conn.execute(
+        "UPDATE ledger_events SET data = %s, hash = %s WHERE ledger = %s AND position = %s",
+        (forged.data, leaf_hash(forged.leaf_bytes()), name, position),
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("DELETE FROM ledger_tree WHERE ledger = %(name)s", "tree table's row was removed"),
+        (
+            "UPDATE ledger_tree SET size = 3, hashes = %(edge3)s WHERE ledger = %(name)s",
+            "stored Merkle tree of the first 3 records does not match their hashes",
+        ),
+        (
+            "UPDATE ledger_tree SET size = 4, hashes = ARRAY[sha256('garbage')]"
+            " WHERE ledger = %(name)s",
+            "stored Merkle tree of the first 4 records does not match their hashes",
+        ),
+    ],
+    ids=["tree row removed", "tree row shrunk to cover it", "tree row shrunk to garbage"],
+)
+def test_a_postgresql_record_rehashed_under_a_removed_or_shrunken_tree_row_is_reported(
+    postgres_url: str, change: str, reason: str
+) -> None:
+    # As SQLite does: the kept tree row is checked, never rebuilt from the rows it vouches for.
+    url, name, checkpoint, hashes = _pg_ledger(postgres_url)
+    edge3 = CompactRange()
+    edge3.extend(hashes[:3])
+    with psycopg.connect(split_url(url)[0], autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")  # a superuser, triggers off
+        _pg_rehash(conn, name, 3)
+        conn.execute(change, {"name": name, "edge3": list(edge3.hashes)})
+    for against in (None, checkpoint):
+        report = verify_url(url, against)
+        assert not report.ok, report.summary()
+        assert "matches the store's right edge" not in report.reason
+    report = verify_url(url)
+    assert reason in report.reason, report.summary()
+    # Nor does a writer build the tree again over the rewritten record.
+    with Ledger.open(url) as lg, pytest.raises(CorruptLog, match=reason):
+        lg.append(figure(6, source="src/f"))
+
+
+@pytest.mark.postgres
+def test_a_postgresql_tree_row_behind_rows_loaded_without_it_is_extended_over_them(
+    postgres_url: str,
+) -> None:
+    # Rows stored with the trigger off (a bulk load by hand) leave the tree row
+    # behind: it is the edge of the records it covers, so the rest is folded in.
+    url, name, checkpoint, hashes = _pg_ledger(postgres_url)
+    edge3 = CompactRange()
+    edge3.extend(hashes[:3])
+    with psycopg.connect(split_url(url)[0], autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")
+        conn.execute(
+            "UPDATE ledger_tree SET size = 3, hashes = %s WHERE ledger = %s",
+            (list(edge3.hashes), name),
+        )
+    report = verify_url(url, checkpoint)
+    assert report.ok, report.summary()
+    with Ledger.open(url) as lg:
+        lg.append(figure(6, source="src/f"))
+        assert lg.verify().ok
+        assert lg.store.tree().size == len(hashes) + 1
+
+
 @pytest.mark.postgres
 def test_a_postgresql_log_cut_short_under_its_tree_row_names_the_first_missing_position(
     postgres_url: str,
@@ -337,6 +416,39 @@ def test_a_truncation_hidden_by_dropping_the_tree_table_is_reported_and_never_me
     assert "events" in tables
     assert "tree" not in tables
     assert not verify_url(str(path)).ok
+
+
+def test_an_open_sqlite_ledger_never_appends_over_a_record_rehashed_under_a_shrunken_tree_row(
+    tmp_path: Path,
+) -> None:
+    # The writable open checked the tree row; what is done to the file after it is
+    # checked by the append, which would otherwise build the edge over the rewrite.
+    path = tmp_path / "log.db"
+    with Ledger.open(str(path)) as lg:
+        lg.extend([topic(), figure(1), figure(2, source="src/b"), figure(3, source="src/c")])
+        lg.extend([figure(4, source="src/d"), figure(5, source="src/e")])
+        hashes = [bytes.fromhex(r.hash) for r in lg.rows()]
+        edge3 = CompactRange()
+        edge3.extend(hashes[:3])
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            for trigger in ("events_no_update", "tree_only_grows"):
+                conn.execute(f"DROP TRIGGER {trigger}")
+            row = StoredRow(*conn.execute("SELECT * FROM events WHERE position = 3").fetchone())
+            forged = attrs.evolve(row, data=row.data.replace("Kursk", "Forged"))
+            assert forged.data != row.data
+            conn.execute(
+                "UPDATE events SET data = ?, hash = ? WHERE position = 3",
+                (forged.data, leaf_hash(forged.leaf_bytes()).hex()),
+            )
+            conn.execute("UPDATE tree SET size = 3, hashes = ?", (b"".join(edge3.hashes),))
+        finally:
+            conn.close()
+        with pytest.raises(CorruptLog, match="first 3 records does not match their hashes"):
+            lg.append(figure(6, source="src/f"))
+    report = verify_url(str(path))
+    assert not report.ok, report.summary()
+    assert "first 3 records does not match their hashes" in report.reason
 
 
 def test_a_record_repeating_an_event_id_is_reported_when_the_unique_index_is_gone(
