@@ -200,11 +200,13 @@ class Statements:
     def find(self) -> str:
         # One index probe an event_id (see model_load): event_id = ANY(array)
         # becomes a filter over every record of the ledger until ANALYZE has run.
+        # A row before position 1 (its CHECK dropped) is no record of the log:
+        # found, it would pass an append of its event for stored (verify reports it).
         return self.q(
             "SELECT r.* FROM pg_catalog.unnest(%s::text[]) AS wanted(event_id), LATERAL ("
             "SELECT position, event_id, type, schema, recorded_at_text, data, hash"
             " FROM {s}.ledger_events WHERE ledger = %s AND event_id = wanted.event_id"
-            " OFFSET 0) AS r"
+            " AND position >= 1 OFFSET 0) AS r"
         )
 
     @property

@@ -490,6 +490,8 @@ class PostgresStore(Store):
             (self.ledger, self.ledger, self.ledger),
         ).fetchone() or (None, None, None, None)
         last, first, size, hashes = found
+        # The log's reads start at 1: a row before it (its CHECK dropped) would go unseen.
+        edges.check_first(first)
         # The trigger writes the row with the ledger's first record: none is there only if removed.
         edges.check_kept(size is not None, first is not None)
         head = 0 if last is None else int(last)

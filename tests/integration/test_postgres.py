@@ -993,6 +993,40 @@ def test_a_recorded_at_spelled_with_zero_microseconds_is_reported_as_the_codec_r
     assert report.reason == expected.reason
 
 
+def test_a_row_stored_before_position_1_is_reported_and_never_found_as_a_record(
+    postgres_url: str, own_schema: tuple[str, str]
+) -> None:
+    url, schema = own_schema
+    name = split_url(url)[1]
+    ghost = SourceDescribed(source="ghost", name="Ghost")
+    with Ledger.open(url) as lg:
+        lg.extend(story()[:3])
+        assert lg.verify().ok
+    # As the tables' owner: the CHECK dropped, a record (hash and all) at position 0.
+    row = make_codec().encode(0, ghost, T0)
+    assert row.hash == leaf_hash(row.leaf_bytes()).hex()
+    with raw(postgres_url) as conn:
+        conn.execute(
+            f"ALTER TABLE {schema}.ledger_events DROP CONSTRAINT ledger_events_position_check"
+        )
+        conn.execute(f"ALTER TABLE {schema}.ledger_events DISABLE TRIGGER ALL")
+        insert_by_hand(conn, f"{schema}.ledger_events", name, row)
+    report = verify_url(url)
+    assert not report.ok, report.summary()
+    assert "a record is stored before position 1 (at 0)" in report.reason
+    with PostgresStore(url) as store:
+        assert store.find([ghost.event_id]) == {}
+    # Appending that event neither passes for stored at position 0 nor lands after it.
+    with Ledger.open(url) as lg, pytest.raises(CorruptLog, match="before position 1"):
+        lg.append(ghost)
+    with raw(postgres_url) as conn:
+        found = conn.execute(
+            f"SELECT position FROM {schema}.ledger_events WHERE ledger = %s AND event_id = %s",
+            (name, ghost.event_id),
+        ).fetchall()
+    assert found == [(0,)]
+
+
 @pytest.mark.parametrize("read_only", [False, True], ids=["writable", "read-only"])
 def test_a_schema_that_does_not_exist_is_unavailable_and_not_created(
     postgres_url: str, read_only: bool
