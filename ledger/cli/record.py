@@ -346,9 +346,12 @@ def _replaced(earlier: TopicDefined, later: TopicDefined) -> None:
     if earlier.window is not None and later.window is None:
         dropped.append("its window: no figure is stale")
     if dropped:
+        # The earlier unit is stored text (imported, perhaps): shown, never acted on.
         click.echo(
-            f"note: this definition replaces the earlier one whole and drops {'; '.join(dropped)}"
-            " (repeat them to keep them)",
+            terminal(
+                "note: this definition replaces the earlier one whole and drops "
+                f"{'; '.join(dropped)} (repeat them to keep them)"
+            ),
             err=True,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -132,6 +133,21 @@ def test_a_redefinition_that_drops_parts_unit_or_window_says_so(run: Run, tmp_pa
     )
     same = run("define-topic", store, "q/all", "--title", "All people", "--unit", "people")
     assert same.stderr == ""
+
+
+def test_a_redefinition_note_shows_a_stored_unit_and_never_acts_on_the_terminal(
+    run: Run, tmp_path: Path
+) -> None:
+    store, source = tmp_path / "d.db", tmp_path / "untrusted.jsonl"
+    hostile = "people\x1b]52;c;cHduZWQ=\x07\u202e\x9b31m\r"
+    line = {"type": "TopicDefined", "topic": "q/t", "title": "T", "unit": hostile}
+    source.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    run("import", store, source)
+    again = run("define-topic", store, "q/t", "--title", "T2")
+    assert again.stderr == (
+        "note: this definition replaces the earlier one whole and drops its unit "
+        "(people\\x1b]52;c;cHduZWQ=\\x07\\u202e\\x9b31m\\r) (repeat them to keep them)\n"
+    )
 
 
 def test_a_bad_date_or_number_is_a_usage_error(run: Run, tmp_path: Path) -> None:
