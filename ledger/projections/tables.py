@@ -55,8 +55,7 @@ class Table:
         #: The partitions in memory, each complete.
         self.data: dict[str, dict[str, Any]] = {}
         #: Changes not yet stored (only when there is a loader, i.e. a store to write to).
-        #: (An Entries table keeps a list of entries per partition.)
-        self.pending: dict[str, Any] | None = None if loader is None else {}
+        self.pending: dict[str, dict[str, Any]] | None = None if loader is None else {}
         #: Whether every partition is in memory (absent ones are empty).
         self.whole = loader is None
 
@@ -197,17 +196,6 @@ class Entries(Table):
         super().__init__(ns, loader, kept=False)
         self.position = position
 
-    # pending: part -> [(item, *value), ...] in fold order.
-
-    def put(self, part: str, item: str, value: Any) -> None:
-        found = self.data.get(part)
-        if found is not None:
-            found[item] = value
-        elif self.whole:
-            self.data[part] = {item: value}
-        if self.pending is not None:
-            self.pending.setdefault(part, []).append((item, *value))
-
     def delete(self, part: str, item: str = "") -> None:
         raise TypeError(f"the entries of table {self.ns!r} are never removed")
 
@@ -218,14 +206,15 @@ class Entries(Table):
             found.update((entry[0], entry[1:]) for entry in chunk)
         waiting = self.pending.get(part) if self.pending else None
         if waiting:
-            found.update((entry[0], entry[1:]) for entry in waiting)
+            found.update(waiting)
         return found
 
     def changes(self) -> Iterator[tuple[str, str, Any]]:
-        at = self.position + 1  # in an entry, the item comes first
-        for part, entries in (self.pending or {}).items():
-            if entries:
-                yield part, chunk_key(min(entry[at] for entry in entries)), list(entries)
+        at = self.position
+        for part, added in (self.pending or {}).items():
+            if added:
+                first = min(value[at] for value in added.values())
+                yield part, chunk_key(first), [(item, *value) for item, value in added.items()]
 
 
 def chunk_key(position: int) -> str:
