@@ -28,7 +28,7 @@ from ledger.facade.keeper import MODEL_NAME, MODEL_VERSION, decoded
 from ledger.merkle import CompactRange
 from ledger.projections.facts import Facts
 from ledger.projections.rows import decoder, encoder
-from ledger.projections.tables import Entries
+from ledger.projections.tables import Entries, entries_of
 from ledger.stores.base import Store
 from ledger.stores.readmodel import ModelDamaged, ReadModel
 from ledger.tamper import VerifyReport
@@ -250,13 +250,13 @@ class _Partitions:
                 where = f"table {self.ns!r}, partition {part!r}, item {key!r}"
                 self.unreadable = self.unreadable or f"{where}: {_cut(stored)}"
                 return None
-            for entry in chunk:
-                if entry[0] in found:
+            for item, value in entries_of(chunk):
+                if item in found:
                     return (
-                        f"table {self.ns!r}, partition {part!r}: the entry of {entry[0]!r} "
+                        f"table {self.ns!r}, partition {part!r}: the entry of {item!r} "
                         "is stored twice"
                     )
-                found[entry[0]] = self.encode([entry])
+                found[item] = self._text(item, value)
         return found
 
     def _read(self, stored: str | None) -> Any:

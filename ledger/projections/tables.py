@@ -18,10 +18,10 @@ the tables never read a file or a connection themselves.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
-__all__ = ["ABSENT", "DELETED", "Entries", "Loader", "Lookup", "Table"]
+__all__ = ["ABSENT", "DELETED", "Entries", "Loader", "Lookup", "Table", "chunk_key", "entries_of"]
 
 #: A pending change that removes a row.
 DELETED: Any = type("Deleted", (), {"__repr__": lambda self: "DELETED"})()
@@ -203,7 +203,7 @@ class Entries(Table):
         # Each stored row is a list of entries; the changes not stored yet follow them.
         found: dict[str, Any] = {}
         for chunk in rows.values() if rows else ():
-            found.update((entry[0], entry[1:]) for entry in chunk)
+            found.update(entries_of(chunk))
         waiting = self.pending.get(part) if self.pending else None
         if waiting:
             found.update(waiting)
@@ -215,6 +215,11 @@ class Entries(Table):
             if added:
                 first = min(value[at] for value in added.values())
                 yield part, chunk_key(first), [(item, *value) for item, value in added.items()]
+
+
+def entries_of(chunk: Iterable[tuple[Any, ...]]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """The (item, value) of each entry a stored Entries row holds (each is ``(item, *value)``)."""
+    return ((entry[0], entry[1:]) for entry in chunk)
 
 
 def chunk_key(position: int) -> str:
