@@ -380,6 +380,20 @@ class Keeper:
             self._base = ModelCheckpoint(MODEL_VERSION, edge)
         return None
 
+    def waits(self, records: int) -> bool:
+        """Whether write() will return None after folding this many more records.
+
+        Changes already wait in memory, of many partitions (a fold only adds
+        to them), and the records after the stored checkpoint stay fewer
+        than WRITE_EVERY.
+        """
+        base = self._base
+        if self.in_memory or base is None:
+            return False
+        facts = self.facts
+        waiting = sum(table.waiting() for table in facts.tables)
+        return waiting >= WRITE_SMALL and facts.position + records - base.position < WRITE_EVERY
+
     def wrote(self, model: ModelWrite | None, written: bool) -> None:
         """The append is stored, with model (None: its changes wait in memory)."""
         if model is None:

@@ -52,7 +52,7 @@ from ledger.projections.validation import validate
 from ledger.stores import open_store
 from ledger.stores.base import LAST_POSITION, Clock, Store
 from ledger.stores.follow import follow as follow_store
-from ledger.stores.readmodel import MAX_VERSION, ModelDamaged
+from ledger.stores.readmodel import MAX_VERSION, ModelDamaged, ModelWrite
 from ledger.tamper import Checkpoint, ConsistencyProof, Receipt, VerifyReport
 
 __all__ = ["TUNED_BATCH", "Imported", "Ledger", "LedgerView"]
@@ -328,13 +328,19 @@ class Ledger(LedgerView):
             for row, event in zip(rows, events, strict=True):
                 facts.apply(row.position, event)
             return
-        # A read model is written with the records, so the fold comes first;
-        # if the write fails, what was folded is forgotten and read again.
-        try:
+
+        # A read model is written with the records, in the same transaction:
+        # the store folds them while it writes (write_folding). If the write
+        # fails, what was folded is forgotten and read again.
+        def folded() -> ModelWrite | None:
             for row, event in zip(rows, events, strict=True):
                 facts.apply(row.position, event)
-            model = keeper.write(head)
-            written = self.store.write(rows, head, model)
+            return keeper.write(head)
+
+        try:
+            written, model = self.store.write_folding(
+                rows, head, folded, waits=keeper.waits(len(rows))
+            )
         except BaseException:
             keeper.forget()
             raise

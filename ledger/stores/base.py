@@ -113,6 +113,30 @@ class Store(abc.ABC):
         other way round.
         """
 
+    def write_folding(
+        self,
+        rows: Sequence[StoredRow],
+        expected_head: int,
+        fold: Callable[[], ModelWrite | None],
+        *,
+        waits: bool = False,
+    ) -> tuple[bool, ModelWrite | None]:
+        """``write()``, with the read-model changes made by fold: (written, what fold made).
+
+        The caller folds the records into its projection in ``fold`` and
+        returns what to store with them. fold runs at most once (a store may
+        refuse the batch before or after it: a ConcurrencyError writes
+        nothing either way). By default it runs first and the rows are written after it; a store
+        whose server stores the records while this process works
+        (PostgreSQL) sends them first and folds while they are stored.
+
+        ``waits``: fold will return None (its changes wait in memory for a
+        later write), so the records may be committed while it runs: SQLite
+        commits (a file sync) in a thread of its own meanwhile.
+        """
+        model = fold()
+        return self.write(rows, expected_head, model), model
+
     @abc.abstractmethod
     def tree(self) -> CompactRange:
         """The right edge of the Merkle tree over every stored leaf hash."""

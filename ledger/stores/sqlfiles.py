@@ -15,10 +15,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from urllib.parse import quote
 
 __all__ = [
+    "Committing",
     "connect",
     "immediate",
     "is_busy",
@@ -118,3 +120,35 @@ def immediate(conn: sqlite3.Connection) -> Iterator[None]:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+class Committing:
+    """The COMMIT of a connection's write transaction, running in a thread of its own.
+
+    SQLite syncs the file (and now and then checkpoints the WAL) without
+    holding Python's interpreter lock, so the caller's own work goes on
+    meanwhile. ``wait()`` before the connection is used again: it raises what
+    the COMMIT raised, after rolling the transaction back.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._commit, name="ledger-commit", daemon=True)
+        self._thread.start()
+
+    def _commit(self) -> None:
+        try:
+            self._conn.execute("COMMIT")
+        except BaseException as exc:  # raised again by wait(), in the caller's thread
+            self._error = exc
+
+    def wait(self) -> None:
+        """Return once the COMMIT is done; raise its error (the transaction rolled back)."""
+        self._thread.join()
+        error, self._error = self._error, None
+        if error is not None:
+            with contextlib.suppress(sqlite3.Error):
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+            raise error

@@ -20,7 +20,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ledger.codec import RowValues, StoredRow
@@ -133,6 +133,8 @@ class SQLiteStore(Store):
         self.read_only = bool(read_only)
         self._create = create and not self.read_only
         self._lock = threading.RLock()
+        #: A COMMIT running in a thread of its own while an append folds (write_folding).
+        self._committing: sqlfiles.Committing | None = None
         self._reading = False
         #: A read-only store's edge over rows its tree row does not cover yet (built in memory).
         self._built: CompactRange | None = None
@@ -256,27 +258,74 @@ class SQLiteStore(Store):
         if not rows:
             return True
         leaves = admit(rows, expected_head)
+        with self._session("append") as conn, sqlfiles.immediate(conn):
+            return self._append(conn, rows, leaves, expected_head, model)
+
+    def write_folding(
+        self,
+        rows: Sequence[StoredRow],
+        expected_head: int,
+        fold: Callable[[], ModelWrite | None],
+        *,
+        waits: bool = False,
+    ) -> tuple[bool, ModelWrite | None]:
+        if self.read_only:
+            raise StoreUnavailable(f"{self.url}: the store was opened read-only: cannot append")
+        if not waits or not rows:
+            return super().write_folding(rows, expected_head, fold)
+        leaves = admit(rows, expected_head)
+        with self._session("append") as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._append(conn, rows, leaves, expected_head, None)
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            # The commit (its fsync, a WAL checkpoint) runs without the
+            # interpreter's lock: in a thread of its own while this one folds.
+            self._committing = sqlfiles.Committing(conn)
+            try:
+                model = fold()
+            finally:
+                self._settle_commit()
+        return True, model
+
+    def _settle_commit(self) -> None:
+        """Wait for a commit running in its thread (raising its error, rolled back)."""
+        committing, self._committing = self._committing, None
+        if committing is not None:
+            committing.wait()
+
+    def _append(
+        self,
+        conn: sqlite3.Connection,
+        rows: Sequence[StoredRow],
+        leaves: list[bytes],
+        expected_head: int,
+        model: ModelWrite | None,
+    ) -> bool:
+        """Inside a write transaction: store rows (and model) at expected_head + 1.."""
         values = [
             (r.position, r.event_id, r.type, r.schema, r.recorded_at, r.data, r.hash) for r in rows
         ]
-        with self._session("append") as conn, sqlfiles.immediate(conn):
-            head = _head(conn)
-            if head != expected_head:
-                raise ConcurrencyError(expected_head, head)
-            edge = _load_edge(conn)
-            edges.check_size(edge.size, head)
-            if edge.size != head:
-                edge = _rebuild_edge(conn, edge)
-            try:
-                conn.executemany(
-                    f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", values
-                )
-            except sqlite3.IntegrityError as exc:
-                raise _duplicate(conn, rows, exc) from exc
-            edge.extend(leaves)
-            _save_edge(conn, edge)
-            # The read model moves with the records, in the same transaction.
-            return model is None or store_model_write(conn, model, edge)
+        head = _head(conn)
+        if head != expected_head:
+            raise ConcurrencyError(expected_head, head)
+        edge = _load_edge(conn)
+        edges.check_size(edge.size, head)
+        if edge.size != head:
+            edge = _rebuild_edge(conn, edge)
+        try:
+            conn.executemany(
+                f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", values
+            )
+        except sqlite3.IntegrityError as exc:
+            raise _duplicate(conn, rows, exc) from exc
+        edge.extend(leaves)
+        _save_edge(conn, edge)
+        # The read model moves with the records, in the same transaction.
+        return model is None or store_model_write(conn, model, edge)
 
     def tree(self) -> CompactRange:
         # One snapshot for the tree row and the head: read in two, an append
@@ -439,6 +488,8 @@ class SQLiteStore(Store):
             if self._conn is None:
                 raise StoreUnavailable(f"{self.url}: the store is closed")
             try:
+                # A read while a commit runs in its thread waits for it.
+                self._settle_commit()
                 yield self._conn
             except LedgerError:
                 raise

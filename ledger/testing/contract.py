@@ -295,6 +295,58 @@ class StoreContract(abc.ABC):
         assert (caught.value.expected, caught.value.actual) == (0, 1)
         assert [r.event_id for r in lg.store.read()] == [rows[0].event_id]
 
+    def test_write_folding_folds_once_and_stores_the_rows(self) -> None:
+        lg = self.opened().ledger
+        when = datetime(2025, 1, 1, tzinfo=UTC)
+        for waits in (False, True):
+            head = lg.store.head()
+            rows = [lg.codec.encode(head + 1, figure(head + 1), when)]
+            calls: list[int] = []
+
+            def fold(calls: list[int] = calls) -> None:
+                calls.append(1)
+
+            assert lg.store.write_folding(rows, head, fold, waits=waits) == (True, None)
+            assert calls == [1]
+            assert [r.event_id for r in lg.store.read(head)] == [rows[0].event_id]
+            assert lg.store.tree().size == head + 1
+
+    def test_write_folding_at_a_head_that_moved_writes_nothing(self) -> None:
+        lg = self.opened().ledger
+        lg.append(topic())
+        late = [lg.codec.encode(1, figure(1), datetime(2025, 1, 1, tzinfo=UTC))]
+        for waits in (False, True):
+            calls: list[int] = []
+
+            def fold(calls: list[int] = calls) -> None:
+                calls.append(1)
+
+            with pytest.raises(ConcurrencyError):
+                lg.store.write_folding(late, 0, fold, waits=waits)
+            assert len(calls) <= 1
+            assert lg.store.head() == 1
+            assert lg.store.tree().size == 1
+
+    def test_a_fold_that_reads_the_store_then_fails_leaves_nothing_written(self) -> None:
+        # A store that folds inside its write transaction must let the fold
+        # read without committing the rows on its way (PostgreSQL did once).
+        lg = self.opened().ledger
+        lg.append(topic())
+        rows = [lg.codec.encode(2, figure(1), datetime(2025, 1, 1, tzinfo=UTC))]
+        seen: list[int] = []
+
+        def fold() -> None:
+            seen.append(lg.store.head())
+            raise RuntimeError("the fold failed")
+
+        with pytest.raises(RuntimeError, match="the fold failed"):
+            lg.store.write_folding(rows, 1, fold)
+        assert len(seen) == 1
+        assert lg.store.head() == 1
+        assert lg.store.tree().size == 1
+        assert lg.store.write(rows, 1)
+        assert lg.store.head() == 2
+
     def test_a_writer_behind_another_catches_up_before_it_appends(self) -> None:
         store = self.opened()
         first = store.ledger
