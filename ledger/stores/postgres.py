@@ -173,6 +173,8 @@ class PostgresStore(Store):
         self._reading = False
         #: Whether a write's fold runs (inside its transaction): reads join it.
         self._folding = False
+        #: What a read inside the fold met: the write's own error, raised by the write.
+        self._fold_failed: psycopg.Error | None = None
         create = create_schema and not self.read_only
         try:
             self._run(
@@ -246,12 +248,20 @@ class PostgresStore(Store):
             raise StoreUnavailable(f"{self._where}: the store was opened read-only: cannot append")
         params = _insert_params(rows, expected_head)
         made: list[ModelWrite | None] = []
+        folding: list[bool] = []
 
         def once() -> ModelWrite | None:
             # A retry after a lost connection sends the records again, and
             # stores what the first attempt folded: nothing is folded twice.
-            if not made:
-                made.append(fold())
+            if made:
+                return made[0]
+            if folding:
+                raise StoreUnavailable(
+                    f"{self._where}: the connection was lost while the batch was folded: "
+                    "nothing was written"
+                )
+            folding.append(True)
+            made.append(fold())
             return made[0]
 
         try:
@@ -301,8 +311,8 @@ class PostgresStore(Store):
     def reading(self) -> Iterator[None]:
         # One REPEATABLE READ transaction: every query inside sees one snapshot.
         with self._lock:
-            if self._reading:
-                yield
+            if self._reading or self._folding:
+                yield  # inside a read, or a write's transaction: the same state throughout
                 return
             conn = self._run(lambda c: c)
             try:
@@ -439,6 +449,10 @@ class PostgresStore(Store):
                 try:
                     return work(self._connection())
                 except psycopg.Error as exc:
+                    if self._folding:
+                        # The write's own error (its INSERT failed) may surface
+                        # here: the write raises it, not what the fold made of it.
+                        self._fold_failed = exc
                     raise self._translate(exc) from exc
             for attempt in (1, 2):
                 conn = self._connection()
@@ -586,9 +600,14 @@ class PostgresStore(Store):
                 cur.execute(self._sql.insert, (self.ledger, *chunk))
             # The records are on their way: the server stores them while this
             # process folds them (on another core), rather than after it.
-            self._folding = True
+            self._folding, self._fold_failed = True, None
             try:
                 model = fold()
+            except BaseException:
+                failed = self._fold_failed
+                if failed is not None:
+                    raise failed from None
+                raise
             finally:
                 self._folding = False
             stored = model is None or self._model_ready(conn, model)

@@ -127,28 +127,35 @@ class Committing:
 
     SQLite syncs the file (and now and then checkpoints the WAL) without
     holding Python's interpreter lock, so the caller's own work goes on
-    meanwhile. ``wait()`` before the connection is used again: it raises what
-    the COMMIT raised, after rolling the transaction back.
+    meanwhile. ``start()``, then ``wait()`` before the connection is used
+    again. A thread that cannot be started commits in the caller's thread.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._error: BaseException | None = None
+        #: What the COMMIT raised (the transaction is rolled back by wait()), if anything.
+        self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._commit, name="ledger-commit", daemon=True)
-        self._thread.start()
+
+    def start(self) -> None:
+        """Start the COMMIT (in the caller's thread if no thread can be started)."""
+        try:
+            self._thread.start()
+        except RuntimeError:  # no thread to be had: commit here
+            self._commit()
 
     def _commit(self) -> None:
         try:
             self._conn.execute("COMMIT")
-        except BaseException as exc:  # raised again by wait(), in the caller's thread
-            self._error = exc
+        except BaseException as exc:  # kept for the caller's thread
+            self.error = exc
 
-    def wait(self) -> None:
-        """Return once the COMMIT is done; raise its error (the transaction rolled back)."""
-        self._thread.join()
-        error, self._error = self._error, None
-        if error is not None:
+    def wait(self) -> BaseException | None:
+        """Return once the COMMIT is done: None, or its error (the transaction rolled back)."""
+        if self._thread.ident is not None:
+            self._thread.join()
+        if self.error is not None:
             with contextlib.suppress(sqlite3.Error):
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
-            raise error
+        return self.error

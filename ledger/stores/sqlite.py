@@ -275,25 +275,38 @@ class SQLiteStore(Store):
             return super().write_folding(rows, expected_head, fold)
         leaves = admit(rows, expected_head)
         with self._session("append") as conn:
+            committing = sqlfiles.Committing(conn)
             conn.execute("BEGIN IMMEDIATE")
             try:
+                self._committing = committing
                 self._append(conn, rows, leaves, expected_head, None)
+                # The commit (its fsync, a WAL checkpoint) runs without the
+                # interpreter's lock: in a thread of its own while this one folds.
+                committing.start()
             except BaseException:
+                committing.wait()  # a commit started before an interrupt ends first
+                self._committing = None
                 with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
                 raise
-            # The commit (its fsync, a WAL checkpoint) runs without the
-            # interpreter's lock: in a thread of its own while this one folds.
-            self._committing = sqlfiles.Committing(conn)
             try:
                 model = fold()
             finally:
-                self._settle_commit()
-        return True, model
+                # Whatever the fold did, the commit is waited for before the
+                # connection is used again (an interrupted wait leaves it to
+                # the next _session). A fold's own error goes first.
+                failed = committing.wait()
+                self._committing = None
+            if failed is not None:
+                raise failed
+        # A fold that was to return None but made changes: not stored (the
+        # caller reads them again), never reported stored.
+        return model is None, model
 
     def _settle_commit(self) -> None:
-        """Wait for a commit running in its thread (raising its error, rolled back)."""
-        committing, self._committing = self._committing, None
+        """Wait for a commit running in its thread; its error is the writer's to raise."""
+        committing = self._committing
         if committing is not None:
             committing.wait()
 
@@ -356,6 +369,7 @@ class SQLiteStore(Store):
 
     def close(self) -> None:
         with self._lock:
+            self._settle_commit()  # never close under a commit still running
             conn, self._conn = self._conn, None
             if conn is not None:
                 with contextlib.suppress(sqlite3.Error):

@@ -347,6 +347,45 @@ class StoreContract(abc.ABC):
         assert lg.store.write(rows, 1)
         assert lg.store.head() == 2
 
+    def test_a_repeated_event_id_is_a_duplicate_event_whatever_the_fold_reads(self) -> None:
+        # Folding inside the write, a store may meet the INSERT's own error
+        # first in a read the fold makes: it is still the write's error.
+        lg = self.opened().ledger
+        lg.append(topic())
+        first = figure(1)
+        lg.append(first)
+        model = lg.store.model(keeper.MODEL_NAME)
+        for waits in (False, True):
+
+            def fold() -> None:
+                if model is not None:
+                    model.load("figure", ["some/topic"])
+                lg.store.head()
+
+            with pytest.raises(DuplicateEvent):
+                lg.store.write_folding(
+                    [lg.codec.encode(3, first, datetime(2025, 1, 1, tzinfo=UTC))],
+                    2,
+                    fold,
+                    waits=waits,
+                )
+            assert lg.store.head() == 2
+
+    def test_a_fold_may_read_one_state_of_the_store(self) -> None:
+        lg = self.opened().ledger
+        lg.append(topic())
+        rows = [lg.codec.encode(2, figure(1), datetime(2025, 1, 1, tzinfo=UTC))]
+        seen: list[int] = []
+
+        def fold() -> None:
+            with lg.store.reading():
+                seen.append(lg.store.tree().size)
+
+        assert lg.store.write_folding(rows, 1, fold) == (True, None)
+        assert len(seen) == 1
+        assert lg.store.head() == 2
+        assert lg.store.tree().size == 2
+
     def test_a_writer_behind_another_catches_up_before_it_appends(self) -> None:
         store = self.opened()
         first = store.ledger

@@ -18,6 +18,7 @@ import pytest
 from ledger import Ledger
 from ledger.codec import StoredRow
 from ledger.domain.events import Event
+from ledger.errors import StoreUnavailable
 from ledger.facade import keeper
 from ledger.stores import sqlfiles
 from ledger.stores.readmodel import ModelWrite
@@ -46,12 +47,13 @@ def test_a_commit_in_its_thread_is_visible_to_other_connections_once_waited_for(
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(100)])
     committing = sqlfiles.Committing(conn)
-    committing.wait()
+    committing.start()
+    assert committing.wait() is None
     assert not conn.in_transaction
     assert _count(tmp_path / "a.db") == 100
 
 
-def test_a_commit_that_fails_in_its_thread_is_raised_by_wait_and_rolled_back(
+def test_a_commit_that_fails_in_its_thread_is_returned_by_wait_and_rolled_back(
     tmp_path: Path,
 ) -> None:
     conn = _table(tmp_path / "a.db")
@@ -65,8 +67,10 @@ def test_a_commit_that_fails_in_its_thread_is_raised_by_wait_and_rolled_back(
 
     conn.set_authorizer(no_commit)
     committing = sqlfiles.Committing(conn)
-    with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
-        committing.wait()
+    committing.start()
+    failed = committing.wait()
+    assert isinstance(failed, sqlite3.DatabaseError)
+    assert "not authorized" in str(failed)
     conn.set_authorizer(None)
     assert not conn.in_transaction
     assert _count(tmp_path / "a.db") == 0
@@ -154,3 +158,72 @@ def test_bulk_batches_commit_while_folding_and_read_as_a_full_fold(
     with Ledger.open(str(path), read_only=True) as again:
         assert again.head == len(events)
         assert again.topics() == again.as_of().topics()
+
+
+class _FailingCommit(sqlfiles.Committing):
+    """A COMMIT that fails as a full disk would fail it (the transaction is rolled back)."""
+
+    def start(self) -> None:
+        self.error = sqlite3.OperationalError("disk I/O error")
+
+
+class _NoThread(sqlfiles.Committing):
+    """A COMMIT interrupted as it starts (Ctrl-C)."""
+
+    def start(self) -> None:
+        raise KeyboardInterrupt
+
+
+def test_a_commit_that_fails_while_the_fold_reads_the_read_model_is_the_writes_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fold's read waits for the commit and reads the state before the
+    # write; the write then raises the commit's error: not a damaged read model.
+    monkeypatch.setattr(sqlfiles, "Committing", _FailingCommit)
+    with Ledger.open(str(tmp_path / "l.db")) as lg:
+        lg.append(topic())
+        rows = _rows(lg, [figure(1)])
+        model = lg.store.model(keeper.MODEL_NAME)
+        assert model is not None
+        seen: list[int] = []
+
+        def fold() -> None:
+            model.load("figure", ["some/topic"])
+            seen.append(lg.store.head())
+
+        with pytest.raises(StoreUnavailable, match="disk I/O error"):
+            lg.store.write_folding(rows, 1, fold, waits=True)
+        assert seen == [1]
+        assert lg.store.head() == 1
+        monkeypatch.undo()
+        assert lg.store.write_folding(rows, 1, fold, waits=True) == (True, None)
+        assert lg.store.head() == 2
+
+
+def test_a_commit_interrupted_as_it_starts_leaves_no_transaction_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "l.db"
+    monkeypatch.setattr(sqlfiles, "Committing", _NoThread)
+    with Ledger.open(str(path)) as lg:
+        lg.append(topic())
+        rows = _rows(lg, [figure(1)])
+        with pytest.raises(KeyboardInterrupt):
+            lg.store.write_folding(rows, 1, lambda: None, waits=True)
+        assert lg.store.head() == 1
+        # The write lock is released: another connection writes.
+        with Ledger.open(str(path)) as other:
+            other.append(figure(2))
+        monkeypatch.undo()
+        assert lg.append(figure(3)).position == 3
+
+
+def test_a_fold_that_makes_changes_it_said_would_wait_is_never_reported_stored(
+    tmp_path: Path,
+) -> None:
+    with Ledger.open(str(tmp_path / "l.db")) as lg:
+        lg.append(topic())
+        rows = _rows(lg, [figure(1)])
+        made = ModelWrite(keeper.MODEL_NAME, keeper.MODEL_VERSION, 1, [])
+        assert lg.store.write_folding(rows, 1, lambda: made, waits=True) == (False, made)
+        assert lg.store.head() == 2
