@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Self
 
 from ledger.codec import RowValues, StoredRow
-from ledger.errors import CorruptLog
+from ledger.errors import CorruptLog, StoreUnavailable
 from ledger.merkle import CompactRange
 from ledger.stores.readmodel import ModelWrite, ReadModel
 from ledger.stores.urls import redact
@@ -100,6 +100,12 @@ class Store(abc.ABC):
     def find(self, event_ids: Sequence[str]) -> dict[str, StoredRow]:
         """The stored rows among these event_ids, by event_id."""
 
+    def check_writable(self, where: str | None = None) -> None:
+        """StoreUnavailable when the store was opened read-only (every write asks first)."""
+        if self.read_only:
+            place = self.url if where is None else where
+            raise StoreUnavailable(f"{place}: the store was opened read-only: cannot append")
+
     @abc.abstractmethod
     def write(
         self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
@@ -126,9 +132,10 @@ class Store(abc.ABC):
         The caller folds the records into its projection in ``fold`` and
         returns what to store with them. fold runs at most once (a store may
         refuse the batch before or after it: a ConcurrencyError writes
-        nothing either way). By default it runs first and the rows are written after it; a store
-        whose server stores the records while this process works
-        (PostgreSQL) sends them first and folds while they are stored.
+        nothing either way). By default it runs first and the rows are
+        written after it; a store whose server stores the records while this
+        process works (PostgreSQL) sends them first and folds while they are
+        stored.
 
         ``waits``: fold will return None (its changes wait in memory for a
         later write), so the records may be committed while it runs: SQLite

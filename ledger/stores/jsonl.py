@@ -243,8 +243,7 @@ class JsonlStore(Store):
     def write(
         self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
     ) -> bool:
-        if self.read_only:
-            raise StoreUnavailable(f"{self.url}: the store was opened read-only: cannot append")
+        self.check_writable()
         if not rows:
             return True
         lines = [row.to_line() for row in rows]

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator, Sequence
 
 from ledger.codec import StoredRow
-from ledger.errors import ConcurrencyError, StoreUnavailable
+from ledger.errors import ConcurrencyError
 from ledger.merkle import CompactRange
 from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
@@ -60,8 +60,7 @@ class MemoryStore(Store):
     def write(
         self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
     ) -> bool:
-        if self.read_only:
-            raise StoreUnavailable(f"{self.url}: the store was opened read-only: cannot append")
+        self.check_writable()
         with self._lock:
             if len(self._rows) != expected_head:
                 raise ConcurrencyError(expected_head, len(self._rows))

@@ -244,8 +244,7 @@ class PostgresStore(Store):
         *,
         waits: bool = False,
     ) -> tuple[bool, ModelWrite | None]:
-        if self.read_only:
-            raise StoreUnavailable(f"{self._where}: the store was opened read-only: cannot append")
+        self.check_writable(self._where)
         params = _insert_params(rows, expected_head)
         made: list[ModelWrite | None] = []
         folding: list[bool] = []

@@ -1,10 +1,13 @@
-"""SQLite files, as both file stores open them: URIs, read-only opening and error codes.
+"""SQLite files, as both file stores open them: URIs, read-only opening, transactions, error codes.
 
 A file is always opened through a ``file:`` URI built from its absolute path
 (so no file name is ever read as a URI or an option), with ``mode=ro`` for a
 read-only store. A WAL database needs its ``-shm`` file to be read; on a
 read-only file system that file cannot be made, so a database with no
 ``-wal`` beside it (no writer can be at work there) is read as immutable.
+
+A write transaction is ``immediate()`` (BEGIN IMMEDIATE … COMMIT), or its
+COMMIT runs in a thread of its own (``Committing``) while the writer works.
 
 sqlite3 errors are told apart by ``sqlite_errorcode`` (Python 3.11), never
 by their message.

@@ -253,8 +253,7 @@ class SQLiteStore(Store):
     def write(
         self, rows: Sequence[StoredRow], expected_head: int, model: ModelWrite | None = None
     ) -> bool:
-        if self.read_only:
-            raise StoreUnavailable(f"{self.url}: the store was opened read-only: cannot append")
+        self.check_writable()
         if not rows:
             return True
         leaves = admit(rows, expected_head)
@@ -269,8 +268,7 @@ class SQLiteStore(Store):
         *,
         waits: bool = False,
     ) -> tuple[bool, ModelWrite | None]:
-        if self.read_only:
-            raise StoreUnavailable(f"{self.url}: the store was opened read-only: cannot append")
+        self.check_writable()
         if not waits or not rows:
             return super().write_folding(rows, expected_head, fold)
         leaves = admit(rows, expected_head)
