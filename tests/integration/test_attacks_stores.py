@@ -31,6 +31,7 @@ from ledger.tamper import Checkpoint, verify_url
 from tests.pg_server import with_ledger
 
 from .contract.builders import figure, topic
+from .forging import rehash_sqlite_record
 
 FORGED = "FORGED: the ministry denies everything"
 
@@ -432,15 +433,7 @@ def test_an_open_sqlite_ledger_never_appends_over_a_record_rehashed_under_a_shru
         edge3.extend(hashes[:3])
         conn = sqlite3.connect(path, isolation_level=None)
         try:
-            for trigger in ("events_no_update", "tree_only_grows"):
-                conn.execute(f"DROP TRIGGER {trigger}")
-            row = StoredRow(*conn.execute("SELECT * FROM events WHERE position = 3").fetchone())
-            forged = attrs.evolve(row, data=row.data.replace("Kursk", "Forged"))
-            assert forged.data != row.data
-            conn.execute(
-                "UPDATE events SET data = ?, hash = ? WHERE position = 3",
-                (forged.data, leaf_hash(forged.leaf_bytes()).hex()),
-            )
+            rehash_sqlite_record(conn, 3, "Kursk", "Forged")
             conn.execute("UPDATE tree SET size = 3, hashes = ?", (b"".join(edge3.hashes),))
         finally:
             conn.close()

@@ -24,12 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import attrs
 import psycopg
 import pytest
 
 from ledger import CorruptLog, Ledger, SourceDescribed, StoreUnavailable
-from ledger.codec import StoredRow
 from ledger.merkle import root
 from ledger.stores import open_store
 from ledger.stores.urls import split_url
@@ -37,6 +35,7 @@ from ledger.tamper import verify_url
 from tests.pg_server import with_ledger
 
 from .contract.builders import claim, describe, figure, topic
+from .forging import rehash_sqlite_record
 
 CHILD = Path(__file__).with_name("read_only_child.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,15 +216,7 @@ def test_a_record_rewritten_under_a_shrunken_tree_row_is_caught(tmp_path: Path) 
     build(path)
     conn = sqlite3.connect(path)
     try:
-        for trigger in ("events_no_update", "tree_only_grows"):
-            conn.execute(f"DROP TRIGGER {trigger}")
-        row = StoredRow(*conn.execute("SELECT * FROM events WHERE position = 1").fetchone())
-        forged = attrs.evolve(row, data=row.data.replace("Casualties", "Casualtiez"))
-        assert forged.data != row.data
-        digest = hashlib.sha256(b"\x00" + forged.leaf_bytes()).hexdigest()
-        conn.execute(
-            "UPDATE events SET data = ?, hash = ? WHERE position = 1", (forged.data, digest)
-        )
+        rehash_sqlite_record(conn, 1, "Casualties", "Casualtiez")
         conn.execute("UPDATE tree SET size = 3")  # six records (two subtrees), so three is valid
         conn.commit()
     finally:

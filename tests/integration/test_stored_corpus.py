@@ -34,11 +34,11 @@ from ledger import (
     UnsupportedRecord,
 )
 from ledger.codec import StoredRow, make_codec
-from ledger.merkle import leaf_hash
 from ledger.stores import open_store
 from ledger.stores.jsonl import JsonlStore
 
 from .contract.builders import claim, describe, figure, topic
+from .forging import rehashed
 
 NOW = datetime(2025, 1, 13, 9, 0, tzinfo=UTC)
 CODEC = make_codec()
@@ -87,11 +87,6 @@ def row(position: int, **changes: Any) -> StoredRow:
     """A valid stored row at position (the event is EVENTS[position - 1]) with changes."""
     good = CODEC.encode(position, EVENTS[(position - 1) % len(EVENTS)], NOW)
     return attrs.evolve(good, **changes)
-
-
-def rehashed(value: StoredRow) -> StoredRow:
-    """The row with the hash its leaf bytes give, so only the fault under test remains."""
-    return attrs.evolve(value, hash=leaf_hash(value.leaf_bytes()).hex())
 
 
 def line(position: int, **changes: Any) -> bytes:

@@ -19,9 +19,11 @@ from pathlib import Path
 import attrs
 import pytest
 
-from ledger import Ledger, LedgerError, TopicDefined, merkle
+from ledger import Ledger, LedgerError, TopicDefined
 from ledger.codec import StoredRow
 from ledger.tamper import Checkpoint, VerifyReport, verify_url
+
+from .forging import rehashed
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_EVENTS = ROOT / "seeds" / "kursk-north-korean-pows.events.jsonl"
@@ -74,10 +76,6 @@ def flip_one_byte(data: str) -> str:
     # A byte inside the first string value, so the JSON stays valid and only the hash tells.
     at = data.index(':"') + 2
     return data[:at] + chr(ord(data[at]) ^ 1) + data[at + 1 :]
-
-
-def rehashed(row: StoredRow) -> StoredRow:
-    return attrs.evolve(row, hash=merkle.leaf_hash(row.leaf_bytes()).hex())
 
 
 # -- SQLite, through sqlite3 -------------------------------------------------------------
