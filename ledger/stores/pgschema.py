@@ -36,6 +36,8 @@ __all__ = ["SCHEMA_VERSION", "Statements", "prepare_schema", "quoted"]
 SCHEMA_VERSION = "3"
 #: First key of every advisory lock the store takes ("LEDG"), so ours collide with no one's.
 LOCK_CLASS = 0x4C454447
+#: ... and of the read models' lock ("LEDH"): whoever writes a ledger's read-model rows holds it.
+MODEL_LOCK_CLASS = LOCK_CLASS + 1
 
 Connection = psycopg.Connection[Any]
 

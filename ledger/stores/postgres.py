@@ -39,11 +39,18 @@ from ledger.errors import (
     StoreUnavailable,
 )
 from ledger.merkle import CompactRange
-from ledger.stores import edges
+from ledger.stores import edges, pgbehind
 from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.follow import check_follow_args
-from ledger.stores.pgschema import LOCK_CLASS, SCHEMA_VERSION, Statements, prepare_schema
+from ledger.stores.pgbehind import Behind, close_quietly, model_rows
+from ledger.stores.pgschema import (
+    LOCK_CLASS,
+    MODEL_LOCK_CLASS,
+    SCHEMA_VERSION,
+    Statements,
+    prepare_schema,
+)
 from ledger.stores.readmodel import (
     Change,
     ModelCheckpoint,
@@ -65,8 +72,6 @@ _NO_LIMIT = 2**63 - 1
 _BACKOFF = (0.1, 5.0)
 #: Rows per INSERT statement (and per run of the tree's trigger).
 _INSERT_CHUNK = 1000
-#: Read-model rows per statement.
-_MODEL_CHUNK = 5000
 #: Read-model rows read in one request when a whole table is read in pages.
 _MODEL_PAGE = 5000
 #: Every session resolves names in the system catalog only: the store qualifies its own.
@@ -175,6 +180,8 @@ class PostgresStore(Store):
         self._folding = False
         #: What a read inside the fold met: the write's own error, raised by the write.
         self._fold_failed: psycopg.Error | None = None
+        #: A bulk batch's read-model rows on their way on a connection of their own.
+        self._behind: Behind | None = None
         create = create_schema and not self.read_only
         try:
             self._run(
@@ -248,6 +255,7 @@ class PostgresStore(Store):
         params = _insert_params(rows, expected_head)
         made: list[ModelWrite | None] = []
         folding: list[bool] = []
+        behind: list[tuple[ModelWrite, CompactRange]] = []
 
         def once() -> ModelWrite | None:
             # A retry after a lost connection sends the records again, and
@@ -266,7 +274,9 @@ class PostgresStore(Store):
         try:
             # A retry after a lost connection is safe: if the first attempt
             # committed, the head has moved and the retry is refused.
-            written = self._run(lambda conn: self._write(conn, params, expected_head, once))
+            written = self._run(lambda conn: self._write(conn, params, expected_head, once, behind))
+            if behind:
+                written = self._write_behind(*behind[-1])
             return written, made[0] if made else None
         except StoreError as exc:
             if not isinstance(exc.__cause__, psycopg.errors.UniqueViolation):
@@ -313,6 +323,8 @@ class PostgresStore(Store):
             if self._reading or self._folding:
                 yield  # inside a read, or a write's transaction: the same state throughout
                 return
+            if self._behind is not None and self._behind.done:
+                self._wait_behind()  # before the snapshot: it sees what was written behind
             conn = self._run(lambda c: c)
             try:
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -330,6 +342,7 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         with self._lock:
+            self._wait_behind()
             self._closed = True
             self._drop()
 
@@ -400,7 +413,7 @@ class PostgresStore(Store):
                     if stopping or self._closed or not _lost(exc):
                         raise
                     log.warning("%s; following resumes after %d in %.1fs", exc, last, delay)
-                    _close(listener)
+                    close_quietly(listener)
                     listener = None
                     time.sleep(delay)
                     delay = min(delay * 2, _BACKOFF[1])
@@ -410,14 +423,14 @@ class PostgresStore(Store):
                 delay = _BACKOFF[0]
                 listener = self._wait(listener, poll_interval)
         finally:
-            _close(listener)
+            close_quietly(listener)
 
     def _listen(self) -> Connection:
         conn = self._connect(autocommit=True)
         try:
             conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
         except psycopg.Error as exc:
-            _close(conn)
+            close_quietly(conn)
             raise self._translate(exc) from exc
         return conn
 
@@ -431,7 +444,7 @@ class PostgresStore(Store):
         except psycopg.Error as exc:
             # The next round reconnects, or backs off if the server is still away.
             log.warning("%s: lost the LISTEN connection: %s", self._where, self._message(exc))
-            _close(listener)
+            close_quietly(listener)
             return None
         return listener
 
@@ -490,7 +503,7 @@ class PostgresStore(Store):
             ) from exc
 
     def _drop(self) -> None:
-        _close(self._conn)
+        close_quietly(self._conn)
         self._conn = None
 
     def _translate(self, exc: psycopg.Error) -> StoreError:
@@ -579,7 +592,13 @@ class PostgresStore(Store):
         columns: _Columns,
         expected_head: int,
         fold: Callable[[], ModelWrite | None],
+        behind: list[tuple[ModelWrite, CompactRange]],
     ) -> bool:
+        """Insert the records, fold them, store the read model's rows; whether they were stored.
+
+        A bulk batch's rows are only put in ``behind``, to be written once
+        the records are committed (``_write_behind``).
+        """
         # The lock serializes this ledger's writers until commit; only after
         # taking it may the head be read, by a statement with a fresh snapshot.
         conn.execute(
@@ -609,18 +628,71 @@ class PostgresStore(Store):
                 raise
             finally:
                 self._folding = False
-            stored = model is None or self._model_ready(conn, model)
-            if model is not None and stored:
-                self._store_model(cur, model.name, model.changes)
-                cur.execute(
-                    self._sql.model_save_meta,
-                    (self.ledger, model.name, model.version, edge.size, b"".join(edge.hashes)),
-                )
+            stored = True
+            if model is not None and len(model.changes) >= pgbehind.WRITE_BEHIND:
+                behind[:] = [(model, edge.copy())]
+            elif model is not None:
+                self._wait_behind()
+                stored = self._model_ready(conn, model)
+                if stored:
+                    model_rows(model.changes).store(cur, self._sql, (self.ledger, model.name))
+                    cur.execute(
+                        self._sql.model_save_meta,
+                        (self.ledger, model.name, model.version, edge.size, b"".join(edge.hashes)),
+                    )
             self._notify(cur, edge.size)
         return stored
 
+    def _write_behind(self, model: ModelWrite, edge: CompactRange) -> bool:
+        """Start writing a committed batch's read-model rows; whether they are on their way."""
+        with self._lock:
+            self._wait_behind()
+            try:
+                behind = Behind.begin(
+                    lambda: self._connect(autocommit=False), self._sql, self.ledger, model, edge
+                )
+            except (StoreError, psycopg.Error) as exc:
+                log.warning(
+                    "%s: the read model was not written (%s)", self._where, self._message(exc)
+                )
+                return False
+            self._behind = behind
+            return behind is not None
+
+    def _wait_behind(self) -> None:
+        """Wait for read-model rows written behind, if any: later reads find them stored."""
+        with self._lock:
+            behind, self._behind = self._behind, None
+            error = None if behind is None else behind.wait()
+            if error is not None:
+                log.warning(
+                    "%s: the read model was not written (%s); it is caught up from the log",
+                    self._where,
+                    self._message(error),
+                )
+
+    def _behind_for(self, name: str) -> Behind | None:
+        """Rows of this read model written behind, that reads must see through; None: the store's.
+
+        Inside ``reading()`` the snapshot may predate their commit: they are
+        read through until it ends (laid over rows that hold them already,
+        they change nothing).
+        """
+        with self._lock:
+            behind = self._behind
+            if behind is None or behind.name != name:
+                return None
+            if behind.done and not self._reading:
+                self._wait_behind()
+                return None
+            return behind
+
     def _model_ready(self, conn: Connection, model: ModelWrite) -> bool:
-        """Whether the read model stands where the batch was folded from."""
+        """Whether the read model stands where the batch was folded from, under its lock."""
+        conn.execute(
+            "SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
+            (MODEL_LOCK_CLASS, self.ledger),
+        )
         found = conn.execute(
             self._sql.q(
                 "SELECT version, position FROM {s}.ledger_model_meta"
@@ -631,20 +703,6 @@ class PostgresStore(Store):
         # No checkpoint at all is the read model of the empty log.
         stands = (model.version, 0) if found is None else (found[0], found[1])
         return stands == (model.version, model.since)
-
-    def _store_model(self, cur: psycopg.Cursor[Any], name: str, changes: Sequence[Change]) -> None:
-        # One change per row, since an upsert may not touch a row twice; the
-        # upserts a statement per chunk of rows, their columns as arrays.
-        latest = {(t, p, i): v for t, p, i, v in changes}
-        deletes = [key for key, v in latest.items() if v is None]
-        # In key order: each page of the index is visited once, not once per
-        # row (a third less of the server's time for a bulk write's rows).
-        upserts = sorted([(*key, v) for key, v in latest.items() if v is not None])
-        if deletes:
-            cur.executemany(self._sql.model_delete, [(self.ledger, name, *key) for key in deletes])
-        for start in range(0, len(upserts), _MODEL_CHUNK):
-            columns = _columns(upserts[start : start + _MODEL_CHUNK], 4)
-            cur.execute(self._sql.model_upsert, (self.ledger, name, *columns))
 
     def _notify(self, cur: psycopg.Cursor[Any], head: int) -> None:
         # Delivered at commit, and only if the batch commits.
@@ -668,6 +726,9 @@ class _PostgresModel(ReadModel):
             raise ModelDamaged(f"cannot read the read model: {exc}") from exc
 
     def checkpoint(self) -> ModelCheckpoint | None:
+        behind = self._store._behind_for(self.name)
+        if behind is not None:
+            return behind.checkpoint
         found = self._read(
             lambda conn: conn.execute(
                 self._store._sql.q(
@@ -690,7 +751,9 @@ class _PostgresModel(ReadModel):
                 found.setdefault(part, {})[item] = value
             return found
 
-        return self._read(work) if wanted else {}
+        behind = self._store._behind_for(self.name)
+        found = self._read(work) if wanted else {}
+        return found if behind is None else behind.parts(table, found, wanted)
 
     def load_all(self, table: str) -> dict[str, dict[str, str]]:
         def work(conn: Connection) -> dict[str, dict[str, str]]:
@@ -707,7 +770,9 @@ class _PostgresModel(ReadModel):
                     found.setdefault(part, {})[item] = value
             return found
 
-        return self._read(work)
+        behind = self._store._behind_for(self.name)
+        found = self._read(work)
+        return found if behind is None else behind.parts(table, found)
 
     def tables(self) -> set[str] | None:
         sql = self._store._sql.q(
@@ -717,9 +782,16 @@ class _PostgresModel(ReadModel):
         def work(conn: Connection) -> set[str]:
             return {row[0] for row in conn.execute(sql, self._scope)}
 
-        return self._read(work)
+        behind = self._store._behind_for(self.name)
+        found = self._read(work)
+        return found if behind is None else behind.tables(found)
 
     def rows(self, table: str) -> Iterator[tuple[str, str, str]]:
+        behind = self._store._behind_for(self.name)
+        pages = self._pages(table)
+        return pages if behind is None else behind.rows(table, pages)
+
+    def _pages(self, table: str) -> Iterator[tuple[str, str, str]]:
         # The first page from the least key, ("", "") included: a row keyed so
         # is read like any other (verify must see every row the views may read).
         pages = [
@@ -753,12 +825,15 @@ class _PostgresModel(ReadModel):
         reset: bool = False,
     ) -> bool:
         store = self._store
+        store._wait_behind()
 
         def work(conn: Connection) -> bool:
-            # The writers' lock: a catch-up never interleaves with an append.
+            # The writers' lock: a catch-up never interleaves with an append;
+            # then the read model's, which rows written behind hold.
             conn.execute(
-                "SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
-                (_LOCK_CLASS, store.ledger),
+                "SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s)),"
+                " pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
+                (_LOCK_CLASS, store.ledger, MODEL_LOCK_CLASS, store.ledger),
             )
             found = conn.execute(
                 store._sql.q(
@@ -776,7 +851,7 @@ class _PostgresModel(ReadModel):
                         ),
                         self._scope,
                     )
-                store._store_model(cur, self.name, changes)
+                model_rows(changes).store(cur, store._sql, self._scope)
                 cur.execute(
                     store._sql.model_save_meta,
                     (*self._scope, version, edge.size, b"".join(edge.hashes)),
@@ -827,18 +902,6 @@ def _insert_params(rows: Sequence[StoredRow], head: int) -> _Columns:
     return _Columns(values, leaves)
 
 
-def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    """Rows of width values as width columns."""
-    return [[row[k] for row in rows] for k in range(width)]
-
-
 def _lost(exc: StoreUnavailable) -> bool:
     """Whether the store became unavailable because the server went away."""
     return isinstance(exc.__cause__, psycopg.OperationalError)
-
-
-def _close(conn: Connection | None) -> None:
-    """Close a connection, if any, whatever state it is in."""
-    if conn is not None:
-        with suppress(psycopg.Error):
-            conn.close()

@@ -1,0 +1,249 @@
+"""PostgreSQL: a bulk load's read-model rows, written behind the appends, on a second connection.
+
+A bulk load stores its read model's changes every ``WRITE_EVERY`` records
+(``ledger.facade.keeper``), a few hundred thousand rows at a time. Written
+inside the append that carries them, they held every writer of the ledger
+for seconds while this process waited on the server. Instead, once the
+append's records are committed, a second connection takes the read model's
+lock, checks that the rows still stand where the changes were folded from,
+and a thread writes them and the new checkpoint while this process folds the
+next batches (on the other core).
+
+Until that transaction commits, this process reads its read model through
+the write in flight (``Behind``): the checkpoint it will store, and the rows
+the server holds with the changes laid over them. That is exactly what the
+committed rows will be, and what they were folded to be if the write fails:
+the facts are the log's either way, and a failed write only leaves the read
+model behind the log, as after a crash, for the next open to catch up.
+
+Every other writer of the read model (an inline append's rows, a catch-up)
+takes the same lock, after the writers' lock; the write behind takes only
+this one, so appends go on meanwhile and no two transactions wait on each
+other in a circle.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
+from typing import Any
+
+import attrs
+import psycopg
+
+from ledger.merkle import CompactRange
+from ledger.stores.pgschema import MODEL_LOCK_CLASS, Statements
+from ledger.stores.readmodel import Change, ModelCheckpoint, ModelWrite, checkpoint_of
+
+__all__ = ["WRITE_BEHIND", "Behind", "ModelRows", "close_quietly", "model_rows"]
+
+#: Read-model changes from this many rows up are written behind the append that made them.
+WRITE_BEHIND = 10_000
+#: Read-model rows per statement.
+_MODEL_CHUNK = 5000
+
+Connection = psycopg.Connection[Any]
+#: (table, part, item)
+_Key = tuple[str, str, str]
+
+
+@attrs.frozen
+class ModelRows:
+    """A model write's changes as statements want them: one change per row, in key order."""
+
+    deletes: list[_Key]
+    upserts: list[tuple[str, str, str, str]]
+
+    def store(self, cur: psycopg.Cursor[Any], sql: Statements, scope: tuple[str, str]) -> None:
+        """Send the deletes, then the upserts a statement per chunk of rows, columns as arrays."""
+        if self.deletes:
+            cur.executemany(sql.model_delete, [(*scope, *key) for key in self.deletes])
+        upserts = self.upserts
+        for start in range(0, len(upserts), _MODEL_CHUNK):
+            chunk = upserts[start : start + _MODEL_CHUNK]
+            columns = [[row[k] for row in chunk] for k in range(4)]
+            cur.execute(sql.model_upsert, (*scope, *columns))
+
+
+def model_rows(changes: Sequence[Change]) -> ModelRows:
+    """The changes as rows: the last change of each key, deletes apart, upserts sorted.
+
+    One change per row, since an upsert may not touch a row twice; in key
+    order, so each page of the index is visited once, not once per row (a
+    third less of the server's time for a bulk write's rows).
+    """
+    latest = {(t, p, i): v for t, p, i, v in changes}
+    deletes = [key for key, v in latest.items() if v is None]
+    upserts = sorted([(*key, v) for key, v in latest.items() if v is not None])
+    return ModelRows(deletes, upserts)
+
+
+class Behind:
+    """One read model's rows on their way in a thread, and how reads see them meanwhile.
+
+    ``begin()`` makes one, or None when the rows cannot be written behind.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        write: Callable[[Connection], None],
+        name: str,
+        checkpoint: ModelCheckpoint,
+        rows: ModelRows,
+    ) -> None:
+        self.name = name
+        #: The checkpoint the write stores.
+        self.checkpoint = checkpoint
+        #: table -> part -> item -> text (None: deleted), laid over the stored rows.
+        self._over: dict[str, dict[str, dict[str, str | None]]] = {}
+        for table, part, item in rows.deletes:
+            self._over.setdefault(table, {}).setdefault(part, {})[item] = None
+        for table, part, item, text in rows.upserts:
+            self._over.setdefault(table, {}).setdefault(part, {})[item] = text
+        self._conn = conn
+        self._write = write
+        #: What the write raised (its transaction rolled back), once it is done.
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="ledger-model-write", daemon=True)
+
+    @classmethod
+    def begin(
+        cls,
+        connect: Callable[[], Connection],
+        sql: Statements,
+        ledger: str,
+        model: ModelWrite,
+        edge: CompactRange,
+    ) -> Behind | None:
+        """Take the read model's lock on a new connection and start writing model at edge.
+
+        None, with nothing written, when another transaction holds the lock
+        (another process moves the read model: these changes would not
+        apply) or the rows no longer stand at ``model.since``.
+        """
+        scope = (ledger, model.name)
+        conn = connect()
+        try:
+            locked = conn.execute(
+                "SELECT pg_catalog.pg_try_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
+                (MODEL_LOCK_CLASS, ledger),
+            ).fetchone()
+            found = conn.execute(
+                sql.q(
+                    "SELECT version, position FROM {s}.ledger_model_meta"
+                    " WHERE ledger = %s AND name = %s"
+                ),
+                scope,
+            ).fetchone()
+        except BaseException:
+            close_quietly(conn)
+            raise
+        # No checkpoint at all is the read model of the empty log.
+        stands = (model.version, 0) if found is None else (found[0], found[1])
+        if not (locked and locked[0]) or stands != (model.version, model.since):
+            close_quietly(conn)
+            return None
+        rows = model_rows(model.changes)
+        blob = b"".join(edge.hashes)
+
+        def write(conn: Connection) -> None:
+            with conn.pipeline(), conn.cursor() as cur:
+                rows.store(cur, sql, scope)
+                cur.execute(sql.model_save_meta, (*scope, model.version, edge.size, blob))
+
+        checkpoint = checkpoint_of(model.version, edge.size, blob)
+        behind = cls(conn, write, model.name, checkpoint, rows)
+        behind._start()
+        return behind
+
+    def _start(self) -> None:
+        try:
+            self._thread.start()
+        except RuntimeError:  # no thread to be had: write here
+            self._run()
+
+    def _run(self) -> None:
+        conn = self._conn
+        try:
+            self._write(conn)
+            conn.commit()
+        except BaseException as exc:  # kept for the store's thread
+            self.error = exc
+        finally:
+            close_quietly(conn)
+
+    @property
+    def done(self) -> bool:
+        """Whether the write has committed or failed."""
+        return not self._thread.is_alive()
+
+    def wait(self) -> BaseException | None:
+        """Return once the write is done: None, or what it raised (nothing was written)."""
+        if self._thread.ident is not None:
+            self._thread.join()
+        return self.error
+
+    # -- reading through it ------------------------------------------------
+
+    def parts(
+        self, table: str, found: dict[str, dict[str, str]], parts: Iterable[str] | None = None
+    ) -> dict[str, dict[str, str]]:
+        """Rows read from the store (of these parts; None: all), with the changes laid over."""
+        over = self._over.get(table)
+        if not over:
+            return found
+        for part in over if parts is None else parts:
+            items = over.get(part)
+            if items is None:
+                continue
+            rows = found.setdefault(part, {})
+            for item, text in items.items():
+                if text is None:
+                    rows.pop(item, None)
+                else:
+                    rows[item] = text
+            if not rows:
+                del found[part]
+        return found
+
+    def rows(
+        self, table: str, stored: Iterator[tuple[str, str, str]]
+    ) -> Iterator[tuple[str, str, str]]:
+        """A table's rows in key order (as ``ReadModel.rows``), with the changes laid over."""
+        over = self._over.get(table)
+        if not over:
+            yield from stored
+            return
+        changed = sorted(
+            (part, item, text) for part, items in over.items() for item, text in items.items()
+        )
+        # Stored rows first where keys tie: the change after it replaces it.
+        merged = heapq.merge(
+            ((part, item, 0, text) for part, item, text in stored),
+            ((part, item, 1, text) for part, item, text in changed),
+        )
+        last: tuple[str, str, str | None] | None = None
+        for part, item, _, text in merged:
+            if last is not None and last[:2] != (part, item) and last[2] is not None:
+                yield last[0], last[1], last[2]
+            last = (part, item, text)
+        if last is not None and last[2] is not None:
+            yield last[0], last[1], last[2]
+
+    def tables(self, stored: set[str]) -> set[str]:
+        """The tables that hold rows, with the changes laid over."""
+        return stored | {
+            table
+            for table, over in self._over.items()
+            if any(text is not None for items in over.values() for text in items.values())
+        }
+
+
+def close_quietly(conn: Connection | None) -> None:
+    """Close a connection, if any, whatever state it is in."""
+    if conn is not None:
+        with suppress(psycopg.Error):
+            conn.close()
