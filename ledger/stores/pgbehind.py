@@ -24,7 +24,7 @@ other in a circle.
 
 from __future__ import annotations
 
-import heapq
+import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
@@ -37,7 +37,14 @@ from ledger.merkle import CompactRange
 from ledger.stores.pgschema import MODEL_LOCK_CLASS, Statements
 from ledger.stores.readmodel import Change, ModelCheckpoint, ModelWrite, checkpoint_of
 
-__all__ = ["WRITE_BEHIND", "Behind", "ModelRows", "close_quietly", "model_rows"]
+__all__ = [
+    "WRITE_BEHIND",
+    "Behind",
+    "ModelRows",
+    "close_quietly",
+    "model_lock_key",
+    "model_rows",
+]
 
 #: Read-model changes from this many rows up are written behind the append that made them.
 WRITE_BEHIND = 10_000
@@ -91,10 +98,13 @@ class Behind:
         conn: Connection,
         write: Callable[[Connection], None],
         name: str,
+        since: int,
         checkpoint: ModelCheckpoint,
         rows: ModelRows,
     ) -> None:
         self.name = name
+        #: Where the stored rows stand until the write commits.
+        self.since = since
         #: The checkpoint the write stores.
         self.checkpoint = checkpoint
         #: table -> part -> item -> text (None: deleted), laid over the stored rows.
@@ -129,7 +139,7 @@ class Behind:
         try:
             locked = conn.execute(
                 "SELECT pg_catalog.pg_try_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
-                (MODEL_LOCK_CLASS, ledger),
+                (MODEL_LOCK_CLASS, model_lock_key(ledger, model.name)),
             ).fetchone()
             found = conn.execute(
                 sql.q(
@@ -155,7 +165,7 @@ class Behind:
                 cur.execute(sql.model_save_meta, (*scope, model.version, edge.size, blob))
 
         checkpoint = checkpoint_of(model.version, edge.size, blob)
-        behind = cls(conn, write, model.name, checkpoint, rows)
+        behind = cls(conn, write, model.name, model.since, checkpoint, rows)
         behind._start()
         return behind
 
@@ -188,6 +198,19 @@ class Behind:
 
     # -- reading through it ------------------------------------------------
 
+    def lays_over(self, stands: tuple[int, int] | None) -> bool:
+        """Whether reads of rows standing there (version, position) see them through this write.
+
+        Yes where they stand where the changes were folded from, or where
+        this write puts them (laid over them again, the changes change
+        nothing). Anywhere else another process moved them since, and this
+        write will not land: the stored rows are the truth.
+        """
+        version = self.checkpoint.version
+        if stands is None:
+            return self.since == 0
+        return stands in ((version, self.since), (version, self.checkpoint.position))
+
     def parts(
         self, table: str, found: dict[str, dict[str, str]], parts: Iterable[str] | None = None
     ) -> dict[str, dict[str, str]]:
@@ -212,26 +235,29 @@ class Behind:
     def rows(
         self, table: str, stored: Iterator[tuple[str, str, str]]
     ) -> Iterator[tuple[str, str, str]]:
-        """A table's rows in key order (as ``ReadModel.rows``), with the changes laid over."""
+        """A table's rows, a partition's together (as ``ReadModel.rows``), the changes laid over.
+
+        The store's rows come in its collation's order: each partition's
+        changes are laid over it as it ends, and the partitions only the
+        changes hold come last.
+        """
         over = self._over.get(table)
         if not over:
             yield from stored
             return
-        changed = sorted(
-            (part, item, text) for part, items in over.items() for item, text in items.items()
-        )
-        # Stored rows first where keys tie: the change after it replaces it.
-        merged = heapq.merge(
-            ((part, item, 0, text) for part, item, text in stored),
-            ((part, item, 1, text) for part, item, text in changed),
-        )
-        last: tuple[str, str, str | None] | None = None
-        for part, item, _, text in merged:
-            if last is not None and last[:2] != (part, item) and last[2] is not None:
-                yield last[0], last[1], last[2]
-            last = (part, item, text)
-        if last is not None and last[2] is not None:
-            yield last[0], last[1], last[2]
+        seen: set[str] = set()
+        for part, group in itertools.groupby(stored, key=lambda row: row[0]):
+            seen.add(part)
+            if part not in over:
+                yield from group
+                continue
+            rows = self.parts(table, {part: {item: text for _, item, text in group}}, [part])
+            for item, text in rows.get(part, {}).items():
+                yield part, item, text
+        added = self.parts(table, {}, [part for part in over if part not in seen])
+        for part, items in added.items():
+            for item, text in items.items():
+                yield part, item, text
 
     def tables(self, stored: set[str]) -> set[str]:
         """The tables that hold rows, with the changes laid over."""
@@ -240,6 +266,11 @@ class Behind:
             for table, over in self._over.items()
             if any(text is not None for items in over.values() for text in items.values())
         }
+
+
+def model_lock_key(ledger: str, name: str) -> str:
+    """The text whose hash keys a read model's lock: one lock per ledger and read model."""
+    return f"{ledger}/{name}"
 
 
 def close_quietly(conn: Connection | None) -> None:

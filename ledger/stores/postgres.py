@@ -12,6 +12,10 @@ log, and a trigger owned by the tables' owner keeps the tree, so writers have
 no privilege on it (``ledger.stores.pgschema``). Every statement names the
 tables' schema. Every psycopg error is translated here into a ``StoreError``,
 its message redacted (``ledger.stores.urls.redact``).
+
+The read model's rows (``ledger_model_rows``, ``ledger_model_meta``) go in the
+append's transaction when they are few; a bulk batch's many are written
+behind it, on a second connection (``ledger.stores.pgbehind``).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from ledger.stores import edges, pgbehind
 from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.follow import check_follow_args
-from ledger.stores.pgbehind import Behind, close_quietly, model_rows
+from ledger.stores.pgbehind import Behind, close_quietly, model_lock_key, model_rows
 from ledger.stores.pgschema import (
     LOCK_CLASS,
     MODEL_LOCK_CLASS,
@@ -662,8 +666,9 @@ class PostgresStore(Store):
     def _wait_behind(self) -> None:
         """Wait for read-model rows written behind, if any: later reads find them stored."""
         with self._lock:
-            behind, self._behind = self._behind, None
+            behind = self._behind
             error = None if behind is None else behind.wait()
+            self._behind = None
             if error is not None:
                 log.warning(
                     "%s: the read model was not written (%s); it is caught up from the log",
@@ -672,17 +677,20 @@ class PostgresStore(Store):
                 )
 
     def _behind_for(self, name: str) -> Behind | None:
-        """Rows of this read model written behind, that reads must see through; None: the store's.
+        """Rows of this read model written behind, that reads may see through; None: the store's.
 
-        Inside ``reading()`` the snapshot may predate their commit: they are
-        read through until it ends (laid over rows that hold them already,
-        they change nothing).
+        Written, they are forgotten outside ``reading()`` (whose snapshot may
+        predate their commit). Failed, they are read through until the next
+        ``reading()`` begins: the facts this process folded on top of them
+        stand until its next check of the checkpoint finds them not stored.
+        Whether a read sees through them depends on where the rows it reads
+        stand (``Behind.lays_over``).
         """
         with self._lock:
             behind = self._behind
             if behind is None or behind.name != name:
                 return None
-            if behind.done and not self._reading:
+            if behind.done and behind.error is None and not self._reading:
                 self._wait_behind()
                 return None
             return behind
@@ -691,7 +699,7 @@ class PostgresStore(Store):
         """Whether the read model stands where the batch was folded from, under its lock."""
         conn.execute(
             "SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
-            (MODEL_LOCK_CLASS, self.ledger),
+            (MODEL_LOCK_CLASS, model_lock_key(self.ledger, model.name)),
         )
         found = conn.execute(
             self._sql.q(
@@ -725,19 +733,44 @@ class _PostgresModel(ReadModel):
         except StoreError as exc:
             raise ModelDamaged(f"cannot read the read model: {exc}") from exc
 
+    def _stands(self, conn: Connection) -> tuple[Any, ...] | None:
+        """The checkpoint row: (version, position, edge), None if there is none."""
+        return conn.execute(
+            self._store._sql.q(
+                "SELECT version, position, edge FROM {s}.ledger_model_meta"
+                " WHERE ledger = %s AND name = %s"
+            ),
+            self._scope,
+        ).fetchone()
+
+    def _through(self, work: Callable[[Connection], _T]) -> tuple[_T, Behind | None]:
+        """work's rows, and the rows written behind that they are to be seen through, if any.
+
+        The checkpoint is read in the same snapshot as the rows: a read sees
+        through the write behind only where the rows stand before or after
+        it (``Behind.lays_over``).
+        """
+        store = self._store
+        behind = store._behind_for(self.name)
+        if behind is None:
+            return self._read(work), None
+
+        def both(conn: Connection) -> tuple[_T, tuple[Any, ...] | None]:
+            # A write's transaction holds the writers' lock, which every other
+            # writer of the rows takes first: only the write behind moves them.
+            if not (store._reading or store._folding):
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            found = self._stands(conn)
+            return work(conn), found
+
+        result, found = self._read(both)
+        stands = None if found is None else (found[0], found[1])
+        return result, (behind if behind.lays_over(stands) else None)
+
     def checkpoint(self) -> ModelCheckpoint | None:
-        behind = self._store._behind_for(self.name)
+        found, behind = self._through(self._stands)
         if behind is not None:
             return behind.checkpoint
-        found = self._read(
-            lambda conn: conn.execute(
-                self._store._sql.q(
-                    "SELECT version, position, edge FROM {s}.ledger_model_meta"
-                    " WHERE ledger = %s AND name = %s"
-                ),
-                self._scope,
-            ).fetchone()
-        )
         return None if found is None else checkpoint_of(*found)
 
     def load(self, table: str, parts: Collection[str]) -> dict[str, dict[str, str]]:
@@ -751,8 +784,9 @@ class _PostgresModel(ReadModel):
                 found.setdefault(part, {})[item] = value
             return found
 
-        behind = self._store._behind_for(self.name)
-        found = self._read(work) if wanted else {}
+        if not wanted:
+            return {}
+        found, behind = self._through(work)
         return found if behind is None else behind.parts(table, found, wanted)
 
     def load_all(self, table: str) -> dict[str, dict[str, str]]:
@@ -770,8 +804,7 @@ class _PostgresModel(ReadModel):
                     found.setdefault(part, {})[item] = value
             return found
 
-        behind = self._store._behind_for(self.name)
-        found = self._read(work)
+        found, behind = self._through(work)
         return found if behind is None else behind.parts(table, found)
 
     def tables(self) -> set[str] | None:
@@ -782,14 +815,17 @@ class _PostgresModel(ReadModel):
         def work(conn: Connection) -> set[str]:
             return {row[0] for row in conn.execute(sql, self._scope)}
 
-        behind = self._store._behind_for(self.name)
-        found = self._read(work)
+        found, behind = self._through(work)
         return found if behind is None else behind.tables(found)
 
     def rows(self, table: str) -> Iterator[tuple[str, str, str]]:
-        behind = self._store._behind_for(self.name)
+        # Inside reading(): the checkpoint and every page are of one snapshot.
+        _, behind = self._through(self._stands)
         pages = self._pages(table)
-        return pages if behind is None else behind.rows(table, pages)
+        if behind is None:
+            yield from pages
+        else:
+            yield from behind.rows(table, pages)
 
     def _pages(self, table: str) -> Iterator[tuple[str, str, str]]:
         # The first page from the least key, ("", "") included: a row keyed so
@@ -833,7 +869,7 @@ class _PostgresModel(ReadModel):
             conn.execute(
                 "SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s)),"
                 " pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
-                (_LOCK_CLASS, store.ledger, MODEL_LOCK_CLASS, store.ledger),
+                (_LOCK_CLASS, store.ledger, MODEL_LOCK_CLASS, model_lock_key(*self._scope)),
             )
             found = conn.execute(
                 store._sql.q(

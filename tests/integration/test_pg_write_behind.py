@@ -8,21 +8,25 @@ read model is only behind the log, and the views are a full replay's.
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import attrs
 import psycopg
 import pytest
 
-from ledger import Ledger
+from ledger import DuplicateClaim, Event, FigureReported, Ledger
 from ledger.facade import keeper
 from ledger.merkle import CompactRange
 from ledger.stores import pgbehind
 from ledger.stores.pgschema import MODEL_LOCK_CLASS
 from ledger.stores.postgres import split_url
 from ledger.stores.readmodel import ModelCheckpoint
+from tests.integration.contract.builders import figure
 from tests.integration.test_read_model import (
     replayed,
     spread,
@@ -30,6 +34,7 @@ from tests.integration.test_read_model import (
     story,
     views,
 )
+from tests.pg_server import with_ledger
 
 pytestmark = pytest.mark.postgres
 
@@ -153,12 +158,14 @@ def test_a_read_model_another_transaction_holds_is_not_written_behind(
     lg = opened(pg_url)
     with psycopg.connect(split_url(pg_url)[0], autocommit=True) as conn:
         conn.execute(
-            "SELECT pg_advisory_lock(%s, hashtext(%s))", (MODEL_LOCK_CLASS, ledger_of(pg_url))
+            "SELECT pg_advisory_lock(%s, hashtext(%s))",
+            (MODEL_LOCK_CLASS, pgbehind.model_lock_key(ledger_of(pg_url), "ledger")),
         )
         bulk(lg)  # the rows would move under whoever holds the lock: not written
         assert committed_at(pg_url) == 11
         conn.execute(
-            "SELECT pg_advisory_unlock(%s, hashtext(%s))", (MODEL_LOCK_CLASS, ledger_of(pg_url))
+            "SELECT pg_advisory_unlock(%s, hashtext(%s))",
+            (MODEL_LOCK_CLASS, pgbehind.model_lock_key(ledger_of(pg_url), "ledger")),
         )
     assert views(lg) == replayed(lg)
     lg.close()
@@ -202,7 +209,7 @@ def test_reads_through_rows_on_their_way_are_the_rows_they_will_make() -> None:
     assert rows.deletes == [("t", "p1", "b"), ("t", "p3", "a")]
     assert rows.upserts == [("t", "p1", "a", "3"), ("t", "p2", "a", "2"), ("u", "q", "z", "9")]
     checkpoint = ModelCheckpoint(1, CompactRange())
-    behind = pgbehind.Behind(None, lambda conn: None, "ledger", checkpoint, rows)  # type: ignore[arg-type]
+    behind = pgbehind.Behind(None, lambda conn: None, "ledger", 0, checkpoint, rows)  # type: ignore[arg-type]
     after = {"p1": {"a": "3", "c": "0"}, "p2": {"a": "2"}, "p4": {"x": "0"}}
     assert behind.parts("t", {p: dict(i) for p, i in stored.items()}) == after
     assert behind.parts("t", {"p1": dict(stored["p1"])}, ["p1", "p2"]) == {
@@ -210,10 +217,96 @@ def test_reads_through_rows_on_their_way_are_the_rows_they_will_make() -> None:
         "p2": after["p2"],
     }
     assert behind.parts("t", {}, ["p3"]) == {}
-    flat = [(p, i, v) for p, items in sorted(stored.items()) for i, v in sorted(items.items())]
-    assert list(behind.rows("t", iter(flat))) == [
-        (p, i, v) for p, items in sorted(after.items()) for i, v in sorted(items.items())
-    ]
+    # The stored rows come a partition's together, in whatever order the
+    # database's collation gives: so do the rows seen through the write.
+    flat = [(p, i, v) for p in ("p4", "p1", "p3") for i, v in stored[p].items()]
+    seen = list(behind.rows("t", iter(flat)))
+    assert [p for p, _, _ in seen] == ["p4", "p1", "p1", "p2"]
+    assert {(p, i): v for p, i, v in seen} == {
+        (p, i): v for p, items in after.items() for i, v in items.items()
+    }
     assert list(behind.rows("u", iter([]))) == [("q", "z", "9")]
     assert list(behind.rows("v", iter([("a", "b", "c")]))) == [("a", "b", "c")]
     assert behind.tables({"v"}) == {"t", "u", "v"}
+
+
+def test_a_write_behind_that_fails_while_a_batch_is_checked_never_lets_a_bad_event_in(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    lg = opened(pg_url)
+    prefetch = keeper.Keeper.prefetch
+    killed: list[int] = []
+    held: list[psycopg.Connection[object]] = []
+
+    def failing_first(self: keeper.Keeper, events: list[Event]) -> None:
+        # The write behind dies (a lost connection, a server restart) after
+        # the batch's check of the checkpoint, before its events are checked.
+        pid = write_behind_waiting(pg_url)
+        if pid and not killed:
+            with psycopg.connect(split_url(pg_url)[0], autocommit=True) as conn:
+                conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                while conn.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)
+                ).fetchone():
+                    time.sleep(0.01)
+            time.sleep(0.2)  # its thread has seen the error
+            killed.append(pid)
+            held[0].rollback()  # the catch-up to come may write the rows
+        prefetch(self, events)
+
+    with rows_locked(pg_url) as locker:
+        held.append(locker)
+        bulk(lg)  # claims c180..c259 are in the rows written behind
+        monkeypatch.setattr(keeper.Keeper, "prefetch", failing_first)
+        again = attrs.evolve(figure(200, "src/x", 1, 2), topic="spread/200")
+        with pytest.raises(DuplicateClaim, match="c200"):
+            lg.extend([again])
+    assert killed
+    assert views(lg) == replayed(lg)
+    with caplog.at_level(logging.WARNING, logger="ledger"):
+        lg.close()
+    with Ledger.open(pg_url) as reopened:
+        assert views(reopened) == replayed(reopened)
+        assert reopened.verify().ok
+
+
+def test_verify_while_rows_are_written_behind_in_a_database_of_another_collation(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = f"icu_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(split_url(postgres_url)[0], autocommit=True) as conn:
+        try:
+            conn.execute(
+                f"CREATE DATABASE {database} ENCODING 'UTF8' LOCALE_PROVIDER icu"
+                " ICU_LOCALE 'en-US' LOCALE 'C' TEMPLATE template0"
+            )
+        except psycopg.Error as exc:
+            pytest.skip(f"cannot create an ICU database on this server: {exc}")
+    base, _ = split_url(postgres_url)
+    other = re.sub(r"/ledger_test(\?|$)", rf"/{database}\1", base)
+    url = with_ledger(f"{other}&options=-c%20lock_timeout%3D20000", "k")
+    # "-" and "_" sort apart in en-US and in code points: t-a t_b t-c t_d against t-a t-c t_b t_d.
+    names = ["t-a", "t_b", "t-c", "t_d"]
+
+    def figures(start: int, count: int) -> list[FigureReported]:
+        return [
+            attrs.evolve(figure(n, f"src/{n % 3}", n, n + 10), topic=names[n % 4])
+            for n in range(start, start + count)
+        ]
+
+    try:
+        lg = opened(url)
+        lg.extend(figures(100, 8))
+        monkeypatch.setattr(pgbehind, "WRITE_BEHIND", 1)
+        with rows_locked(url):
+            lg.extend(figures(200, 200))  # written behind
+            assert committed_at(url) == 19
+            assert views(lg) == replayed(lg)
+            report = lg.verify()
+            assert report.ok, report
+        lg.close()
+        with Ledger.open(url) as reopened:
+            assert reopened.verify().ok
+    finally:
+        with psycopg.connect(split_url(postgres_url)[0], autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
