@@ -14,17 +14,20 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-__all__ = ["PostgresServer", "postgres_server", "postgres_url", "with_ledger"]
+__all__ = ["PostgresServer", "other_database", "postgres_server", "postgres_url", "with_ledger"]
 
 _DATABASE = "ledger_test"
 
@@ -32,6 +35,30 @@ _DATABASE = "ledger_test"
 def with_ledger(url: str, name: str) -> str:
     """The URL of ledger `name` in the database that url names."""
     return f"{url}{'&' if '?' in url else '?'}ledger={name}"
+
+
+@contextmanager
+def other_database(url: str, prefix: str, how: str = "ENCODING 'UTF8'") -> Iterator[str]:
+    """A database of its own on the test server, made `how` from template0, then dropped: its URL.
+
+    Skipped where the server's role may not create one.
+    """
+    import psycopg
+
+    from ledger.stores.postgres import split_url
+
+    base, _ = split_url(url)
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        try:
+            conn.execute(f"CREATE DATABASE {name} {how} TEMPLATE template0")
+        except psycopg.Error as exc:
+            pytest.skip(f"cannot create a database on this server: {exc}")
+    try:
+        yield re.sub(r"/ledger_test(\?|$)", rf"/{name}\1", base)
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 def _unavailable(reason: str) -> None:

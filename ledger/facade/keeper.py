@@ -21,7 +21,7 @@ transaction, so a ledger written by single appends always has its read model
 at the head. The changes of large batches wait in the writer's memory (its
 views read them there) and are stored together with a later append once they
 cover ``WRITE_EVERY`` records (PostgreSQL writes those behind the append,
-``ledger.stores.pgbehind``), or by ``flush()`` when the ledger closes: a
+``ledger.stores.pgmodel``), or by ``flush()`` when the ledger closes: a
 partition changed by twenty batches is written once, not twenty times, which
 is most of what a read model costs an append (docs/storage.md). Until then the
 read model lags the log, as after a crash, and another process that opens the

@@ -260,6 +260,14 @@ class Statements:
         )
 
     @property
+    def model_meta(self) -> str:
+        """A read model's checkpoint row: version, position, edge."""
+        return self.q(
+            "SELECT version, position, edge FROM {s}.ledger_model_meta"
+            " WHERE ledger = %s AND name = %s"
+        )
+
+    @property
     def model_save_meta(self) -> str:
         return self.q(
             "INSERT INTO {s}.ledger_model_meta (ledger, name, version, position, edge)"

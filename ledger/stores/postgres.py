@@ -15,7 +15,7 @@ its message redacted (``ledger.stores.urls.redact``).
 
 The read model's rows (``ledger_model_rows``, ``ledger_model_meta``) go in the
 append's transaction when they are few; a bulk batch's many are written
-behind it, on a second connection (``ledger.stores.pgbehind``).
+behind it, on a second connection (``ledger.stores.pgmodel``).
 """
 
 from __future__ import annotations
@@ -43,18 +43,12 @@ from ledger.errors import (
     StoreUnavailable,
 )
 from ledger.merkle import CompactRange
-from ledger.stores import edges, pgbehind
+from ledger.stores import edges, pgmodel
 from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.follow import check_follow_args
-from ledger.stores.pgbehind import Behind, close_quietly, model_lock_key, model_rows
-from ledger.stores.pgschema import (
-    LOCK_CLASS,
-    MODEL_LOCK_CLASS,
-    SCHEMA_VERSION,
-    Statements,
-    prepare_schema,
-)
+from ledger.stores.pgmodel import Behind, close_quietly, lock_model, model_ready, model_rows
+from ledger.stores.pgschema import LOCK_CLASS, SCHEMA_VERSION, Statements, prepare_schema
 from ledger.stores.readmodel import (
     Change,
     ModelCheckpoint,
@@ -633,11 +627,11 @@ class PostgresStore(Store):
             finally:
                 self._folding = False
             stored = True
-            if model is not None and len(model.changes) >= pgbehind.WRITE_BEHIND:
+            if model is not None and len(model.changes) >= pgmodel.WRITE_BEHIND:
                 behind[:] = [(model, edge.copy())]
             elif model is not None:
                 self._wait_behind()
-                stored = self._model_ready(conn, model)
+                stored = model_ready(conn, self._sql, self.ledger, model)
                 if stored:
                     model_rows(model.changes).store(cur, self._sql, (self.ledger, model.name))
                     cur.execute(
@@ -695,23 +689,6 @@ class PostgresStore(Store):
                 return None
             return behind
 
-    def _model_ready(self, conn: Connection, model: ModelWrite) -> bool:
-        """Whether the read model stands where the batch was folded from, under its lock."""
-        conn.execute(
-            "SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
-            (MODEL_LOCK_CLASS, model_lock_key(self.ledger, model.name)),
-        )
-        found = conn.execute(
-            self._sql.q(
-                "SELECT version, position FROM {s}.ledger_model_meta"
-                " WHERE ledger = %s AND name = %s"
-            ),
-            (self.ledger, model.name),
-        ).fetchone()
-        # No checkpoint at all is the read model of the empty log.
-        stands = (model.version, 0) if found is None else (found[0], found[1])
-        return stands == (model.version, model.since)
-
     def _notify(self, cur: psycopg.Cursor[Any], head: int) -> None:
         # Delivered at commit, and only if the batch commits.
         cur.execute("SELECT pg_catalog.pg_notify(%s, %s)", (self.channel, str(head)))
@@ -735,13 +712,7 @@ class _PostgresModel(ReadModel):
 
     def _stands(self, conn: Connection) -> tuple[Any, ...] | None:
         """The checkpoint row: (version, position, edge), None if there is none."""
-        return conn.execute(
-            self._store._sql.q(
-                "SELECT version, position, edge FROM {s}.ledger_model_meta"
-                " WHERE ledger = %s AND name = %s"
-            ),
-            self._scope,
-        ).fetchone()
+        return conn.execute(self._store._sql.model_meta, self._scope).fetchone()
 
     def _through(self, work: Callable[[Connection], _T]) -> tuple[_T, Behind | None]:
         """work's rows, and the rows written behind that they are to be seen through, if any.
@@ -867,10 +838,10 @@ class _PostgresModel(ReadModel):
             # The writers' lock: a catch-up never interleaves with an append;
             # then the read model's, which rows written behind hold.
             conn.execute(
-                "SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s)),"
-                " pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
-                (_LOCK_CLASS, store.ledger, MODEL_LOCK_CLASS, model_lock_key(*self._scope)),
+                "SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
+                (_LOCK_CLASS, store.ledger),
             )
+            lock_model(conn, *self._scope)
             found = conn.execute(
                 store._sql.q(
                     "SELECT position FROM {s}.ledger_model_meta WHERE ledger = %s AND name = %s"

@@ -42,7 +42,7 @@ from ledger.stores.pgschema import Statements
 from ledger.stores.postgres import PostgresStore, split_url
 from ledger.tamper import verify_url
 from tests.integration.contract.builders import claim
-from tests.pg_server import PostgresServer, with_ledger
+from tests.pg_server import PostgresServer, other_database, with_ledger
 
 pytestmark = pytest.mark.postgres
 
@@ -396,23 +396,12 @@ def test_a_closed_store_is_unavailable(postgres_url: str) -> None:
 
 
 def test_a_database_not_in_utf8_is_refused(postgres_url: str) -> None:
-    name = f"latin_{uuid.uuid4().hex[:8]}"
-    with raw(postgres_url) as conn:
-        try:
-            conn.execute(
-                f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' TEMPLATE template0"
-                " LC_COLLATE 'C' LC_CTYPE 'C'"
-            )
-        except psycopg.Error as exc:
-            pytest.skip(f"cannot create a database on this server: {exc}")
-    base, _ = split_url(postgres_url)
-    other = re.sub(r"/ledger_test(\?|$)", rf"/{name}\1", base)
-    try:
-        with pytest.raises(StoreUnavailable, match="UTF8"):
-            PostgresStore(other)
-    finally:
-        with raw(postgres_url) as conn:
-            conn.execute(f"DROP DATABASE {name}")
+    how = "ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'"
+    with (
+        other_database(postgres_url, "latin", how) as other,
+        pytest.raises(StoreUnavailable, match="UTF8"),
+    ):
+        PostgresStore(other)
 
 
 def _grants() -> list[str]:
@@ -808,15 +797,7 @@ def test_a_password_in_the_url_shows_nowhere(postgres_url: str) -> None:
 def test_with_no_schema_named_tables_elsewhere_are_not_forked_into_public(
     postgres_url: str,
 ) -> None:
-    database = f"elsewhere_{uuid.uuid4().hex[:8]}"
-    with raw(postgres_url) as conn:
-        try:
-            conn.execute(f"CREATE DATABASE {database} ENCODING 'UTF8' TEMPLATE template0")
-        except psycopg.Error as exc:
-            pytest.skip(f"cannot create a database on this server: {exc}")
-    base, _ = split_url(postgres_url)
-    other = re.sub(r"/ledger_test(\?|$)", rf"/{database}\1", base)
-    try:
+    with other_database(postgres_url, "elsewhere") as other:
         with psycopg.connect(other, autocommit=True) as conn:
             conn.execute("CREATE SCHEMA ledgers")
         with Ledger.open(with_ledger(other, "k") + "&schema=ledgers") as lg:
@@ -826,9 +807,6 @@ def test_with_no_schema_named_tables_elsewhere_are_not_forked_into_public(
         with psycopg.connect(other, autocommit=True) as conn:
             found = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
             assert found.fetchone() == (0,)
-    finally:
-        with raw(postgres_url) as conn:
-            conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
 
 
 def _rows_read(plan: Any) -> int:

@@ -1,4 +1,10 @@
-"""PostgreSQL: a bulk load's read-model rows, written behind the appends, on a second connection.
+"""PostgreSQL's writes of read-model rows: as statements, under their lock, and behind the appends.
+
+Every write of a ledger's read-model rows (an append's few, a catch-up's, a
+bulk load's) sends them as ``ModelRows`` and holds the read model's own
+advisory lock (``lock_model``), taken after the writers' lock by all but the
+write behind; ``model_ready`` is the check under it. ``ledger.stores.postgres``
+calls these; this module imports nothing above ``pgschema``.
 
 A bulk load stores its read model's changes every ``WRITE_EVERY`` records
 (``ledger.facade.keeper``), a few hundred thousand rows at a time. Written
@@ -42,7 +48,8 @@ __all__ = [
     "Behind",
     "ModelRows",
     "close_quietly",
-    "model_lock_key",
+    "lock_model",
+    "model_ready",
     "model_rows",
 ]
 
@@ -137,23 +144,11 @@ class Behind:
         scope = (ledger, model.name)
         conn = connect()
         try:
-            locked = conn.execute(
-                "SELECT pg_catalog.pg_try_advisory_xact_lock(%s, pg_catalog.hashtext(%s))",
-                (MODEL_LOCK_CLASS, model_lock_key(ledger, model.name)),
-            ).fetchone()
-            found = conn.execute(
-                sql.q(
-                    "SELECT version, position FROM {s}.ledger_model_meta"
-                    " WHERE ledger = %s AND name = %s"
-                ),
-                scope,
-            ).fetchone()
+            ready = model_ready(conn, sql, ledger, model, wait=False)
         except BaseException:
             close_quietly(conn)
             raise
-        # No checkpoint at all is the read model of the empty log.
-        stands = (model.version, 0) if found is None else (found[0], found[1])
-        if not (locked and locked[0]) or stands != (model.version, model.since):
+        if not ready:
             close_quietly(conn)
             return None
         rows = model_rows(model.changes)
@@ -268,9 +263,33 @@ class Behind:
         }
 
 
-def model_lock_key(ledger: str, name: str) -> str:
-    """The text whose hash keys a read model's lock: one lock per ledger and read model."""
-    return f"{ledger}/{name}"
+def lock_model(conn: Connection, ledger: str, name: str, *, wait: bool = True) -> bool:
+    """Take a read model's lock for the transaction; False if another holds it (wait=False).
+
+    One lock per ledger and read model: ``hashtext(ledger || '/' || name)``
+    under the class "LEDH" (docs/postgres.md). A collision of two names only
+    serializes their writers.
+    """
+    key = (MODEL_LOCK_CLASS, f"{ledger}/{name}")
+    if wait:
+        conn.execute("SELECT pg_catalog.pg_advisory_xact_lock(%s, pg_catalog.hashtext(%s))", key)
+        return True
+    found = conn.execute(
+        "SELECT pg_catalog.pg_try_advisory_xact_lock(%s, pg_catalog.hashtext(%s))", key
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def model_ready(
+    conn: Connection, sql: Statements, ledger: str, model: ModelWrite, *, wait: bool = True
+) -> bool:
+    """Whether model's rows may be stored: its lock taken, the rows where it was folded from."""
+    if not lock_model(conn, ledger, model.name, wait=wait):
+        return False
+    found = conn.execute(sql.model_meta, (ledger, model.name)).fetchone()
+    # No checkpoint at all is the read model of the empty log.
+    stands = (model.version, 0) if found is None else (found[0], found[1])
+    return stands == (model.version, model.since)
 
 
 def close_quietly(conn: Connection | None) -> None:

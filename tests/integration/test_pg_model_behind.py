@@ -8,7 +8,6 @@ read model is only behind the log, and the views are a full replay's.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 import uuid
@@ -22,7 +21,7 @@ import pytest
 from ledger import DuplicateClaim, Event, FigureReported, Ledger
 from ledger.facade import keeper
 from ledger.merkle import CompactRange
-from ledger.stores import pgbehind
+from ledger.stores import pgmodel
 from ledger.stores.pgschema import MODEL_LOCK_CLASS
 from ledger.stores.postgres import split_url
 from ledger.stores.readmodel import ModelCheckpoint
@@ -34,7 +33,7 @@ from tests.integration.test_read_model import (
     story,
     views,
 )
-from tests.pg_server import with_ledger
+from tests.pg_server import other_database, with_ledger
 
 pytestmark = pytest.mark.postgres
 
@@ -52,7 +51,7 @@ def small_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keeper, "WRITE_SMALL", 100)
     monkeypatch.setattr(keeper, "WRITE_EVERY", 150)
     monkeypatch.setattr(keeper, "KEEP_PARTITIONS", 100)
-    monkeypatch.setattr(pgbehind, "WRITE_BEHIND", 400)
+    monkeypatch.setattr(pgmodel, "WRITE_BEHIND", 400)
 
 
 def ledger_of(url: str) -> str:
@@ -159,13 +158,13 @@ def test_a_read_model_another_transaction_holds_is_not_written_behind(
     with psycopg.connect(split_url(pg_url)[0], autocommit=True) as conn:
         conn.execute(
             "SELECT pg_advisory_lock(%s, hashtext(%s))",
-            (MODEL_LOCK_CLASS, pgbehind.model_lock_key(ledger_of(pg_url), "ledger")),
+            (MODEL_LOCK_CLASS, f"{ledger_of(pg_url)}/ledger"),
         )
         bulk(lg)  # the rows would move under whoever holds the lock: not written
         assert committed_at(pg_url) == 11
         conn.execute(
             "SELECT pg_advisory_unlock(%s, hashtext(%s))",
-            (MODEL_LOCK_CLASS, pgbehind.model_lock_key(ledger_of(pg_url), "ledger")),
+            (MODEL_LOCK_CLASS, f"{ledger_of(pg_url)}/ledger"),
         )
     assert views(lg) == replayed(lg)
     lg.close()
@@ -205,11 +204,11 @@ def test_reads_through_rows_on_their_way_are_the_rows_they_will_make() -> None:
         ("t", "p1", "a", "3"),  # a later change of the same row wins
     ]
     stored = {"p1": {"a": "0", "b": "0", "c": "0"}, "p3": {"a": "0"}, "p4": {"x": "0"}}
-    rows = pgbehind.model_rows(changes)
+    rows = pgmodel.model_rows(changes)
     assert rows.deletes == [("t", "p1", "b"), ("t", "p3", "a")]
     assert rows.upserts == [("t", "p1", "a", "3"), ("t", "p2", "a", "2"), ("u", "q", "z", "9")]
     checkpoint = ModelCheckpoint(1, CompactRange())
-    behind = pgbehind.Behind(None, lambda conn: None, "ledger", 0, checkpoint, rows)  # type: ignore[arg-type]
+    behind = pgmodel.Behind(None, lambda conn: None, "ledger", 0, checkpoint, rows)  # type: ignore[arg-type]
     after = {"p1": {"a": "3", "c": "0"}, "p2": {"a": "2"}, "p4": {"x": "0"}}
     assert behind.parts("t", {p: dict(i) for p, i in stored.items()}) == after
     assert behind.parts("t", {"p1": dict(stored["p1"])}, ["p1", "p2"]) == {
@@ -273,18 +272,6 @@ def test_a_write_behind_that_fails_while_a_batch_is_checked_never_lets_a_bad_eve
 def test_verify_while_rows_are_written_behind_in_a_database_of_another_collation(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    database = f"icu_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(split_url(postgres_url)[0], autocommit=True) as conn:
-        try:
-            conn.execute(
-                f"CREATE DATABASE {database} ENCODING 'UTF8' LOCALE_PROVIDER icu"
-                " ICU_LOCALE 'en-US' LOCALE 'C' TEMPLATE template0"
-            )
-        except psycopg.Error as exc:
-            pytest.skip(f"cannot create an ICU database on this server: {exc}")
-    base, _ = split_url(postgres_url)
-    other = re.sub(r"/ledger_test(\?|$)", rf"/{database}\1", base)
-    url = with_ledger(f"{other}&options=-c%20lock_timeout%3D20000", "k")
     # "-" and "_" sort apart in en-US and in code points: t-a t_b t-c t_d against t-a t-c t_b t_d.
     names = ["t-a", "t_b", "t-c", "t_d"]
 
@@ -294,10 +281,12 @@ def test_verify_while_rows_are_written_behind_in_a_database_of_another_collation
             for n in range(start, start + count)
         ]
 
-    try:
+    how = "ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'"
+    with other_database(postgres_url, "icu", how) as other:
+        url = with_ledger(f"{other}&options=-c%20lock_timeout%3D20000", "k")
         lg = opened(url)
         lg.extend(figures(100, 8))
-        monkeypatch.setattr(pgbehind, "WRITE_BEHIND", 1)
+        monkeypatch.setattr(pgmodel, "WRITE_BEHIND", 1)
         with rows_locked(url):
             lg.extend(figures(200, 200))  # written behind
             assert committed_at(url) == 19
@@ -307,6 +296,3 @@ def test_verify_while_rows_are_written_behind_in_a_database_of_another_collation
         lg.close()
         with Ledger.open(url) as reopened:
             assert reopened.verify().ok
-    finally:
-        with psycopg.connect(split_url(postgres_url)[0], autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
