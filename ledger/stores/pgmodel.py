@@ -51,6 +51,7 @@ __all__ = [
     "lock_model",
     "model_ready",
     "model_rows",
+    "shape_fault",
 ]
 
 #: Read-model changes from this many rows up are written behind the append that made them.
@@ -290,6 +291,18 @@ def model_ready(
     # No checkpoint at all is the read model of the empty log.
     stands = (model.version, 0) if found is None else (found[0], found[1])
     return stands == (model.version, model.since)
+
+
+def shape_fault(exc: BaseException) -> bool:
+    """Whether the server refused a read-model statement for the tables' shape, not the rows.
+
+    Tables altered by hand (a column renamed, retyped or constrained, a key
+    dropped) fail every statement on them: SQLSTATE classes 42 (an undefined
+    column, a mismatched type; a refused privilege is not one), 23 (a
+    constraint the rows do not meet) and 22 (a value the column cannot hold).
+    """
+    state = getattr(exc, "sqlstate", None) or ""
+    return state[:2] in ("42", "23", "22") and state != "42501"
 
 
 def close_quietly(conn: Connection | None) -> None:

@@ -47,7 +47,14 @@ from ledger.stores import edges, pgmodel
 from ledger.stores.admission import admit
 from ledger.stores.base import Clock, Store, utc_now
 from ledger.stores.follow import check_follow_args
-from ledger.stores.pgmodel import Behind, close_quietly, lock_model, model_ready, model_rows
+from ledger.stores.pgmodel import (
+    Behind,
+    close_quietly,
+    lock_model,
+    model_ready,
+    model_rows,
+    shape_fault,
+)
 from ledger.stores.pgschema import LOCK_CLASS, SCHEMA_VERSION, Statements, prepare_schema
 from ledger.stores.readmodel import (
     Change,
@@ -611,7 +618,7 @@ class PostgresStore(Store):
             return True
         # The trigger extends ledger_tree itself; this copy is the read model's checkpoint.
         edge.extend(columns.leaves)
-        with conn.pipeline(), conn.cursor() as cur:
+        with conn.pipeline() as pipe, conn.cursor() as cur:
             for chunk in columns.chunks(_INSERT_CHUNK):
                 cur.execute(self._sql.insert, (self.ledger, *chunk))
             # The records are on their way: the server stores them while this
@@ -631,15 +638,40 @@ class PostgresStore(Store):
                 behind[:] = [(model, edge.copy())]
             elif model is not None:
                 self._wait_behind()
-                stored = model_ready(conn, self._sql, self.ledger, model)
-                if stored:
-                    model_rows(model.changes).store(cur, self._sql, (self.ledger, model.name))
-                    cur.execute(
-                        self._sql.model_save_meta,
-                        (self.ledger, model.name, model.version, edge.size, b"".join(edge.hashes)),
-                    )
+                # The records' own errors first, before the model's savepoint.
+                pipe.sync()
+                stored = self._write_model(conn, cur, model, edge)
             self._notify(cur, edge.size)
         return stored
+
+    def _write_model(
+        self, conn: Connection, cur: psycopg.Cursor[Any], model: ModelWrite, edge: CompactRange
+    ) -> bool:
+        """In the append's transaction: store its read-model rows; whether they were stored.
+
+        Under a savepoint: read-model tables of another shape (altered by
+        hand) fail the rows alone, and the records are stored all the same;
+        the next reader finds the read model behind and folds in memory.
+        """
+        try:
+            with conn.transaction():
+                if not model_ready(conn, self._sql, self.ledger, model):
+                    return False
+                model_rows(model.changes).store(cur, self._sql, (self.ledger, model.name))
+                cur.execute(
+                    self._sql.model_save_meta,
+                    (self.ledger, model.name, model.version, edge.size, b"".join(edge.hashes)),
+                )
+        except psycopg.Error as exc:
+            if not shape_fault(exc):
+                raise
+            log.warning(
+                "%s: the read model was not written with the records (%s)",
+                self._where,
+                self._message(exc),
+            )
+            return False
+        return True
 
     def _write_behind(self, model: ModelWrite, edge: CompactRange) -> bool:
         """Start writing a committed batch's read-model rows; whether they are on their way."""
@@ -871,6 +903,10 @@ class _PostgresModel(ReadModel):
             refused = (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction)
             if isinstance(exc.__cause__, refused):
                 raise ModelReadOnly(str(exc)) from exc
+            if exc.__cause__ is not None and shape_fault(exc.__cause__):
+                # Tables of another shape are every ledger's in the schema: not
+                # made again by this one; it folds its log in memory instead.
+                raise ModelReadOnly(f"the read model's tables are of another shape: {exc}") from exc
             raise
 
 

@@ -31,6 +31,7 @@ from ledger.facade import keeper
 from ledger.stores.postgres import split_url
 from ledger.stores.readmodel import SQLiteModel
 from tests.integration.contract.builders import T0, claim, dispute, figure, retract, topic
+from tests.pg_server import other_database
 
 FILE_KINDS = [".db", ".jsonl"]
 
@@ -516,6 +517,54 @@ def test_a_damaged_postgresql_read_model_gives_the_same_answers(pg_url: str, dam
         assert views(lg) == replayed(lg)
         lg.append(figure(60, "src/d", 1, 1000))
         assert views(lg) == replayed(lg)
+
+
+#: Read-model tables of another shape (an owner's ALTER): every statement on them fails.
+PG_SHAPES = {
+    "a rows' column renamed": ["ALTER TABLE ledger_model_rows RENAME COLUMN value TO other"],
+    "a checkpoints' column renamed": ["ALTER TABLE ledger_model_meta RENAME COLUMN edge TO other"],
+    "a rows' column retyped": [
+        "ALTER TABLE ledger_model_rows ALTER COLUMN value TYPE integer USING 0"
+    ],
+    "a constraint new rows break": [
+        "ALTER TABLE ledger_model_rows ADD COLUMN other integer",
+        "ALTER TABLE ledger_model_rows"
+        " ADD CONSTRAINT other_set CHECK (other IS NOT NULL) NOT VALID",
+    ],
+    "the rows' key dropped": [
+        "ALTER TABLE ledger_model_rows DROP CONSTRAINT ledger_model_rows_pkey"
+    ],
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("while_open", [False, True], ids=["before-open", "while-open"])
+@pytest.mark.parametrize("shape", sorted(PG_SHAPES))
+def test_postgresql_read_model_tables_of_another_shape_give_the_same_answers(
+    postgres_url: str, shape: str, while_open: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The tables are every ledger's in the schema: altered in a database of their own.
+    with other_database(postgres_url, "shape") as base:
+        url = f"{base}&ledger=shaped"
+        with Ledger.open(url) as lg:
+            lg.extend(story())  # type: ignore[arg-type]
+        with caplog.at_level(logging.WARNING, logger="ledger"):
+            lg = Ledger.open(url)
+            try:
+                if while_open:
+                    assert views(lg) == replayed(lg)
+                pg(url, *PG_SHAPES[shape])
+                assert views(lg) == replayed(lg)
+                lg.append(figure(60, "src/d", 1, 1000))
+                lg.extend([figure(61, "src/e", 2, 3), figure(62, "src/f", 4, 5)])
+                assert views(lg) == replayed(lg)
+            finally:
+                lg.close()
+            with Ledger.open(url) as lg:
+                assert lg.head == len(story()) + 3
+                assert views(lg) == replayed(lg)
+                assert lg.verify().ok  # the log is whole; the cache is not evidence
+        assert any("read model" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.postgres
