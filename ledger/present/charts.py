@@ -277,13 +277,17 @@ def _draw_bar(ax: Any, bar: Bar, y: int) -> None:
     if bar.best is not None:
         face = COLORS["best"] if bar.best_given else "white"
         ax.plot([bar.best], [y], marker="D", ms=7, mfc=face, mec=COLORS["best"], zorder=4)
+    # A label starts at the bar's low end, and ends at its high end when the
+    # bar sits in the right half, so that it never runs off the chart's right edge.
+    right = _axis_fraction(ax, bar.low) > 0.5
     ax.text(
-        bar.low,
+        bar.high if right else bar.low,
         y + 0.26,
         chart_text(bar.text),
         **CHART_TEXT,
         fontsize=8,
         color="#718096" if bar.stale else "#2d3748",
+        ha="right" if right else "left",
         va="bottom",
         zorder=5,
         # Bands and the estimate line run behind the label, not through it.
@@ -291,6 +295,12 @@ def _draw_bar(ax: Any, bar: Bar, y: int) -> None:
         # A label wider than the figure (1e308 written out) runs off it, not squeezing the axes.
         in_layout=False,
     )
+
+
+def _axis_fraction(ax: Any, x: float) -> float:
+    """Where x falls along the x axis, from 0 (its left end) to 1 (its right); 0 if unknown."""
+    fraction = float((ax.transScale + ax.transLimits).transform((x, 0.0))[0])
+    return fraction if math.isfinite(fraction) else 0.0
 
 
 #: Axis ends matplotlib draws as they are; beyond them its transforms overflow

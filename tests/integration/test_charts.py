@@ -505,3 +505,36 @@ def test_a_source_in_two_camps_of_a_split_is_drawn_in_both() -> None:
     assert 'data-source="b" data-camp="1 2"' in svg
     assert '<rect class="camp-stripe" data-camp="2"' in svg
     assert "(in camps 1 and 2)" in svg
+
+
+@pytest.mark.parametrize("scale", ["linear", "log"])
+def test_a_figure_label_near_the_right_end_stays_inside_the_chart(scale: str) -> None:
+    pytest.importorskip("matplotlib")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from ledger.present.charts import draw_topic
+
+    lg = Ledger(MemoryStore())
+    top = 471 if scale == "linear" else 47_100
+    bottom = 100 if scale == "linear" else 1
+    lg.append(_figure("low", "ministry", f"between {bottom} and {top:,}", 3))
+    lg.append(
+        FigureReported(
+            claim_id="high",
+            topic="flood/deaths",
+            source="regional-health-directorate",
+            figure=Figure(top, top, unit="people", phrase=f"{top:,} people, the final toll"),
+            stated_at=date(2024, 9, 4),
+        )
+    )
+    chart = topic_chart(lg.topic("flood/deaths"), "Deaths in the flood")
+    assert chart.scale == scale
+    fig, _ = draw_topic(chart)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    figure_box = fig.bbox
+    for text in fig.axes[0].texts:  # the figure labels beside each bar
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= figure_box.x0 - 0.5, text.get_text()
+        assert box.x1 <= figure_box.x1 + 0.5, text.get_text()
