@@ -18,7 +18,9 @@ For each profile of the generator and each size it:
 3. times ``Ledger.verify()``;
 4. last, because they grow the ledgers, times single appends (each followed
    by re-rendering the touched TopicView) on SQLite against raw single-row
-   inserts, the same on PostgreSQL, and the follow latency on PostgreSQL.
+   inserts, the same on PostgreSQL, each in a fresh process
+   (``benchmarks.appends``) once the pages the reads wrote are on disk, and
+   the follow latency on PostgreSQL.
 
 Then it prints the tables and, unless ``--quick``, writes benchmarks/RESULTS.md.
 Generated files go under benchmarks/data/ (git-ignored) and are rebuilt on
@@ -239,21 +241,21 @@ def _subprocess(
     kind: str, target: str, *extra: str, cwd: Path, code: Path | None = None
 ) -> dict[str, Any]:
     """Run ``python -m benchmarks.replay KIND TARGET …`` and return what it printed."""
+    return _python(["-m", "benchmarks.replay", kind, target, *extra], kind, cwd=cwd, code=code)
+
+
+def _python(args: list[str], what: str, *, cwd: Path, code: Path | None = None) -> dict[str, Any]:
+    """Run ``python ARGS`` in a fresh process and return the JSON line it printed last."""
     # The older code first on the path, then the caller's; and not cwd=ROOT,
     # which -m would put ahead of them.
     paths = [str(code) if code else None, os.environ.get("PYTHONPATH"), str(ROOT)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.replay", kind, target, *extra],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        check=False,
-        text=True,
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, check=False, text=True
     )
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"the {kind} subprocess failed: {tail[0]}")
+        raise RuntimeError(f"the {what} subprocess failed: {tail[0]}")
     return dict(orjson.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -404,40 +406,19 @@ def _verify(size: int, paths: _Paths, results: Results) -> None:
             results.notes.append(f"{size:,} events: verify() did NOT report ok: {report}")
 
 
-def _single_appends(
-    target: str, events: list[tuple[Any, str | None]], raw: RawStore | None
-) -> dict[str, list[float]]:
-    """Appends one by one, each with its TopicView re-rendered; raw inserts of the same rows."""
-    clock = time.perf_counter
-    spent: dict[str, list[float]] = {"append": [], "view": [], "raw": []}
-    with Ledger.open(target) as lg:
-        lg.topics()  # a long-running process has every view rendered already
-        for event, topic in events:
-            t0 = clock()
-            record = lg.append(event)
-            t1 = clock()
-            if topic is not None:
-                lg.topic(topic)
-            t2 = clock()
-            spent["append"].append((t1 - t0) * 1000)
-            spent["view"].append((t2 - t0) * 1000)
-            if raw is not None:
-                (row,) = lg.rows(record.position - 1)
-                t3 = clock()
-                raw.insert_one(row)
-                spent["raw"].append((clock() - t3) * 1000)
-    return spent
+def _appending(target: str, paths: _Paths, opts: Options, *extra: str) -> dict[str, list[float]]:
+    """Single appends of the tail's first events to target, in a process of their own."""
+    command = ["-m", "benchmarks.appends", target, str(paths.tail), "--count", str(opts.appends)]
+    return dict(_python(command + list(extra), "appends", cwd=opts.data_dir))
 
 
 def _appends(size: int, paths: _Paths, pg: dict[str, str], results: Results, opts: Options) -> None:
     """Single appends on SQLite and PostgreSQL, then the follow latency on PostgreSQL."""
     tail: list[tuple[Any, str | None]] = pickle.loads(paths.tail.read_bytes())
     events, later = tail[: opts.appends], tail[opts.appends :]
-    raw = RawStore(paths.raw)
-    try:
-        spent = _single_appends(str(paths.ledger), events, raw)
-    finally:
-        raw.close()
+    # The reads left pages to write out (the rebuild's copy): not while these sync.
+    os.sync()
+    spent = _appending(str(paths.ledger), paths, opts, "--raw", str(paths.raw))
     median = statistics.median
     results.set("append_ms", size, median(spent["append"]))
     results.set("one_more_ms", size, median(spent["view"]))
@@ -450,7 +431,7 @@ def _appends(size: int, paths: _Paths, pg: dict[str, str], results: Results, opt
     )
     if "ledger" not in pg:
         return
-    spent = _single_appends(pg["ledger"], events, None)
+    spent = _appending(pg["ledger"], paths, opts)
     results.set("pg_append_ms", size, median(spent["append"]))
     results.set("pg_one_more_ms", size, median(spent["view"]))
     if later:
