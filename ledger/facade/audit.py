@@ -272,5 +272,7 @@ class _Partitions:
 _UNREADABLE: Any = object()
 
 
-def _cut(text: str) -> str:
-    return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "…")
+def _cut(text: object) -> str:
+    # A row read back is text, unless its column was retyped by hand (a number, say).
+    shown = text if isinstance(text, str) else repr(text)
+    return repr(shown if len(shown) <= _SHOWN else shown[:_SHOWN] + "…")

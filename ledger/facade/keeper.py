@@ -364,9 +364,10 @@ class Keeper:
 
         None in memory, and while the changes are of many partitions and
         cover fewer than ``WRITE_EVERY`` records: they wait for a later
-        append or ``flush()``.
+        append or ``flush()``. None too over stored rows this process may not
+        write (tables of another shape): they stay in memory, over those rows.
         """
-        if self.in_memory:
+        if self.in_memory or (not self.writable and self._base is not None):
             return None
         base, edge = self._base, self._edge
         since = head if base is None else base.position
@@ -391,6 +392,8 @@ class Keeper:
         base = self._base
         if self.in_memory or base is None:
             return False
+        if not self.writable:
+            return True
         facts = self.facts
         waiting = sum(table.waiting() for table in facts.tables)
         return waiting >= WRITE_SMALL and facts.position + records - base.position < WRITE_EVERY

@@ -201,7 +201,27 @@ class _Kept(Generic[S]):
                 expected=self.expected,
                 reset=self.reset,
             )
-        except ModelReadOnly:
+            if not stored:
+                # Another process stored its state meanwhile: one behind ours is replaced
+                # (both cover a prefix of the log), a newer one is kept.
+                found = self.model.checkpoint()
+                behind = found is None or (
+                    found.version == self.projection.version and found.position <= position
+                )
+                if not behind:
+                    return
+                self.expected = None if found is None else found.position
+                stored = self.model.replace(
+                    self.projection.version, [change], self.edge, expected=self.expected
+                )
+        except ModelReadOnly as exc:
+            # A role that may not write, or tables of another shape: folded, not stored.
+            log.warning(
+                "%s: the state of projection %r is not stored (%s); it is folded in memory",
+                self.store.url,
+                self.projection.name,
+                exc,
+            )
             self.writable = False
             return
         except StoreError as exc:
@@ -212,18 +232,5 @@ class _Kept(Generic[S]):
                 exc,
             )
             return
-        if not stored:
-            # Another process stored its state meanwhile: one behind ours is replaced
-            # (both cover a prefix of the log), a newer one is kept.
-            found = self.model.checkpoint()
-            behind = found is None or (
-                found.version == self.projection.version and found.position <= position
-            )
-            if not behind:
-                return
-            self.expected = None if found is None else found.position
-            stored = self.model.replace(
-                self.projection.version, [change], self.edge, expected=self.expected
-            )
         if stored:
             self.expected, self.reset = position, False

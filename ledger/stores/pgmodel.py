@@ -293,16 +293,39 @@ def model_ready(
     return stands == (model.version, model.since)
 
 
-def shape_fault(exc: BaseException) -> bool:
-    """Whether the server refused a read-model statement for the tables' shape, not the rows.
+#: What the server says when the read model's tables are not of the shape this
+#: code makes: an undefined column or table, a column of another type, no key
+#: for ON CONFLICT, a value the column cannot hold, a constraint new rows break.
+_SHAPE_FAULTS = frozenset(
+    (
+        "42703",  # undefined_column
+        "42P01",  # undefined_table
+        "42804",  # datatype_mismatch
+        "42846",  # cannot_coerce
+        "42809",  # wrong_object_type
+        "42P10",  # invalid_column_reference: ON CONFLICT without the key
+        "22P02",  # invalid_text_representation: text into a retyped column
+        "22003",  # numeric_value_out_of_range
+        "22001",  # string_data_right_truncation
+        "23502",  # not_null_violation
+        "23503",  # foreign_key_violation
+        "23505",  # unique_violation
+        "23514",  # check_violation
+        "23P01",  # exclusion_violation
+    )
+)
 
-    Tables altered by hand (a column renamed, retyped or constrained, a key
-    dropped) fail every statement on them: SQLSTATE classes 42 (an undefined
-    column, a mismatched type; a refused privilege is not one), 23 (a
-    constraint the rows do not meet) and 22 (a value the column cannot hold).
+
+def shape_fault(exc: BaseException | None) -> bool:
+    """Whether the server refused a read-model statement for its tables' shape.
+
+    Tables altered by hand (a column renamed or retyped, a constraint added,
+    the key dropped) fail the statements that touch what changed: a renamed
+    column every statement, a constraint only writes. Some of these codes (a
+    unique violation) are the records' errors too: a caller sharing a
+    transaction with records surfaces theirs first.
     """
-    state = getattr(exc, "sqlstate", None) or ""
-    return state[:2] in ("42", "23", "22") and state != "42501"
+    return getattr(exc, "sqlstate", None) in _SHAPE_FAULTS
 
 
 def close_quietly(conn: Connection | None) -> None:

@@ -651,7 +651,8 @@ class PostgresStore(Store):
 
         Under a savepoint: read-model tables of another shape (altered by
         hand) fail the rows alone, and the records are stored all the same;
-        the next reader finds the read model behind and folds in memory.
+        the next reader finds the read model behind, and when its catch-up is
+        refused too, folds the log in memory.
         """
         try:
             with conn.transaction():
@@ -903,7 +904,7 @@ class _PostgresModel(ReadModel):
             refused = (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction)
             if isinstance(exc.__cause__, refused):
                 raise ModelReadOnly(str(exc)) from exc
-            if exc.__cause__ is not None and shape_fault(exc.__cause__):
+            if shape_fault(exc.__cause__):
                 # Tables of another shape are every ledger's in the schema: not
                 # made again by this one; it folds its log in memory instead.
                 raise ModelReadOnly(f"the read model's tables are of another shape: {exc}") from exc
