@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
     if "://" not in url and not Path(url).exists():
         print(f"{url}: no such ledger; run python seeds/build.py", file=sys.stderr)
         return 1
-    with ledger.Ledger.open(url) as lg:
+    with ledger.Ledger.open(url, read_only=True) as lg:
         print(f"{url}: {lg.head} records")
         describe(lg)
     return 0

@@ -21,7 +21,7 @@ DAYS = [date(2025, 1, 11), date(2025, 1, 12), date(2025, 1, 13)]
 
 def main(argv: list[str]) -> int:
     url = argv[1] if len(argv) > 1 else str(SEED)
-    with ledger.Ledger.open(url) as lg:
+    with ledger.Ledger.open(url, read_only=True) as lg:
         for day in DAYS:
             # A bare date means midnight UTC (the day's start, where events stated
             # with a bare date sit); ask for the day's last instant instead.

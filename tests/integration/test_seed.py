@@ -33,7 +33,8 @@ def test_the_seed_ledger_rebuilds_byte_for_byte(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def seed() -> ledger.Ledger:
-    return ledger.Ledger.open(str(WIRE))
+    # Read-only: the repository's seed gets no read model beside it.
+    return ledger.Ledger.open(str(WIRE), read_only=True)
 
 
 def test_the_killed_or_wounded_topic_shows_the_article_finding(seed: ledger.Ledger) -> None:
