@@ -31,7 +31,6 @@ other in a circle.
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from typing import Any
@@ -40,6 +39,7 @@ import attrs
 import psycopg
 
 from ledger.merkle import CompactRange
+from ledger.stores.background import Background
 from ledger.stores.pgschema import MODEL_LOCK_CLASS, Statements
 from ledger.stores.readmodel import Change, ModelCheckpoint, ModelWrite, checkpoint_of
 
@@ -71,8 +71,16 @@ class ModelRows:
     deletes: list[_Key]
     upserts: list[tuple[str, str, str, str]]
 
-    def store(self, cur: psycopg.Cursor[Any], sql: Statements, scope: tuple[str, str]) -> None:
-        """Send the deletes, then the upserts a statement per chunk of rows, columns as arrays."""
+    def store(
+        self,
+        cur: psycopg.Cursor[Any],
+        sql: Statements,
+        scope: tuple[str, str],
+        version: int,
+        edge: CompactRange,
+    ) -> None:
+        """Send the deletes, the upserts (a statement per chunk of rows, columns as arrays),
+        then the checkpoint they stand at: every write of read-model rows is these."""
         if self.deletes:
             cur.executemany(sql.model_delete, [(*scope, *key) for key in self.deletes])
         upserts = self.upserts
@@ -80,6 +88,7 @@ class ModelRows:
             chunk = upserts[start : start + _MODEL_CHUNK]
             columns = [[row[k] for row in chunk] for k in range(4)]
             cur.execute(sql.model_upsert, (*scope, *columns))
+        cur.execute(sql.model_save_meta, (*scope, version, edge.size, b"".join(edge.hashes)))
 
 
 def model_rows(changes: Sequence[Change]) -> ModelRows:
@@ -123,9 +132,7 @@ class Behind:
             self._over.setdefault(table, {}).setdefault(part, {})[item] = text
         self._conn = conn
         self._write = write
-        #: What the write raised (its transaction rolled back), once it is done.
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="ledger-model-write", daemon=True)
+        self._background = Background(self._run, "ledger-model-write")
 
     @classmethod
     def begin(
@@ -153,44 +160,37 @@ class Behind:
             close_quietly(conn)
             return None
         rows = model_rows(model.changes)
-        blob = b"".join(edge.hashes)
 
         def write(conn: Connection) -> None:
             with conn.pipeline(), conn.cursor() as cur:
-                rows.store(cur, sql, scope)
-                cur.execute(sql.model_save_meta, (*scope, model.version, edge.size, blob))
+                rows.store(cur, sql, scope, model.version, edge)
 
-        checkpoint = checkpoint_of(model.version, edge.size, blob)
+        checkpoint = checkpoint_of(model.version, edge.size, b"".join(edge.hashes))
         behind = cls(conn, write, model.name, model.since, checkpoint, rows)
-        behind._start()
+        behind._background.start()
         return behind
-
-    def _start(self) -> None:
-        try:
-            self._thread.start()
-        except RuntimeError:  # no thread to be had: write here
-            self._run()
 
     def _run(self) -> None:
         conn = self._conn
         try:
             self._write(conn)
             conn.commit()
-        except BaseException as exc:  # kept for the store's thread
-            self.error = exc
         finally:
             close_quietly(conn)
 
     @property
+    def error(self) -> BaseException | None:
+        """What the write raised (its transaction rolled back), once it is done."""
+        return self._background.error
+
+    @property
     def done(self) -> bool:
         """Whether the write has committed or failed."""
-        return not self._thread.is_alive()
+        return self._background.done
 
     def wait(self) -> BaseException | None:
         """Return once the write is done: None, or what it raised (nothing was written)."""
-        if self._thread.ident is not None:
-            self._thread.join()
-        return self.error
+        return self._background.wait()
 
     # -- reading through it ------------------------------------------------
 

@@ -658,11 +658,8 @@ class PostgresStore(Store):
             with conn.transaction():
                 if not model_ready(conn, self._sql, self.ledger, model):
                     return False
-                model_rows(model.changes).store(cur, self._sql, (self.ledger, model.name))
-                cur.execute(
-                    self._sql.model_save_meta,
-                    (self.ledger, model.name, model.version, edge.size, b"".join(edge.hashes)),
-                )
+                scope = (self.ledger, model.name)
+                model_rows(model.changes).store(cur, self._sql, scope, model.version, edge)
         except psycopg.Error as exc:
             if not shape_fault(exc):
                 raise
@@ -891,11 +888,7 @@ class _PostgresModel(ReadModel):
                         ),
                         self._scope,
                     )
-                model_rows(changes).store(cur, store._sql, self._scope)
-                cur.execute(
-                    store._sql.model_save_meta,
-                    (*self._scope, version, edge.size, b"".join(edge.hashes)),
-                )
+                model_rows(changes).store(cur, store._sql, self._scope, version, edge)
             return True
 
         try:

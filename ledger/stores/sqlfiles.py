@@ -18,9 +18,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import threading
 from collections.abc import Iterator
 from urllib.parse import quote
+
+from ledger.stores.background import Background
 
 __all__ = [
     "Committing",
@@ -138,25 +139,18 @@ class Committing:
         self._conn = conn
         #: What the COMMIT raised (the transaction is rolled back by wait()), if anything.
         self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._commit, name="ledger-commit", daemon=True)
+        self._background = Background(self._commit, "ledger-commit")
 
     def start(self) -> None:
         """Start the COMMIT (in the caller's thread if no thread can be started)."""
-        try:
-            self._thread.start()
-        except RuntimeError:  # no thread to be had: commit here
-            self._commit()
+        self._background.start()
 
     def _commit(self) -> None:
-        try:
-            self._conn.execute("COMMIT")
-        except BaseException as exc:  # kept for the caller's thread
-            self.error = exc
+        self._conn.execute("COMMIT")
 
     def wait(self) -> BaseException | None:
         """Return once the COMMIT is done: None, or its error (the transaction rolled back)."""
-        if self._thread.ident is not None:
-            self._thread.join()
+        self.error = self._background.wait() or self.error
         if self.error is not None:
             with contextlib.suppress(sqlite3.Error):
                 if self._conn.in_transaction:

@@ -31,7 +31,7 @@ from ledger.facade import keeper
 from ledger.stores.postgres import split_url
 from ledger.stores.readmodel import SQLiteModel
 from tests.integration.contract.builders import T0, claim, dispute, figure, retract, topic
-from tests.integration.test_persisted_projection import FiguresPerSource, by_hand
+from tests.integration.projections import FiguresPerSource, by_hand
 from tests.pg_server import other_database
 
 FILE_KINDS = [".db", ".jsonl"]
