@@ -1,4 +1,4 @@
-"""Single appends, alone in a fresh process: ``python -m benchmarks.appends TARGET TAIL``.
+"""Single appends, alone in a process: ``python -m benchmarks.appends TARGET TAIL``.
 
 The harness times single appends here, as it times every read in a process
 of its own (``benchmarks.replay``): a durable append takes a millisecond or
@@ -15,47 +15,103 @@ in its own transaction: the floor for a durable append, on the same disk at
 the same moment. It prints one JSON line: the milliseconds of each append
 (``append``), of each append with its view (``view``) and of each raw
 insert (``raw``).
+
+With ``--serve`` it appends one event each time the harness writes a line
+(``Appender``), and answers with that append's times: the harness drives one
+such process per ledger size in turn, so that both sizes' appends meet the
+disk's fsync latency of the same moments (``interleaved``).
 """
 
 from __future__ import annotations
 
 import argparse
 import pickle
+import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from benchmarks.baselines import RawStore
+from benchmarks.worker import Worker, reply
 from ledger import Ledger
 
-__all__ = ["main", "single_appends"]
+__all__ = ["Appender", "interleaved", "main", "single_appends"]
+
+
+def _append_one(
+    lg: Ledger, event: Any, topic: str | None, raw: RawStore | None
+) -> dict[str, float]:
+    """One append with its TopicView re-rendered, and a raw insert of the same row."""
+    clock = time.perf_counter
+    t0 = clock()
+    record = lg.append(event)
+    t1 = clock()
+    if topic is not None:
+        lg.topic(topic)
+    t2 = clock()
+    spent = {"append": (t1 - t0) * 1000, "view": (t2 - t0) * 1000}
+    if raw is not None:
+        (row,) = lg.rows(record.position - 1)
+        t3 = clock()
+        raw.insert_one(row)
+        spent["raw"] = (clock() - t3) * 1000
+    return spent
 
 
 def single_appends(
     target: str, events: list[tuple[Any, str | None]], raw: RawStore | None
 ) -> dict[str, list[float]]:
     """Appends one by one, each with its TopicView re-rendered; raw inserts of the same rows."""
-    clock = time.perf_counter
     spent: dict[str, list[float]] = {"append": [], "view": [], "raw": []}
     with Ledger.open(target) as lg:
         lg.topics()  # a long-running process has every view rendered already
         for event, topic in events:
-            t0 = clock()
-            record = lg.append(event)
-            t1 = clock()
-            if topic is not None:
-                lg.topic(topic)
-            t2 = clock()
-            spent["append"].append((t1 - t0) * 1000)
-            spent["view"].append((t2 - t0) * 1000)
-            if raw is not None:
-                (row,) = lg.rows(record.position - 1)
-                t3 = clock()
-                raw.insert_one(row)
-                spent["raw"].append((clock() - t3) * 1000)
+            for key, ms in _append_one(lg, event, topic, raw).items():
+                spent[key].append(ms)
     return spent
+
+
+class Appender(Worker):
+    """The harness's end of one ``--serve`` process: ``ask("next")`` appends one event."""
+
+    def __init__(
+        self, target: str, tail: Path, *, count: int, log: Path, raw: Path | None = None
+    ) -> None:
+        argv = ["-m", "benchmarks.appends", target, str(tail), "--count", str(count), "--serve"]
+        if raw is not None:
+            argv += ["--raw", str(raw)]
+        super().__init__(argv, name=f"appender to {target}", log=log)
+
+
+def interleaved(appenders: Sequence[Appender], count: int) -> list[dict[str, list[float]]]:
+    """count appends by each appender, in turn (every other round in reverse order)."""
+    spent: list[dict[str, list[float]]] = [{} for _ in appenders]
+    order = list(range(len(appenders)))
+    for _ in range(count):
+        for i in order:
+            for key, ms in appenders[i].ask("next").items():
+                spent[i].setdefault(key, []).append(ms)
+        order.reverse()  # neither size always goes first, right after the other's fsync
+    return spent
+
+
+def _serve(target: str, events: list[tuple[Any, str | None]], raw: RawStore | None) -> None:
+    with Ledger.open(target) as lg:
+        lg.topics()  # a long-running process has every view rendered already
+        reply({"ready": True, "head": lg.head})
+        pending = iter(events)
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "close":
+                break
+            if command != "next":
+                raise SystemExit(f"unknown command {command!r}")
+            event, topic = next(pending)
+            reply(_append_one(lg, event, topic, raw))
+    reply({"closed": True})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,10 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("tail", type=Path, help="the pickled (event, topic) list to append")
     parser.add_argument("--count", type=int, default=200, help="how many to append")
     parser.add_argument("--raw", type=Path, default=None, help="a raw sqlite3 table's file")
+    parser.add_argument(
+        "--serve", action="store_true", help="append one event for each 'next' line on stdin"
+    )
     args = parser.parse_args(argv)
     events: list[tuple[Any, str | None]] = pickle.loads(args.tail.read_bytes())[: args.count]
     raw = RawStore(args.raw) if args.raw is not None else None
     try:
+        if args.serve:
+            _serve(args.target, events, raw)
+            return 0
         spent = single_appends(args.target, events, raw)
     finally:
         if raw is not None:

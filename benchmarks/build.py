@@ -28,26 +28,20 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import pickle
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any
-
-import orjson
 
 from benchmarks.generate import LedgerGenerator
 from benchmarks.replay import peak_rss_kib
+from benchmarks.worker import Worker, reply
 from ledger import Ledger
 
 __all__ = ["Builder", "main"]
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-class Builder:
+class Builder(Worker):
     """The harness's end of one builder process."""
 
     def __init__(
@@ -64,11 +58,7 @@ class Builder:
         tune_gc: bool = False,
     ) -> None:
         """Start ``python -m benchmarks.build TARGET``, with code's ``ledger`` first if given."""
-        # The caller's PYTHONPATH first, so that a ledger exported elsewhere (a "before"
-        # tree) is the one imported; and not cwd=ROOT, which -m would put ahead of it.
-        paths = [str(code) if code else None, os.environ.get("PYTHONPATH"), str(ROOT)]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
-        argv = [sys.executable, "-m", "benchmarks.build", target, "--size", str(size)]
+        argv = ["-m", "benchmarks.build", target, "--size", str(size)]
         argv += ["--profile", profile, "--seed", str(seed)]
         if topics is not None:
             argv += ["--topics", str(topics)]
@@ -77,61 +67,7 @@ class Builder:
         if tune_gc:
             argv += ["--tune-gc"]
         self.target = target
-        self._log = log
-        self._stderr: IO[str] = log.open("w")
-        self._process = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
-            cwd=log.parent,
-            env=env,
-        )
-        self.ready = self._answer()
-
-    def ask(self, command: str) -> dict[str, Any]:
-        """Send one command and wait for its answer."""
-        assert self._process.stdin is not None
-        self._process.stdin.write(command + "\n")
-        self._process.stdin.flush()
-        return self._answer()
-
-    def _answer(self) -> dict[str, Any]:
-        assert self._process.stdout is not None
-        line = self._process.stdout.readline()
-        if not line:
-            self._process.wait()
-            self._stderr.flush()
-            tail = self._log.read_text(errors="replace").strip().splitlines()[-3:]
-            raise RuntimeError(f"the builder of {self.target} died: {' / '.join(tail)}")
-        return dict(orjson.loads(line))
-
-    def close(self) -> dict[str, Any]:
-        """Close the ledger and end the process; what it reported."""
-        try:
-            return self.ask("close")
-        finally:
-            self.kill()
-
-    def kill(self) -> None:
-        """End the process if it still runs, and close the pipes."""
-        process = self._process
-        if process.stdin is not None and not process.stdin.closed:
-            process.stdin.close()  # a builder still reading its commands closes its ledger and ends
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-        self._stderr.close()
-
-
-def _reply(message: dict[str, Any]) -> None:
-    sys.stdout.write(orjson.dumps(message).decode() + "\n")
-    sys.stdout.flush()
+        super().__init__(argv, name=f"builder of {target}", log=log, code=code)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     stream = gen.take(args.size)
     lg = Ledger.open(args.target, tune_gc=True) if args.tune_gc else Ledger.open(args.target)
-    _reply({"ready": True, "head": lg.head})
+    reply({"ready": True, "head": lg.head})
     wall, cpu = time.perf_counter, time.process_time
     counts: dict[str, int] | None = None  # the build's mix, before any tail is generated
     for line in sys.stdin:
@@ -160,16 +96,16 @@ def main(argv: list[str] | None = None) -> int:
             c0, t0 = cpu(), wall()
             lg.extend(batch)
             t1, c1 = wall(), cpu()
-            _reply({"wall": t1 - t0, "cpu": c1 - c0, "head": lg.head})
+            reply({"wall": t1 - t0, "cpu": c1 - c0, "head": lg.head})
         elif command == "tail":
             counts = counts if counts is not None else dict(gen.counts)
             body = gen.body()
             events = list(itertools.islice(body, int(rest[0])))
             Path(rest[1]).write_bytes(pickle.dumps([(e, gen.topic_of(e)) for e in events]))
-            _reply({"ok": True})
+            reply({"ok": True})
         elif command == "close":
             lg.close()
-            _reply(
+            reply(
                 {
                     "counts": counts if counts is not None else dict(gen.counts),
                     "hottest": gen.hottest_topic,

@@ -16,11 +16,12 @@ For each profile of the generator and each size it:
    the eventsourcing rebuild, and the older code's reads; then checks that
    every fold found the same range for every topic;
 3. times ``Ledger.verify()``;
-4. last, because they grow the ledgers, times single appends (each followed
-   by re-rendering the touched TopicView) on SQLite against raw single-row
-   inserts, the same on PostgreSQL, each in a fresh process
-   (``benchmarks.appends``) once the pages the reads wrote are on disk, and
-   the follow latency on PostgreSQL.
+4. last, because they grow the ledgers, and once every size is built and
+   read, times single appends (each followed by re-rendering the touched
+   TopicView) on SQLite against raw single-row inserts, then the same on
+   PostgreSQL: one process a size (``benchmarks.appends``), asked in turn
+   for one append each, so that every size meets the disk's fsync latency
+   of the same moments; then the follow latency on PostgreSQL.
 
 Then it prints the tables and, unless ``--quick``, writes benchmarks/RESULTS.md.
 Generated files go under benchmarks/data/ (git-ignored) and are rebuilt on
@@ -43,12 +44,13 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from benchmarks.appends import Appender, interleaved
 from benchmarks.baselines import EventsourcingBaseline, RawStore
 from benchmarks.build import Builder
 from benchmarks.follow import follow_latency
@@ -406,36 +408,57 @@ def _verify(size: int, paths: _Paths, results: Results) -> None:
             results.notes.append(f"{size:,} events: verify() did NOT report ok: {report}")
 
 
-def _appending(target: str, paths: _Paths, opts: Options, *extra: str) -> dict[str, list[float]]:
-    """Single appends of the tail's first events to target, in a process of their own."""
-    command = ["-m", "benchmarks.appends", target, str(paths.tail), "--count", str(opts.appends)]
-    return dict(_python(command + list(extra), "appends", cwd=opts.data_dir))
+def _appenders(
+    targets: Mapping[int, tuple[str, Path | None]], paths: dict[int, _Paths], opts: Options
+) -> dict[int, dict[str, list[float]]]:
+    """Single appends to each size's target, one process a size, interleaved one by one."""
+    appenders: dict[int, Appender] = {}
+    try:
+        for size, (target, raw) in targets.items():
+            log = opts.data_dir / f"appends-{paths[size].ledger.stem}.log"
+            appenders[size] = Appender(
+                target, paths[size].tail, count=opts.appends, log=log, raw=raw
+            )
+        spent = interleaved(list(appenders.values()), opts.appends)
+        for appender in appenders.values():
+            appender.close()
+    finally:
+        for appender in appenders.values():
+            appender.kill()
+    return dict(zip(appenders, spent, strict=True))
 
 
-def _appends(size: int, paths: _Paths, pg: dict[str, str], results: Results, opts: Options) -> None:
-    """Single appends on SQLite and PostgreSQL, then the follow latency on PostgreSQL."""
-    tail: list[tuple[Any, str | None]] = pickle.loads(paths.tail.read_bytes())
-    events, later = tail[: opts.appends], tail[opts.appends :]
+def _appends(
+    paths: dict[int, _Paths], pg: dict[int, dict[str, str]], results: Results, opts: Options
+) -> None:
+    """Single appends on SQLite, then on PostgreSQL, every size's interleaved; follow latency."""
     # The reads left pages to write out (the rebuild's copy): not while these sync.
     os.sync()
-    spent = _appending(str(paths.ledger), paths, opts, "--raw", str(paths.raw))
     median = statistics.median
-    results.set("append_ms", size, median(spent["append"]))
-    results.set("one_more_ms", size, median(spent["view"]))
-    results.set("raw_one_ms", size, median(spent["raw"]))
-    results.notes.append(
-        f"{size:,} events: {len(events)} single appends + view on SQLite: median "
-        f"{median(spent['view']):.2f} ms, mean {statistics.fmean(spent['view']):.2f} ms, "
-        f"max {max(spent['view']):.1f} ms; raw insert + commit: median "
-        f"{median(spent['raw']):.2f} ms, max {max(spent['raw']):.1f} ms"
-    )
-    if "ledger" not in pg:
+    sqlite_targets = {size: (str(p.ledger), p.raw) for size, p in paths.items()}
+    for size, spent in _appenders(sqlite_targets, paths, opts).items():
+        results.set("append_ms", size, median(spent["append"]))
+        results.set("one_more_ms", size, median(spent["view"]))
+        results.set("raw_one_ms", size, median(spent["raw"]))
+        results.notes.append(
+            f"{size:,} events: {len(spent['view'])} single appends + view on SQLite "
+            f"(interleaved with the other sizes'): median {median(spent['view']):.2f} ms, "
+            f"mean {statistics.fmean(spent['view']):.2f} ms, max {max(spent['view']):.1f} ms; "
+            f"raw insert + commit: median {median(spent['raw']):.2f} ms, "
+            f"max {max(spent['raw']):.1f} ms"
+        )
+    pg_targets = {size: (found["ledger"], None) for size, found in pg.items() if "ledger" in found}
+    if not pg_targets:
         return
-    spent = _appending(pg["ledger"], paths, opts)
-    results.set("pg_append_ms", size, median(spent["append"]))
-    results.set("pg_one_more_ms", size, median(spent["view"]))
-    if later:
-        found = follow_latency(pg["ledger"], [event for event, _ in later])
+    for size, spent in _appenders(pg_targets, paths, opts).items():
+        results.set("pg_append_ms", size, median(spent["append"]))
+        results.set("pg_one_more_ms", size, median(spent["view"]))
+    for size, (target, _) in pg_targets.items():
+        tail: list[tuple[Any, str | None]] = pickle.loads(paths[size].tail.read_bytes())
+        later = tail[opts.appends :]
+        if not later:
+            continue
+        found = follow_latency(target, [event for event, _ in later])
         results.set("follow_p50_ms", size, found["median_ms"])
         results.set("follow_p95_ms", size, found["p95_ms"])
         results.notes.append(
@@ -458,8 +481,8 @@ def _guard(results: Results, size: int, what: str, fn: Callable[[], None]) -> No
 
 def measure_size(
     profile: str, size: int, results: Results, server: BenchServer | None, opts: Options
-) -> None:
-    """Every measurement of one profile at one size."""
+) -> tuple[_Paths, dict[str, str]] | None:
+    """Every measurement of one profile at one size but its single appends; where they go."""
     started = time.perf_counter()
     load_start = os.getloadavg()[0]
     opts.progress(f"{profile}, {size:,} events: building (load average {load_start:.2f})")
@@ -478,7 +501,7 @@ def measure_size(
         print(traceback.format_exc(), file=sys.stderr)
         results.load[size] = (load_start, os.getloadavg()[0])
         results.seconds[size] = time.perf_counter() - started
-        return
+        return None
     spent, closed = built["spent"], built["closed"]
     results.counts[size] = Counter(closed["ledger"]["counts"])
     topic = closed["ledger"]["hottest"]
@@ -499,12 +522,25 @@ def measure_size(
     _without_read_model(paths)
     opts.progress(f"{profile}, {size:,} events: reads")
     _guard(results, size, "reads", lambda: _reads(size, paths, pg, topic, results, opts))
-    opts.progress(f"{profile}, {size:,} events: verify, single appends, follow latency")
+    opts.progress(f"{profile}, {size:,} events: verify")
     _guard(results, size, "verify", lambda: _verify(size, paths, results))
-    _guard(results, size, "single appends", lambda: _appends(size, paths, pg, results, opts))
     results.load[size] = (load_start, os.getloadavg()[0])
     results.seconds[size] = time.perf_counter() - started
     opts.progress(f"{profile}, {size:,} events: done in {results.seconds[size]:,.0f} s")
+    return paths, pg
+
+
+def _measure_profile(results: Results, server: BenchServer | None, opts: Options) -> None:
+    """Every size of a profile; then, last because they grow the ledgers, the single appends."""
+    paths: dict[int, _Paths] = {}
+    pg: dict[int, dict[str, str]] = {}
+    for size in results.sizes:
+        found = measure_size(results.profile, size, results, server, opts)
+        if found is not None:
+            paths[size], pg[size] = found
+    if paths:
+        opts.progress(f"{results.profile}: single appends (every size in turn), follow latency")
+        _guard(results, max(paths), "single appends", lambda: _appends(paths, pg, results, opts))
 
 
 def measure(opts: Options) -> list[Results]:
@@ -526,8 +562,7 @@ def measure(opts: Options) -> list[Results]:
                 results.notes.append(f"PostgreSQL: {server.settings()}")
             elif opts.postgres is None:
                 results.notes.append(f"PostgreSQL: not measured ({unavailable()})")
-            for size in results.sizes:
-                measure_size(profile, size, results, server, opts)
+            _measure_profile(results, server, opts)
             everything.append(results)
     finally:
         if server is not None and owned:

@@ -171,6 +171,53 @@ def test_the_append_probe_times_each_part_of_a_build(
     assert list(tmp_path.iterdir()) == []  # the build is removed
 
 
+def test_single_appends_to_ledgers_of_two_sizes_are_interleaved_one_by_one(
+    tmp_path: Path,
+) -> None:
+    import itertools
+    import pickle
+
+    from benchmarks.appends import Appender, interleaved
+    from benchmarks.baselines import RawStore
+    from benchmarks.generate import LedgerGenerator
+    from ledger import Ledger
+
+    appenders = []
+    ledgers = {}
+    for size in (300, 1_000):
+        gen = LedgerGenerator(seed=8, profile="revision-heavy", topics=20, sources=5)
+        ledgers[size] = tmp_path / f"ledger-{size}.db"
+        with Ledger.open(str(ledgers[size])) as lg:
+            lg.extend(list(gen.take(size)))
+        tail = tmp_path / f"tail-{size}.pickle"
+        later = itertools.islice(gen.body(), 5)
+        tail.write_bytes(pickle.dumps([(e, gen.topic_of(e)) for e in later]))
+        RawStore(tmp_path / f"raw-{size}.db").close()
+        appenders.append(
+            Appender(
+                str(ledgers[size]),
+                tail,
+                count=4,
+                log=tmp_path / f"appends-{size}.log",
+                raw=tmp_path / f"raw-{size}.db",
+            )
+        )
+    try:
+        spent = interleaved(appenders, 4)
+        for appender in appenders:
+            assert appender.close() == {"closed": True}
+    finally:
+        for appender in appenders:
+            appender.kill()
+
+    assert [sorted(s) for s in spent] == [["append", "raw", "view"]] * 2
+    assert all(len(ms) == 4 and min(ms) > 0 for s in spent for ms in s.values())
+    for size, path in ledgers.items():
+        with Ledger.open(str(path), read_only=True) as lg:
+            assert lg.head == size + 4  # each appended its own four, no more
+            assert lg.verify().ok
+
+
 def test_the_postgresql_append_probe_times_a_build_and_the_tree_s_trigger(
     postgres_server: Any,
 ) -> None:
