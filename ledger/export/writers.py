@@ -12,10 +12,11 @@
 - In CSV and TSV (spreadsheet media only) a list is its items joined with
   ``;``, and a text cell that a spreadsheet would take for a formula is
   neutralised: one apostrophe is put in front of a text that begins with
-  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, or with
-  apostrophes followed by one of those. Importing the file takes that one
-  apostrophe away again (``ledger.io.spreadsheet.restore_text``). Numbers are
-  never neutralised: ``-5`` is a number.
+  ``=``, ``+``, ``-``, ``@`` (or their full-width forms ``＝＋－＠``), a tab
+  or a carriage return, or with apostrophes followed by one of those.
+  Importing the file takes that one apostrophe away again
+  (``ledger.io.spreadsheet.restore_text``). Numbers are never neutralised:
+  ``-5`` is a number.
 """
 
 from __future__ import annotations
@@ -34,13 +35,24 @@ from ledger.codec import format_timestamp
 from ledger.domain.durations import format_duration
 from ledger.errors import InvalidEvent
 
-__all__ = ["FORMATS", "cell_text", "json_value", "neutralise", "number_text", "write"]
+__all__ = [
+    "FORMATS",
+    "FORMULA_STARTS",
+    "cell_text",
+    "json_value",
+    "neutralise",
+    "number_text",
+    "write",
+]
 
 #: The formats ``write`` takes.
 FORMATS = ("csv", "tsv", "json", "jsonl")
 #: The byte order mark Excel looks for to read a CSV file as UTF-8.
 BOM = "\ufeff"
-_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+#: The characters a formula may begin with: the ASCII ones, and their full-width
+#: forms, which some spreadsheets (Excel with an East Asian input) take for them.
+FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+_FORMULA = re.compile("'*[" + re.escape(FORMULA_STARTS) + "]")
 
 
 def number_text(value: int | float) -> str:

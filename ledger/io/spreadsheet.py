@@ -42,6 +42,7 @@ from ledger.domain.events import (
 from ledger.domain.figures import Figure, Number
 from ledger.domain.phrases import CONVENTIONS, parse_figure
 from ledger.errors import ImportFailed, InvalidEvent, LedgerError, UnitMismatch, brief, clipped
+from ledger.export.writers import FORMULA_STARTS
 from ledger.io.importing import Parsed, Problem, check_progress, content_id, open_file
 from ledger.io.longcells import Recorder, long_row, too_long
 
@@ -100,7 +101,7 @@ _NUMBER = re.compile(
 # A text cell that a spreadsheet would read as a formula, or that starts with
 # apostrophes before such a character: the export puts one more apostrophe in
 # front (ledger.export), and reading takes one away, so the two are inverses.
-_NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+_NEUTRALISED = re.compile("'+[" + re.escape(FORMULA_STARTS) + "]")
 # No integer written with more digits than 2**64 has fits in 64 bits: such a
 # cell is refused by its length, never converted (int() of thousands of digits
 # is slow, and past sys.get_int_max_str_digits() a ValueError).

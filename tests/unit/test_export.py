@@ -434,6 +434,11 @@ def test_write_refuses_a_text_stream_and_columns_that_are_no_names() -> None:
         ("'=x", "''=x"),
         ("''@x", "'''@x"),
         ("'tis", "'tis"),
+        ("\uff1d1+1", "'\uff1d1+1"),  # the full-width forms: ＝ ＋ － ＠
+        ("\uff0b44", "'\uff0b44"),
+        ("\uff0d100", "'\uff0d100"),
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+        ("'\uff1dx", "''\uff1dx"),
         ("a=b", "a=b"),
         ("", ""),
     ],

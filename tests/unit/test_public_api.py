@@ -139,7 +139,8 @@ LAYERS: dict[str, set[str]] = {
     "projections": {"errors", "domain", "codec"},
     "stores": {"errors", "merkle", "codec"},
     "tamper": {"errors", "merkle", "codec", "stores"},
-    "io": {"errors", "domain", "codec", "projections"},
+    # Reading a spreadsheet undoes what writing one did (ledger.export.writers).
+    "io": {"errors", "domain", "codec", "projections", "export"},
     "export": {"errors", "domain", "codec"},
     "facade": {
         "errors",
