@@ -26,6 +26,8 @@ file's suffix: ``check_events`` (the checking pass, streamed),
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -78,6 +80,10 @@ _PHRASE_KEYS = {"phrase", "unit", "convention"}
 # INTEGER) and a recording time with microseconds. An event that fits there
 # fits wherever the append puts it.
 _WIDEST_POSITION = 2**63 - 1
+#: A run of digits as long as 2**63's: an integer orjson may not read exactly.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+#: How deep a line's values may nest (an event's nest three levels at most).
+_DEEPEST = 16
 _WIDEST_STAMP = "9999-12-31T23:59:59.999999Z"
 
 
@@ -110,8 +116,6 @@ def event_from_mapping(obj: Any) -> Event:
     cls = _TYPES.get(tag) if isinstance(tag, str) else None
     if cls is None:
         raise ValueError(f"type: {brief(tag)} is not one of {', '.join(sorted(_TYPES))}")
-    if "event_id" not in fields:
-        fields["event_id"] = content_id(obj)
     for name in _TIMESTAMPS:
         if name in fields:
             try:
@@ -123,6 +127,18 @@ def event_from_mapping(obj: Any) -> Event:
     if cls is TopicDefined and isinstance(fields.get("window"), str):
         # An ISO 8601 duration as on the wire ("P3D"), or the CLI's "3d", "12h".
         fields["window"] = parse_window(fields["window"])
+    if "event_id" not in fields:
+        try:
+            fields["event_id"] = content_id(obj)
+        except TypeError:
+            # orjson writes no integer beyond 64 bits: the event's own checks
+            # name the field at fault (a stand-in for the event_id not made).
+            _construct(cls, tag, fields | {"event_id": "unhashed"})
+            raise ValueError("a number does not fit in 64 bits") from None
+    return _construct(cls, tag, fields)
+
+
+def _construct(cls: type[Event], tag: str, fields: dict[str, Any]) -> Event:
     try:
         return cls(**fields)
     except TypeError as exc:
@@ -147,8 +163,11 @@ def read_lines(
             if not raw.strip():
                 continue
             try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
+                obj = _loads(raw)
+            except _TooDeep as exc:
+                yield number, Problem(number, str(exc))
+                continue
+            except ValueError as exc:  # orjson.JSONDecodeError
                 yield number, Problem(number, f"not JSON: {clipped(str(exc))}")
                 continue
             repeated = repeated_key(raw)
@@ -163,6 +182,32 @@ def read_lines(
                 yield number, Problem(number, message, column=getattr(exc, "field", None))
             else:
                 yield number, event
+
+
+def _loads(raw: bytes) -> Any:
+    """One line's JSON value, its integers exact; ValueError if it is not JSON or nests too deep."""
+    found = orjson.loads(raw)
+    if _LONG_DIGITS.search(raw):
+        # orjson reads an integer beyond 64 bits as a float, another number:
+        # read the line again keeping it exact, for the event's own check to refuse.
+        found = json.loads(raw)
+    # An event's values nest a few levels at most; deeper ones would fail later,
+    # and not as a bad line (orjson writes 254 levels, repr stops at the recursion limit).
+    level: list[Any] = [found]
+    for _ in range(_DEEPEST):
+        level = [
+            inner
+            for value in level
+            if isinstance(value, dict | list)
+            for inner in (value.values() if isinstance(value, dict) else value)
+        ]
+        if not level:
+            return found
+    raise _TooDeep(f"values nested more than {_DEEPEST} levels deep")
+
+
+class _TooDeep(ValueError):
+    """A line whose values nest deeper than any event's."""
 
 
 def _texts(obj: Any) -> Iterator[str]:

@@ -139,6 +139,51 @@ def test_a_json_lines_number_of_thousands_of_digits_is_refused(lg: Ledger, tmp_p
     assert reason.startswith("not JSON")
 
 
+@pytest.mark.parametrize(
+    ("number", "field"),
+    [
+        ("100000000000000000000001", "high"),  # orjson reads it as a float, another number
+        ("18446744073709551616", "high"),  # 2**64
+        ("-9223372036854775809", "low"),  # one below -2**63
+    ],
+)
+def test_a_json_lines_integer_beyond_64_bits_is_refused_not_rounded(
+    lg: Ledger, tmp_path: Path, number: str, field: str
+) -> None:
+    path = jsonl(tmp_path, reported({"low": 0, "high": 1, "unit": "soldiers"}))
+    bound = '"low": 0' if field == "low" else '"high": 1'
+    path.write_text(path.read_text().replace(bound, f'"{field}": {number}'))
+    ((line, reason),) = refused(lg, path).problems
+    assert line == 1
+    assert reason == f"{field}: {number} does not fit in 64 bits"
+
+
+def test_a_json_lines_integer_beyond_64_bits_outside_a_figure_is_refused(
+    lg: Ledger, tmp_path: Path
+) -> None:
+    defined = {"type": "TopicDefined", "topic": "k/killed", "title": 1, "unit": "soldiers"}
+    path = jsonl(tmp_path, defined)
+    path.write_text(path.read_text().replace('"title": 1', '"title": ' + "1" * 24))
+    ((line, reason),) = refused(lg, path).problems
+    assert line == 1
+    assert reason.startswith("title: ")
+
+
+@pytest.mark.parametrize("depth", [17, 300, 1_000])
+def test_a_json_lines_line_nested_too_deep_is_a_bad_line(
+    lg: Ledger, tmp_path: Path, depth: int
+) -> None:
+    nested = "[" * depth + "]" * depth
+    path = write(
+        tmp_path,
+        '{"type": "TopicDefined", "topic": "t", "title": ' + nested + "}",
+        '{"type": ' + nested + "}",
+        name="events.jsonl",
+    )
+    failed = refused(lg, path)
+    assert failed.problems == [(n, "values nested more than 16 levels deep") for n in (1, 2)]
+
+
 # -- date formats ---------------------------------------------------------------------
 
 
