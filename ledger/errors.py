@@ -31,6 +31,7 @@ act on it without parsing text::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 __all__ = [
@@ -271,12 +272,21 @@ class SignatureError(LedgerError):
 
 #: How many characters of a value an error message shows.
 _SHOWN = 80
+#: Integers up to this many bits are shown in full (about 80 digits).
+_WIDEST_SHOWN_BITS = 256
 # A message longer than this (a value echoed by a rule) keeps its ends only.
 _LONGEST_MESSAGE = 400
 
 
 def brief(value: object) -> str:
-    """A value for an error message: its repr, cut to about 80 characters with its length."""
+    """A value for an error message: its repr, cut to about 80 characters with its length.
+
+    An integer too long to print in full (Python refuses past 4,300 digits)
+    is shown by its size.
+    """
+    if isinstance(value, int) and value.bit_length() > _WIDEST_SHOWN_BITS:
+        digits = int(value.bit_length() * math.log10(2)) + 1
+        return f"{'a negative' if value < 0 else 'an'} integer of about {digits:,} digits"
     text = repr(value)
     if len(text) <= _SHOWN + 2:
         return text

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import NoReturn
 
-from ledger.errors import InvalidProof
+from ledger.errors import InvalidProof, brief
 
 __all__ = [
     "HASH_SIZE",
@@ -126,7 +126,7 @@ def inclusion_proof(index: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
     _check_sequence("leaf hashes", leaf_hashes)
     size = len(leaf_hashes)
     if not 0 <= index < size:
-        raise InvalidProof(f"index {index} is out of range for a tree of size {size}")
+        raise InvalidProof(f"index {brief(index)} is out of range for a tree of size {size}")
     _check_all("leaf hash", leaf_hashes)
     # Walk down from the root over index ranges rather than slices, so nothing is copied.
     path: list[bytes] = []
@@ -151,7 +151,7 @@ def consistency_proof(old_size: int, leaf_hashes: Sequence[bytes]) -> list[bytes
     if old_size == size == 0:
         return []  # the empty tree is consistent with itself: nothing to show
     if not 0 < old_size <= size:
-        raise InvalidProof(f"old size {old_size} is out of range for a tree of size {size}")
+        raise InvalidProof(f"old size {brief(old_size)} is out of range for a tree of size {size}")
     _check_all("leaf hash", leaf_hashes)
     # SUBPROOF(m, D[lo:hi], b) unrolled: `whole` is b, true while D[lo:hi] is the left edge.
     proof: list[bytes] = []

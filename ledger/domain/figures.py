@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from ledger.errors import InvalidEvent, InvalidFigure
+from ledger.errors import InvalidEvent, InvalidFigure, brief
 
 __all__ = [
     "OPTIONAL_TEXT",
@@ -154,7 +154,7 @@ def _why_number(value: object) -> str:
         return f"must be an int or a float, not {type(value).__name__}"
     if type(value) is float:
         return f"must be finite, not {value!r}"
-    return f"{value} does not fit in 64 bits"
+    return f"{brief(value)} does not fit in 64 bits"
 
 
 def plain_number(value: Number | None) -> Number | None:

@@ -39,6 +39,7 @@ from ledger.errors import (
     StoreError,
     StoreUnavailable,
     ValidationError,
+    brief,
 )
 from ledger.facade.audit import audit_read_model, with_audit
 from ledger.facade.keeper import MODEL_NAME, Keeper, decoded
@@ -459,7 +460,7 @@ class Ledger(LedgerView):
         if position is not None and (isinstance(position, bool) or not isinstance(position, int)):
             raise InvalidEvent("must be an integer", field="position")
         if position is not None and position < 0:
-            raise InvalidEvent(f"{position} is negative", field="position")
+            raise InvalidEvent(f"{brief(position)} is negative", field="position")
         try:
             cutoff = None if stated is None else to_timestamp(stated)
         except ValueError as exc:
@@ -642,7 +643,7 @@ def _check_tune_gc(tune_gc: object) -> None:
 def _check_position(field: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LAST_POSITION:
         raise InvalidEvent(
-            f"must be a position (an integer from 0 to 2**63 - 1), not {value!r}", field=field
+            f"must be a position (an integer from 0 to 2**63 - 1), not {brief(value)}", field=field
         )
 
 

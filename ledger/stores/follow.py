@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol, runtime_checkable
 
 from ledger.codec import StoredRow
-from ledger.errors import CorruptLog, StoreUnavailable, ValidationError
+from ledger.errors import CorruptLog, StoreUnavailable, ValidationError, brief
 from ledger.stores.base import LAST_POSITION, Store
 
 __all__ = ["Follows", "check_follow_args", "follow"]
@@ -102,7 +102,7 @@ def check_follow_args(
         )
     if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= LAST_POSITION:
         raise ValidationError(
-            f"after: must be a position (an integer from 0 to 2**63 - 1), not {after!r}"
+            f"after: must be a position (an integer from 0 to 2**63 - 1), not {brief(after)}"
         )
     number = isinstance(poll_interval, int | float) and not isinstance(poll_interval, bool)
     if not number or not (poll_interval > 0 and math.isfinite(poll_interval)):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from ledger import merkle
 from ledger.codec import StoredRow
-from ledger.errors import CorruptLog, InvalidEvent
+from ledger.errors import CorruptLog, InvalidEvent, brief
 from ledger.merkle import CompactRange
 from ledger.stores.base import Store
 from ledger.tamper.notes import Checkpoint, origin_for
@@ -56,7 +56,7 @@ def prove(
     size = _size_arg(store, size, "size")
     _int_arg(position, "position")
     if not 1 <= position <= size:
-        raise InvalidEvent(f"{position} is not in 1..{size}", field="position")
+        raise InvalidEvent(f"{brief(position)} is not in 1..{size}", field="position")
     index = position - 1
     fold = Fold(inclusion_ranges(index, size))
     edge = CompactRange()
@@ -89,7 +89,7 @@ def prove_consistency(
     new_size = _size_arg(store, new_size, "new_size")
     _int_arg(old_size, "old_size")
     if not 1 <= old_size <= new_size:
-        raise InvalidEvent(f"{old_size} is not in 1..{new_size}", field="old_size")
+        raise InvalidEvent(f"{brief(old_size)} is not in 1..{new_size}", field="old_size")
     fold = Fold(consistency_ranges(old_size, new_size))
     edge = CompactRange()
     old_root = _EMPTY_ROOT

@@ -17,7 +17,7 @@ import attrs
 
 from ledger import merkle
 from ledger.codec.canonical import repeated_key
-from ledger.errors import InvalidProof
+from ledger.errors import InvalidProof, brief
 from ledger.tamper.notes import Checkpoint, _b64, _hash, _origin, _size
 
 __all__ = [
@@ -179,7 +179,9 @@ def verify_consistency_proof(
 
 def _same_tree(what: str, size: int, root: bytes, origin: str, checkpoint: Checkpoint) -> None:
     if size != checkpoint.size:
-        raise InvalidProof(f"the {what} is for size {size}, the checkpoint for {checkpoint.size}")
+        raise InvalidProof(
+            f"the {what} is for size {brief(size)}, the checkpoint for {brief(checkpoint.size)}"
+        )
     if root != checkpoint.root:
         raise InvalidProof(
             f"the {what} has root {_b64(root)}, the checkpoint {_b64(checkpoint.root)}"

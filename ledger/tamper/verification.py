@@ -23,7 +23,7 @@ import attrs
 
 from ledger import merkle
 from ledger.codec import Codec, StoredRow, make_codec
-from ledger.errors import CorruptLog, InvalidProof, LedgerError, StoreUnavailable
+from ledger.errors import CorruptLog, InvalidProof, LedgerError, StoreUnavailable, brief
 from ledger.merkle import CompactRange
 from ledger.stores import open_store
 from ledger.stores.base import Store
@@ -227,8 +227,8 @@ class _Scan:
         if size > self.count:
             self.fault(
                 self.count + 1,
-                f"the log has {self.count} records but the checkpoint covers {size}: "
-                f"records {self.count + 1}..{size} are gone (truncated)",
+                f"the log has {self.count} records but the checkpoint covers {brief(size)}: "
+                f"records {self.count + 1}..{brief(size)} are gone (truncated)",
             )
         elif self.old_root != checkpoint.root:
             assert self.old_root is not None
@@ -244,7 +244,7 @@ class _Scan:
                 )
             except InvalidProof as exc:
                 self.fault(None, f"the consistency proof from the checkpoint fails: {exc}")
-        self.checked.append(f"the checkpoint of size {size}")
+        self.checked.append(f"the checkpoint of size {brief(size)}")
 
     def check_edge(self, tree: CompactRange, root: bytes) -> None:
         if tree.size != self.count:

@@ -106,6 +106,80 @@ def test_bad_input_raises_a_ledger_error_naming_what_is_wrong(case: str) -> None
         call()
 
 
+#: An integer too long for Python to print (past 4,300 digits, str() raises ValueError).
+HUGE = 10**5000
+
+
+def _one_record() -> ledger.Ledger:
+    lg = fresh()
+    lg.append(topic())
+    return lg
+
+
+HUGE_CASES: dict[str, tuple[Callable[[], object], type[ledger.LedgerError], str]] = {
+    "an interval's high": (lambda: ledger.Interval(0, HUGE), ledger.InvalidFigure, "high"),
+    "an interval's low": (lambda: ledger.Interval(-HUGE, 0), ledger.InvalidFigure, "low"),
+    "a figure's high": (
+        lambda: ledger.Figure(0, HUGE, unit="people"),
+        ledger.InvalidFigure,
+        "high",
+    ),
+    "records after": (
+        lambda: list(_one_record().records(after=HUGE)),
+        ledger.InvalidEvent,
+        "after",
+    ),
+    "rows after": (lambda: list(_one_record().rows(HUGE)), ledger.InvalidEvent, "after"),
+    "a receipt's position": (lambda: _one_record().prove(HUGE), ledger.InvalidEvent, "position"),
+    "a consistency proof's old size": (
+        lambda: _one_record().prove_consistency(HUGE),
+        ledger.InvalidEvent,
+        "old_size",
+    ),
+    "expected_position": (
+        lambda: _one_record().append(topic(), expected_position=HUGE),
+        ledger.InvalidEvent,
+        "expected_position",
+    ),
+    "follow after": (
+        lambda: next(iter(_one_record().follow(after=HUGE))),
+        ledger.ValidationError,
+        "after",
+    ),
+    "as_of a negative position": (
+        lambda: _one_record().as_of(position=-HUGE),
+        ledger.InvalidEvent,
+        "position",
+    ),
+    "an inclusion proof's index": (
+        lambda: merkle.inclusion_proof(HUGE, [H]),
+        ledger.InvalidProof,
+        "index",
+    ),
+    "a consistency proof's old size, in merkle": (
+        lambda: merkle.consistency_proof(HUGE, [H]),
+        ledger.InvalidProof,
+        "old size",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HUGE_CASES))
+def test_an_integer_too_long_to_print_is_named_by_its_size(case: str) -> None:
+    call, error, field = HUGE_CASES[case]
+    with pytest.raises(error, match=field) as caught:
+        call()
+    assert "integer of about 5,001 digits" in str(caught.value)
+
+
+def test_a_checkpoint_beyond_any_log_fails_verify_without_printing_its_size() -> None:
+    checkpoint = ledger.Checkpoint(size=HUGE, root=H, origin="o")
+    report = _one_record().verify(checkpoint)
+    assert not report.ok
+    assert report.first_bad_position == 2
+    assert "an integer of about 5,001 digits" in report.reason
+
+
 def test_a_refused_clock_writes_nothing() -> None:
     lg = fresh(clock=lambda: "now")
     with pytest.raises(ledger.InvalidEvent):
