@@ -327,8 +327,10 @@ class JsonlStore(Store):
         if not os.path.isdir(parent):
             raise StoreUnavailable(f"cannot create {path}: directory {parent} does not exist")
         if self.read_only:
+            # Without waiting: opened to read, a named pipe waits for a writer.
+            flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
             try:
-                fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+                fd = os.open(path, flags)
             except FileNotFoundError:
                 raise StoreUnavailable(f"{path}: no such ledger file") from None
             except OSError as exc:
@@ -336,6 +338,7 @@ class JsonlStore(Store):
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 os.close(fd)
                 raise StoreUnavailable(f"{path} is not a regular file")
+            os.set_blocking(fd, True)
             return fd
         flags = os.O_RDWR | getattr(os, "O_CLOEXEC", 0)
         try:

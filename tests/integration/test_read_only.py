@@ -258,6 +258,32 @@ def test_verify_of_a_name_too_long_for_the_file_system_is_a_store_error(
         Ledger.open(url, read_only=True)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_read_only_open_of_a_named_pipe_is_refused_without_waiting(tmp_path: Path) -> None:
+    import threading
+
+    pipe = tmp_path / "events.jsonl"
+    os.mkfifo(pipe)
+    raised: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            Ledger.open(str(pipe), read_only=True)
+        except BaseException as exc:  # the test asserts which
+            raised.append(exc)
+
+    opening = threading.Thread(target=open_it, daemon=True)
+    opening.start()
+    opening.join(10)
+    if opening.is_alive():
+        os.close(os.open(pipe, os.O_WRONLY))  # a writer lets the blocked open return
+        opening.join(10)
+        pytest.fail("a read-only open of a named pipe waited for a writer")
+    (exc,) = raised
+    assert isinstance(exc, StoreUnavailable)
+    assert "is not a regular file" in str(exc)
+
+
 def test_a_read_only_memory_store_refuses_appends() -> None:
     with Ledger.open("memory://", read_only=True) as lg:
         assert lg.head == 0
