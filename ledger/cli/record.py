@@ -62,7 +62,11 @@ class NumberType(click.ParamType):  # type: ignore[type-arg]
                 param,
                 ctx,
             )
-        text = given.replace(",", "").replace("_", "")
+        if "_" in given:
+            # int() and float() read Python's "1_0" as 10: not a way to write a number here.
+            why = "is not a number (separate thousands with commas)"
+            self.fail(f"{_quoted(value)} {why}", param, ctx)
+        text = given.replace(",", "")
         if re.fullmatch(r"[+-]?[0-9]+", text):
             # int() refuses 4,300 digits with a ValueError; the projections compute in
             # floats (midpoints, medians), so a count beyond a double's range is refused.

@@ -323,7 +323,8 @@ def test_a_number_is_read_only_as_written_in_ascii_with_thousands_commas(
 ) -> None:
     store = tmp_path / "n.db"
     base = ["add", "figure", store, "--topic", "t", "--source", "s", "--unit", "people"]
-    for bad in ("1,0", ",5", "1,00,0", "1,000,00", "١٢"):
+    # Python's own separator is not a thousands separator: "1_0" is not read as 10.
+    for bad in ("1,0", ",5", "1,00,0", "1,000,00", "١٢", "1_0", "1_000", "2_0.5_0", "1_000.5"):
         result = run(*base, "--stated", "2025-01-01", "--low", bad, code=2)
         assert "Invalid value for '--low'" in result.stderr
     assert not store.exists()
