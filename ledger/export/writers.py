@@ -33,7 +33,7 @@ from typing import IO, Any
 
 from ledger.codec import format_timestamp
 from ledger.domain.durations import format_duration
-from ledger.errors import InvalidEvent
+from ledger.errors import InvalidEvent, brief
 
 __all__ = [
     "FORMATS",
@@ -127,12 +127,27 @@ def _each(
         raise InvalidEvent(f"row {index} is a {type(row).__name__}, not a mapping", field="rows")
     cells = []
     for column in columns:
+        value = row.get(column)
         try:
-            cells.append(show(row.get(column)))
+            cell = show(value)
         except InvalidEvent as exc:
             message = str(exc).removeprefix("value: ")
             raise InvalidEvent(f"row {index}: {message}", field=column) from None
+        if not cell.isascii() and not _encodable(cell):
+            raise InvalidEvent(
+                f"row {index}: {brief(value)} holds a lone surrogate, which UTF-8 cannot encode",
+                field=column,
+            )
+        cells.append(cell)
     return cells
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def write(

@@ -448,6 +448,15 @@ def test_text_that_a_spreadsheet_would_run_gets_one_apostrophe(text: str, writte
     assert cell_text(text) == written
 
 
+@pytest.mark.parametrize("format", ["csv", "tsv", "json", "jsonl"])
+def test_text_utf8_cannot_encode_is_refused_naming_its_row_and_column(format: str) -> None:
+    out = io.BytesIO()
+    rows = [{"topic": "a", "unit": "people"}, {"topic": "b", "unit": "x\udc80"}]
+    with pytest.raises(InvalidEvent, match=r"row 1: 'x\\udc80' holds a lone surrogate") as caught:
+        write(rows, ["topic", "unit"], format, out)
+    assert caught.value.field == "unit"
+
+
 def test_cells_of_every_kind(lg: Ledger) -> None:
     assert cell_text(None) == ""
     assert (cell_text(True), cell_text(False)) == ("true", "false")
