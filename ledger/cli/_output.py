@@ -181,10 +181,23 @@ def output_file(
     mode: int = 0o666,
     exclusive: bool = False,
 ) -> Iterator[IO[bytes]]:
-    """check_output, then atomic_file: the one way a command writes its output file."""
+    """check_output, then atomic_file: the one way a command writes its output file.
+
+    A file system error while writing it (no space, no permission, a
+    read-only or special file system) is a CliError naming the path the
+    user gave, not the temporary file beside it. An existing target of an
+    exclusive write stays a FileExistsError, and a closed pipe a
+    BrokenPipeError, for the caller.
+    """
     check_output(path, stores=stores, inputs=inputs, option=option)
-    with atomic_file(path, mode=mode, exclusive=exclusive) as file:
-        yield file
+    try:
+        with atomic_file(path, mode=mode, exclusive=exclusive) as file:
+            yield file
+    except (FileExistsError, BrokenPipeError):
+        raise
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise CliError(terminal(f"{option} {os.fspath(path)}: {why}")) from exc
 
 
 def write_output(

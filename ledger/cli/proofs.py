@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -250,6 +251,12 @@ def keygen(name: str, prefix: str) -> None:
     Name the key after the ledger's origin, e.g. example.org/kursk-ledger.
     PREFIX.key is private (mode 0600); publish PREFIX.pub.
     """
+    if not os.path.basename(prefix) or os.path.isdir(prefix):
+        # "keys/" would write keys/.key and keys/.pub, files ls does not show.
+        what = "names no file" if not prefix else "is a directory"
+        raise CliError(
+            terminal(f"-o {prefix!r}: {what}, not a prefix (give DIR/NAME for NAME.key)")
+        )
     private, public = signing.generate_key(name)
     key_path, pub_path = Path(prefix + ".key"), Path(prefix + ".pub")
     for path in (key_path, pub_path):

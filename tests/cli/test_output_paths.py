@@ -226,3 +226,40 @@ def test_an_output_path_ending_in_a_slash_is_a_directory_and_refused(
     assert "is a directory" in result.stderr
     assert _listing(seed_db.parent) == before
     assert not (seed_db.parent / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["prove", "{store}", "1"],
+        ["report", "{store}"],
+        ["export", "{store}", "--what", "topics"],
+        ["checkpoint", "{store}"],
+    ],
+)
+@pytest.mark.parametrize(
+    ("out", "why"),
+    [("/dev/full", "No space left on device"), ("/proc/out.txt", "No such file or directory")],
+)
+def test_a_failed_write_names_the_output_the_user_gave(
+    run: Run, seed_db: Path, command: list[str], out: str, why: str
+) -> None:
+    if not os.path.exists(out.rsplit("/", 1)[0] or "/") or (
+        out == "/dev/full" and not os.path.exists(out)
+    ):
+        pytest.skip(f"{out} is Linux's")
+    args = [a.format(store=seed_db) for a in command]
+    result = run(*args, "-o", out, code=1)
+    assert result.stderr == f"Error: -o {out}: {why}\n"  # not a temporary file beside it
+
+
+@pytest.mark.parametrize("prefix", ["{dir}/", "{dir}", ""])
+def test_keygen_refuses_a_prefix_that_names_no_file(
+    run: Run, tmp_path: Path, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where "" would write .key and .pub
+    given = prefix.format(dir=tmp_path)
+    result = run("keygen", "example.org/k", "-o", given, code=1)
+    assert result.stderr.startswith(f"Error: -o {given!r}: ")
+    assert "not a prefix" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no hidden .key or .pub
