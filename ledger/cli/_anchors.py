@@ -77,7 +77,7 @@ def checkpoint_file(path: str | None, key: str | None, unchecked: bool) -> Ancho
     if key is not None:
         public = read_text(key)
         with about(key):
-            signing.key_name(public)
+            signing.public_key_name(public)  # the key file's own faults name the key file
         with about(path):
             return Anchor(signing.verify_note(note, public), "verified", signers, key)
     with about(path):

@@ -38,7 +38,16 @@ if TYPE_CHECKING:
         Ed25519PublicKey,
     )
 
-__all__ = ["generate_key", "key_id", "key_name", "open_note", "sign", "sign_note", "verify_note"]
+__all__ = [
+    "generate_key",
+    "key_id",
+    "key_name",
+    "open_note",
+    "public_key_name",
+    "sign",
+    "sign_note",
+    "verify_note",
+]
 
 #: The C2SP signed-note signature type of Ed25519.
 ED25519 = 0x01
@@ -75,6 +84,11 @@ def key_name(key_text: str) -> str:
         raise SignatureError("not a key: expected [PRIVATE+KEY+]<name>+<id>+<key>")
     _check_name(parts[0])
     return parts[0]
+
+
+def public_key_name(key_text: str) -> str:
+    """The name of a public key, checked whole (SignatureError: a private key, a bad id, …)."""
+    return _parse_public(key_text).name
 
 
 def generate_key(name: str) -> tuple[str, str]:

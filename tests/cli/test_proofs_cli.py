@@ -67,6 +67,22 @@ def test_a_signed_checkpoint_verifies_with_its_public_key_only(
     assert "no signature by key 'example.org/kursk'" in wrong.stderr
 
 
+def test_a_bad_key_file_is_named_not_the_checkpoint(
+    run: Run, seed_db: Path, keys: Path, tmp_path: Path
+) -> None:
+    note = tmp_path / "cp.txt"
+    run("checkpoint", seed_db, "--sign", keys.with_suffix(".key"), "-o", note)
+    private = keys.with_suffix(".key")
+    result = run("verify", seed_db, "--checkpoint", note, "--key", private, code=1)
+    assert result.stderr == f"Error: {private}: this is a private key: verify with the .pub file\n"
+    public = keys.with_suffix(".pub").read_text()
+    name, kid, data = public.strip().split("+", 2)
+    short = tmp_path / "short.pub"
+    short.write_text(f"{name}+{kid}+{data[:-8]}\n")  # a key of fewer than 32 bytes
+    result = run("verify", seed_db, "--checkpoint", note, "--key", short, code=1)
+    assert result.stderr.startswith(f"Error: {short}: public key 'example.org/kursk': ")
+
+
 def test_key_without_checkpoint_is_a_usage_error(run: Run, seed_db: Path, keys: Path) -> None:
     result = run("verify", seed_db, "--key", keys.with_suffix(".pub"), code=2)
     assert "--key needs --checkpoint" in result.output
