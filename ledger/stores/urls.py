@@ -234,6 +234,10 @@ def ledger_schema(url: str, options: str | None = None) -> tuple[str, bool]:
 #: libpq keywords whose values are secrets.
 _SECRET_KEYS = frozenset(("password", "sslpassword"))
 _MASK = "***"
+#: A stray copy of a password this long is masked wherever it appears; a
+#: shorter one only where no letter or digit touches it (it would match
+#: inside words).
+_LONG_SECRET = 8
 # scheme://user:password@ (userinfo before the host); "/" ends the authority.
 _USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*):[^\s/@]*@")
 # ?key=value and &key=value in a URL query, the key possibly percent-encoded.
@@ -248,7 +252,8 @@ def redact(text: str, url: str | None = None) -> str:
     Scrubs a URL's userinfo password (``user:pass@``), ``password=`` and
     ``sslpassword=`` query parameters in any letter case or percent-encoding,
     libpq ``password=`` keywords (bare or quoted), the password of ``url``
-    (raw and decoded) wherever the text repeats it, and the value of
+    (raw and decoded) wherever the text repeats it (one shorter than eight
+    characters only where no letter or digit touches it), and the value of
     ``PGPASSWORD`` from the environment, which is never echoed.
     """
     secrets = _secrets_of(url) if url else set()
@@ -261,7 +266,13 @@ def redact(text: str, url: str | None = None) -> str:
     text = _QUERY.sub(_query_value, text)
     text = _CONNINFO.sub(rf"\1\2{_MASK}", text)
     for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, _MASK)
+        if len(secret) >= _LONG_SECRET:
+            text = text.replace(secret, _MASK)
+        else:
+            # A short one only where it stands alone: password "o" must not
+            # turn "connect to PostgreSQL" into "c***nnect t*** P***stgreSQL".
+            alone = rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])"
+            text = re.sub(alone, _MASK, text)
     return text
 
 

@@ -512,6 +512,16 @@ def test_redact_scrubs_a_url_s_password_wherever_it_appears_and_keeps_the_rest()
     assert redact("kursk.db: cannot open: disk full") == "kursk.db: cannot open: disk full"
 
 
+def test_redact_masks_a_short_password_where_it_stands_alone_not_inside_words() -> None:
+    url = "postgresql://u:o@127.0.0.1:1/db"
+    message = f"{url}: cannot connect to PostgreSQL: password o is wrong (user u, 'o')"
+    shown = redact(message, url)
+    assert shown == (
+        "postgresql://u:***@127.0.0.1:1/db: cannot connect to PostgreSQL: "
+        "password *** is wrong (user u, '***')"
+    )
+
+
 def test_redact_never_echoes_pgpassword(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PGPASSWORD", SECRET)
     assert SECRET not in redact(f"server said: password {SECRET} is wrong")
