@@ -29,6 +29,7 @@ __all__ = [
     "LedgerCommand",
     "LedgerGroup",
     "Moment",
+    "Whole",
     "WindowType",
     "as_of_json",
     "as_of_option",
@@ -298,6 +299,19 @@ def open_ledger(url: str, *, create: bool = False, read_only: bool = False) -> I
 def store_argument(name: str = "store") -> Callable[[F], F]:
     """The STORE argument: a .db/.jsonl path or a store URL."""
     return click.argument(name, metavar=name.upper())
+
+
+class Whole(click.IntRange):
+    """click.IntRange of a whole number written in ASCII digits only.
+
+    click's INT takes whatever ``int()`` takes: ``1_0`` is 10 there, and
+    digits of other scripts count. A position or a count is written plainly.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
+            self.fail(f"{value[:24]!r} is not a whole number in digits", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 # -- time travel ----------------------------------------------------------

@@ -14,6 +14,7 @@ from ledger.cli import cli
 from ledger.cli._common import (
     AsOf,
     CliError,
+    Whole,
     as_of_option,
     cutoffs,
     describe_as_of,
@@ -52,7 +53,7 @@ def _image_path(ctx: click.Context, param: click.Parameter, value: str) -> Path:
 )
 @click.option(
     "--dpi",
-    type=click.IntRange(30, 600),
+    type=Whole(30, 600),
     default=120,
     show_default=True,
     help="Pixels per inch of a PNG (a chart is 10 inches wide).",

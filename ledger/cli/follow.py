@@ -8,7 +8,14 @@ import time
 import click
 
 from ledger.cli import cli
-from ledger.cli._common import console, emit_json, json_option, open_ledger, store_argument
+from ledger.cli._common import (
+    Whole,
+    console,
+    emit_json,
+    json_option,
+    open_ledger,
+    store_argument,
+)
 from ledger.cli._json import record_json
 from ledger.cli.read import summary
 from ledger.codec import format_timestamp
@@ -28,7 +35,7 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option(
     "--after",
     metavar="N",
-    type=click.IntRange(0, LAST_POSITION),
+    type=Whole(0, LAST_POSITION),
     default=0,
     show_default=True,
     help="Start after this position (0: from the first record).",
@@ -55,7 +62,7 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option(
     "--count",
     metavar="N",
-    type=click.IntRange(min=1),
+    type=Whole(min=1),
     default=None,
     help="Stop after printing this many records.",
 )

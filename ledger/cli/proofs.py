@@ -13,7 +13,14 @@ import click
 from ledger import tamper
 from ledger.cli import cli
 from ledger.cli._anchors import about, checkpoint_file, read_text, signature_words
-from ledger.cli._common import CliError, emit_json, json_option, open_ledger, store_argument
+from ledger.cli._common import (
+    CliError,
+    Whole,
+    emit_json,
+    json_option,
+    open_ledger,
+    store_argument,
+)
 from ledger.cli._output import check_output, write_output
 from ledger.codec import make_codec
 from ledger.errors import InvalidProof
@@ -166,10 +173,8 @@ def rebuild(store: str) -> None:
 
 @cli.command()
 @store_argument()
-@click.argument("position", type=click.IntRange(1, LAST_POSITION))
-@click.option(
-    "--size", type=click.IntRange(1, LAST_POSITION), help="The tree size [default: the head]."
-)
+@click.argument("position", type=Whole(1, LAST_POSITION))
+@click.option("--size", type=Whole(1, LAST_POSITION), help="The tree size [default: the head].")
 @click.option(
     "--origin",
     help="The origin of the checkpoint the receipt is for [default: the ledger's default "

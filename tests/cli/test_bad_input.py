@@ -229,3 +229,22 @@ def test_no_command_tracebacks_on_arguments_that_are_not_utf8(
 
 def test_follow_refuses_a_timeout_that_is_not_a_number(seed_db: Path) -> None:
     _error(_invoke("follow", seed_db, "--timeout", "nan", "--count", "99"), "--timeout")
+
+
+@pytest.mark.parametrize("value", ["1_0", "٣", "0x1", "1.0"])
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("prove", "{store}", "{value}"), "POSITION"),
+        (("prove", "{store}", "1", "--size", "{value}"), "--size"),
+        (("follow", "{store}", "--after", "{value}", "--timeout", "0"), "--after"),
+        (("follow", "{store}", "--count", "{value}", "--timeout", "0"), "--count"),
+    ],
+)
+def test_a_position_or_count_not_in_plain_digits_is_a_usage_error(
+    seed_db: Path, args: tuple[str, ...], named: str, value: str
+) -> None:
+    # int() would read "1_0" as 10 and "٣" as 3: a position is written in digits.
+    result = _invoke(*(a.format(store=seed_db, value=value) for a in args))
+    assert result.exit_code == 2, result.output
+    _error(result, named, "is not a whole number in digits")
