@@ -18,31 +18,27 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import orjson
 
+from benchmarks.worker import child_env
 from ledger import Ledger
 from ledger.domain.events import Event
 
 __all__ = ["follow_latency", "main"]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def follow_latency(
     url: str, events: Sequence[Event], *, pause: float = 0.05, poll_interval: float = 1.0
 ) -> dict[str, Any]:
     """Append events one by one to the ledger at url while another process follows it."""
-    paths = [os.environ.get("PYTHONPATH"), str(ROOT)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    env = child_env()
     with Ledger.open(url) as lg:
         head = lg.head
         follower = subprocess.Popen(

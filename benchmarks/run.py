@@ -64,6 +64,7 @@ from benchmarks.report import (
     render,
     write_results,
 )
+from benchmarks.worker import child_env
 from ledger import Ledger
 from ledger.codec import StoredRow
 
@@ -257,12 +258,13 @@ def _subprocess(
 
 def _python(args: list[str], what: str, *, cwd: Path, code: Path | None = None) -> dict[str, Any]:
     """Run ``python ARGS`` in a fresh process and return the JSON line it printed last."""
-    # The older code first on the path, then the caller's; and not cwd=ROOT,
-    # which -m would put ahead of them.
-    paths = [str(code) if code else None, os.environ.get("PYTHONPATH"), str(ROOT)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
     done = subprocess.run(
-        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, check=False, text=True
+        [sys.executable, *args],
+        cwd=cwd,
+        env=child_env(code),
+        capture_output=True,
+        check=False,
+        text=True,
     )
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
@@ -418,13 +420,16 @@ def _verify(size: int, paths: _Paths, results: Results) -> None:
 
 
 def _appenders(
-    targets: Mapping[int, tuple[str, Path | None]], paths: dict[int, _Paths], opts: Options
+    store: str,
+    targets: Mapping[int, tuple[str, Path | None]],
+    paths: dict[int, _Paths],
+    opts: Options,
 ) -> dict[int, dict[str, list[float]]]:
     """Single appends to each size's target, one process a size, interleaved one by one."""
     appenders: dict[int, Appender] = {}
     try:
         for size, (target, raw) in targets.items():
-            log = opts.data_dir / f"appends-{paths[size].ledger.stem}.log"
+            log = opts.data_dir / f"appends-{store}-{paths[size].ledger.stem}.log"
             appenders[size] = Appender(
                 target, paths[size].tail, count=opts.appends, log=log, raw=raw
             )
@@ -445,7 +450,7 @@ def _appends(
     os.sync()
     median = statistics.median
     sqlite_targets = {size: (str(p.ledger), p.raw) for size, p in paths.items()}
-    for size, spent in _appenders(sqlite_targets, paths, opts).items():
+    for size, spent in _appenders("sqlite", sqlite_targets, paths, opts).items():
         results.set("append_ms", size, median(spent["append"]))
         results.set("one_more_ms", size, median(spent["view"]))
         results.set("raw_one_ms", size, median(spent["raw"]))
@@ -459,7 +464,7 @@ def _appends(
     pg_targets = {size: (found["ledger"], None) for size, found in pg.items() if "ledger" in found}
     if not pg_targets:
         return
-    for size, spent in _appenders(pg_targets, paths, opts).items():
+    for size, spent in _appenders("pg", pg_targets, paths, opts).items():
         results.set("pg_append_ms", size, median(spent["append"]))
         results.set("pg_one_more_ms", size, median(spent["view"]))
     for size, (target, _) in pg_targets.items():

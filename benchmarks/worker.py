@@ -18,9 +18,20 @@ from typing import IO, Any
 
 import orjson
 
-__all__ = ["Worker", "reply"]
+__all__ = ["Worker", "child_env", "reply"]
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def child_env(code: Path | None = None) -> dict[str, str]:
+    """The environment of a benchmark's child process: code's ``ledger`` first, if given.
+
+    Then the caller's PYTHONPATH (so that a ledger exported elsewhere, a
+    "before" tree, is the one imported), then this repository; the child is
+    not run with cwd=ROOT, which ``-m`` would put ahead of them all.
+    """
+    paths = [str(code) if code else None, os.environ.get("PYTHONPATH"), str(ROOT)]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
 
 
 class Worker:
@@ -28,10 +39,6 @@ class Worker:
 
     def __init__(self, args: list[str], *, name: str, log: Path, code: Path | None = None) -> None:
         """Start ``python ARGS`` with code's ``ledger`` first if given; wait for its first line."""
-        # The caller's PYTHONPATH first, so that a ledger exported elsewhere (a "before"
-        # tree) is the one imported; and not cwd=ROOT, which -m would put ahead of it.
-        paths = [str(code) if code else None, os.environ.get("PYTHONPATH"), str(ROOT)]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
         self.name = name
         self._log = log
         self._stderr: IO[str] = log.open("w")
@@ -42,7 +49,7 @@ class Worker:
             stderr=self._stderr,
             text=True,
             cwd=log.parent,
-            env=env,
+            env=child_env(code),
         )
         self.ready = self._answer()
 
