@@ -309,9 +309,18 @@ class Whole(click.IntRange):
     """
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
-            self.fail(f"{value[:24]!r} is not a whole number in digits", param, ctx)
+        if isinstance(value, str):
+            found = re.fullmatch(r"\s*[+-]?([0-9]+)\s*", value)
+            if found is None:
+                self.fail(f"{value[:24]!r} is not a whole number in digits", param, ctx)
+            if len(found[1].lstrip("0")) > _WIDEST_WHOLE:
+                # Beyond any range here; click would echo every digit back.
+                self.fail(f"{value.strip()[:20]}…: too large", param, ctx)
         return super().convert(value, param, ctx)
+
+
+#: Digits of the widest whole number an option takes (a position: 2**63 - 1).
+_WIDEST_WHOLE = len(str(2**63 - 1))
 
 
 # -- time travel ----------------------------------------------------------

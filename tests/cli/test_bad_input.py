@@ -248,3 +248,13 @@ def test_a_position_or_count_not_in_plain_digits_is_a_usage_error(
     result = _invoke(*(a.format(store=seed_db, value=value) for a in args))
     assert result.exit_code == 2, result.output
     _error(result, named, "is not a whole number in digits")
+
+
+@pytest.mark.parametrize("digits", [20, 5_000])
+def test_a_position_of_thousands_of_digits_is_refused_without_echoing_them(
+    seed_db: Path, digits: int
+) -> None:
+    result = _invoke("prove", seed_db, "9" * digits)
+    assert result.exit_code == 2, result.output
+    _error(result, "POSITION", "too large")
+    assert len(result.stderr) < 300
