@@ -218,6 +218,19 @@ def test_single_appends_to_ledgers_of_two_sizes_are_interleaved_one_by_one(
             assert lg.verify().ok
 
 
+def test_the_appenders_read_each_file_and_its_write_ahead_log_through_once(
+    tmp_path: Path,
+) -> None:
+    from benchmarks.appends import cached
+
+    built = tmp_path / "ledger.db"
+    built.write_bytes(b"x" * 3_000_001)  # more than one read's buffer
+    Path(f"{built}-wal").write_bytes(b"w" * 10)
+    (tmp_path / "raw.db").write_bytes(b"r" * 7)  # a file without a write-ahead log
+
+    assert cached([built, tmp_path / "raw.db", tmp_path / "gone.db"]) == 3_000_018
+
+
 def test_the_postgresql_append_probe_times_a_build_and_the_tree_s_trigger(
     postgres_server: Any,
 ) -> None:
