@@ -139,6 +139,11 @@ def import_(
     # Only the options given, so a JSON Lines import reads as it always has.
     given = {"delimiter": delimiter, "date_format": date_format, "ignore_columns": ignore_columns}
     options: dict[str, Any] = {name: value for name, value in given.items() if value}
+    if options and _suffix(file) not in SPREADSHEETS:
+        flag = "--" + next(iter(options)).replace("_", "-")
+        raise click.UsageError(
+            f"{flag} applies to spreadsheets ({', '.join(SPREADSHEETS)}), not to {shown(file)}"
+        )
     with open_ledger(store, create=True) as lg, progress_bar(f"importing {file}") as progress:
         before = lg.head
         try:

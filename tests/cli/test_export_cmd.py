@@ -188,6 +188,24 @@ def test_import_takes_a_delimiter_a_date_format_and_ignores_columns_when_told(
     assert "is not an event field" in wrong.stderr
 
 
+@pytest.mark.parametrize(
+    "option", [["--delimiter", ";"], ["--date-format", "%d/%m/%Y"], ["--ignore-columns"]]
+)
+def test_a_spreadsheet_option_given_for_a_json_lines_file_is_a_usage_error(
+    run: Run, tmp_path: Path, option: list[str]
+) -> None:
+    lines = tmp_path / "events.jsonl"
+    lines.write_text(
+        '{"type":"SourceDescribed","source":"ua","name":"Ukraine","kind":"government"}\n',
+        encoding="utf-8",
+    )
+    store = tmp_path / "k.db"
+    refused = run("import", store, lines, *option, code=2)
+    assert f"{option[0]} applies to spreadsheets (.csv, .tsv), not to " in refused.stderr
+    assert "events.jsonl" in refused.stderr
+    assert not store.exists()
+
+
 def test_a_bad_spreadsheet_lists_its_rows_and_stores_nothing(run: Run, tmp_path: Path) -> None:
     rows = tmp_path / "bad.csv"
     rows.write_text(
