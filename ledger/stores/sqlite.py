@@ -385,6 +385,10 @@ class SQLiteStore(Store):
             raise StoreUnavailable(f"{self.url}: no SQLite file named (try sqlite:///ledger.db)")
         if os.path.isdir(path):
             raise StoreUnavailable(f"{path} is a directory, not a SQLite file")
+        if os.path.exists(path) and not os.path.isfile(path):
+            # A device, a pipe or a socket (or a link to one): SQLite would fail
+            # with a bare "disk I/O error", or a read-only open call it missing.
+            raise StoreUnavailable(f"{path} is not a regular file")
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
             raise StoreUnavailable(f"cannot create {path}: directory {parent} does not exist")

@@ -89,6 +89,11 @@ def verify_url(url: str, checkpoint: Checkpoint | None = None, **options: Any) -
     path = file_of(url)
     try:
         found = path is None or path.is_file()
+        if not found and path is not None and path.is_dir():
+            raise StoreUnavailable(f"{redact(url)}: is a directory, not a ledger file")
+        if not found and path is not None and path.exists():
+            # A device, a pipe or a socket (or a link to one), as the stores say.
+            raise StoreUnavailable(f"{redact(url)} is not a regular file")
     except OSError as exc:  # a name too long for the file system, say
         raise StoreUnavailable(f"{redact(url)}: cannot read it: {exc.strerror or exc}") from None
     if not found:

@@ -284,6 +284,29 @@ def test_a_read_only_open_of_a_named_pipe_is_refused_without_waiting(tmp_path: P
     assert "is not a regular file" in str(exc)
 
 
+@pytest.mark.parametrize("read_only", [True, False])
+@pytest.mark.parametrize("what", ["a link to /dev/null", "a named pipe"])
+def test_a_sqlite_ledger_path_that_is_not_a_regular_file_is_refused_as_such(
+    tmp_path: Path, read_only: bool, what: str
+) -> None:
+    path = tmp_path / "ledger.db"
+    if what == "a named pipe":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(os.devnull)
+    with pytest.raises(StoreUnavailable, match=r"ledger\.db is not a regular file"):
+        Ledger.open(str(path), read_only=read_only)
+    with pytest.raises(StoreUnavailable, match=r"ledger\.db is not a regular file"):
+        verify_url(str(path))
+    assert not (tmp_path / "ledger.db-wal").exists()
+
+
+def test_verify_of_a_directory_says_it_is_one(tmp_path: Path) -> None:
+    (tmp_path / "ledger.db").mkdir()
+    with pytest.raises(StoreUnavailable, match=r"ledger\.db: is a directory, not a ledger file"):
+        verify_url(str(tmp_path / "ledger.db"))
+
+
 def test_a_read_only_memory_store_refuses_appends() -> None:
     with Ledger.open("memory://", read_only=True) as lg:
         assert lg.head == 0
