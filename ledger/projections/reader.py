@@ -418,10 +418,17 @@ def _derive(source: str, parts: list[CurrentFigure], unit: str) -> CurrentFigure
     # and float rounding can close a sum of open parts down to a single point.
     low_open = low is not None and low != high and any(p.figure.low_open for p in parts)
     high_open = high is not None and low != high and any(p.figure.high_open for p in parts)
+    if best is not None:
+        # Float rounding can put a sum of bests a hair outside the summed bounds:
+        # it is the nearest end then, not no best at all.
+        if low is not None and best < low:
+            best = low
+        elif high is not None and best > high:
+            best = high
     try:
         figure = Figure(low, high, low_open, high_open, best=best, unit=unit)
     except InvalidFigure:
-        # Float rounding can put a sum of bests a hair outside the summed bounds.
+        # An end the sum was brought to that is open, or a sum past any float.
         figure = Figure(low, high, low_open, high_open, unit=unit)
     times = [p.reference_time for p in parts if p.reference_time is not None]
     return CurrentFigure(
@@ -487,9 +494,17 @@ def _best_sum(parts: list[CurrentFigure], bests: list[Number | None]) -> Number:
     if all(type(b) is int for b in bests):
         return int(exact)
     try:
-        return float(exact)
+        found = float(exact)
     except OverflowError:
         return math.inf  # refused by Figure: the derived figure gets no best
+    if Fraction(found) != exact and all(
+        type(v) is int for p in parts for v in (p.figure.low, p.figure.high) if v is not None
+    ):
+        # Whole counts beyond 2**53, where no float holds the sum (a half, or a
+        # whole number between two floats): the nearest whole number, a half
+        # to even, as the estimate rounds (DESIGN §4), never a float 16 away.
+        return round(exact)
+    return found
 
 
 def _sum(values: list[Any]) -> Number:

@@ -412,6 +412,44 @@ def test_a_derived_best_is_the_exact_sum_of_the_parts_midpoints_beyond_2_53() ->
     assert lg.topic(TOTAL).consensus.estimate == direct.figure.effective_best == n // 2 + 1
 
 
+@pytest.mark.parametrize(
+    ("killed", "wounded", "best"),
+    [
+        # Bests X + 1 and X + 1.5 sum to 2X + 2.5: the float nearest it is 2X, below
+        # the summed low, and the best was dropped (the estimate took the midpoint).
+        ({"low": 1, "high": 1001, "best": 1}, {"low": 1, "high": 2}, 2),
+        # A bound part with its own best: 2X + 3.5, to even 2X + 4 (was no best, no estimate).
+        (
+            {"low": 2, "high": 2, "best": 2, "rule": "wikimpacts-2024:under"},
+            {"low": 0, "high": 3, "rule": "wikimpacts-2024:about"},
+            4,
+        ),
+        # 2X + 1.5 was kept as the float 2X, two below the whole number nearest it.
+        ({"low": 0, "high": 1000, "best": 1}, {"low": 0, "high": 1}, 2),
+    ],
+)
+def test_a_derived_best_of_whole_counts_no_float_holds_is_the_nearest_whole_number(
+    killed: dict[str, Any], wounded: dict[str, Any], best: int
+) -> None:
+    x = 2**55  # floats are 8 apart here, 16 apart at 2X
+
+    def shifted(figure: dict[str, Any]) -> dict[str, Any]:
+        return {k: v + x if isinstance(v, int) else v for k, v in figure.items()}
+
+    k, w = shifted(killed), shifted(wounded)
+    lg = composite(
+        reported("k", "ua", k.pop("low"), k.pop("high"), topic=KILLED, **k),
+        reported("w", "ua", w.pop("low"), w.pop("high"), topic=WOUNDED, **w),
+    )
+    found = current(lg, "ua", TOTAL)
+    assert found is not None
+    assert found.figure.best == 2 * x + best
+    assert type(found.figure.best) is int
+    consensus = lg.topic(TOTAL).consensus
+    assert consensus is not None
+    assert consensus.estimate == 2 * x + best
+
+
 def test_a_derived_best_of_halves_is_a_float_as_its_parts_bests_are() -> None:
     lg = composite(
         reported("k", "ua", 1, 2, topic=KILLED),
