@@ -230,10 +230,17 @@ class _Scan:
     def check_checkpoint(self, checkpoint: Checkpoint, root: bytes) -> None:
         size = checkpoint.size
         if size > self.count:
+            # A checkpoint of a longer log proves nothing about the records left.
+            unknown = (
+                f"; whether records 1..{self.count} were rewritten too, a checkpoint of a "
+                "longer log cannot tell"
+                if self.count
+                else ""
+            )
             self.fault(
                 self.count + 1,
                 f"the log has {self.count} records but the checkpoint covers {brief(size)}: "
-                f"records {self.count + 1}..{brief(size)} are gone (truncated)",
+                f"records {self.count + 1}..{brief(size)} are gone (truncated{unknown})",
             )
         elif self.old_root != checkpoint.root:
             assert self.old_root is not None

@@ -415,6 +415,11 @@ def test_verify_against_a_checkpoint_of_another_history_or_a_longer_log_fails() 
     longer = lg.verify(Checkpoint(9, ROOT))
     assert (longer.ok, longer.first_bad_position) == (False, 6)
     assert "records 6..9 are gone" in longer.reason
+    # The five left may have been rewritten as well: the checkpoint cannot say.
+    assert "whether records 1..5 were rewritten too" in longer.reason
+    empty = Ledger.open("memory://").verify(Checkpoint(2, ROOT))
+    assert empty.reason is not None
+    assert empty.reason.endswith("records 1..2 are gone (truncated)")
     with pytest.raises(InvalidProof):
         lg.verify("a note")  # type: ignore[arg-type]
 
