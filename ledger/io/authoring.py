@@ -102,9 +102,16 @@ def _figure(value: Any) -> Figure:
     extra = keys - _FIGURE_KEYS
     if extra:
         raise ValueError(f"figure: unknown field(s) {', '.join(sorted(extra))}")
-    if "low" not in keys or "high" not in keys:
-        raise ValueError('figure: give "phrase" and "unit", or "low", "high" and "unit"')
-    return Figure(**value)
+    missing = ", ".join(sorted({"low", "high", "unit"} - keys))
+    if missing:
+        raise ValueError(
+            f'figure: missing field(s) {missing} (give "phrase" and "unit", or "low", '
+            '"high" and "unit")'
+        )
+    try:
+        return Figure(**value)
+    except TypeError as exc:
+        raise ValueError(f"figure: {_in_field_terms(exc)}") from None
 
 
 def event_from_mapping(obj: Any) -> Event:
@@ -142,9 +149,18 @@ def _construct(cls: type[Event], tag: str, fields: dict[str, Any]) -> Event:
     try:
         return cls(**fields)
     except TypeError as exc:
-        # attrs names the missing or unexpected keyword; say it in field terms.
-        message = str(exc).split("__init__() ", 1)[-1]
-        raise ValueError(f"{tag}: {message}") from None
+        raise ValueError(f"{tag}: {_in_field_terms(exc)}") from None
+
+
+def _in_field_terms(exc: TypeError) -> str:
+    """attrs's complaint about a missing or unexpected keyword, said of the line's fields."""
+    message = str(exc).split("__init__() ", 1)[-1]
+    names = ", ".join(re.findall(r"'([^']*)'", message))
+    if message.startswith("missing ") and names:
+        return f"missing field(s) {names}"
+    if message.startswith("got an unexpected keyword argument") and names:
+        return f"unknown field(s) {names}"
+    return message
 
 
 def read_lines(

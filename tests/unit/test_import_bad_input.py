@@ -169,6 +169,39 @@ def test_a_json_lines_integer_beyond_64_bits_outside_a_figure_is_refused(
     assert reason.startswith("title: ")
 
 
+@pytest.mark.parametrize(
+    ("figure", "reason"),
+    [
+        # Figure(**value) without its keyword-only unit let a TypeError escape.
+        ({"low": 2900, "high": 3100}, "figure: missing field(s) unit"),
+        ({"high": 3100, "unit": "people"}, "figure: missing field(s) low"),
+        ({"best": 3000}, "figure: missing field(s) high, low, unit"),
+    ],
+)
+def test_a_json_lines_figure_missing_a_field_is_a_bad_line_naming_it(
+    lg: Ledger, tmp_path: Path, figure: dict[str, Any], reason: str
+) -> None:
+    ((line, found),) = refused(lg, jsonl(tmp_path, reported(figure))).problems
+    assert line == 1
+    assert found.startswith(reason + ' (give "phrase" and "unit", or "low", "high" and "unit")')
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"claim_id": None}, "FigureReported: missing field(s) claim_id"),
+        ({"bogus": 1}, "FigureReported: unknown field(s) bogus"),
+    ],
+)
+def test_a_json_lines_event_missing_or_with_an_unknown_field_says_so_in_field_terms(
+    lg: Ledger, tmp_path: Path, change: dict[str, Any], reason: str
+) -> None:
+    event = reported({"low": 1, "high": 2, "unit": "people"}) | change
+    event = {k: v for k, v in event.items() if v is not None}
+    ((line, found),) = refused(lg, jsonl(tmp_path, event)).problems
+    assert (line, found) == (1, reason)
+
+
 @pytest.mark.parametrize("depth", [17, 300, 1_000])
 def test_a_json_lines_line_nested_too_deep_is_a_bad_line(
     lg: Ledger, tmp_path: Path, depth: int
