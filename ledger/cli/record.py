@@ -15,7 +15,7 @@ from click.core import ParameterSource
 
 from ledger.cli import cli
 from ledger.cli._common import CliError, Moment, WindowType, open_ledger, store_argument
-from ledger.codec import Recorded
+from ledger.codec import Recorded, format_timestamp
 from ledger.domain.events import (
     RELIABILITY_GRADES,
     SOURCE_KINDS,
@@ -215,6 +215,15 @@ def add_figure(store: str, **o: Any) -> None:
         )
         _store(lg, event)
     click.echo(terminal(f"claim_id {event.claim_id}: {figure} {unit}"))
+    if event.as_of > event.stated_at:
+        # Stored as given (a figure may describe a later time), but a typo here
+        # moves the topic's latest forward and can leave every other figure stale.
+        click.echo(
+            f"warning: --as-of {format_timestamp(event.as_of)} is later than --stated "
+            f"{format_timestamp(event.stated_at)}: the figure describes a time after it "
+            "was stated, and the topic's freshness is judged from it",
+            err=True,
+        )
 
 
 def _topic_unit(lg: Ledger, topic: str) -> str | None:

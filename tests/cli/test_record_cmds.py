@@ -117,6 +117,26 @@ def test_add_figure_records_the_time_it_describes_with_as_of(run: Run, tmp_path:
         "--phrase", "6,000", "--stated", "2023-09-16", "--as-of", "mid-September", code=2,
     )  # fmt: skip
     assert "--as-of" in bad.stderr
+    assert "warning" not in run(
+        "add", "figure", store, "--topic", "quake/injured", "--source", "who",
+        "--phrase", "6,000", "--stated", "2023-09-16", "--as-of", "2023-09-16",
+    ).stderr  # fmt: skip
+
+
+def test_an_as_of_later_than_stated_is_stored_with_a_warning(run: Run, tmp_path: Path) -> None:
+    # A typo there moves the topic's latest forward: stored as given, but said.
+    store = tmp_path / "q.db"
+    done = run(
+        "add", "figure", store, "--topic", "quake/deaths", "--source", "afad",
+        "--phrase", "about 300", "--unit", "people", "--stated", "2023-02-06",
+        "--as-of", "2023-02-16", "--claim-id", "a1",
+    )  # fmt: skip
+    assert "claim_id a1" in done.stdout
+    assert (
+        "warning: --as-of 2023-02-16T00:00:00Z is later than --stated 2023-02-06T00:00:00Z"
+        in done.stderr
+    )
+    assert _figure(store, "a1").as_of.day == 16
 
 
 def test_a_redefinition_that_drops_parts_unit_or_window_says_so(run: Run, tmp_path: Path) -> None:
