@@ -166,6 +166,8 @@ def import_(
             f"{shown(store)}: imported {imported.added} new record(s) from {shown(file)}; "
             f"head is {head}"
         )
+    elif not imported.events:
+        click.echo(f"{shown(store)}: {shown(file)} holds no events; nothing imported")
     else:
         click.echo(
             f"{shown(store)}: all {imported.events} event(s) of {shown(file)} were already stored"

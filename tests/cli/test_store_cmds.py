@@ -45,6 +45,19 @@ def test_import_stores_every_event_and_says_how_many(run: Run, tmp_path: Path) -
         assert lg.head == 36
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("empty.jsonl", "\n"), ("header.csv", "topic,source,phrase,unit,stated_at\n")],
+)
+def test_importing_a_file_without_events_says_so(
+    run: Run, tmp_path: Path, name: str, text: str
+) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    result = run("import", tmp_path / "k.db", tmp_path / name)
+    assert f"{name} holds no events; nothing imported" in result.output
+    assert "already stored" not in result.output
+
+
 def test_importing_the_same_file_twice_stores_nothing_new(run: Run, tmp_path: Path) -> None:
     store = tmp_path / "k.jsonl"
     run("import", store, SEED_EVENTS)
