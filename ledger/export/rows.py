@@ -336,11 +336,20 @@ _EMPTY_DEFINITION = dict.fromkeys(COLUMNS["definitions"])
 
 def _definitions(view: ReadView, scope: _Scope) -> Iterator[Row]:
     topics = scope.topics(view)
-    # Who speaks in these topics: the sources of figures, claims and disputes.
-    sources: set[str] = {f.source for t in topics for f in t.figures}
+    # Who speaks in these topics: the sources of figures, claims and disputes,
+    # and the intermediaries their figures and claims came through.
+    sources: set[str] = set()
+    for t in topics:
+        for f in t.figures:
+            sources.add(f.source)
+            said = view.claim(f.claim_id) if f.claim_id is not None else None
+            if said is not None:
+                sources.update(said.via)
     for p in view.propositions():
         if scope.holds(p.topic):
             sources.update(p.affirmed_by, p.denied_by)
+            for claim in view.statements(p.topic, p.proposition):
+                sources.update(claim.via)
     sources.update(d.source for d in view.disputes() if scope.holds(d.topic))
     for slug in sorted(sources):
         described = view.source(slug)

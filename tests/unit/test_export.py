@@ -315,6 +315,34 @@ def test_history_rows_list_every_figure_with_its_fate(lg: Ledger) -> None:
     )
 
 
+def test_definitions_rows_describe_the_intermediaries_figures_and_claims_came_through() -> None:
+    described = [
+        SourceDescribed(source=s, name=s.upper(), kind="media") for s in ("ap", "aj", "nobody")
+    ]
+    said = [
+        FigureReported(
+            claim_id="f1",
+            topic="q/deaths",
+            source="afad",
+            figure=Figure(100, 100, unit="people"),
+            stated_at=DAY1,
+            via=("ap",),
+        ),
+        ClaimMade(
+            claim_id="c1",
+            topic="q/deaths",
+            source="who",
+            statement="The toll will rise.",
+            stated_at=DAY1,
+            via=("aj",),
+        ),
+    ]
+    lg = Ledger.open("memory://")
+    lg.extend([*described, *said])
+    found = [r["source"] for r in rows(lg, "definitions") if r["type"] == "SourceDescribed"]
+    assert found == ["aj", "ap"]  # described, and named only in a via; "nobody" is not
+
+
 def test_definitions_rows_describe_the_sources_and_define_the_topics(lg: Ledger) -> None:
     found = list(rows(lg, "definitions"))
     assert [(r["type"], r["source"] or r["topic"]) for r in found] == [
