@@ -316,29 +316,12 @@ def test_history_rows_list_every_figure_with_its_fate(lg: Ledger) -> None:
 
 
 def test_definitions_rows_describe_the_intermediaries_figures_and_claims_came_through() -> None:
-    described = [
-        SourceDescribed(source=s, name=s.upper(), kind="media") for s in ("ap", "aj", "nobody")
-    ]
-    said = [
-        FigureReported(
-            claim_id="f1",
-            topic="q/deaths",
-            source="afad",
-            figure=Figure(100, 100, unit="people"),
-            stated_at=DAY1,
-            via=("ap",),
-        ),
-        ClaimMade(
-            claim_id="c1",
-            topic="q/deaths",
-            source="who",
-            statement="The toll will rise.",
-            stated_at=DAY1,
-            via=("aj",),
-        ),
-    ]
     lg = Ledger.open("memory://")
-    lg.extend([*described, *said])
+    lg.extend(SourceDescribed(source=s, name=s, kind="media") for s in ("ap", "aj", "nobody"))
+    said = {"topic": "q/deaths", "stated_at": DAY1}
+    figure = Figure(100, 100, unit="people")
+    lg.append(FigureReported(claim_id="f1", source="afad", figure=figure, via=("ap",), **said))
+    lg.append(ClaimMade(claim_id="c1", source="who", statement="More", via=("aj",), **said))
     found = [r["source"] for r in rows(lg, "definitions") if r["type"] == "SourceDescribed"]
     assert found == ["aj", "ap"]  # described, and named only in a via; "nobody" is not
 
