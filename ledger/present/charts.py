@@ -34,7 +34,7 @@ from ledger.present.chart_model import (
     topic_chart,
     value_axis,
 )
-from ledger.present.text import CHART_TEXT, chart_text
+from ledger.present.text import CHART_TEXT, chart_text, clipped, clipped_middle
 from ledger.present.words import fmt_number, words_of
 from ledger.projections.timeline import Step
 
@@ -146,8 +146,8 @@ def plot_timeline(
 # -- matplotlib drawing (called only once matplotlib is known to import) ----
 
 
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+#: The characters of one line of a bar's label: more would squeeze the plot.
+_LABEL = 40
 
 
 #: About the characters a line of the title holds across the 10-inch figure: a
@@ -156,15 +156,15 @@ _LINE = 110
 
 
 def _lines(text: str, limit: int = _LINE) -> str:
-    return "\n".join(_clip(line, limit) for line in text.split("\n"))
+    return "\n".join(clipped(line, limit) for line in text.split("\n"))
 
 
 def _label(bar: Bar) -> str:
-    lines = [chart_text(bar.source), _clip(chart_text(bar.words))]
+    lines = [clipped_middle(chart_text(bar.source), _LABEL), clipped(chart_text(bar.words), _LABEL)]
     if bar.stale:
         lines.append("stale: left out")
     if bar.disputed_by:
-        lines.append(_clip(chart_text("disputed by " + ", ".join(bar.disputed_by))))
+        lines.append(clipped(chart_text("disputed by " + ", ".join(bar.disputed_by)), _LABEL))
     return "\n".join(lines)
 
 
@@ -197,7 +197,7 @@ def _legend(chart: TopicChart) -> list[Any]:
     if any(b.supporter for b in fresh):
         handles.append(Patch(color=COLORS["supporter"], label="in the consensus"))
     for i, band in enumerate(chart.camps, 1):
-        label = _clip(chart_text(f"camp {i} {band.text}"), _LINE // 2)
+        label = clipped(chart_text(f"camp {i} {band.text}"), _LINE // 2)
         handles.append(Patch(color=band.color, alpha=0.8, label=label))
     if any(not b.supporter and b.camp is None for b in fresh):
         handles.append(Patch(color=COLORS["dissenter"], label="dissents"))
@@ -405,7 +405,7 @@ def draw_topic(chart: TopicChart) -> tuple[Any, int]:
     else:
         ax.set_xticks(chart.ticks, [_tick_text(t) for t in labels.ticks])
     scale = " (log scale)" if chart.scale == "log" else ""
-    ax.set_xlabel(_clip(chart_text(chart.unit), _LINE) + scale, **CHART_TEXT)
+    ax.set_xlabel(clipped(chart_text(chart.unit), _LINE) + scale, **CHART_TEXT)
     ax.grid(axis="x", color="#e2e8f0")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
@@ -518,7 +518,7 @@ def draw_timeline(steps: Sequence[Step], *, title: str, unit: str | None) -> Any
     else:
         ax.set_yticks([at(t) for t in axis.ticks], [_tick_text(t) for t in axis.ticks])
     scale = " (log scale)" if axis.scale == "log" else ""
-    ax.set_ylabel(_clip(chart_text(unit or ""), _LINE // 2) + scale, **CHART_TEXT)
+    ax.set_ylabel(clipped(chart_text(unit or ""), _LINE // 2) + scale, **CHART_TEXT)
     ax.set_xlabel("stated (UTC)")
     ax.grid(color="#e2e8f0")
     ax.set_axisbelow(True)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 
 from ledger.present.chart_model import COLORS, Bar, TopicChart, bar_color, camp_color
-from ledger.present.text import html_text, svg_inline
+from ledger.present.text import clipped, clipped_middle, html_text, svg_inline
 from ledger.present.words import fmt_number
 
 __all__ = ["topic_svg"]
@@ -27,10 +27,6 @@ _CHAR = 7.0  # average width of a 13px sans-serif character, to keep labels on o
 
 def _e(value: object) -> str:
     return html_text(value)
-
-
-def _clip(text: str, chars: int) -> str:
-    return text if len(text) <= chars else text[: max(chars - 1, 1)] + "…"
 
 
 def _triangle(x: float, y: float, pointing: int, filled: bool, color: str) -> str:
@@ -129,12 +125,14 @@ def _svg_bar(bar: Bar, top: int, x: Callable[[float], float]) -> list[str]:
     mid = top + 29
     color = bar_color(bar)
     text = f"{bar.text} stale" if bar.stale else bar.text
-    room = int(((_R - _L) - len(text) * _CHAR - 10) / _CHAR) - len(bar.source) - 1
+    room = int(((_R - _L) - len(text) * _CHAR - 10) / _CHAR)
+    # A long slug keeps its start and end in half the room; the words get the rest.
+    source = clipped_middle(bar.source, max(room // 2, 12))
     out = [
         f'<text x="{_L}" y="{top + 15}" font-size="13" fill="#1a202c">'
-        + svg_inline(bar.source, 'font-weight="600"')
+        + svg_inline(source, 'font-weight="600"')
         + " "
-        + svg_inline(_clip(bar.words, max(room, 6)), 'fill="#4a5568"')
+        + svg_inline(clipped(bar.words, max(room - len(source) - 1, 6)), 'fill="#4a5568"')
         + "</text>"
         f'<text x="{_R}" y="{top + 15}" font-size="12" fill="#4a5568" '
         f'text-anchor="end">{_e(text)}</text>'

@@ -38,6 +38,8 @@ __all__ = [
     "CHART_TEXT",
     "UNSAFE",
     "chart_text",
+    "clipped",
+    "clipped_middle",
     "html_inline",
     "html_text",
     "json_text",
@@ -58,6 +60,20 @@ _UNSAFE_OR_NEWLINE = re.compile(UNSAFE.pattern[:-1] + "\n]")
 #: Text properties for every matplotlib Text artist made from stored text:
 #: "$5 and $10" stays dollars, never mathtext; never TeX.
 CHART_TEXT: dict[str, Any] = {"parse_math": False, "usetex": False}
+
+
+def clipped(text: str, limit: int) -> str:
+    """The text, or its start and "…" in limit characters (at least 2) when it is longer."""
+    return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
+
+
+def clipped_middle(text: str, limit: int) -> str:
+    """The text, or its start, "…" and its end in limit characters: a slug's end
+    (``…/src-0490``) tells sources apart where its start does not."""
+    if len(text) <= limit:
+        return text
+    tail = max(limit // 2, 1)
+    return text[: max(limit - tail - 1, 1)] + "…" + text[-tail:]
 
 
 _SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}

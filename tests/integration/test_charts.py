@@ -461,6 +461,21 @@ def test_matplotlib_draws_a_log_axis_when_the_figures_span_it(tmp_path: Path) ->
     assert linear.axes[0].get_xscale() == "linear"
 
 
+def test_a_long_source_slug_is_labelled_by_its_start_and_end_not_the_plots_width() -> None:
+    pytest.importorskip("matplotlib")
+    from ledger.present.charts import draw_topic
+
+    long = "a-very-long-organisation-name/with/many/segments/and/then/src-0490"
+    lg = Ledger(MemoryStore())
+    for i, source in enumerate(("s0", long)):
+        figure = Figure(100 + i, 100 + i, unit="people")
+        said = {"topic": "t/span", "stated_at": date(2025, 1, 1)}
+        lg.append(FigureReported(claim_id=f"c{i}", source=source, figure=figure, **said))
+    fig, _ = draw_topic(topic_chart(lg.topic("t/span")))
+    names = sorted(t.get_text().split("\n")[0] for t in fig.axes[0].get_yticklabels())
+    assert names == [long[:19] + "…" + long[-20:], "s0"]  # 40 characters, "…" between
+
+
 def test_the_timeline_chart_takes_a_log_axis_too(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     from ledger.present.charts import draw_timeline

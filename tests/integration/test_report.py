@@ -13,6 +13,7 @@ from ledger import (
     ClaimDisputed,
     ClaimMade,
     ClaimRetracted,
+    Figure,
     FigureReported,
     Ledger,
     SourceDescribed,
@@ -465,3 +466,21 @@ def test_the_svg_axis_stays_linear_within_two_orders_of_magnitude(seed: Ledger) 
     assert "log scale" not in _words(html)
     kursk, _ = render_report(seed, title="Kursk")  # 200 to 4,001: twenty times
     assert 'data-scale="log"' not in kursk
+
+
+def test_a_long_source_slug_is_clipped_in_its_chart_label_but_named_whole_in_its_title() -> None:
+    long = "a-very-long-organisation-name/with/many/segments/and/then/src-0490"
+    lg = Ledger(MemoryStore())
+    for i, source in enumerate(("s0", long)):
+        figure = Figure(300, 300, unit="people", phrase="about 300")
+        said = {"topic": "t/span", "stated_at": date(2025, 1, 1)}
+        lg.append(FigureReported(claim_id=f"c{i}", source=source, figure=figure, **said))
+    html, _ = render_report(lg, title="Long")
+    labels = re.findall(r'font-weight="600">([^<]*)</tspan> <tspan[^>]*>([^<]*)<', html)
+    clipped = next(name for name, _ in labels if name != "s0")
+    assert clipped.startswith("a-very-")
+    assert clipped.endswith("/src-0490")
+    assert "…" in clipped
+    assert len(clipped) < len(long)
+    assert all(words == "“about 300”" for _, words in labels)  # the words keep their room
+    assert f'data-source="{long}"' in html
