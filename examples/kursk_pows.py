@@ -4,9 +4,9 @@
 
 STORE defaults to the seed ledger, seeds/kursk-north-korean-pows.jsonl; any
 store URL works (make demo copies the seed into a fresh SQLite file first).
-The first run on the seed builds its read model beside it
-(seeds/kursk-north-korean-pows.jsonl.readmodel, which git ignores), as any
-writable open of a ledger without one does.
+The store is opened read-only: nothing is written beside the seed, and a log
+without a read model is folded in memory (a warning on stderr says so; a
+writable open would build one).
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 python examples/time_travel.py [STORE]
 
-STORE defaults to the seed ledger, seeds/kursk-north-korean-pows.jsonl; the
-first run on it builds its read model beside it (a .readmodel file, which
-git ignores).
+STORE defaults to the seed ledger, seeds/kursk-north-korean-pows.jsonl. It is
+opened read-only: nothing is written beside it, and time travel folds the
+log itself in any case.
 """
 
 from __future__ import annotations
