@@ -79,9 +79,9 @@ def cached(paths: Iterable[Path]) -> int:
 
     A process that appends to its ledger all day finds the pages its appends
     touch in the OS's page cache. The harness's appenders start in fresh
-    processes after half an hour of builds and reads whose files outgrow
-    this machine's memory, and the 1M ledger's index pages, written by its
-    build and read by no read since, may have been evicted: each append then
+    processes after half an hour of builds and reads of many gigabytes of
+    files, and the 1M ledger's index pages, written by its build and read
+    by no read since, may have been evicted: each append then
     reads a few pages from the disk, which the 10k ledger, read whole by
     ``topics()``, never does. Read once, both sizes start from the same
     state (RESULTS.md, twenty-first round).

@@ -31,7 +31,16 @@ from fractions import Fraction
 from ledger.domain.figures import Figure, Interval, Number, default_best, known_interval
 from ledger.domain.views import Camp, Consensus, ConsensusLevel, CurrentFigure
 
-__all__ = ["BOUND_RULES", "estimate", "exact_best", "find_consensus", "hull", "is_bound", "median"]
+__all__ = [
+    "BOUND_RULES",
+    "counted_whole",
+    "estimate",
+    "exact_best",
+    "find_consensus",
+    "hull",
+    "is_bound",
+    "median",
+]
 
 #: The rows of the vocabulary that state a limit, not an estimate (``<convention>:<row>``).
 BOUND_RULES = frozenset(("over", "at-least", "under", "at-most"))
@@ -194,7 +203,7 @@ def _counted(keys: Sequence[tuple[int, int]], points: Sequence[int]) -> list[tup
     return [(c, c, p) for c, p in zip(covers, points, strict=True)]
 
 
-def _whole(figures: Sequence[CurrentFigure]) -> bool:
+def counted_whole(figures: Sequence[CurrentFigure]) -> bool:
     """Whether every finite bound of every figure is an int (people are counted whole)."""
     return all(
         type(v) is int for f in figures for v in (f.figure.low, f.figure.high) if v is not None
@@ -286,7 +295,7 @@ def estimate(figures: Sequence[CurrentFigure], interval: Interval) -> Number | N
         return _finish(low if type(low) is int else Fraction(low), figures, interval)
     if high is not None and num > high * den:
         return _finish(high if type(high) is int else Fraction(high), figures, interval)
-    if _whole(figures):
+    if counted_whole(figures):
         return _round_half_even(num, den)
     return _finish(Fraction(num, den), figures, interval)
 
@@ -307,7 +316,7 @@ def _estimate_exactly(figures: Sequence[CurrentFigure], interval: Interval) -> N
 
 def _finish(mid: Exact, figures: Sequence[CurrentFigure], interval: Interval) -> Number:
     """The clamped median as the estimate: rounded to an int, or the nearest float inside."""
-    if _whole(figures):
+    if counted_whole(figures):
         return mid if type(mid) is int else round(mid)
     found = float(mid)
     # A large int end may have no float: step to the nearest float still inside.

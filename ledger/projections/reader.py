@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ledger.domain.consensus import exact_best, is_bound
+from ledger.domain.consensus import counted_whole, exact_best, is_bound
 from ledger.domain.events import ClaimMade, Event, FigureReported, SourceDescribed, TopicDefined
 from ledger.domain.figures import Figure, Interval, Number
 from ledger.domain.freshness import assess
@@ -497,9 +497,7 @@ def _best_sum(parts: list[CurrentFigure], bests: list[Number | None]) -> Number:
         found = float(exact)
     except OverflowError:
         return math.inf  # refused by Figure: the derived figure gets no best
-    if Fraction(found) != exact and all(
-        type(v) is int for p in parts for v in (p.figure.low, p.figure.high) if v is not None
-    ):
+    if Fraction(found) != exact and counted_whole(parts):
         # Whole counts beyond 2**53, where no float holds the sum (a half, or a
         # whole number between two floats): the nearest whole number, a half
         # to even, as the estimate rounds (DESIGN §4), never a float 16 away.
